@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs the test suite with Node's built-in runner. Node 20 expands no globs, so this script lists the
+// test files (src/**/*.test.ts, test/**/*.test.ts). Arguments filter the files by substring:
+//   npm test -- x1/codec    runs only the files whose path contains "x1/codec".
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir) {
+  let out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out = out.concat(walk(path));
+    else if (entry.name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const files = ['src', 'test']
+  .flatMap((d) => walk(d))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  `--test-concurrency=${process.env.LIX_TEST_CONCURRENCY ?? '2'}`,
+  ...passThrough,
+  ...files,
+];
+const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+process.exit(result.status ?? 1);

@@ -1,0 +1,21 @@
+/**
+ * The `lix` command: the composition root for every sub-command. Each command lives in its own file under
+ * src/cli/ and registers itself on the program here.
+ */
+import { Command } from 'commander';
+import { registerX1Commands } from './x1.js';
+
+export function buildProgram(): Command {
+  const program = new Command('lix')
+    .description('lix: ETSI TS 103 221-1 X1 (ADMF and NE) and STM reports (EEP/HEP3, GRE-PCAPng)')
+    .version('0.1.0');
+  registerX1Commands(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    console.error(`lix: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  });

@@ -1,0 +1,97 @@
+// Architecture rules from STYLE.md: the protocol codecs (src/x1, src/stm) do no I/O, imports go one way
+// between layers, and there are no import cycles.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = resolve(import.meta.dirname, '../src');
+const IO_MODULES = ['net', 'tls', 'dgram', 'fs', 'fs/promises', 'http', 'https', 'http2', 'child_process'];
+/** Layer rank: a file may import only from layers of lower or equal rank (same layer allowed). */
+const RANK: Record<string, number> = {
+  lib: 0,
+  x1: 1,
+  stm: 1,
+  transport: 2,
+  store: 2,
+  ne: 3,
+  admf: 3,
+  probe: 3,
+  collector: 3,
+  api: 4,
+  cli: 5,
+  'main.ts': 5,
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  const re = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of text.matchAll(re)) out.push((m[1] ?? m[2])!);
+  return out;
+}
+
+const files = sourceFiles(SRC);
+const layerOf = (file: string) => relative(SRC, file).split('/')[0]!;
+
+test('src/x1 and src/stm import no I/O modules', () => {
+  const offenders: string[] = [];
+  for (const f of files.filter((f) => ['x1', 'stm'].includes(layerOf(f)))) {
+    for (const spec of importsOf(f)) {
+      const bare = spec.replace(/^node:/, '');
+      if (IO_MODULES.includes(bare)) offenders.push(`${relative(SRC, f)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('imports go one way between layers', () => {
+  const offenders: string[] = [];
+  for (const f of files) {
+    const from = layerOf(f);
+    for (const spec of importsOf(f).filter((s) => s.startsWith('.'))) {
+      const to = layerOf(resolve(dirname(f), spec));
+      const a = RANK[from];
+      const b = RANK[to];
+      if (a === undefined || b === undefined) offenders.push(`${relative(SRC, f)}: unknown layer ${from} or ${to}`);
+      else if (b > a || (b === a && from !== to && a !== 1 && a !== 2)) {
+        offenders.push(`${relative(SRC, f)} (${from}) imports ${spec} (${to})`);
+      }
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('no import cycles in src', () => {
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    graph.set(
+      f,
+      importsOf(f)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolve(dirname(f), s).replace(/\.js$/, '.ts')),
+    );
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const cycles: string[] = [];
+  const visit = (node: string, stack: string[]) => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') {
+      cycles.push([...stack.slice(stack.indexOf(node)), node].map((p) => relative(SRC, p)).join(' -> '));
+      return;
+    }
+    state.set(node, 'visiting');
+    for (const next of graph.get(node) ?? []) visit(next, [...stack, node]);
+    state.set(node, 'done');
+  };
+  for (const f of files) visit(f, []);
+  assert.deepEqual(cycles, []);
+});
