@@ -1,0 +1,83 @@
+/**
+ * Benchmark harness. Each `bench/*.bench.ts` file default-exports an array of {@link Bench}. A bench measures
+ * its subject and a baseline in the same run and reports the ratio, because these machines are noisy.
+ */
+export interface BenchResult {
+  /** Dotted name, e.g. `x1.codec.activate`. */
+  readonly bench: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: string;
+  readonly baselineValue?: number;
+  /** value / baselineValue for rates (higher is better), or as stated by `target`. */
+  readonly ratio?: number;
+  /** The target as text, e.g. `>=0.30` or `<=3.0`. */
+  readonly target?: string;
+  /** Extra figures (peak memory, p99, ...). */
+  readonly extra?: Readonly<Record<string, number | string>>;
+}
+
+export interface Bench {
+  /** Name prefix used by `npm run bench -- NAME` to select benches. */
+  readonly name: string;
+  run(): Promise<readonly BenchResult[]>;
+}
+
+/** Runs `fn` repeatedly for about `ms` milliseconds (after a warm-up) and returns operations per second. */
+export async function opsPerSecond(fn: () => unknown, ms = 1000): Promise<number> {
+  const warmEnd = performance.now() + Math.min(200, ms / 5);
+  while (performance.now() < warmEnd) fn();
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 64; i++) fn();
+    n += 64;
+    now = performance.now();
+  }
+  return (n * 1000) / (now - start);
+}
+
+/** Async variant of {@link opsPerSecond}: awaits each call. */
+export async function opsPerSecondAsync(fn: () => Promise<unknown>, ms = 1000): Promise<number> {
+  const warmEnd = performance.now() + Math.min(200, ms / 5);
+  while (performance.now() < warmEnd) await fn();
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    await fn();
+    n++;
+    now = performance.now();
+  }
+  return (n * 1000) / (now - start);
+}
+
+/** Samples process memory while `fn` runs; returns its result, the wall time and the peak RSS/heap growth. */
+export async function measurePeak<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ result: T; ms: number; peakRssMiB: number; peakHeapMiB: number }> {
+  globalThis.gc?.();
+  const base = process.memoryUsage();
+  let peakRss = base.rss;
+  let peakHeap = base.heapUsed;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const timer = setInterval(sample, 5);
+  const start = performance.now();
+  try {
+    const result = await fn();
+    sample();
+    return {
+      result,
+      ms: performance.now() - start,
+      peakRssMiB: (peakRss - base.rss) / 2 ** 20,
+      peakHeapMiB: (peakHeap - base.heapUsed) / 2 ** 20,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
