@@ -397,8 +397,14 @@ export type ActivateTaskRequest = Msg<'ActivateTaskRequest', { taskDetails: Task
 export type ModifyTaskRequest = Msg<'ModifyTaskRequest', { taskDetails: TaskDetails }>;
 export type DeactivateTaskRequest = Msg<'DeactivateTaskRequest', { xId: Uuid }>;
 export type DeactivateAllTasksRequest = Msg<'DeactivateAllTasksRequest'>;
-export type CreateDestinationRequest = Msg<'CreateDestinationRequest', { destinationDetails: DestinationDetails }>;
-export type ModifyDestinationRequest = Msg<'ModifyDestinationRequest', { destinationDetails: DestinationDetails }>;
+export type CreateDestinationRequest = Msg<
+  'CreateDestinationRequest',
+  { destinationDetails: DestinationDetails }
+>;
+export type ModifyDestinationRequest = Msg<
+  'ModifyDestinationRequest',
+  { destinationDetails: DestinationDetails }
+>;
 export type RemoveDestinationRequest = Msg<'RemoveDestinationRequest', { dId: Uuid }>;
 export type RemoveAllDestinationsRequest = Msg<'RemoveAllDestinationsRequest'>;
 export type GetTaskDetailsRequest = Msg<'GetTaskDetailsRequest', { xId: Uuid }>;
@@ -485,7 +491,10 @@ export const OK_RESPONSE_TYPES = [
 export type OkResponseType = (typeof OK_RESPONSE_TYPES)[number];
 
 export type OkResponse = Msg<OkResponseType, { oK: OkValue }>;
-export type GetTaskDetailsResponse = Msg<'GetTaskDetailsResponse', { taskResponseDetails: TaskResponseDetails }>;
+export type GetTaskDetailsResponse = Msg<
+  'GetTaskDetailsResponse',
+  { taskResponseDetails: TaskResponseDetails }
+>;
 export type GetDestinationDetailsResponse = Msg<
   'GetDestinationDetailsResponse',
   { destinationResponseDetails: DestinationResponseDetails }
@@ -556,7 +565,9 @@ export type X1Document =
 export function requestMessageTypeOf(xsiType: string): RequestMessageType | undefined {
   if (!xsiType.endsWith('Request')) return undefined;
   const base = xsiType.slice(0, -'Request'.length);
-  return (REQUEST_MESSAGE_TYPES as readonly string[]).includes(base) ? (base as RequestMessageType) : undefined;
+  return (REQUEST_MESSAGE_TYPES as readonly string[]).includes(base)
+    ? (base as RequestMessageType)
+    : undefined;
 }
 
 /** Request types that change the data plane; the ADMF follows them with GetTaskDetails after TIME2. */

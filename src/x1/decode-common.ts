@@ -1,0 +1,198 @@
+/**
+ * Building blocks of the strict X1 decoder: a cursor that walks an element's children in schema order, and
+ * converters for simple-typed leaves. Every failure is an {@link X1Error} whose path names the element.
+ */
+import { X1Error, type ErrorKind } from './errors.js';
+import {
+  ETSI280_NAMESPACE,
+  X1_NAMESPACE,
+  XSI_NAMESPACE,
+  type Extension,
+  type XmlAttr,
+  type XmlTree,
+} from './model.js';
+import {
+  collapse,
+  parseBoolean,
+  parseInteger,
+  parseTimestamp,
+  PATTERNS,
+  SHORT_STRING_MAX,
+} from './simple-types.js';
+import type { XElem } from './xml/reader.js';
+
+/** Raised inside the decoder; the message decoder adds the message index and type. */
+export function fail(kind: ErrorKind, reason: string, el?: XElem): never {
+  throw new X1Error(
+    kind,
+    el ? `${reason} (<${el.name}>, line ${el.line})` : reason,
+    el ? { path: el.name } : {},
+  );
+}
+
+const WS_ONLY = /^[\t\n\r ]*$/;
+
+/** Walks the children of a complex-typed element in order, as an XSD sequence does. */
+export class Seq {
+  private i = 0;
+  constructor(
+    readonly el: XElem,
+    private readonly ns: string = X1_NAMESPACE,
+  ) {
+    if (el.children.length > 0 && !WS_ONLY.test(el.text)) fail('SchemaInvalid', 'text not allowed here', el);
+  }
+
+  private matches(name: string, ns: string): boolean {
+    const c = this.el.children[this.i];
+    return c !== undefined && c.name === name && c.ns === ns;
+  }
+
+  optional(name: string, ns: string = this.ns): XElem | undefined {
+    if (!this.matches(name, ns)) return undefined;
+    return this.el.children[this.i++];
+  }
+
+  required(name: string, ns: string = this.ns, missingKind: ErrorKind = 'SchemaInvalid'): XElem {
+    const c = this.optional(name, ns);
+    if (c === undefined) {
+      const found = this.el.children[this.i];
+      fail(
+        missingKind,
+        `missing <${name}>${found ? ` (found <${found.name}>)` : ''} in <${this.el.name}>`,
+        this.el,
+      );
+    }
+    return c;
+  }
+
+  many(name: string, ns: string = this.ns): XElem[] {
+    const out: XElem[] = [];
+    while (this.matches(name, ns)) out.push(this.el.children[this.i++]!);
+    return out;
+  }
+
+  /** The remaining children, unconsumed (for `xs:any`). */
+  rest(): XElem[] {
+    const out = this.el.children.slice(this.i);
+    this.i = this.el.children.length;
+    return out;
+  }
+
+  end(): void {
+    const c = this.el.children[this.i];
+    if (c === undefined) return;
+    if (c.name === 'xId' && c.ns === X1_NAMESPACE)
+      fail('XidForbidden', `<xId> is not allowed in <${this.el.name}>`, c);
+    const known = c.ns === X1_NAMESPACE || c.ns === ETSI280_NAMESPACE;
+    fail(
+      'SchemaInvalid',
+      `unexpected element ${known ? '' : `{${c.ns}}`}<${c.name}> in <${this.el.name}>`,
+      c,
+    );
+  }
+}
+
+/** The text of a simple-typed element (no child elements allowed). */
+export function leaf(el: XElem): string {
+  if (el.children.length > 0) fail('SchemaInvalid', 'element content not allowed', el.children[0]);
+  return el.text;
+}
+
+export function tokenOf(el: XElem, pattern?: RegExp, what?: string, max?: number): string {
+  const v = collapse(leaf(el));
+  if (pattern && !pattern.test(v)) fail('SchemaInvalid', `invalid ${what ?? el.name} "${clip(v)}"`, el);
+  if (max !== undefined && v.length > max) fail('SchemaInvalid', `${el.name} longer than ${max}`, el);
+  return v;
+}
+
+export function stringOf(el: XElem, max?: number): string {
+  const v = leaf(el);
+  if (max !== undefined && v.length > max) fail('SchemaInvalid', `${el.name} longer than ${max}`, el);
+  return v;
+}
+
+export function uuidOf(el: XElem): string {
+  return tokenOf(el, PATTERNS.UUID, `UUID in <${el.name}>`);
+}
+
+export function timestampOf(el: XElem): string {
+  const v = tokenOf(el, PATTERNS.QualifiedMicrosecondDateTime, `timestamp in <${el.name}>`);
+  if (parseTimestamp(v) === undefined) fail('SchemaInvalid', `invalid date-time "${v}"`, el);
+  return v;
+}
+
+export function integerOf(el: XElem, min?: number, max?: number): number {
+  const n = parseInteger(leaf(el));
+  if (n === undefined) fail('SchemaInvalid', `invalid integer "${clip(leaf(el))}"`, el);
+  if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+    fail('SchemaInvalid', `${n} out of range [${min ?? ''}, ${max ?? ''}]`, el);
+  }
+  return n;
+}
+
+export function booleanOf(el: XElem): boolean {
+  const b = parseBoolean(leaf(el));
+  if (b === undefined) fail('SchemaInvalid', `invalid boolean "${clip(leaf(el))}"`, el);
+  return b;
+}
+
+export function enumOf<T extends string>(el: XElem, values: readonly T[]): T {
+  const v = collapse(leaf(el));
+  if (!(values as readonly string[]).includes(v))
+    fail('SchemaInvalid', `invalid ${el.name} "${clip(v)}"`, el);
+  return v as T;
+}
+
+export function hexOf(el: XElem): string {
+  return tokenOf(el, PATTERNS.HexBinary, `hexBinary in <${el.name}>`).toLowerCase();
+}
+
+export function shortStringOf(el: XElem): string {
+  return stringOf(el, SHORT_STRING_MAX);
+}
+
+/** The resolved `xsi:type` of an element, or undefined when absent. Unbound prefixes are errors. */
+export function xsiTypeOf(el: XElem): { ns: string; local: string } | undefined {
+  const a = el.attrs.find((x) => x.ns === XSI_NAMESPACE && x.name === 'type');
+  if (a === undefined) return undefined;
+  return resolveQName(el, collapse(a.value));
+}
+
+export function resolveQName(el: XElem, qname: string): { ns: string; local: string } {
+  const colon = qname.indexOf(':');
+  const prefix = colon === -1 ? '' : qname.slice(0, colon);
+  const local = colon === -1 ? qname : qname.slice(colon + 1);
+  const ns = el.scope.get(prefix);
+  if (ns === undefined || (prefix !== '' && ns === '') || local.length === 0 || local.includes(':')) {
+    fail('SchemaInvalid', `xsi:type "${clip(qname)}" does not resolve (unbound prefix "${prefix}")`, el);
+  }
+  return { ns, local };
+}
+
+/** Converts read elements to kept opaque trees (extensions, generic objects). */
+export function toTree(el: XElem): XmlTree {
+  const attrs: XmlAttr[] = el.attrs.map((a) =>
+    a.ns === XSI_NAMESPACE && a.name === 'type'
+      ? { ns: a.ns, name: a.name, value: a.value, qname: resolveQName(el, collapse(a.value)) }
+      : { ns: a.ns, name: a.name, value: a.value },
+  );
+  const children: (XmlTree | string)[] = el.children.map(toTree);
+  if (el.children.length === 0 ? el.text.length > 0 : !WS_ONLY.test(el.text)) children.unshift(el.text);
+  return { ns: el.ns, name: el.name, attrs, children };
+}
+
+/** `Extension`: an `Owner` then foreign-namespace elements (`xs:any namespace="##other"`). */
+export function extensionOf(el: XElem): Extension {
+  const seq = new Seq(el);
+  const owner = stringOf(seq.required('Owner'));
+  const content = seq.rest();
+  for (const c of content) {
+    if (c.ns === X1_NAMESPACE || c.ns === '')
+      fail('SchemaInvalid', `extension content must be in another namespace`, c);
+  }
+  return { owner, content: content.map(toTree) };
+}
+
+export function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}

@@ -1,0 +1,95 @@
+/**
+ * The X1 encoder: model → canonical XML that validates against the ETSI schema. Elements in schema order;
+ * timestamps as given (the model holds 6-digit microsecond timestamps); UUIDs lower-cased; IPv6 fully
+ * expanded; E.164 without `+`. The X1 namespace uses the prefix `x1`, TS 103 280 `e280`, HashedID `hid`.
+ */
+import { encodeDetails } from './encode-details.js';
+import { X1Error } from './errors.js';
+import {
+  ETSI280_NAMESPACE,
+  HASHED_ID_NAMESPACE,
+  X1_NAMESPACE,
+  XSI_NAMESPACE,
+  type MessageHeader,
+  type TopLevelErrorResponse,
+  type X1Document,
+  type X1Request,
+  type X1Response,
+} from './model.js';
+import { XmlWriter } from './xml/writer.js';
+
+const ROOT_NS = {
+  x1: X1_NAMESPACE,
+  e280: ETSI280_NAMESPACE,
+  hid: HASHED_ID_NAMESPACE,
+  xsi: XSI_NAMESPACE,
+} as const;
+
+function newWriter(): XmlWriter {
+  return new XmlWriter(new Map(Object.entries(ROOT_NS).map(([p, ns]) => [ns, p])));
+}
+
+function rootOpen(w: XmlWriter, name: string): void {
+  w.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
+  w.raw(`<x1:${name}`);
+  for (const [p, ns] of Object.entries(ROOT_NS)) w.raw(` xmlns:${p}="${ns}"`);
+  w.raw('>');
+}
+
+function header(w: XmlWriter, h: MessageHeader): void {
+  w.leaf('x1:admfIdentifier', h.admfIdentifier);
+  w.leaf('x1:neIdentifier', h.neIdentifier);
+  w.leaf('x1:messageTimestamp', h.messageTimestamp);
+  w.leaf('x1:version', h.version);
+  w.leaf('x1:x1TransactionId', h.x1TransactionId.toLowerCase());
+}
+
+function message(w: XmlWriter, element: string, m: X1Request | X1Response): void {
+  w.raw(`<x1:${element} xsi:type="x1:${m.type}">`);
+  header(w, m.header);
+  encodeDetails(w, m);
+  w.raw(`</x1:${element}>`);
+}
+
+/** Encodes an `X1Request` container. */
+export function encodeRequest(messages: readonly X1Request[]): string {
+  if (messages.length === 0) throw new X1Error('GenericFailure', 'an X1Request holds at least one message');
+  const w = newWriter();
+  rootOpen(w, 'X1Request');
+  for (const m of messages) message(w, 'x1RequestMessage', m);
+  w.raw('</x1:X1Request>');
+  return w.toString();
+}
+
+/** Encodes an `X1Response` container. */
+export function encodeResponse(messages: readonly X1Response[]): string {
+  if (messages.length === 0) throw new X1Error('GenericFailure', 'an X1Response holds at least one message');
+  const w = newWriter();
+  rootOpen(w, 'X1Response');
+  for (const m of messages) message(w, 'x1ResponseMessage', m);
+  w.raw('</x1:X1Response>');
+  return w.toString();
+}
+
+/** Encodes an `X1TopLevelErrorResponse`. */
+export function encodeTopLevelError(e: TopLevelErrorResponse): string {
+  const w = newWriter();
+  rootOpen(w, 'X1TopLevelErrorResponse');
+  w.leaf('x1:admfIdentifier', e.admfIdentifier);
+  w.leaf('x1:neIdentifier', e.neIdentifier);
+  w.leaf('x1:messageTimestamp', e.messageTimestamp);
+  w.leaf('x1:version', e.version);
+  w.raw('</x1:X1TopLevelErrorResponse>');
+  return w.toString();
+}
+
+export function encodeDocument(doc: X1Document): string {
+  switch (doc.root) {
+    case 'X1Request':
+      return encodeRequest(doc.messages);
+    case 'X1Response':
+      return encodeResponse(doc.messages);
+    case 'X1TopLevelErrorResponse':
+      return encodeTopLevelError(doc.error);
+  }
+}

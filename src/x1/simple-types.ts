@@ -1,0 +1,110 @@
+/**
+ * The simple types of TS 103 221-1 and TS 103 280 (v2.17.1) as checks, and the canonical forms lix sends
+ * (DESIGN.md "X1 wire format": 6-digit microsecond timestamps, lower-case UUIDs, expanded lower-case IPv6,
+ * E.164 digits without `+`). Patterns carry over from the schema; XSD patterns are anchored implicitly.
+ */
+
+const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])';
+const URI_CHARS = '[a-zA-Z0-9!#$&-;=?-\\[\\]_~%]+';
+
+/** TS 103 280 pattern facets, by type name. */
+export const PATTERNS = {
+  UUID: /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/,
+  QualifiedMicrosecondDateTime:
+    /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}(Z|[+-][0-9]{2}:[0-9]{2})$/,
+  Version: /^v1\.\d+\.\d+$/,
+  InternationalE164: /^[0-9]{1,15}$/,
+  IMSI: /^[0-9]{6,15}$/,
+  IMEI: /^[0-9]{14}$/,
+  IMEICheckDigit: /^[0-9]{15}$/,
+  IMEISV: /^[0-9]{16}$/,
+  IPv4Address: new RegExp(`^(${IPV4_OCTET}\\.){3}${IPV4_OCTET}$`),
+  IPv4CIDR: new RegExp(`^(${IPV4_OCTET}\\.){3}${IPV4_OCTET}/([1-2]?[0-9]|3[0-2])$`),
+  IPv6Address: /^([0-9a-f]{4}:){7}([0-9a-f]{4})$/,
+  IPv6CIDR: /^([0-9a-f]{4}:){7}([0-9a-f]{4})\/(([1-9][0-9]?)|(1[0-1][0-9])|(12[0-8]))$/,
+  MACAddress: /^([a-f0-9]{2}:){5}[a-f0-9]{2}$/,
+  EUI64: /^([a-f0-9]{2}:){7}[a-f0-9]{2}$/,
+  EmailAddress:
+    /^[a-zA-Z0-9.!#$%&'*+\\/=?^_`{|}~-]+@[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/,
+  InternationalizedEmailAddress: /^.+@.+$/,
+  SIPURI: new RegExp(`^sips?:${URI_CHARS}$`),
+  TELURI: new RegExp(`^tel:${URI_CHARS}$`),
+  H323URI: new RegExp(`^h323:${URI_CHARS}$`),
+  IMPU: new RegExp(`^${URI_CHARS}$`),
+  GPSIMSISDN: /^[0-9]{1,15}$/,
+  LIID: /^(([!-~]{1,25})|([0-9a-f]{26,50}))$/,
+  HexBinary: /^([0-9a-fA-F]{2})*$/,
+  GenericObjectType: /^Q\{[^{}]*\}.+$/,
+} as const;
+
+/** `ShortString` maximum length (TS 103 280). */
+export const SHORT_STRING_MAX = 255;
+
+/** XSD `xs:token` whitespace facet: collapse runs of white space and trim. */
+export function collapse(s: string): string {
+  return /[\t\n\r ]{2,}|^[\t\n\r ]|[\t\n\r ]$|[\t\n\r]/.test(s) ? s.replace(/[\t\n\r ]+/g, ' ').trim() : s;
+}
+
+/** XSD boolean lexical space. */
+export function parseBoolean(s: string): boolean | undefined {
+  switch (collapse(s)) {
+    case 'true':
+    case '1':
+      return true;
+    case 'false':
+    case '0':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
+/** XSD integer lexical space, limited to safe JavaScript integers (lix's documented bound). */
+export function parseInteger(s: string): number | undefined {
+  const t = collapse(s);
+  if (!/^[+-]?[0-9]{1,16}$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Formats microseconds since the epoch as a `QualifiedMicrosecondDateTime` in UTC. */
+export function formatTimestamp(micros: bigint): string {
+  const ms = Number(micros / 1000n);
+  const frac = (((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0');
+  return `${new Date(ms).toISOString().slice(0, 19)}.${frac}Z`;
+}
+
+/** Parses a `QualifiedMicrosecondDateTime` into microseconds since the epoch; undefined when invalid. */
+export function parseTimestamp(s: string): bigint | undefined {
+  if (!PATTERNS.QualifiedMicrosecondDateTime.test(s)) return undefined;
+  const whole = Date.parse(s.slice(0, 19) + s.slice(26));
+  if (Number.isNaN(whole)) return undefined;
+  return BigInt(whole) * 1000n + BigInt(s.slice(20, 26));
+}
+
+/** Expands any textual IPv6 address (`::`, embedded IPv4, upper case) to the schema's 8×4 lower-case form. */
+export function expandIpv6(addr: string): string | undefined {
+  let a = addr.toLowerCase();
+  const zone = a.indexOf('%');
+  if (zone !== -1) return undefined;
+  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (v4) {
+    const o = v4[2]!.split('.').map(Number);
+    if (o.some((x) => x > 255)) return undefined;
+    a = `${v4[1]}${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
+  }
+  const halves = a.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return groups.map((g) => g.padStart(4, '0')).join(':');
+}
+
+/** E.164 digits as the schema wants them: a leading `+` and visual separators removed. */
+export function canonicalE164(s: string): string {
+  return s.replace(/^\+/, '').replace(/[\s.()-]/g, '');
+}
