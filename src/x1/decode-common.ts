@@ -173,12 +173,17 @@ export function resolveQName(el: XElem, qname: string): { ns: string; local: str
 export function toTree(el: XElem): XmlTree {
   const attrs: XmlAttr[] = el.attrs.map((a) =>
     a.ns === XSI_NAMESPACE && a.name === 'type'
-      ? { ns: a.ns, name: a.name, value: a.value, qname: resolveQName(el, collapse(a.value)) }
+      ? qnameAttr(a.ns, a.name, resolveQName(el, collapse(a.value)))
       : { ns: a.ns, name: a.name, value: a.value },
   );
   const children: (XmlTree | string)[] = el.children.map(toTree);
   if (el.children.length === 0 ? el.text.length > 0 : !WS_ONLY.test(el.text)) children.unshift(el.text);
   return { ns: el.ns, name: el.name, attrs, children };
+}
+
+/** A QName-valued attribute is kept prefix-free: its value is the local name, `qname` the resolved name. */
+function qnameAttr(ns: string, name: string, qname: { ns: string; local: string }): XmlAttr {
+  return { ns, name, value: qname.local, qname };
 }
 
 /** `Extension`: an `Owner` then foreign-namespace elements (`xs:any namespace="##other"`). */

@@ -26,6 +26,7 @@ export const DEFAULT_X1_VERSION = 'v1.23.1';
 export interface XmlAttr {
   readonly ns: string;
   readonly name: string;
+  /** The attribute value; for a QName-valued attribute (`xsi:type`) the local name, prefix-free. */
   readonly value: string;
   /** Set when the attribute is `xsi:type`: the resolved QName, re-prefixed on output. */
   readonly qname?: { readonly ns: string; readonly local: string };

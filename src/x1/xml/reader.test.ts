@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readXml, XmlReadError } from './reader.js';
+
+const read = (s: string) => readXml(new TextEncoder().encode(s));
+
+test('namespaces: default, prefixed, redeclared in a child, xml prefix predefined', () => {
+  const root = read('<a xmlns="urn:a" xmlns:p="urn:p"><p:b xml:lang="en"/><c xmlns="urn:c"><d/></c></a>');
+  assert.equal(root.ns, 'urn:a');
+  assert.equal(root.children[0]!.ns, 'urn:p');
+  assert.equal(root.children[0]!.attrs[0]!.ns, 'http://www.w3.org/XML/1998/namespace');
+  assert.equal(root.children[1]!.ns, 'urn:c');
+  assert.equal(root.children[1]!.children[0]!.ns, 'urn:c');
+  assert.equal(root.children[1]!.scope.get(''), 'urn:c');
+});
+
+test('unprefixed attributes are in no namespace', () => {
+  const root = read('<a xmlns="urn:a" x="1"/>');
+  assert.deepEqual(root.attrs, [{ ns: '', name: 'x', value: '1' }]);
+});
+
+test('text: predefined entities, character references, CDATA, comments and PIs', () => {
+  const root = read('<a>&lt;&gt;&amp;&apos;&quot;&#65;&#x42;<![CDATA[<c>&]]><!-- note --><?pi x?>d</a>');
+  assert.equal(root.text, `<>&'"AB<c>&d`);
+});
+
+test('line endings are normalised and attribute white space becomes spaces', () => {
+  const root = read('<a b="x\ty\nz">1\r\n2\r3</a>');
+  assert.equal(root.text, '1\n2\n3');
+  assert.equal(root.attrs[0]!.value, 'x y z');
+});
+
+test('line numbers of elements', () => {
+  const root = read('<?xml version="1.0"?>\n<a>\n  <b/>\n\n  <c/>\n</a>');
+  assert.deepEqual([root.line, root.children[0]!.line, root.children[1]!.line], [2, 3, 5]);
+});
+
+test('malformed documents are refused with a reason and a line', () => {
+  const cases: [string, RegExp][] = [
+    ['<a>', /unterminated element/],
+    ['<a></b>', /does not match/],
+    ['<a b="1" b="2"/>', /duplicate attribute/],
+    ['<a xmlns:p="urn:1" xmlns:q="urn:1" p:x="1" q:x="2"/>', /duplicate attribute/],
+    ['<a b=1/>', /quoted attribute value/],
+    ['<a b="<"/>', /"<" in attribute value/],
+    ['<a>&#xD800;</a>', /not an XML character/],
+    ['<a>&amp</a>', /malformed reference/],
+    ['<a>]]></a>', /"]]>" in text/],
+    ['<a><!-- a -- b --></a>', /"--" inside comment/],
+    ['<a xmlns:p=""/>', /empty namespace/],
+    ['<a xmlns:xml="urn:x"/>', /reserved namespace/],
+    ['<1a/>', /malformed name/],
+    ['<a:b:c xmlns:a="urn:a"/>', /malformed qualified name/],
+    ['<?xml version="1.0" encoding="ISO-8859-1"?><a/>', /unsupported encoding/],
+    ['<a/><?xml version="1.0"?>', /XML declaration not at the start/],
+    ['<a><!ELEMENT x ANY></a>', /markup declaration/],
+  ];
+  for (const [xml, reason] of cases) {
+    assert.throws(
+      () => read(xml),
+      (e: unknown) => e instanceof XmlReadError && reason.test(e.message) && e.line >= 1,
+      xml,
+    );
+  }
+});
+
+test('string input with an unpaired surrogate is refused', () => {
+  assert.throws(() => readXml('<a>\uD800</a>'), /unpaired surrogate/);
+});
