@@ -81,3 +81,29 @@ export async function measurePeak<T>(
     clearInterval(timer);
   }
 }
+
+/**
+ * Measures a subject and its baseline in interleaved rounds (baseline, subject, baseline, ...) and returns the
+ * median rate of each, so that a noisy neighbour or a GC pause hits both alike.
+ */
+export async function interleavedRates(
+  baseline: () => unknown,
+  subject: () => unknown,
+  opts: { rounds?: number; msPerRound?: number } = {},
+): Promise<{ baseline: number; subject: number }> {
+  const rounds = opts.rounds ?? 7;
+  const ms = opts.msPerRound ?? 300;
+  const b: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    b.push(await opsPerSecond(baseline, ms));
+    s.push(await opsPerSecond(subject, ms));
+  }
+  return { baseline: median(b), subject: median(s) };
+}
+
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, c) => a - c);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

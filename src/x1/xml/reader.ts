@@ -63,6 +63,7 @@ export class XmlReadError extends Error {
   }
 }
 
+const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 // Characters outside the XML 1.0 Char production (surrogates are checked with isWellFormed).
 // eslint-disable-next-line no-control-regex
@@ -98,30 +99,28 @@ export function readXml(input: Uint8Array | string, limits: ReaderLimits = DEFAU
 class Reader {
   private pos = 0;
   private line = 1;
-  private lineScanPos = 0;
+  private nextNewline: number;
   private elements = 0;
 
   constructor(
     private readonly s: string,
     private readonly lim: ReaderLimits,
-  ) {}
+  ) {
+    const nl = s.indexOf('\n');
+    this.nextNewline = nl === -1 ? Infinity : nl;
+  }
 
   private fail(reason: string): never {
     throw new XmlReadError(reason, this.lineAt(this.pos));
   }
 
   private lineAt(pos: number): number {
-    // Lines are counted lazily and only forward, so the total cost stays linear.
-    const s = this.s;
-    let i = this.lineScanPos;
-    if (pos < i) return this.line;
-    for (;;) {
-      const nl = s.indexOf('\n', i);
-      if (nl === -1 || nl >= pos) break;
+    // Lines are counted lazily and only forward (the next newline is remembered), so the cost stays linear.
+    while (this.nextNewline < pos) {
       this.line++;
-      i = nl + 1;
+      const nl = this.s.indexOf('\n', this.nextNewline + 1);
+      this.nextNewline = nl === -1 ? Infinity : nl;
     }
-    this.lineScanPos = i;
     return this.line;
   }
 
@@ -189,28 +188,33 @@ class Reader {
     this.pos = end + 2;
   }
 
+  /** Scans a (qualified) name, checking every character against the XML Name production on the way. */
   private name(): string {
     const s = this.s;
     const start = this.pos;
+    let colon = -1;
     let i = start;
-    while (i < s.length) {
+    for (; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (isSpace(c) || c === 0x3e || c === 0x2f || c === 0x3d || c === 0x3c || c === 0x22 || c === 0x27)
-        break;
-      i++;
-      if (i - start > this.lim.maxNameLength) this.fail('name too long');
+      const k = c < 128 ? NAME_TABLE[c]! : c === 0xb7 || (c >= 0xc0 && c <= 0xfffd) ? NAME_START : INVALID;
+      if (k === NAME_START) continue;
+      if (k === NAME_CHAR) {
+        if (i === colon + 1 || i === start) this.fail(`malformed name ${s.slice(start, i + 1)}`);
+        continue;
+      }
+      if (k === COLON) {
+        if (colon !== -1 || i === start) this.fail(`malformed qualified name ${s.slice(start, i + 1)}`);
+        colon = i;
+        continue;
+      }
+      if (k === INVALID) this.fail(`malformed name ${s.slice(start, i + 1)}`);
+      break;
     }
-    const n = s.slice(start, i);
-    if (n.length === 0) this.fail('name expected');
-    const colon = n.indexOf(':');
-    if (colon !== -1 && (n.indexOf(':', colon + 1) !== -1 || colon === 0 || colon === n.length - 1)) {
-      this.fail(`malformed qualified name ${n}`);
-    }
-    for (const part of colon === -1 ? [n] : [n.slice(0, colon), n.slice(colon + 1)]) {
-      if (!NAME_RE.test(part)) this.fail(`malformed name ${n}`);
-    }
+    if (i === start) this.fail('name expected');
+    if (colon === i - 1) this.fail(`malformed qualified name ${s.slice(start, i)}`);
+    if (i - start > this.lim.maxNameLength) this.fail('name too long');
     this.pos = i;
-    return n;
+    return s.slice(start, i);
   }
 
   private element(parentScope: NsScope, depth: number): XElem {
@@ -220,22 +224,41 @@ class Reader {
     const line = this.lineAt(this.pos);
     this.pos++; // '<'
     const qname = this.name();
+    let inScope = parentScope;
+    let attrs: readonly XAttr[] = NO_ATTRS;
+    let c = s.charCodeAt(this.pos);
+    if (c !== 0x3e && c !== 0x2f) {
+      const r = this.attributes(parentScope);
+      inScope = r.scope;
+      attrs = r.attrs;
+      c = s.charCodeAt(this.pos);
+    }
+    if (c === 0x2f && s.charCodeAt(this.pos + 1) !== 0x3e) this.fail('malformed empty-element tag');
+    this.pos += c === 0x2f ? 2 : 1;
+    const colon = qname.indexOf(':');
+    const ns = colon === -1 ? (inScope.get('') ?? '') : this.resolveElementPrefix(inScope, qname, colon);
+    const el: XElem = {
+      ns,
+      name: colon === -1 ? qname : qname.slice(colon + 1),
+      attrs,
+      children: [],
+      text: '',
+      line,
+      scope: inScope,
+    };
+    if (c !== 0x2f) this.content(el, qname, inScope, depth);
+    return el;
+  }
+
+  /** Reads the attributes of a start tag up to (not including) its `>` or `/>`; applies xmlns bindings. */
+  private attributes(parentScope: NsScope): { scope: NsScope; attrs: XAttr[] } {
+    const s = this.s;
     const raw: { name: string; value: string }[] = [];
     let scope: Map<string, string> | undefined;
-    let selfClosing = false;
     for (;;) {
       const hadSpace = this.skipSpace();
       const c = s.charCodeAt(this.pos);
-      if (c === 0x3e) {
-        this.pos++;
-        break;
-      }
-      if (c === 0x2f) {
-        if (s.charCodeAt(this.pos + 1) !== 0x3e) this.fail('malformed empty-element tag');
-        this.pos += 2;
-        selfClosing = true;
-        break;
-      }
+      if (c === 0x3e || c === 0x2f) break;
       if (Number.isNaN(c)) this.fail('unterminated start tag');
       if (!hadSpace) this.fail('whitespace expected between attributes');
       const an = this.name();
@@ -263,12 +286,10 @@ class Reader {
       if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) continue;
       const colon = a.name.indexOf(':');
       if (colon === -1) attrs.push({ ns: '', name: a.name, value: a.value });
-      else
-        attrs.push({
-          ns: this.resolve(inScope, a.name.slice(0, colon)),
-          name: a.name.slice(colon + 1),
-          value: a.value,
-        });
+      else {
+        const ns = this.resolve(inScope, a.name.slice(0, colon));
+        attrs.push({ ns, name: a.name.slice(colon + 1), value: a.value });
+      }
     }
     for (let i = 0; i < attrs.length; i++) {
       for (let j = i + 1; j < attrs.length; j++) {
@@ -276,19 +297,24 @@ class Reader {
           this.fail('duplicate attribute');
       }
     }
-    const colon = qname.indexOf(':');
-    const ns = colon === -1 ? (inScope.get('') ?? '') : this.resolve(inScope, qname.slice(0, colon));
-    const el: XElem = {
-      ns,
-      name: colon === -1 ? qname : qname.slice(colon + 1),
-      attrs,
-      children: [],
-      text: '',
-      line,
-      scope: inScope,
-    };
-    if (!selfClosing) this.content(el, qname, inScope, depth);
-    return el;
+    return { scope: inScope, attrs };
+  }
+
+  private lastScope: NsScope | undefined;
+  private lastPrefix = '';
+  private lastUri = '';
+
+  /** Element prefixes repeat: remember the last resolution per scope to skip hashing a fresh string. */
+  private resolveElementPrefix(scope: NsScope, qname: string, colon: number): string {
+    if (scope === this.lastScope && colon === this.lastPrefix.length && sameAt(qname, 0, this.lastPrefix)) {
+      return this.lastUri;
+    }
+    const prefix = qname.slice(0, colon);
+    const uri = this.resolve(scope, prefix);
+    this.lastScope = scope;
+    this.lastPrefix = prefix;
+    this.lastUri = uri;
+    return uri;
   }
 
   private resolve(scope: NsScope, prefix: string): string {
@@ -304,10 +330,17 @@ class Reader {
       const lt = s.indexOf('<', this.pos);
       if (lt === -1) this.fail(`unterminated element ${qname}`);
       if (lt > this.pos) {
-        text += this.charData(s.slice(this.pos, lt));
+        text += allSpace(s, this.pos, lt) ? s.slice(this.pos, lt) : this.charData(s.slice(this.pos, lt));
         this.pos = lt;
       }
-      if (s.startsWith('</', lt)) {
+      const next = s.charCodeAt(lt + 1);
+      if (next !== 0x2f && next !== 0x21 && next !== 0x3f) {
+        el.children.push(this.element(scope, depth + 1));
+      } else if (next === 0x2f) {
+        if (sameAt(s, lt + 2, qname) && s.charCodeAt(lt + 2 + qname.length) === 0x3e) {
+          this.pos = lt + 3 + qname.length;
+          break;
+        }
         this.pos = lt + 2;
         const endName = this.name();
         this.skipSpace();
@@ -326,10 +359,8 @@ class Reader {
         this.pos = end + 3;
       } else if (s.startsWith('<?', lt)) {
         this.pi();
-      } else if (s.startsWith('<!', lt)) {
-        this.fail('markup declaration not allowed here');
       } else {
-        el.children.push(this.element(scope, depth + 1));
+        this.fail('markup declaration not allowed here');
       }
       if (text.length > this.lim.maxValueLength) this.fail(`text longer than ${this.lim.maxValueLength}`);
     }
@@ -353,12 +384,19 @@ class Reader {
     if (raw.includes('<')) this.fail('"<" in attribute value');
     this.pos = end + 1;
     // Attribute-value normalisation (XML 1.0 §3.3.3): literal white space becomes a space.
-    return this.unescape(raw.replace(/[\t\n]/g, ' '));
+    return this.unescape(raw.includes('\t') || raw.includes('\n') ? raw.replace(/[\t\n]/g, ' ') : raw);
   }
 
   private unescape(raw: string): string {
-    if (INVALID_CHAR.test(raw)) this.fail('invalid character');
-    if (!raw.includes('&')) return raw;
+    let amp = false;
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw.charCodeAt(i);
+      if (c >= 0x27 && c < 0xfffe) continue;
+      if (c === 0x26) amp = true;
+      else if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c >= 0xfffe)
+        this.fail('invalid character');
+    }
+    if (!amp) return raw;
     return raw.replace(/&([^;&]{0,16})(;?)/g, (_m, ref: string, semi: string) => {
       if (semi !== ';') this.fail('malformed reference');
       if (ref.startsWith('#')) return this.charRef(ref);
@@ -391,6 +429,34 @@ class Reader {
     while (this.pos < s.length && isSpace(s.charCodeAt(this.pos))) this.pos++;
     return this.pos > start;
   }
+}
+
+const INVALID = 0;
+const NAME_START = 1;
+const NAME_CHAR = 2;
+const COLON = 3;
+const TERMINATOR = 4;
+/** ASCII classes for the Name production: letters and `_` start a name; digits, `.` and `-` continue it. */
+const NAME_TABLE = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    if (/[A-Za-z_]/.test(ch)) t[c] = NAME_START;
+    else if (/[0-9.-]/.test(ch)) t[c] = NAME_CHAR;
+    else if (ch === ':') t[c] = COLON;
+    else if (' \t\n\r>/=<"\''.includes(ch)) t[c] = TERMINATOR;
+  }
+  return t;
+})();
+
+function sameAt(s: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+function allSpace(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(s.charCodeAt(i))) return false;
+  return true;
 }
 
 function isSpace(c: number): boolean {

@@ -6,18 +6,33 @@
 import { X1Error } from '../errors.js';
 import type { XmlTree } from '../model.js';
 
-// eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-const NEEDS_ESCAPE = /[&<>"\r]/;
-
+/**
+ * Escapes text for element content and attribute values. One pass over the characters finds both what needs
+ * escaping and what XML 1.0 cannot carry (control characters, U+FFFE/U+FFFF, unpaired surrogates).
+ */
 export function escapeXml(s: string): string {
-  if (NOT_XML.test(s) || !s.isWellFormed()) {
-    throw new X1Error('GenericFailure', 'text holds characters XML 1.0 cannot carry');
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x3f && c < 0xd800) continue;
+    if (c < 0x20) {
+      if (c === 0x0d) plain = false;
+      else if (c !== 0x09 && c !== 0x0a) throw notXml();
+    } else if (c === 0x26 || c === 0x3c || c === 0x3e || c === 0x22) plain = false;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) throw notXml();
+      i++;
+    } else if ((c >= 0xdc00 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) throw notXml();
   }
-  if (!NEEDS_ESCAPE.test(s)) return s;
+  if (plain) return s;
   return s.replace(/[&<>"\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#13;',
   );
+}
+
+function notXml(): X1Error {
+  return new X1Error('GenericFailure', 'text holds characters XML 1.0 cannot carry');
 }
 
 export class XmlWriter {
