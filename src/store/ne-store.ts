@@ -79,7 +79,12 @@ export interface NeStore {
   iterateTasks(): IterableIterator<StoredTask>;
   listXids(): string[];
   countTasks(): number;
-  insertTask(t: { details: TaskDetails; origin: TaskOrigin; provisioningStatus: ProvisioningStatus; at: Timestamp }): void;
+  insertTask(t: {
+    details: TaskDetails;
+    origin: TaskOrigin;
+    provisioningStatus: ProvisioningStatus;
+    at: Timestamp;
+  }): void;
   /** ModifyTask: whole replacement; counts the modification and records its time. */
   replaceTask(details: TaskDetails, at: Timestamp): void;
   setProvisioningStatus(xid: string, status: ProvisioningStatus): void;
@@ -108,6 +113,7 @@ export interface NeStore {
 
   appendAudit(a: AuditInput): number;
   readAudit(opts?: { sinceId?: number; limit?: number }): AuditEntry[];
+  lastAuditId(): number;
 
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;

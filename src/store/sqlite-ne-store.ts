@@ -76,7 +76,10 @@ function toTask(r: TaskRow): StoredTask {
 }
 
 function didsOf(t: TaskDetails): string[] {
-  const all = [...t.listOfDIDs.dIds, ...(t.listOfMediationDetails ?? []).flatMap((m) => m.listOfDIDs?.dIds ?? [])];
+  const all = [
+    ...t.listOfDIDs.dIds,
+    ...(t.listOfMediationDetails ?? []).flatMap((m) => m.listOfDIDs?.dIds ?? []),
+  ];
   return [...new Set(all)];
 }
 
@@ -119,7 +122,9 @@ export class SqliteNeStore implements NeStore {
       ),
       getDest: p('SELECT * FROM destinations WHERE did = ?'),
       allDests: p('SELECT * FROM destinations ORDER BY rowid'),
-      insertDest: p("INSERT INTO destinations (did, details, delivery_status) VALUES (?, ?, 'activeAndWorking')"),
+      insertDest: p(
+        "INSERT INTO destinations (did, details, delivery_status) VALUES (?, ?, 'activeAndWorking')",
+      ),
       replaceDest: p('UPDATE destinations SET details = ? WHERE did = ?'),
       deleteDest: p('DELETE FROM destinations WHERE did = ?'),
       deleteDestFaults: p("DELETE FROM faults WHERE scope_kind = 'destination' AND scope_id = ?"),
@@ -127,7 +132,9 @@ export class SqliteNeStore implements NeStore {
       deleteAllDestFaults: p("DELETE FROM faults WHERE scope_kind = 'destination'"),
       destStatus: p('UPDATE destinations SET delivery_status = ? WHERE did = ?'),
       users: p('SELECT xid FROM task_dids WHERE did = ? ORDER BY xid').pluck(),
-      addFault: p('INSERT OR REPLACE INTO faults (scope_kind, scope_id, code, description) VALUES (?, ?, ?, ?)'),
+      addFault: p(
+        'INSERT OR REPLACE INTO faults (scope_kind, scope_id, code, description) VALUES (?, ?, ?, ?)',
+      ),
       clearFault: p('DELETE FROM faults WHERE scope_kind = ? AND scope_id = ? AND code = ?'),
       faults: p('SELECT code, description FROM faults WHERE scope_kind = ? AND scope_id = ? ORDER BY code'),
       enqueue: p('INSERT INTO outbox (kind, body) VALUES (?, ?)'),
@@ -138,15 +145,20 @@ export class SqliteNeStore implements NeStore {
         'INSERT INTO audit (at, actor, action, outcome, xid, did, transaction_id, detail) VALUES (@at, @actor, @action, @outcome, @xid, @did, @transactionId, @detail)',
       ),
       readAudit: p('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?'),
+      lastAudit: p('SELECT coalesce(max(id), 0) FROM audit').pluck(),
       getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
-      setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      setMeta: p(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
     };
   }
 
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > NE_SCHEMA_VERSION) {
-      throw new Error(`${this.file} has schema version ${version}; this lix knows up to ${NE_SCHEMA_VERSION}: upgrade lix`);
+      throw new Error(
+        `${this.file} has schema version ${version}; this lix knows up to ${NE_SCHEMA_VERSION}: upgrade lix`,
+      );
     }
     if (version === 0) {
       this.db.transaction(() => {
@@ -173,7 +185,12 @@ export class SqliteNeStore implements NeStore {
     return this.s.countTasks.get() as number;
   }
 
-  insertTask(t: { details: TaskDetails; origin: TaskOrigin; provisioningStatus: ProvisioningStatus; at: string }): void {
+  insertTask(t: {
+    details: TaskDetails;
+    origin: TaskOrigin;
+    provisioningStatus: ProvisioningStatus;
+    at: string;
+  }): void {
     this.transaction(() => {
       this.s.insertTask.run({
         xid: t.details.xId,
@@ -207,18 +224,26 @@ export class SqliteNeStore implements NeStore {
 
   addInterceptCounters(updates: readonly InterceptUpdate[]): void {
     this.transaction(() => {
-      for (const u of updates) this.s.counters.run({ xid: u.xid, x2: u.x2Bytes, x3: u.x3Bytes ?? 0, at: u.at });
+      for (const u of updates)
+        this.s.counters.run({ xid: u.xid, x2: u.x2Bytes, x3: u.x3Bytes ?? 0, at: u.at });
     });
   }
 
   getDestination(did: string): StoredDestination | undefined {
-    const r = this.s.getDest.get(did) as { details: string; delivery_status: StoredDestination['deliveryStatus'] } | undefined;
+    const r = this.s.getDest.get(did) as
+      { details: string; delivery_status: StoredDestination['deliveryStatus'] } | undefined;
     return r && { details: JSON.parse(r.details) as DestinationDetails, deliveryStatus: r.delivery_status };
   }
 
   listDestinations(): StoredDestination[] {
-    const rows = this.s.allDests.all() as { details: string; delivery_status: StoredDestination['deliveryStatus'] }[];
-    return rows.map((r) => ({ details: JSON.parse(r.details) as DestinationDetails, deliveryStatus: r.delivery_status }));
+    const rows = this.s.allDests.all() as {
+      details: string;
+      delivery_status: StoredDestination['deliveryStatus'];
+    }[];
+    return rows.map((r) => ({
+      details: JSON.parse(r.details) as DestinationDetails,
+      deliveryStatus: r.delivery_status,
+    }));
   }
 
   insertDestination(d: DestinationDetails): void {
@@ -269,8 +294,20 @@ export class SqliteNeStore implements NeStore {
   }
 
   pendingReports(limit: number): OutboxEntry[] {
-    const rows = this.s.pending.all(limit) as { id: number; kind: ReportKind; body: string; attempts: number; last_error: string | null }[];
-    return rows.map((r) => ({ id: r.id, kind: r.kind, body: JSON.parse(r.body), attempts: r.attempts, lastError: r.last_error ?? undefined }));
+    const rows = this.s.pending.all(limit) as {
+      id: number;
+      kind: ReportKind;
+      body: string;
+      attempts: number;
+      last_error: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      body: JSON.parse(r.body),
+      attempts: r.attempts,
+      lastError: r.last_error ?? undefined,
+    }));
   }
 
   markReportSent(id: number): void {
@@ -287,7 +324,10 @@ export class SqliteNeStore implements NeStore {
   }
 
   readAudit(opts: { sinceId?: number; limit?: number } = {}): AuditEntry[] {
-    const rows = this.s.readAudit.all(opts.sinceId ?? 0, opts.limit ?? 1000) as Record<string, string | number | null>[];
+    const rows = this.s.readAudit.all(opts.sinceId ?? 0, opts.limit ?? 1000) as Record<
+      string,
+      string | number | null
+    >[];
     return rows.map((r) => ({
       id: r.id as number,
       at: r.at as number,
@@ -299,6 +339,10 @@ export class SqliteNeStore implements NeStore {
       ...(r.transaction_id !== null && { transactionId: r.transaction_id as string }),
       ...(r.detail !== null && { detail: r.detail as string }),
     }));
+  }
+
+  lastAuditId(): number {
+    return this.s.lastAudit.get() as number;
   }
 
   getMeta(key: string): string | undefined {

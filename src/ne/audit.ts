@@ -1,0 +1,76 @@
+/**
+ * The NE's audit trail: every X1 request with its outcome and every manual or system action, append-only in
+ * the store. Rows of requests that change state are committed in the same transaction as the change
+ * ({@link AuditLog.commit}); rows of read-only requests (status, ping) are group-committed every
+ * {@link FLUSH_MS} so that they do not cost a disk flush each.
+ */
+import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { AuditInput, NeStore } from '../store/ne-store.js';
+import type { X1Request } from '../x1/model.js';
+
+export const FLUSH_MS = 200;
+const MAX_PENDING = 1000;
+
+export type AuditRow = Omit<AuditInput, 'at'>;
+
+export class AuditLog {
+  private pending: AuditInput[] = [];
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly store: NeStore,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Queues a row; written within {@link FLUSH_MS} or with the next commit. */
+  record(row: AuditRow): void {
+    this.pending.push({ ...row, at: this.clock.now() });
+    if (this.pending.length >= MAX_PENDING) this.flush();
+    else this.timer ??= this.clock.setTimer(FLUSH_MS, () => this.flush());
+  }
+
+  /** Runs `fn` and writes `row` plus every queued row in one transaction. */
+  commit<T>(fn: () => T, row?: AuditRow): T {
+    return this.store.transaction(() => {
+      const out = fn();
+      if (row) this.pending.push({ ...row, at: this.clock.now() });
+      this.writePending();
+      return out;
+    });
+  }
+
+  flush(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    try {
+      this.store.transaction(() => this.writePending());
+    } catch (err) {
+      this.logger.error({ err, rows: this.pending.length }, 'audit rows could not be written; will retry');
+      this.timer = this.clock.setTimer(FLUSH_MS, () => this.flush());
+    }
+  }
+
+  private writePending(): void {
+    // Cleared only after the rows are written: a rolled-back transaction keeps them queued.
+    for (const r of this.pending) this.store.appendAudit(r);
+    this.pending = [];
+  }
+}
+
+/** The audit row of one X1 request and its outcome. */
+export function requestAuditRow(m: X1Request, outcome: 'ok' | 'error', detail?: string): AuditRow {
+  return {
+    actor: 'x1',
+    action: m.type,
+    transactionId: m.header.x1TransactionId,
+    outcome,
+    ...('xId' in m && { xid: m.xId }),
+    ...('taskDetails' in m && { xid: m.taskDetails.xId }),
+    ...('dId' in m && { did: m.dId }),
+    ...('destinationDetails' in m && { did: m.destinationDetails.dId }),
+    ...(detail !== undefined && { detail }),
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The Network Element's X1 responder (TS 103 221-1 clause 6): decodes a request container, checks each
+ * message's identities against the peer certificate and its own configuration, dispatches it, and answers
+ * message by message. State lives in the store; the data plane is applied within the TIME1 budget.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { NeStore } from '../store/ne-store.js';
+import type { X1Codec } from '../x1/codec.js';
+import { encodeResponse, encodeTopLevelError } from '../x1/encode.js';
+import { X1Error } from '../x1/errors.js';
+import { requestMessageTypeOf, type X1Request, type X1Response } from '../x1/model.js';
+import { AuditLog, requestAuditRow as auditRow } from './audit.js';
+import type { NeConfig } from './config.js';
+import { IssueReporter, type NeContext } from './context.js';
+import type { DataPlane } from './data-plane.js';
+import { handleMessage, isMutating } from './dispatch.js';
+import { KeepaliveWatchdog } from './keepalive-watchdog.js';
+import { keepaliveLost, ManualChangeFollower, restoreDataPlane } from './lifecycle.js';
+import { Mutex } from './mutex.js';
+import { Reporter, type X1Poster } from './reporter.js';
+import { errorFrom, errorResponse, topLevelError, type ResponderIdentity } from './responses.js';
+
+export interface NeDeps {
+  readonly config: NeConfig;
+  readonly store: NeStore;
+  readonly dataPlane: DataPlane;
+  readonly codec: X1Codec;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** HTTPS client to the ADMF's `/X1/ADMF`; without it reports wait in the outbox. */
+  readonly poster?: X1Poster;
+}
+
+/** Share of TIME1 the data plane may use before the answer becomes `Acknowledged`. */
+const TIME1_BUDGET_SHARE = 0.8;
+
+export class NetworkElement {
+  readonly ctx: NeContext;
+  readonly reporter: Reporter;
+  readonly audit: AuditLog;
+  private readonly mutex = new Mutex();
+  private watchdog: KeepaliveWatchdog | undefined;
+  private follower: ManualChangeFollower | undefined;
+  private lastExternal = 0;
+
+  constructor(private readonly deps: NeDeps) {
+    const { config, store, clock, logger } = deps;
+    const me: ResponderIdentity = {
+      neId: config.id,
+      admfId: config.admfId,
+      version: config.version,
+      profile: config.profile,
+      nowMicros: () => clock.nowMicros(),
+    };
+    this.reporter = new Reporter({
+      store,
+      poster: deps.poster,
+      codec: deps.codec,
+      clock,
+      logger,
+      neId: config.id,
+      admfId: config.admfId,
+      version: config.version,
+      time2Ms: config.time2Ms,
+    });
+    this.audit = new AuditLog(store, clock, logger);
+    this.ctx = {
+      config,
+      store,
+      dataPlane: deps.dataPlane,
+      clock,
+      logger,
+      me,
+      issues: new IssueReporter(store, logger, () => this.reporter.kick()),
+      audit: this.audit,
+    };
+  }
+
+  /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
+  async handle(body: Uint8Array, peerIdentity: string | undefined): Promise<string> {
+    const { ctx } = this;
+    const deadline = ctx.clock.now() + ctx.config.time1Ms * TIME1_BUDGET_SHARE;
+    let doc;
+    try {
+      doc = this.deps.codec.decode(body);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      this.audit.record({ actor: 'x1', action: 'X1Request', outcome: 'error', detail: why });
+      ctx.logger.warn({ peer: peerIdentity }, `container refused: ${why}`);
+      return encodeTopLevelError(topLevelError(ctx.me));
+    }
+    if (doc.root !== 'X1Request') {
+      this.audit.record({
+        actor: 'x1',
+        action: doc.root,
+        outcome: 'error',
+        detail: 'not a request container',
+      });
+      return encodeTopLevelError(topLevelError(ctx.me));
+    }
+    const responses: X1Response[] = [];
+    for (const r of doc.results) {
+      if (!r.ok) {
+        this.audit.record({
+          actor: 'x1',
+          action: r.xsiType ?? 'X1RequestMessage',
+          outcome: 'error',
+          detail: r.error.message,
+          ...(r.header.x1TransactionId !== undefined && { transactionId: r.header.x1TransactionId }),
+        });
+        responses.push(errorFrom(ctx.me, r.header, r.requestMessageType, r.error));
+        continue;
+      }
+      responses.push(await this.one(r.message, peerIdentity, deadline));
+    }
+    return encodeResponse(responses);
+  }
+
+  private async one(m: X1Request, peer: string | undefined, deadline: number): Promise<X1Response> {
+    const { ctx } = this;
+    const rmt = requestMessageTypeOf(m.type);
+    try {
+      this.checkIdentity(m, peer);
+      // Mutating handlers commit their request's audit row with the change (auditRow via ctx); the others
+      // are group-committed here.
+      if (isMutating(m)) {
+        return await this.mutex.run(() => handleMessage(this, m, deadline));
+      }
+      const res = await handleMessage(this, m, deadline);
+      this.audit.record(auditRow(m, 'ok'));
+      return res;
+    } catch (err) {
+      const x1 = err instanceof X1Error ? err : undefined;
+      if (!x1) ctx.logger.error({ err, type: m.type }, 'request failed unexpectedly');
+      this.audit.record(auditRow(m, 'error', x1?.message ?? String(err)));
+      return x1
+        ? errorFrom(ctx.me, m.header, rmt, x1)
+        : errorResponse(ctx.me, m.header, rmt, 'GenericFailure', 'internal error; see the NE log');
+    }
+  }
+
+  /** TS 103 221-1 clause 5.2 / DESIGN.md: certificate identity = admfIdentifier; the ADMF and NE are ours. */
+  private checkIdentity(m: X1Request, peer: string | undefined): void {
+    const { config } = this.ctx;
+    const h = m.header;
+    if (!config.insecurePlainHttp && peer !== h.admfIdentifier) {
+      throw new X1Error(
+        'AdmfIdentityMismatch',
+        `certificate identity "${peer ?? ''}" does not match admfIdentifier "${h.admfIdentifier}"`,
+      );
+    }
+    if (h.admfIdentifier !== config.admfId)
+      throw new X1Error('UnexpectedAdmf', `ADMF "${h.admfIdentifier}" is not this NE's ADMF`);
+    if (h.neIdentifier !== config.id)
+      throw new X1Error('NotForThisNe', `message for NE "${h.neIdentifier}", this is "${config.id}"`);
+  }
+
+  /** Restores the data plane from the store, starts the keepalive watchdog and the report sender. */
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const restored = await restoreDataPlane(ctx);
+    ctx.logger.info(restored, 'data plane restored from the store');
+    if (ctx.config.keepalive) {
+      const last = Number(ctx.store.getMeta('lastKeepalive') ?? ctx.clock.now());
+      this.watchdog = new KeepaliveWatchdog(
+        ctx.clock,
+        ctx.config.timeP3Ms,
+        () => void this.mutex.run(() => keepaliveLost(ctx)),
+        last,
+      );
+      this.watchdog.start();
+    }
+    this.follower = new ManualChangeFollower(ctx);
+    this.lastExternal = ctx.store.externalChangeCounter();
+    this.reporter.kick();
+  }
+
+  /** Applies changes another process committed to the store (manual tasking); the server polls this. */
+  async pollManualChanges(): Promise<void> {
+    const counter = this.ctx.store.externalChangeCounter();
+    if (counter === this.lastExternal || !this.follower) return;
+    this.lastExternal = counter;
+    const follower = this.follower;
+    await this.mutex.run(async () => {
+      const r = await follower.sync();
+      if (r.added.length || r.removed.length) this.ctx.logger.info(r, 'manual changes applied');
+    });
+  }
+
+  /** A keepalive arrived (clause 6.6.2). */
+  keepaliveSeen(): void {
+    if (!this.watchdog) return;
+    const at = this.watchdog.seen();
+    this.ctx.store.setMeta('lastKeepalive', String(at));
+  }
+
+  /** Waits for queued audit rows and stops timers. */
+  async stop(): Promise<void> {
+    this.reporter.stop();
+    this.watchdog?.stop();
+    this.audit.flush();
+  }
+}
