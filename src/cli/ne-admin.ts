@@ -1,0 +1,183 @@
+/**
+ * `lix ne task|destination|audit`: manual administration of an NE through its data directory. Works while
+ * the NE runs (SQLite WAL allows a second writer; the NE follows the audit trail and applies the change).
+ */
+import { Option, type Command } from 'commander';
+import { addDestinationByHand, addManualTask, removeDestinationByHand, removeTaskByHand } from '../ne/manual.js';
+import { openNeStore } from '../store/sqlite-ne-store.js';
+import { decodeX1 } from '../x1/decode.js';
+import { encodeRequest } from '../x1/encode.js';
+import { X1Error } from '../x1/errors.js';
+import { DELIVERY_TYPES, TARGET_KINDS, type DeliveryType, type TargetIdentifier } from '../x1/model.js';
+
+/** Parses `KIND=VALUE` (e.g. `sipUri=sip:alice@example.net`) and checks it as the X1 decoder would. */
+export function parseTarget(spec: string): TargetIdentifier {
+  const eq = spec.indexOf('=');
+  const kind = spec.slice(0, eq);
+  const value = spec.slice(eq + 1);
+  if (eq < 1 || !(TARGET_KINDS as readonly string[]).includes(kind)) {
+    throw new Error(`target "${spec}": use KIND=VALUE with KIND one of ${TARGET_KINDS.join(', ')}`);
+  }
+  const numeric = ['tcpPort', 'udpPort', 'gtpuTunnelId', 'gtpcTunnelId'].includes(kind);
+  const t = { kind, value: numeric ? Number(value) : value } as TargetIdentifier;
+  // Round-trip through the codec: the decoder applies every TS 103 280 rule to the value.
+  const probe = encodeRequest([
+    {
+      type: 'ActivateTaskRequest',
+      header: {
+        admfIdentifier: 'cli',
+        neIdentifier: 'cli',
+        messageTimestamp: '2026-01-01T00:00:00.000000Z',
+        version: 'v1.23.1',
+        x1TransactionId: '00000000-0000-0000-0000-000000000000',
+      },
+      taskDetails: {
+        xId: '00000000-0000-0000-0000-000000000000',
+        targetIdentifiers: [t],
+        deliveryType: 'X2Only',
+        listOfDIDs: { dIds: [], dSIds: [] },
+        taskDetailsExtensions: [],
+      },
+    },
+  ]);
+  const doc = decodeX1(probe);
+  const r = doc.root === 'X1Request' ? doc.results[0] : undefined;
+  if (!r || !r.ok) throw new Error(`target "${spec}": ${r && !r.ok ? r.error.message : 'invalid'}`);
+  return t;
+}
+
+function withStore<T>(dataDir: string, fn: (store: ReturnType<typeof openNeStore>) => T): T {
+  const store = openNeStore(dataDir);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function fail(err: unknown): never {
+  const msg = err instanceof X1Error ? `${err.kind}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  console.error(`lix ne: ${msg}`);
+  process.exit(1);
+}
+
+export function registerNeAdminCommands(ne: Command): void {
+  const dataOpt = () => new Option('--data <dir>', 'the NE data directory').makeOptionMandatory();
+  const task = ne.command('task').description('manual tasking on this NE (audited, visible to the ADMF)');
+  task
+    .command('add')
+    .description('add a manual task with a fresh XID; prints the XID')
+    .addOption(dataOpt())
+    .requiredOption('--target <KIND=VALUE...>', 'target identifier(s), all must match (e.g. sipUri=sip:alice@example.net)')
+    .requiredOption('--did <uuid...>', 'destination(s) of the task')
+    .addOption(new Option('--delivery-type <type>').choices(DELIVERY_TYPES).default('X2Only'))
+    .requiredOption('--reason <text>', 'why (goes to the audit log)')
+    .action((o: { data: string; target: string[]; did: string[]; deliveryType: DeliveryType; reason: string }) => {
+      try {
+        const targets = o.target.map(parseTarget);
+        const xid = withStore(o.data, (s) => addManualTask(s, { targets, dids: o.did, deliveryType: o.deliveryType, reason: o.reason }));
+        console.log(xid);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  task
+    .command('remove')
+    .description('remove a task by hand (an X1 task removed this way is reported to the ADMF as a terminating fault)')
+    .addOption(dataOpt())
+    .argument('<xid>')
+    .requiredOption('--reason <text>', 'why (goes to the audit log)')
+    .action((xid: string, o: { data: string; reason: string }) => {
+      try {
+        withStore(o.data, (s) => removeTaskByHand(s, xid, o.reason));
+        console.log(`removed ${xid}`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  task
+    .command('list')
+    .description('list tasks: XID, origin, provisioning status, targets, DIDs, X2 bytes')
+    .addOption(dataOpt())
+    .option('--json', 'one JSON object per task')
+    .action((o: { data: string; json?: boolean }) => {
+      withStore(o.data, (s) => {
+        for (const t of s.iterateTasks()) {
+          if (o.json) console.log(JSON.stringify(t));
+          else {
+            const targets = t.details.targetIdentifiers.map((x) => `${x.kind}=${typeof x.value === 'object' ? JSON.stringify(x.value) : x.value}`);
+            console.log(
+              `${t.details.xId}  ${t.origin.padEnd(6)} ${t.status.provisioningStatus.padEnd(20)} ${targets.join(' & ')}  -> ${t.details.listOfDIDs.dIds.join(',')}  x2=${t.status.amountOfX2Data}`,
+            );
+          }
+        }
+      });
+    });
+
+  const dest = ne.command('destination').description('destinations on this NE, by hand');
+  dest
+    .command('add')
+    .description('add a destination with a fresh DID; prints the DID')
+    .addOption(dataOpt())
+    .requiredOption('--uri <uri>', 'delivery URI, e.g. eep+udp://127.0.0.1:9060')
+    .addOption(new Option('--delivery-type <type>').choices(DELIVERY_TYPES).default('X2Only'))
+    .option('--name <friendly name>')
+    .requiredOption('--reason <text>', 'why (goes to the audit log)')
+    .action((o: { data: string; uri: string; deliveryType: DeliveryType; name?: string; reason: string }) => {
+      try {
+        const did = withStore(o.data, (s) =>
+          addDestinationByHand(
+            s,
+            { deliveryType: o.deliveryType, deliveryAddress: { kind: 'uri', value: o.uri }, ...(o.name !== undefined && { friendlyName: o.name }) },
+            o.reason,
+          ),
+        );
+        console.log(did);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  dest
+    .command('remove')
+    .addOption(dataOpt())
+    .argument('<did>')
+    .requiredOption('--reason <text>', 'why (goes to the audit log)')
+    .action((did: string, o: { data: string; reason: string }) => {
+      try {
+        withStore(o.data, (s) => removeDestinationByHand(s, did, o.reason));
+        console.log(`removed ${did}`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  dest
+    .command('list')
+    .addOption(dataOpt())
+    .action((o: { data: string }) => {
+      withStore(o.data, (s) => {
+        for (const d of s.listDestinations()) {
+          const a = d.details.deliveryAddress;
+          const where = a.kind === 'ipAddressAndPort' ? `${a.address.value}:${a.port.port}/${a.port.protocol}` : a.value;
+          console.log(`${d.details.dId}  ${d.deliveryStatus.padEnd(16)} ${d.details.deliveryType.padEnd(8)} ${where}  ${d.details.friendlyName ?? ''}`);
+        }
+      });
+    });
+
+  ne.command('audit')
+    .description('print the append-only audit log')
+    .addOption(dataOpt())
+    .option('--since <id>', 'only entries after this id', '0')
+    .option('--limit <n>', 'at most this many entries', '1000')
+    .option('--json', 'one JSON object per entry')
+    .action((o: { data: string; since: string; limit: string; json?: boolean }) => {
+      withStore(o.data, (s) => {
+        for (const a of s.readAudit({ sinceId: Number(o.since), limit: Number(o.limit) })) {
+          if (o.json) console.log(JSON.stringify(a));
+          else {
+            const subject = [a.xid && `xid=${a.xid}`, a.did && `did=${a.did}`, a.transactionId && `tid=${a.transactionId}`].filter(Boolean).join(' ');
+            console.log(`${a.id}\t${new Date(a.at).toISOString()}\t${a.actor}\t${a.action}\t${a.outcome}\t${subject}${a.detail ? `\t${a.detail}` : ''}`);
+          }
+        }
+      });
+    });
+}
