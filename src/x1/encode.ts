@@ -25,15 +25,17 @@ const ROOT_NS = {
   xsi: XSI_NAMESPACE,
 } as const;
 
+const ROOT_PREFIXES: ReadonlyMap<string, string> = new Map(Object.entries(ROOT_NS).map(([p, ns]) => [ns, p]));
+const ROOT_DECLS = Object.entries(ROOT_NS)
+  .map(([p, ns]) => ` xmlns:${p}="${ns}"`)
+  .join('');
+
 function newWriter(): XmlWriter {
-  return new XmlWriter(new Map(Object.entries(ROOT_NS).map(([p, ns]) => [ns, p])));
+  return new XmlWriter(ROOT_PREFIXES);
 }
 
 function rootOpen(w: XmlWriter, name: string): void {
-  w.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
-  w.raw(`<x1:${name}`);
-  for (const [p, ns] of Object.entries(ROOT_NS)) w.raw(` xmlns:${p}="${ns}"`);
-  w.raw('>');
+  w.raw(`<?xml version="1.0" encoding="UTF-8"?>\n<x1:${name}${ROOT_DECLS}>`);
 }
 
 function header(w: XmlWriter, h: MessageHeader): void {

@@ -36,31 +36,31 @@ function notXml(): X1Error {
 }
 
 export class XmlWriter {
-  private readonly parts: string[] = [];
+  private out = '';
 
   /** @param prefixes namespace URI → prefix declared on the root. */
   constructor(private readonly prefixes: ReadonlyMap<string, string>) {}
 
   raw(s: string): void {
-    this.parts.push(s);
+    this.out += s;
   }
 
   open(name: string): void {
-    this.parts.push(`<${name}>`);
+    this.out += `<${name}>`;
   }
 
   close(name: string): void {
-    this.parts.push(`</${name}>`);
+    this.out += `</${name}>`;
   }
 
   /** `<name>text</name>` (or `<name/>` for the empty string). */
   leaf(name: string, text: string): void {
-    this.parts.push(text === '' ? `<${name}/>` : `<${name}>${escapeXml(text)}</${name}>`);
+    this.out += text === '' ? `<${name}/>` : `<${name}>${escapeXml(text)}</${name}>`;
   }
 
   /** An empty element. */
   empty(name: string): void {
-    this.parts.push(`<${name}/>`);
+    this.out += `<${name}/>`;
   }
 
   /** Writes a kept tree, declaring a prefix for each namespace the root's declarations do not cover. */
@@ -87,20 +87,20 @@ export class XmlWriter {
       const value = a.qname ? qn(a.qname.ns, a.qname.local) : a.value;
       return ` ${qn(a.ns, a.name)}="${escapeXml(value)}"`;
     });
-    this.parts.push(`<${name}`, ...decls, ...attrs);
+    this.out += `<${name}${decls.join('')}${attrs.join('')}`;
     if (t.children.length === 0) {
-      this.parts.push('/>');
+      this.out += '/>';
       return;
     }
-    this.parts.push('>');
+    this.out += '>';
     for (const c of t.children) {
-      if (typeof c === 'string') this.parts.push(escapeXml(c));
+      if (typeof c === 'string') this.out += escapeXml(c);
       else this.tree(c, local, counter);
     }
-    this.parts.push(`</${name}>`);
+    this.out += `</${name}>`;
   }
 
   toString(): string {
-    return this.parts.join('');
+    return this.out;
   }
 }
