@@ -1,0 +1,340 @@
+/**
+ * The X1 HTTPS server (ETSI TS 103 221-1 clause 5.2 and 5.3): HTTP/1.1 over mutually authenticated TLS,
+ * persistent connections, `POST` to one path. It moves bytes only: the X1 layer gets the body and the
+ * verified peer identity and returns the body to send. HTTP status codes are used for HTTP-level faults
+ * only (404, 405, 413, 415); X1 errors travel as 200 with an X1 error response.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from '../lib/logger.js';
+import { certificateExpiry, peerIdentity, type CertificateExpiry } from './identity.js';
+import {
+  loadTlsMaterial,
+  serverTlsOptions,
+  TlsFileWatcher,
+  type TlsConfig,
+  type TlsMaterial,
+} from './tls-options.js';
+
+/** What the X1 layer receives. */
+export interface X1ServerRequest {
+  readonly body: Buffer;
+  /** The verified peer's identity (UID or CN of its certificate); undefined without one (or in plain HTTP). */
+  readonly peerIdentity: string | undefined;
+  readonly remoteAddress: string;
+  readonly contentType: string | undefined;
+}
+
+/** What the X1 layer answers; sent as 200 with a Content-Length. */
+export interface X1ServerResponse {
+  readonly body: Buffer | string;
+  /** Default `application/xml; charset=utf-8`. */
+  readonly contentType?: string;
+}
+
+export type X1Handler = (req: X1ServerRequest) => Promise<X1ServerResponse>;
+
+/** Server-side limits against slow or idle peers. */
+export interface X1ServerTimeouts {
+  /** Whole TLS handshake. */
+  readonly handshakeMs: number;
+  /** From connection or previous response until the request headers are complete. */
+  readonly headersMs: number;
+  /** Until the whole request (headers and body) is received. */
+  readonly requestMs: number;
+  /** Idle time of a persistent connection between requests. */
+  readonly keepAliveMs: number;
+  /** How often Node checks the header and request timeouts. */
+  readonly checkIntervalMs: number;
+  /** How long {@link X1Server.close} lets requests in progress finish before cutting connections. */
+  readonly closeGraceMs: number;
+}
+
+/** Defaults of the server; every one is configurable. */
+export const X1_SERVER_DEFAULTS = {
+  path: '/X1/NE',
+  maxBodyBytes: 1 << 20,
+  maxConnections: 256,
+  contentType: 'application/xml; charset=utf-8',
+  /** The fault answers carry a short text body. */
+  faultContentType: 'text/plain; charset=utf-8',
+  acceptedMediaTypes: ['application/xml', 'text/xml'],
+  timeouts: {
+    handshakeMs: 10_000,
+    headersMs: 10_000,
+    requestMs: 30_000,
+    keepAliveMs: 60_000,
+    checkIntervalMs: 1_000,
+    closeGraceMs: 5_000,
+  } satisfies X1ServerTimeouts,
+} as const;
+
+/** HTTP statuses this server sends (RFC 9110 section 15). */
+export const HTTP_STATUS = {
+  ok: 200,
+  notFound: 404,
+  methodNotAllowed: 405,
+  contentTooLarge: 413,
+  unsupportedMediaType: 415,
+  internalError: 500,
+} as const;
+
+export interface X1ServerOptions {
+  /** Required unless `insecurePlainHttp`. */
+  readonly tls?: TlsConfig;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly path?: string;
+  readonly maxBodyBytes?: number;
+  readonly maxConnections?: number;
+  readonly handler: X1Handler;
+  readonly logger: Logger;
+  /** Plain HTTP, no authentication: for tests only, logged loudly. */
+  readonly insecurePlainHttp?: boolean;
+  readonly timeouts?: Partial<X1ServerTimeouts>;
+  /** Reload the TLS files when they change (polling interval in ms, or `true` for the default). */
+  readonly watchTlsFiles?: boolean | number;
+}
+
+/** Counters of the server, for status and tests. */
+export interface X1ServerStats {
+  connections: number;
+  tlsRejections: number;
+  requests: number;
+  httpFaults: number;
+  /** Request body bytes read (a refused body is read no further than the limit). */
+  bodyBytes: number;
+}
+
+export interface X1Server {
+  address(): AddressInfo;
+  /** Re-reads the TLS files and serves them to new connections; throws TlsConfigError and keeps the old ones. */
+  reload(): void;
+  /** Our certificate's validity (undefined in plain HTTP). */
+  ownCertificate(): CertificateExpiry | undefined;
+  stats(): Readonly<X1ServerStats>;
+  /** Stops listening, closes idle persistent connections, lets requests in progress finish (grace period). */
+  close(): Promise<void>;
+}
+
+/**
+ * True for `application/xml` or `text/xml`, optionally with `charset=utf-8` (any case, quoted or not).
+ * Any other charset is refused: X1 is UTF-8 (TS 103 221-1 clause 5.3).
+ */
+export function isAcceptedMediaType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type = '', ...params] = header.split(';').map((s) => s.trim().toLowerCase());
+  if (!(X1_SERVER_DEFAULTS.acceptedMediaTypes as readonly string[]).includes(type)) return false;
+  return params.every((p) => {
+    if (p === '') return true;
+    const [name, value = ''] = p.split('=', 2).map((s) => s.trim());
+    return name !== 'charset' || value.replace(/^"(.*)"$/, '$1') === 'utf-8';
+  });
+}
+
+/** Why a request is refused before its body is read, or undefined when it may proceed. */
+function precheck(
+  req: IncomingMessage,
+  path: string,
+  maxBody: number,
+): { status: number; extra?: object } | undefined {
+  const pathname = (req.url ?? '').split('?', 1)[0];
+  if (pathname !== path) return { status: HTTP_STATUS.notFound };
+  if (req.method !== 'POST') return { status: HTTP_STATUS.methodNotAllowed, extra: { Allow: 'POST' } };
+  if (!isAcceptedMediaType(req.headers['content-type'])) return { status: HTTP_STATUS.unsupportedMediaType };
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBody) return { status: HTTP_STATUS.contentTooLarge };
+  return undefined;
+}
+
+/** Answers an HTTP-level fault and closes the connection, so no unread body is ever drained. */
+function sendFault(res: ServerResponse, status: number, extra: object = {}): void {
+  const body = Buffer.from(`${status} ${http.STATUS_CODES[status] ?? ''}\n`);
+  res.shouldKeepAlive = false;
+  res.writeHead(status, {
+    ...extra,
+    'Content-Type': X1_SERVER_DEFAULTS.faultContentType,
+    'Content-Length': body.length,
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+/** Reads the body up to `max` bytes; resolves undefined (and stops reading) when it is larger. */
+function readBody(req: IncomingMessage, max: number, stats: X1ServerStats): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      stats.bodyBytes += chunk.length;
+      if (size > max) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+}
+
+interface Resolved {
+  readonly path: string;
+  readonly maxBody: number;
+  readonly identityOf: (socket: Socket) => string | undefined;
+}
+
+function createRequestListener(o: X1ServerOptions, r: Resolved, stats: X1ServerStats) {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.requests++;
+    const refused = precheck(req, r.path, r.maxBody);
+    if (refused) {
+      stats.httpFaults++;
+      return sendFault(res, refused.status, refused.extra);
+    }
+    const body = await readBody(req, r.maxBody, stats);
+    if (body === undefined) {
+      stats.httpFaults++;
+      return sendFault(res, HTTP_STATUS.contentTooLarge);
+    }
+    const answer = await o.handler({
+      body,
+      peerIdentity: r.identityOf(req.socket),
+      remoteAddress: req.socket.remoteAddress ?? '',
+      contentType: req.headers['content-type'],
+    });
+    const out = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
+    res.writeHead(HTTP_STATUS.ok, {
+      'Content-Type': answer.contentType ?? X1_SERVER_DEFAULTS.contentType,
+      'Content-Length': out.length,
+    });
+    res.end(out);
+  };
+  return (req: IncomingMessage, res: ServerResponse) => {
+    serve(req, res).catch((err: unknown) => {
+      o.logger.error({ err, remoteAddress: req.socket.remoteAddress }, 'X1 request failed');
+      if (!res.headersSent) sendFault(res, HTTP_STATUS.internalError);
+      else res.destroy();
+    });
+  };
+}
+
+function identityResolver(o: X1ServerOptions): (socket: Socket) => string | undefined {
+  if (o.insecurePlainHttp) return () => undefined;
+  const attribute = o.tls?.identityAttribute ?? 'uid';
+  const cache = new WeakMap<Socket, string | undefined>();
+  return (socket) => {
+    if (!cache.has(socket))
+      cache.set(socket, peerIdentity(socket as Parameters<typeof peerIdentity>[0], attribute));
+    return cache.get(socket);
+  };
+}
+
+function applyTimeouts(server: http.Server, t: X1ServerTimeouts, maxConnections: number): void {
+  server.headersTimeout = t.headersMs;
+  server.requestTimeout = t.requestMs;
+  server.keepAliveTimeout = t.keepAliveMs;
+  server.maxConnections = maxConnections;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+const INSECURE_WARNING =
+  'INSECURE: X1 server speaks plain HTTP without authentication (testing only; never in production)';
+
+/**
+ * Starts an X1 server and resolves once it listens. With `tls` it requires a client certificate issued by
+ * the configured CA (and not revoked, when CRLs are given), using the RFC 9325 profile of tls-options.ts.
+ */
+export async function createX1Server(o: X1ServerOptions): Promise<X1Server> {
+  const t: X1ServerTimeouts = { ...X1_SERVER_DEFAULTS.timeouts, ...o.timeouts };
+  const stats: X1ServerStats = { connections: 0, tlsRejections: 0, requests: 0, httpFaults: 0, bodyBytes: 0 };
+  const resolved: Resolved = {
+    path: o.path ?? X1_SERVER_DEFAULTS.path,
+    maxBody: o.maxBodyBytes ?? X1_SERVER_DEFAULTS.maxBodyBytes,
+    identityOf: identityResolver(o),
+  };
+  const listener = createRequestListener(o, resolved, stats);
+  const common = { connectionsCheckingInterval: t.checkIntervalMs };
+  let material: TlsMaterial | undefined;
+  let server: http.Server;
+  if (o.insecurePlainHttp) {
+    server = http.createServer(common, listener);
+    o.logger.warn(INSECURE_WARNING);
+  } else {
+    if (!o.tls) throw new TypeError('createX1Server: tls is required unless insecurePlainHttp');
+    material = loadTlsMaterial(o.tls);
+    server = https.createServer(
+      { ...common, ...serverTlsOptions(material), handshakeTimeout: t.handshakeMs },
+      listener,
+    );
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => {
+      stats.tlsRejections++;
+      o.logger.warn(
+        { remoteAddress: socket.remoteAddress, code: err.code, reason: err.message },
+        'TLS handshake refused',
+      );
+    });
+  }
+  server.on(o.insecurePlainHttp ? 'connection' : 'secureConnection', (socket: Socket) => {
+    stats.connections++;
+    if (o.insecurePlainHttp) o.logger.warn({ remoteAddress: socket.remoteAddress }, INSECURE_WARNING);
+  });
+  applyTimeouts(server, t, o.maxConnections ?? X1_SERVER_DEFAULTS.maxConnections);
+  await listen(server, o.listen.host, o.listen.port);
+
+  const reload = (): void => {
+    if (!o.tls || o.insecurePlainHttp) return;
+    const next = loadTlsMaterial(o.tls);
+    (server as https.Server).setSecureContext(serverTlsOptions(next));
+    material = next;
+    o.logger.info({ certFile: o.tls.certFile }, 'X1 server TLS material reloaded');
+  };
+  const watcher =
+    o.watchTlsFiles && o.tls && !o.insecurePlainHttp
+      ? new TlsFileWatcher(
+          o.tls,
+          () => {
+            try {
+              reload();
+            } catch (err) {
+              o.logger.error({ err }, 'X1 server TLS reload failed; keeping the previous material');
+            }
+          },
+          ...(typeof o.watchTlsFiles === 'number' ? [o.watchTlsFiles] : []),
+        )
+      : undefined;
+
+  return {
+    address: () => server.address() as AddressInfo,
+    reload,
+    ownCertificate: () => (material ? certificateExpiry(material.cert) : undefined),
+    stats: () => ({ ...stats }),
+    close: () => closeServer(server, t.closeGraceMs, () => watcher?.close()),
+  };
+}
+
+function closeServer(server: http.Server, graceMs: number, before: () => void): Promise<void> {
+  before();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
