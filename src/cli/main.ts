@@ -3,6 +3,7 @@
  * src/cli/ and registers itself on the program here.
  */
 import { Command } from 'commander';
+import { registerNeCommands } from './ne.js';
 import { registerX1Commands } from './x1.js';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .description('lix: ETSI TS 103 221-1 X1 (ADMF and NE) and STM reports (EEP/HEP3, GRE-PCAPng)')
     .version('0.1.0');
   registerX1Commands(program);
+  registerNeCommands(program);
   return program;
 }
 
