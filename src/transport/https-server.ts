@@ -7,6 +7,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import { certificateExpiry, peerIdentity, type CertificateExpiry } from './identity.js';
 import {
@@ -251,6 +252,25 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
   });
 }
 
+/**
+ * Counts and logs refused handshakes with the reason: OpenSSL's error, or the certificate verification
+ * result (`authorizationError`, e.g. CERT_HAS_EXPIRED, CERT_REVOKED), which Node reports only on the socket.
+ * The peer address is taken when the TCP connection arrives, as the TLS socket has lost it by then.
+ */
+function logTlsRefusals(server: http.Server, logger: Logger, stats: X1ServerStats): void {
+  const addresses = new WeakMap<object, string | undefined>();
+  server.on('connection', (raw: Socket) => addresses.set(raw, raw.remoteAddress));
+  server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+    stats.tlsRejections++;
+    const raw = (socket as TLSSocket & { _parent?: object })._parent;
+    const remoteAddress = socket.remoteAddress ?? (raw && addresses.get(raw));
+    const verify = socket.authorizationError ?? undefined; // null until verification ran
+    const code = verify === undefined ? err.code : String(verify);
+    const reason = verify === undefined ? err.message : `certificate verification failed: ${String(verify)}`;
+    logger.warn({ remoteAddress, code, reason }, 'TLS handshake refused');
+  });
+}
+
 const INSECURE_WARNING =
   'INSECURE: X1 server speaks plain HTTP without authentication (testing only; never in production)';
 
@@ -280,13 +300,7 @@ export async function createX1Server(o: X1ServerOptions): Promise<X1Server> {
       { ...common, ...serverTlsOptions(material), handshakeTimeout: t.handshakeMs },
       listener,
     );
-    server.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => {
-      stats.tlsRejections++;
-      o.logger.warn(
-        { remoteAddress: socket.remoteAddress, code: err.code, reason: err.message },
-        'TLS handshake refused',
-      );
-    });
+    logTlsRefusals(server, o.logger, stats);
   }
   server.on(o.insecurePlainHttp ? 'connection' : 'secureConnection', (socket: Socket) => {
     stats.connections++;
