@@ -9,13 +9,19 @@ import { InMemoryDataPlane } from '../../src/ne/data-plane.js';
 import { NetworkElement } from '../../src/ne/ne.js';
 import type { X1Poster } from '../../src/ne/reporter.js';
 import { openNeStore, type SqliteNeStore } from '../../src/store/sqlite-ne-store.js';
+import { startNeServer, type RunningNe } from '../../src/ne/server.js';
+import { createX1Client, type X1Client } from '../../src/transport/https-client.js';
 import { X1Codec } from '../../src/x1/codec.js';
 import { decodeX1 } from '../../src/x1/decode.js';
 import type { X1Request, X1Response } from '../../src/x1/model.js';
 import { SchemaSet } from '../../src/x1/schema.js';
 import { FakeClock } from './fake-clock.js';
 import { ETSI_DIR } from './shared.js';
+import { getTestPki, type TestPki } from './pki.js';
 import { ADMF, NE, xml } from './x1-builders.js';
+
+export type NeTransport = 'memory' | 'https';
+export const TRANSPORTS: readonly NeTransport[] = ['memory', 'https'];
 
 let schema: SchemaSet | undefined;
 export function etsiSchema(): SchemaSet {
@@ -28,6 +34,9 @@ export interface NeHarness {
   readonly dataPlane: InMemoryDataPlane;
   readonly clock: FakeClock;
   readonly dataDir: string;
+  readonly transport: NeTransport;
+  /** The NE's URL (https transport only). */
+  readonly url: string | undefined;
   /** Sends messages as the ADMF (peer identity admf-1 unless given) and returns the decoded responses. */
   send(messages: X1Request[], peer?: string): Promise<X1Response[]>;
   /** Sends raw bytes; returns the raw response text. */
@@ -35,40 +44,89 @@ export interface NeHarness {
   close(): Promise<void>;
 }
 
+export interface NeHarnessOptions {
+  readonly poster?: X1Poster;
+  readonly dataDir?: string;
+  readonly delayMs?: number;
+  readonly transport?: NeTransport;
+}
+
+/** Certificates (from the test PKI's CA) for whatever identity a test claims to be over HTTPS. */
+async function clientFor(
+  pki: TestPki,
+  url: string,
+  identity: string,
+  clients: Map<string, X1Client>,
+): Promise<X1Client> {
+  let c = clients.get(identity);
+  if (c) return c;
+  const tls =
+    identity === ADMF || pki.identities[identity]
+      ? pki.tls(identity)
+      : { ...pki.tls(ADMF), ...(await pki.issue(`peer-${identity}`, { identity })) };
+  c = createX1Client({ tls, url, maxResponseBytes: 256 * 2 ** 20 });
+  clients.set(identity, c);
+  return c;
+}
+
 export async function neHarness(
   config: Partial<NeConfigInput> = {},
-  opts: { poster?: X1Poster; dataDir?: string; delayMs?: number } = {},
+  opts: NeHarnessOptions = {},
 ): Promise<NeHarness> {
+  const transport = opts.transport ?? 'memory';
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lix-ne-'));
+  const pki = transport === 'https' ? await getTestPki() : undefined;
+  const tlsFiles = pki
+    ? { certFile: pki.identities[NE]!.certFile, keyFile: pki.identities[NE]!.keyFile, caFile: pki.caFile }
+    : { tlsDir: '/unused' };
   const cfg = parseNeConfig({
     id: NE,
     admfId: ADMF,
     dataDir,
-    insecurePlainHttp: false,
-    tlsDir: '/unused',
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    ...tlsFiles,
     ...config,
   });
   const clock = new FakeClock();
-  const store = openNeStore(dataDir);
   const dataPlane = new InMemoryDataPlane({ sleep: clock.sleep, delayMs: opts.delayMs ?? 0 });
-  const codec = new X1Codec({ schema: etsiSchema() });
-  const ne = new NetworkElement({
-    config: cfg,
-    store,
-    dataPlane,
-    codec,
-    clock,
-    logger: silentLogger,
-    ...(opts.poster && { poster: opts.poster }),
-  });
-  await ne.start();
-  const sendRaw = (body: Uint8Array, peer: string = ADMF) => ne.handle(body, peer);
+  let running: RunningNe | undefined;
+  let ne: NetworkElement;
+  let store: SqliteNeStore;
+  if (pki) {
+    running = await startNeServer(
+      { ...cfg, schemaDir: ETSI_DIR },
+      { logger: silentLogger, clock, dataPlane },
+    );
+    ne = running.ne;
+    store = ne.ctx.store as SqliteNeStore;
+  } else {
+    store = openNeStore(dataDir);
+    ne = new NetworkElement({
+      config: cfg,
+      store,
+      dataPlane,
+      codec: new X1Codec({ schema: etsiSchema() }),
+      clock,
+      logger: silentLogger,
+      ...(opts.poster && { poster: opts.poster }),
+    });
+    await ne.start();
+  }
+  const clients = new Map<string, X1Client>();
+  const sendRaw = async (body: Uint8Array, peer: string = ADMF): Promise<string> => {
+    if (!running || !pki) return ne.handle(body, peer);
+    const c = await clientFor(pki, running.url, peer, clients);
+    return (await c.post(Buffer.from(body))).body.toString('utf8');
+  };
   return {
     ne,
     store,
     dataPlane,
     clock,
     dataDir,
+    transport,
+    url: running?.url,
     sendRaw,
     async send(messages, peer) {
       const text = await sendRaw(xml(...messages), peer);
@@ -80,8 +138,12 @@ export async function neHarness(
       });
     },
     async close() {
-      await ne.stop();
-      store.close();
+      for (const c of clients.values()) await c.close();
+      if (running) await running.close();
+      else {
+        await ne.stop();
+        store.close();
+      }
     },
   };
 }
