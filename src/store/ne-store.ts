@@ -105,6 +105,8 @@ export interface NeStore {
   addFault(scope: FaultScope, fault: ErrorInformation): void;
   clearFault(scope: FaultScope, code: number): void;
   listFaults(scope: FaultScope): ErrorInformation[];
+  /** Every fault of one scope kind, by scope id (for status answers about all tasks at once). */
+  faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]>;
 
   enqueueReport(r: { kind: ReportKind; body: unknown }): number;
   pendingReports(limit: number): OutboxEntry[];

@@ -137,6 +137,9 @@ export class SqliteNeStore implements NeStore {
       ),
       clearFault: p('DELETE FROM faults WHERE scope_kind = ? AND scope_id = ? AND code = ?'),
       faults: p('SELECT code, description FROM faults WHERE scope_kind = ? AND scope_id = ? ORDER BY code'),
+      faultsOfKind: p(
+        'SELECT scope_id, code, description FROM faults WHERE scope_kind = ? ORDER BY scope_id, code',
+      ),
       enqueue: p('INSERT INTO outbox (kind, body) VALUES (?, ?)'),
       pending: p('SELECT * FROM outbox ORDER BY id LIMIT ?'),
       sent: p('DELETE FROM outbox WHERE id = ?'),
@@ -287,6 +290,20 @@ export class SqliteNeStore implements NeStore {
   listFaults(scope: FaultScope): ErrorInformation[] {
     const rows = this.s.faults.all(scope.kind, scope.id) as { code: number; description: string }[];
     return rows.map((r) => ({ errorCode: r.code, errorDescription: r.description }));
+  }
+
+  faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]> {
+    const out = new Map<string, ErrorInformation[]>();
+    for (const r of this.s.faultsOfKind.iterate(kind) as IterableIterator<{
+      scope_id: string;
+      code: number;
+      description: string;
+    }>) {
+      const list = out.get(r.scope_id) ?? [];
+      list.push({ errorCode: r.code, errorDescription: r.description });
+      out.set(r.scope_id, list);
+    }
+    return out;
   }
 
   enqueueReport(r: { kind: ReportKind; body: unknown }): number {

@@ -4,6 +4,7 @@
 import { X1Error } from '../../x1/errors.js';
 import type {
   DestinationResponseDetails,
+  ErrorInformation,
   GetAllDestinationDetailsResponse,
   GetAllDetailsResponse,
   GetAllTaskDetailsResponse,
@@ -19,13 +20,19 @@ import type { StoredDestination, StoredTask } from '../../store/ne-store.js';
 import type { NeContext } from '../context.js';
 import { responseHeader } from '../responses.js';
 
-export function taskResponseDetails(ctx: NeContext, t: StoredTask): TaskResponseDetails {
+export function taskResponseDetails(
+  ctx: NeContext,
+  t: StoredTask,
+  faults?: Map<string, ErrorInformation[]>,
+): TaskResponseDetails {
   const s = t.status;
   return {
     taskDetails: t.details,
     taskStatus: {
       provisioningStatus: s.provisioningStatus,
-      listOfFaults: ctx.store.listFaults({ kind: 'task', id: t.details.xId }),
+      listOfFaults: faults
+        ? (faults.get(t.details.xId) ?? [])
+        : ctx.store.listFaults({ kind: 'task', id: t.details.xId }),
       ...(s.timeOfLastIntercept !== undefined && { timeOfLastIntercept: s.timeOfLastIntercept }),
       amountOfX2Data: s.amountOfX2Data,
       ...(s.timeOfLastModification !== undefined && { timeOfLastModification: s.timeOfLastModification }),
@@ -35,12 +42,18 @@ export function taskResponseDetails(ctx: NeContext, t: StoredTask): TaskResponse
   };
 }
 
-export function destinationResponseDetails(ctx: NeContext, d: StoredDestination): DestinationResponseDetails {
+export function destinationResponseDetails(
+  ctx: NeContext,
+  d: StoredDestination,
+  faults?: Map<string, ErrorInformation[]>,
+): DestinationResponseDetails {
   return {
     destinationDetails: d.details,
     destinationStatus: {
       destinationDeliveryStatus: d.deliveryStatus,
-      listOfFaults: ctx.store.listFaults({ kind: 'destination', id: d.details.dId }),
+      listOfFaults: faults
+        ? (faults.get(d.details.dId) ?? [])
+        : ctx.store.listFaults({ kind: 'destination', id: d.details.dId }),
     },
   };
 }
@@ -83,13 +96,15 @@ export function getNeStatus(ctx: NeContext, h: MessageHeader): GetNEStatusRespon
 }
 
 function allTasks(ctx: NeContext): TaskResponseDetails[] {
+  const faults = ctx.store.faultsByScope('task');
   const out: TaskResponseDetails[] = [];
-  for (const t of ctx.store.iterateTasks()) out.push(taskResponseDetails(ctx, t));
+  for (const t of ctx.store.iterateTasks()) out.push(taskResponseDetails(ctx, t, faults));
   return out;
 }
 
 function allDestinations(ctx: NeContext): DestinationResponseDetails[] {
-  return ctx.store.listDestinations().map((d) => destinationResponseDetails(ctx, d));
+  const faults = ctx.store.faultsByScope('destination');
+  return ctx.store.listDestinations().map((d) => destinationResponseDetails(ctx, d, faults));
 }
 
 export function getAllDetails(ctx: NeContext, h: MessageHeader): GetAllDetailsResponse {
