@@ -1,7 +1,8 @@
 /**
  * Splits an EEP byte stream (TCP, TLS, SCTP) into whole messages using the header's total length. Copes with
- * any split or coalescing. A frame is accepted only when its chunk headers tile it exactly, which catches
- * most lying lengths; on garbage or a bad header it reports one malformed result for the bytes it drops and
+ * any split or coalescing. A frame is accepted only when its chunk headers tile it exactly and no chunk
+ * header spells a protocol ID (no vendor ID is assigned that would), which catches lying lengths in both
+ * directions; on garbage or a bad header it reports one malformed result for the bytes it drops and
  * resynchronises on the next protocol ID. It never holds more than `maxMessage` bytes between pushes.
  */
 import { EepDecodeError, type EepDecodeReason } from './eep-errors.js';
@@ -41,13 +42,14 @@ function tiling(buf: Uint8Array, start: number, avail: number, total: number): T
   let off = EEP_HEADER_BYTES;
   const end = Math.min(avail, total);
   while (off + CH <= end) {
+    // A chunk "vendor + type" spelling a protocol ID is the next message: the header's length lied.
+    if (protocolIdAt(buf, start + off)) return 'bad';
     const len = (buf[start + off + 4]! << 8) | buf[start + off + 5]!;
     if (len < CH || off + len > total) return 'bad';
     off += len;
   }
-  if (off === total) return 'ok';
-  if (avail >= total) return 'bad';
-  return 'incomplete';
+  if (avail < total) return 'incomplete';
+  return off === total ? 'ok' : 'bad';
 }
 
 export class EepDeframer {
