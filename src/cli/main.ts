@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerNeCommands } from './ne.js';
+import { registerPkiCommands } from './pki.js';
 import { registerX1Commands } from './x1.js';
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   registerX1Commands(program);
   registerNeCommands(program);
+  registerPkiCommands(program);
   return program;
 }
 

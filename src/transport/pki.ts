@@ -26,6 +26,8 @@ export const PKI = {
   keyAlgorithm: { name: 'ECDSA', namedCurve: 'P-256' },
   signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
   defaultDays: 365,
+  /** The lab CA outlives the certificates it issues. */
+  defaultCaDays: 3650,
   defaultCrlDays: 30,
   serialBytes: 16,
   /** Names every lab certificate answers to, so that a loopback lab needs no extra configuration. */
@@ -241,6 +243,8 @@ export interface InitPkiOptions extends Validity {
   /** Replace existing files (a new CA, so every certificate is issued again). */
   readonly force?: boolean;
   readonly caName?: string;
+  /** Validity of a new CA in days (default 3650); `notBefore`/`notAfter`/`days` apply to the leaves. */
+  readonly caDays?: number;
 }
 
 /** One certificate file (and its key) that {@link initPki} wrote or found. */
@@ -286,7 +290,7 @@ async function ensureCa(o: InitPkiOptions): Promise<{ ca: CertificateAuthority; 
     const ca = await loadCa(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'));
     return { ca, entry: entry(ca.name, certFile, keyFile, 'kept') };
   }
-  const ca = await createCa(o.caName ?? 'lix lab CA', o);
+  const ca = await createCa(o.caName ?? 'lix lab CA', { days: o.caDays ?? PKI.defaultCaDays });
   await writeIssued(certFile, keyFile, ca);
   return { ca, entry: entry(ca.name, certFile, keyFile, 'written') };
 }
@@ -318,7 +322,7 @@ export async function initPki(o: InitPkiOptions): Promise<InitPkiResult> {
   let untrusted: PkiFileEntry;
   if (!o.force && existsSync(uCert) && existsSync(uKey)) untrusted = entry(o.admf, uCert, uKey, 'kept');
   else {
-    const rogue = await createCa('lix untrusted CA', o);
+    const rogue = await createCa('lix untrusted CA', { days: o.caDays ?? PKI.defaultCaDays });
     await writeIssued(uCert, uKey, await issueCertificate(rogue, { ...o, identity: o.admf }));
     untrusted = entry(o.admf, uCert, uKey, 'written');
   }
