@@ -57,7 +57,8 @@ export type PcapngBlock =
       readonly body: Uint8Array;
     };
 
-const pad4 = (n: number) => (n + S.align - 1) & ~(S.align - 1);
+/** `n` rounded up to 32 bits (arithmetic, not bitwise: lengths may exceed 2^31). */
+const pad4 = (n: number) => n + ((S.align - (n % S.align)) % S.align);
 const MIN_SHB = S.blockOverhead + S.shbFixed;
 
 /** Parses an options list `buf[start, end)`; stops at opt_endofopt or at the end. */

@@ -20,7 +20,8 @@ export interface PcapngOptionValue {
   readonly value: Uint8Array;
 }
 
-const pad4 = (n: number) => (n + S.align - 1) & ~(S.align - 1);
+/** `n` rounded up to 32 bits (arithmetic, not bitwise: lengths may exceed 2^31). */
+const pad4 = (n: number) => n + ((S.align - (n % S.align)) % S.align);
 const LE = true;
 
 /** Options list with opt_endofopt (pcapng §3.5); empty when there are no options. */
