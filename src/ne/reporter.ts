@@ -94,6 +94,7 @@ export class Reporter {
     this.counters.attempts++;
     try {
       const res = await this.withTimeout(this.o.poster!.post(encodeRequest([req])));
+      if (this.stopped) return false; // shut down while waiting: the report stays in the outbox
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       if (res.peerIdentity !== this.o.admfId) {
         this.counters.disregarded++;
@@ -118,6 +119,7 @@ export class Reporter {
       this.counters.sent++;
       return true;
     } catch (err) {
+      if (this.stopped) return false;
       const why = err instanceof Error ? err.message : String(err);
       this.o.store.recordReportAttempt(entry.id, why);
       this.o.logger.warn(
