@@ -38,8 +38,8 @@ export interface StmPcapngPacket {
   readonly linkType: number;
   readonly timestampMicros: bigint;
   readonly packet: Uint8Array;
-  readonly xid?: string;
-  readonly neId?: string;
+  readonly xid?: string | undefined;
+  readonly neId?: string | undefined;
 }
 
 /** SHB + IDB + EPB: one packet that decodes on its own (the payload of a GRE-PCAPng STM report). */
