@@ -173,3 +173,22 @@ test('plain http URL works only without TLS (insecure test mode)', async () => {
     await server.close();
   }
 });
+
+test('IPv6 loopback: the certificate names ::1 and the URL carries it in brackets', async () => {
+  const pki = await getTestPki();
+  const server = await createX1Server({
+    tls: pki.tls('ne-1'),
+    listen: { host: '::1', port: 0 },
+    logger: silentLogger,
+    handler: async (req) => ({ body: req.remoteAddress }),
+  });
+  const client = createX1Client({ tls: pki.tls('admf-1'), url: `https://[::1]:${server.address().port}/X1/NE` });
+  try {
+    const r = await client.post('<x/>');
+    assert.equal(r.body.toString(), '::1');
+    assert.equal(r.peerIdentity, 'ne-1');
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

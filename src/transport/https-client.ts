@@ -185,6 +185,12 @@ export function createX1Client(o: X1ClientOptions): X1Client {
   const timeoutMs = o.timeoutMs ?? X1_CLIENT_DEFAULTS.timeoutMs;
   const maxBytes = o.maxResponseBytes ?? X1_CLIENT_DEFAULTS.maxResponseBytes;
   const transport = plain ? http : https;
+  const target = {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port,
+    path: url.pathname + url.search,
+  };
 
   const newSlot = (): AgentSlot => {
     const common = {
@@ -216,14 +222,18 @@ export function createX1Client(o: X1ClientOptions): X1Client {
   };
   const identityOf = (socket: Socket): string | undefined => {
     if (plain) return undefined;
-    if (!identities.has(socket)) identities.set(socket, peerIdentity(socket as never, attribute));
-    lastPeer = peerCertificateExpiry(socket as never) ?? lastPeer;
+    // Read the certificate once per connection: getPeerCertificate() is costly.
+    if (!identities.has(socket)) {
+      identities.set(socket, peerIdentity(socket as never, attribute));
+      lastPeer = peerCertificateExpiry(socket as never) ?? lastPeer;
+    }
     return identities.get(socket);
   };
 
   const attempt = (s: AgentSlot, payload: Buffer, retry: boolean): Promise<X1PostResult> =>
     new Promise<X1PostResult>((resolve, reject) => {
-      const req = transport.request(url, {
+      const req = transport.request({
+        ...target,
         method: 'POST',
         agent: s.agent,
         headers: { 'Content-Type': X1_CLIENT_DEFAULTS.contentType, 'Content-Length': payload.length },
