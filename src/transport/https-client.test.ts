@@ -182,7 +182,10 @@ test('IPv6 loopback: the certificate names ::1 and the URL carries it in bracket
     logger: silentLogger,
     handler: async (req) => ({ body: req.remoteAddress }),
   });
-  const client = createX1Client({ tls: pki.tls('admf-1'), url: `https://[::1]:${server.address().port}/X1/NE` });
+  const client = createX1Client({
+    tls: pki.tls('admf-1'),
+    url: `https://[::1]:${server.address().port}/X1/NE`,
+  });
   try {
     const r = await client.post('<x/>');
     assert.equal(r.body.toString(), '::1');

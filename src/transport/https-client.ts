@@ -1,5 +1,5 @@
 /**
- * The X1 HTTPS client (ETSI TS 103 221-1 clause 5.2 and 5.3): `POST` over mutually authenticated TLS with
+ * The X1 HTTPS client (ETSI TS 103 221-1 transport: HTTPS, mutual TLS): `POST` over mutually authenticated TLS with
  * one persistent-connection agent per peer. Bytes in, bytes out: the caller encodes and decodes X1, and
  * compares the peer identity returned with each response against the identity it expects (the TLS layer
  * checks the chain, the CRL and the host name; the X1 layer checks who answered).
@@ -117,7 +117,7 @@ export const X1_CLIENT_DEFAULTS = {
   maxSockets: 4,
   /** Idle persistent connections are closed before the server's keep-alive timeout (60 s) would. */
   idleSocketMs: 30_000,
-  /** The only status that carries an X1 response (TS 103 221-1 clause 5.3). */
+  /** The only status that carries an X1 response (X1 errors travel inside a 200). */
   okStatus: 200,
 } as const;
 

@@ -1,5 +1,5 @@
 /**
- * The X1 HTTPS server (ETSI TS 103 221-1 clause 5.2 and 5.3): HTTP/1.1 over mutually authenticated TLS,
+ * The X1 HTTPS server (ETSI TS 103 221-1 transport: HTTPS, mutual TLS): HTTP/1.1 over mutually authenticated TLS,
  * persistent connections, `POST` to one path. It moves bytes only: the X1 layer gets the body and the
  * verified peer identity and returns the body to send. HTTP status codes are used for HTTP-level faults
  * only (404, 405, 413, 415); X1 errors travel as 200 with an X1 error response.
@@ -120,7 +120,7 @@ export interface X1Server {
 
 /**
  * True for `application/xml` or `text/xml`, optionally with `charset=utf-8` (any case, quoted or not).
- * Any other charset is refused: X1 is UTF-8 (TS 103 221-1 clause 5.3).
+ * Any other charset is refused: X1 is UTF-8 (X1 errors travel inside a 200).
  */
 export function isAcceptedMediaType(header: string | undefined): boolean {
   if (header === undefined) return false;

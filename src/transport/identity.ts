@@ -1,5 +1,5 @@
 /**
- * The X1 identity of a TLS peer. ETSI TS 103 221-1 clause 5.2 identifies the ADMF and each NE by the
+ * The X1 identity of a TLS peer. ETSI TS 103 221-1 identifies the ADMF and each NE by the
  * certificate it presents; lix reads the identity from one Subject attribute (UID by default, CN when so
  * configured) and trusts it only when the TLS stack verified the certificate chain.
  *

@@ -1,5 +1,5 @@
 /**
- * The lab PKI: a CA and per-identity certificates for X1 peers (ETSI TS 103 221-1 clause 5.2 asks for
+ * The lab PKI: a CA and per-identity certificates for X1 peers (ETSI TS 103 221-1 asks for
  * mutually authenticated TLS; the X1 identifier travels in the Subject). Every certificate carries the
  * identity twice in its Subject, as UID (RFC 4519, OID 0.9.2342.19200300.100.1.1) and as CN, so that either
  * attribute can be configured as the identity source. Keys are EC P-256 (RFC 9325 section 4.2 suites use

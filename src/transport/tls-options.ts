@@ -1,5 +1,5 @@
 /**
- * The TLS profile of X1 (ETSI TS 103 221-1 clause 5.2: HTTPS with mutual authentication), following the
+ * The TLS profile of X1 (ETSI TS 103 221-1: HTTPS with mutual authentication), following the
  * recommendations of RFC 9325 (BCP 195). Node's defaults are not enough: they allow CBC suites, client
  * renegotiation and session tickets and check no CRL, so every option is set here explicitly.
  *
