@@ -4,7 +4,7 @@
  * skipped by their length and kept in `otherChunks`. Any bad input throws {@link EepDecodeError}, nothing else.
  */
 import { unzipSync } from 'node:zlib';
-import { copyBytes, decodeUtf8, plainView, viewOf } from './bin.js';
+import { copyBytes, decodeUtf8, readU16, readU32 } from './bin.js';
 import { DEFAULT_SEQUENCE_CHUNK } from './eep-encode.js';
 import { EepDecodeError } from './eep-errors.js';
 import type { EepChunk, EepChunkId, EepMessage } from './eep-model.js';
@@ -53,12 +53,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Decodes one whole EEP message: `buf` must hold exactly the message's total length. */
 export function decodeEep(buf: Uint8Array, opts: EepDecodeOptions = {}): EepMessage {
-  buf = plainView(buf);
   if (buf.length < EEP_HEADER_BYTES) throw new EepDecodeError('truncated', `${buf.length} bytes, no header`);
   const protocolId = protocolIdAt(buf, 0);
   if (!protocolId) throw new EepDecodeError('bad-protocol-id', 'not HEP3, EEP1 or EEP3');
-  const v = viewOf(buf);
-  const total = v.getUint16(4);
+  const total = readU16(buf, 4);
   const maxSize = opts.maxSize ?? EEP_MAX_MESSAGE_BYTES;
   if (total < EEP_HEADER_BYTES) throw new EepDecodeError('bad-length', `total length ${total}`, 4);
   if (total > maxSize) throw new EepDecodeError('too-large', `total length ${total} > ${maxSize}`, 4);
@@ -70,15 +68,15 @@ export function decodeEep(buf: Uint8Array, opts: EepDecodeOptions = {}): EepMess
   const m: Mutable<EepMessage> & { otherChunks: EepChunk[] } = { protocolId, otherChunks: [] };
   for (let off = EEP_HEADER_BYTES; off < total;) {
     if (total - off < CH) throw new EepDecodeError('bad-chunk-length', 'partial chunk header', off);
-    const len = v.getUint16(off + 4);
+    const len = readU16(buf, off + 4);
     if (len < CH || off + len > total)
       throw new EepDecodeError('bad-chunk-length', `chunk length ${len}`, off);
-    const vendor = v.getUint16(off);
-    const type = v.getUint16(off + 2);
+    const vendor = readU16(buf, off);
+    const type = readU16(buf, off + 2);
     if (vendor === seq.vendor && type === seq.type) {
       if (m.sequence !== undefined) dup(off);
-      m.sequence = uint(v, off, len, 4);
-    } else if (vendor !== EEP_GENERIC_VENDOR || !field(m, v, buf, off, len, type, opts)) {
+      m.sequence = uint(buf, off, len, 4);
+    } else if (vendor !== EEP_GENERIC_VENDOR || !field(m, buf, off, len, type, opts)) {
       m.otherChunks.push({ vendor, type, value: copyBytes(buf, off + CH, off + len) });
     }
     off += len;
@@ -91,11 +89,11 @@ function dup(off: number): never {
 }
 
 /** Reads a big-endian unsigned value that must be exactly `width` bytes long. */
-function uint(v: DataView, off: number, len: number, width: 1 | 2 | 4): number {
+function uint(buf: Uint8Array, off: number, len: number, width: 1 | 2 | 4): number {
   if (len - CH !== width)
     throw new EepDecodeError('bad-chunk-value', `expected ${width} bytes, got ${len - CH}`, off);
   const at = off + CH;
-  return width === 1 ? v.getUint8(at) : width === 2 ? v.getUint16(at) : v.getUint32(at);
+  return width === 1 ? buf[at]! : width === 2 ? readU16(buf, at) : readU32(buf, at);
 }
 
 function text(buf: Uint8Array, off: number, len: number): string {
@@ -124,7 +122,6 @@ function inflate(buf: Uint8Array, off: number, len: number, limit: number): Uint
 /** Sets the field of a generic chunk; false when the type has no field (the chunk is kept as is). */
 function field(
   m: Mutable<EepMessage>,
-  v: DataView,
   buf: Uint8Array,
   off: number,
   len: number,
@@ -134,11 +131,11 @@ function field(
   switch (type) {
     case T.ipFamily:
       if (m.ipFamily !== undefined) dup(off);
-      m.ipFamily = uint(v, off, len, 1);
+      m.ipFamily = uint(buf, off, len, 1);
       return true;
     case T.ipProtocol:
       if (m.ipProtocol !== undefined) dup(off);
-      m.ipProtocol = uint(v, off, len, 1);
+      m.ipProtocol = uint(buf, off, len, 1);
       return true;
     case T.srcIpv4:
     case T.srcIpv6:
@@ -152,27 +149,27 @@ function field(
       return true;
     case T.srcPort:
       if (m.srcPort !== undefined) dup(off);
-      m.srcPort = uint(v, off, len, 2);
+      m.srcPort = uint(buf, off, len, 2);
       return true;
     case T.dstPort:
       if (m.dstPort !== undefined) dup(off);
-      m.dstPort = uint(v, off, len, 2);
+      m.dstPort = uint(buf, off, len, 2);
       return true;
     case T.timestampSec:
       if (m.timestampSec !== undefined) dup(off);
-      m.timestampSec = uint(v, off, len, 4);
+      m.timestampSec = uint(buf, off, len, 4);
       return true;
     case T.timestampUsec:
       if (m.timestampUsec !== undefined) dup(off);
-      m.timestampUsec = uint(v, off, len, 4);
+      m.timestampUsec = uint(buf, off, len, 4);
       return true;
     case T.protocolType:
       if (m.protocolType !== undefined) dup(off);
-      m.protocolType = uint(v, off, len, 1);
+      m.protocolType = uint(buf, off, len, 1);
       return true;
     case T.captureAgentId:
       if (m.captureAgentId !== undefined) dup(off);
-      m.captureAgentId = uint(v, off, len, 4);
+      m.captureAgentId = uint(buf, off, len, 4);
       return true;
     case T.nodeName:
       if (m.nodeName !== undefined) dup(off);
@@ -184,7 +181,7 @@ function field(
       return true;
     case T.eventType: {
       if (m.eventType !== undefined) dup(off);
-      const n = uint(v, off, len, 2);
+      const n = uint(buf, off, len, 2);
       m.eventType = EVENT_NAMES.get(n) ?? String(n);
       return true;
     }

@@ -8,19 +8,33 @@ export const IPV6_BYTES = 16;
 const IPV6_GROUPS = 8;
 const MAX_OCTET = 255;
 
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const MAX_DIGITS = 3;
+
 /** Parses a dotted-quad IPv4 address; undefined when it is not one (no leading zeros beyond "0"). */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== IPV4_BYTES) return undefined;
   const out = new Uint8Array(IPV4_BYTES);
-  for (let i = 0; i < IPV4_BYTES; i++) {
-    const p = parts[i]!;
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > MAX_OCTET) return undefined;
-    out[i] = n;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? DOT : text.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || part === IPV4_BYTES) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= ZERO && c <= NINE) {
+      if (digits > 0 && value === 0) return undefined; // leading zero
+      value = value * 10 + (c - ZERO);
+      if (++digits > MAX_DIGITS || value > MAX_OCTET) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return part === IPV4_BYTES ? out : undefined;
 }
 
 function parseGroups(text: string): number[] | undefined {
