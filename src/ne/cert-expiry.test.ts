@@ -13,7 +13,11 @@ test('a certificate close to expiry is warned about once; at expiry every task e
     await h.send([req('CreateDestinationRequest', { destinationDetails: destination(did) })]);
     const xid = uuid();
     await h.send([req('ActivateTaskRequest', { taskDetails: task(xid, [did]) })]);
-    const cert = { label: 'NE certificate', fingerprint: 'ab:cd', notAfter: new Date(h.clock.now() + 40 * DAY) };
+    const cert = {
+      label: 'NE certificate',
+      fingerprint: 'ab:cd',
+      notAfter: new Date(h.clock.now() + 40 * DAY),
+    };
     await checkCertificates(h.ne.ctx, [cert]);
     assert.equal(h.store.pendingReports(10).length, 0, 'nothing 40 days ahead');
     await h.clock.advance(11 * DAY);
@@ -26,7 +30,9 @@ test('a certificate close to expiry is warned about once; at expiry every task e
     await h.clock.advance(30 * DAY);
     await checkCertificates(h.ne.ctx, [cert]);
     assert.equal(h.store.countTasks(), 0);
-    const kinds = h.store.pendingReports(10).map((r) => `${r.kind}:${JSON.stringify(r.body).includes('TerminatingFault') ? 'T' : ''}`);
+    const kinds = h.store
+      .pendingReports(10)
+      .map((r) => `${r.kind}:${JSON.stringify(r.body).includes('TerminatingFault') ? 'T' : ''}`);
     assert.ok(kinds.includes('ReportTaskIssue:T'), kinds.join());
     const ne = await h.send([req('GetNEStatusRequest', {})]);
     assert.ok(ne[0]!.type === 'GetNEStatusResponse' && ne[0]!.neStatusDetails.neStatus === 'Faults');

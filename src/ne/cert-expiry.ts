@@ -25,7 +25,13 @@ export async function checkCertificates(ctx: NeContext, certs: readonly WatchedC
       const key = `certExpired:${c.fingerprint}`;
       if (ctx.store.getMeta(key) !== undefined && ctx.store.countTasks() === 0) continue;
       ctx.store.setMeta(key, String(now));
-      ctx.issues.fault({ kind: 'ne', id: ctx.config.id }, { errorCode: ISSUE_CODES.Terminating, errorDescription: `${c.label} expired on ${c.notAfter.toISOString()}` });
+      ctx.issues.fault(
+        { kind: 'ne', id: ctx.config.id },
+        {
+          errorCode: ISSUE_CODES.Terminating,
+          errorDescription: `${c.label} expired on ${c.notAfter.toISOString()}`,
+        },
+      );
       for (const xid of ctx.store.listXids()) {
         await terminateTask(ctx, xid, ISSUE_CODES.Terminating, `certificate or key expired: ${c.label}`);
       }
@@ -33,7 +39,10 @@ export async function checkCertificates(ctx: NeContext, certs: readonly WatchedC
       const key = `certWarned:${c.fingerprint}`;
       if (ctx.store.getMeta(key) !== undefined) continue;
       ctx.store.setMeta(key, String(now));
-      ctx.issues.warn({ kind: 'ne', id: ctx.config.id }, `${c.label} expires on ${c.notAfter.toISOString()} (in ${Math.ceil(left / DAY_MS)} days)`);
+      ctx.issues.warn(
+        { kind: 'ne', id: ctx.config.id },
+        `${c.label} expires on ${c.notAfter.toISOString()} (in ${Math.ceil(left / DAY_MS)} days)`,
+      );
     }
   }
 }

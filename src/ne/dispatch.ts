@@ -1,4 +1,5 @@
 /** Routes each decoded X1 request to its handler (one file per request family under handlers/). */
+import type { EncodedResponseMessage } from '../x1/encode.js';
 import { X1Error } from '../x1/errors.js';
 import type { X1Request, X1Response } from '../x1/model.js';
 import {
@@ -35,7 +36,11 @@ export function isMutating(m: X1Request): boolean {
   return MUTATING.has(m.type);
 }
 
-export async function handleMessage(ne: NetworkElement, m: X1Request, deadline: number): Promise<X1Response> {
+export async function handleMessage(
+  ne: NetworkElement,
+  m: X1Request,
+  deadline: number,
+): Promise<X1Response | EncodedResponseMessage> {
   const ctx = ne.ctx;
   switch (m.type) {
     case 'ActivateTaskRequest':

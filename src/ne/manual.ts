@@ -34,8 +34,20 @@ export function addManualTask(store: NeStore, input: ManualTaskInput, nowMs = Da
     if (!store.getDestination(did)) throw new X1Error('DidDoesNotExist', `DID ${did} does not exist`);
   }
   store.transaction(() => {
-    store.insertTask({ details, origin: 'manual', provisioningStatus: 'awaitingProvisioning', at: formatTimestamp(BigInt(nowMs) * 1000n) });
-    store.appendAudit({ at: nowMs, actor: 'manual', action: MANUAL_ACTIONS.add, xid, outcome: 'ok', detail: input.reason });
+    store.insertTask({
+      details,
+      origin: 'manual',
+      provisioningStatus: 'awaitingProvisioning',
+      at: formatTimestamp(BigInt(nowMs) * 1000n),
+    });
+    store.appendAudit({
+      at: nowMs,
+      actor: 'manual',
+      action: MANUAL_ACTIONS.add,
+      xid,
+      outcome: 'ok',
+      detail: input.reason,
+    });
   });
   return xid;
 }
@@ -46,28 +58,59 @@ export function removeTaskByHand(store: NeStore, xid: string, reason: string, no
   if (!t) throw new X1Error('XidDoesNotExist', `XID ${xid} does not exist`);
   store.transaction(() => {
     store.deleteTask(xid);
-    store.appendAudit({ at: nowMs, actor: 'manual', action: MANUAL_ACTIONS.remove, xid, outcome: 'ok', detail: `origin=${t.origin}; ${reason}` });
+    store.appendAudit({
+      at: nowMs,
+      actor: 'manual',
+      action: MANUAL_ACTIONS.remove,
+      xid,
+      outcome: 'ok',
+      detail: `origin=${t.origin}; ${reason}`,
+    });
   });
 }
 
 /** Adds a destination by hand (for manual tasks). */
-export function addDestinationByHand(store: NeStore, d: Omit<DestinationDetails, 'dId' | 'destinationDetailsExtensions'>, reason: string, nowMs = Date.now()): string {
+export function addDestinationByHand(
+  store: NeStore,
+  d: Omit<DestinationDetails, 'dId' | 'destinationDetailsExtensions'>,
+  reason: string,
+  nowMs = Date.now(),
+): string {
   const details: DestinationDetails = { ...d, dId: newUuid(), destinationDetailsExtensions: [] };
   const refusal = checkDeliveryAddress(details.deliveryAddress);
   if (refusal) throw new X1Error(refusal.kind, refusal.reason);
   store.transaction(() => {
     store.insertDestination(details);
-    store.appendAudit({ at: nowMs, actor: 'manual', action: 'ManualCreateDestination', did: details.dId, outcome: 'ok', detail: reason });
+    store.appendAudit({
+      at: nowMs,
+      actor: 'manual',
+      action: 'ManualCreateDestination',
+      did: details.dId,
+      outcome: 'ok',
+      detail: reason,
+    });
   });
   return details.dId;
 }
 
-export function removeDestinationByHand(store: NeStore, did: string, reason: string, nowMs = Date.now()): void {
+export function removeDestinationByHand(
+  store: NeStore,
+  did: string,
+  reason: string,
+  nowMs = Date.now(),
+): void {
   if (!store.getDestination(did)) throw new X1Error('DidDoesNotExist', `DID ${did} does not exist`);
   const users = store.tasksUsingDestination(did);
   if (users.length > 0) throw new X1Error('DestinationInUse', `DID ${did} is used by ${users.join(', ')}`);
   store.transaction(() => {
     store.deleteDestination(did);
-    store.appendAudit({ at: nowMs, actor: 'manual', action: 'ManualRemoveDestination', did, outcome: 'ok', detail: reason });
+    store.appendAudit({
+      at: nowMs,
+      actor: 'manual',
+      action: 'ManualRemoveDestination',
+      did,
+      outcome: 'ok',
+      detail: reason,
+    });
   });
 }

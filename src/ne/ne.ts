@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NeStore } from '../store/ne-store.js';
 import type { X1Codec } from '../x1/codec.js';
-import { encodeResponse, encodeTopLevelError } from '../x1/encode.js';
+import { encodeResponse, encodeTopLevelError, type EncodedResponseMessage } from '../x1/encode.js';
 import { X1Error } from '../x1/errors.js';
 import { requestMessageTypeOf, type X1Request, type X1Response } from '../x1/model.js';
 import { AuditLog, requestAuditRow as auditRow } from './audit.js';
@@ -99,7 +99,7 @@ export class NetworkElement {
       });
       return encodeTopLevelError(topLevelError(ctx.me));
     }
-    const responses: X1Response[] = [];
+    const responses: (X1Response | EncodedResponseMessage)[] = [];
     for (const r of doc.results) {
       if (!r.ok) {
         this.audit.record({
@@ -117,7 +117,11 @@ export class NetworkElement {
     return encodeResponse(responses);
   }
 
-  private async one(m: X1Request, peer: string | undefined, deadline: number): Promise<X1Response> {
+  private async one(
+    m: X1Request,
+    peer: string | undefined,
+    deadline: number,
+  ): Promise<X1Response | EncodedResponseMessage> {
     const { ctx } = this;
     const rmt = requestMessageTypeOf(m.type);
     try {

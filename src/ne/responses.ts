@@ -3,7 +3,7 @@
  * responses from {@link X1Error} kinds through the configured profile, and the top-level error.
  */
 import { formatTimestamp } from '../x1/simple-types.js';
-import type { X1Error} from '../x1/errors.js';
+import type { X1Error } from '../x1/errors.js';
 import { codeFor, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
 import type {
   ErrorResponse,

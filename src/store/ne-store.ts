@@ -77,6 +77,12 @@ export interface NeStore {
   getTask(xid: string): StoredTask | undefined;
   /** Every task, streamed from the database (100,000 tasks without one big array of rows). */
   iterateTasks(): IterableIterator<StoredTask>;
+  /** Every task as its stored `<x1:taskDetails>` fragment and counters (bulk status answers). */
+  iterateTaskFragments(): IterableIterator<{
+    readonly xid: string;
+    readonly taskDetailsXml: string;
+    readonly status: TaskCounters;
+  }>;
   listXids(): string[];
   countTasks(): number;
   insertTask(t: {

@@ -15,6 +15,7 @@ import {
   type TargetIdentifier,
   type TaskDetails,
   type TaskResponseDetails,
+  type TaskStatus,
   type X1Request,
   type X1Response,
 } from './model.js';
@@ -246,7 +247,12 @@ function faults(w: XmlWriter, list: readonly ErrorInformation[]): void {
 export function taskResponseDetails(w: XmlWriter, t: TaskResponseDetails): void {
   w.open('x1:taskResponseDetails');
   taskDetails(w, t.taskDetails);
-  const s = t.taskStatus;
+  taskStatus(w, t.taskStatus);
+  w.close('x1:taskResponseDetails');
+}
+
+/** `TaskStatus` (clause 6.4.2.2). */
+export function taskStatus(w: XmlWriter, s: TaskStatus): void {
   w.open('x1:taskStatus');
   w.leaf('x1:provisioningStatus', s.provisioningStatus);
   faults(w, s.listOfFaults);
@@ -257,7 +263,6 @@ export function taskResponseDetails(w: XmlWriter, t: TaskResponseDetails): void 
   optLeaf(w, 'x1:numberOfModifications', s.numberOfModifications);
   extensions(w, 'x1:taskStatusExtensions', s.taskStatusExtensions);
   w.close('x1:taskStatus');
-  w.close('x1:taskResponseDetails');
 }
 
 export function destinationResponseDetails(w: XmlWriter, d: DestinationResponseDetails): void {
@@ -270,7 +275,7 @@ export function destinationResponseDetails(w: XmlWriter, d: DestinationResponseD
   w.close('x1:destinationResponseDetails');
 }
 
-function neStatusDetails(w: XmlWriter, n: NeStatusDetails): void {
+export function neStatusDetails(w: XmlWriter, n: NeStatusDetails): void {
   w.open('x1:neStatusDetails');
   w.leaf('x1:neStatus', n.neStatus);
   faults(w, n.listOfFaults);

@@ -90,3 +90,52 @@ test('timestamps have exactly six fractional digits and round-trip', () => {
   assert.equal(parseTimestamp('2023-11-14T22:13:20.123Z'), undefined);
   assert.equal(parseTimestamp('2023-13-45T22:13:20.123456Z'), undefined);
 });
+
+test('a bulk answer from stored task fragments decodes to the same model, and validates', async () => {
+  const { encodeBulkTaskResponse, encodeTaskDetailsFragment } = await import('./encode.js');
+  const { SchemaSet } = await import('./schema.js');
+  const { readSchemaDir } = await import('../lib/schema-dir.js');
+  const { ETSI_DIR } = await import('../../test/support/shared.js');
+  const h = { ...header, x1TransactionId: header.x1TransactionId.toLowerCase() };
+  const tasks = [0, 1, 2].map((i) => ({
+    taskDetails: {
+      xId: `29f28e1c-f230-486a-a860-00000000000${i}`,
+      targetIdentifiers: [{ kind: 'imsi' as const, value: `00101000000000${i}` }],
+      deliveryType: 'X2Only' as const,
+      listOfDIDs: { dIds: ['19867c20-8c94-473e-b9cd-8b72b7b05fd4'], dSIds: [] },
+      taskDetailsExtensions: [],
+    },
+    taskStatus: {
+      provisioningStatus: 'complete' as const,
+      listOfFaults: i === 1 ? [{ errorCode: 9020, errorDescription: 'probe lost' }] : [],
+      amountOfX2Data: i * 10,
+      numberOfModifications: 0,
+      taskStatusExtensions: [],
+    },
+  }));
+  const neStatusDetails = { neStatus: 'OK' as const, listOfFaults: [] };
+  const bulk = encodeBulkTaskResponse(
+    'GetAllDetailsResponse',
+    h,
+    tasks.map((t) => ({
+      taskDetailsXml: encodeTaskDetailsFragment(t.taskDetails),
+      taskStatus: t.taskStatus,
+    })),
+    { neStatusDetails, destinations: [] },
+  );
+  const viaBulk = encodeResponse([bulk]);
+  const viaModel = encodeResponse([
+    {
+      type: 'GetAllDetailsResponse',
+      header: h,
+      neStatusDetails,
+      listOfTaskResponseDetails: tasks,
+      listOfDestinationResponseDetails: [],
+    },
+  ]);
+  assert.deepEqual(decodeX1(viaBulk), decodeX1(viaModel));
+  const schema = SchemaSet.compile(readSchemaDir(ETSI_DIR));
+  assert.deepEqual(schema.validate(viaBulk), { valid: true });
+  const none = encodeResponse([encodeBulkTaskResponse('GetAllTaskDetailsResponse', h, [], undefined)]);
+  assert.deepEqual(schema.validate(none), { valid: true });
+});

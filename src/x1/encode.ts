@@ -3,14 +3,24 @@
  * timestamps as given (the model holds 6-digit microsecond timestamps); UUIDs lower-cased; IPv6 fully
  * expanded; E.164 without `+`. The X1 namespace uses the prefix `x1`, TS 103 280 `e280`, HashedID `hid`.
  */
-import { encodeDetails } from './encode-details.js';
+import {
+  destinationResponseDetails,
+  encodeDetails,
+  neStatusDetails,
+  taskDetails,
+  taskStatus,
+} from './encode-details.js';
 import { X1Error } from './errors.js';
 import {
   ETSI280_NAMESPACE,
   HASHED_ID_NAMESPACE,
   X1_NAMESPACE,
   XSI_NAMESPACE,
+  type DestinationResponseDetails,
   type MessageHeader,
+  type NeStatusDetails,
+  type TaskDetails,
+  type TaskStatus,
   type TopLevelErrorResponse,
   type X1Document,
   type X1Request,
@@ -63,14 +73,65 @@ export function encodeRequest(messages: readonly X1Request[]): string {
   return w.toString();
 }
 
-/** Encodes an `X1Response` container. */
-export function encodeResponse(messages: readonly X1Response[]): string {
+/** A response message already encoded (a whole `x1ResponseMessage` element), e.g. a bulk status answer. */
+export interface EncodedResponseMessage {
+  readonly encoded: string;
+}
+
+/** Encodes an `X1Response` container; pre-encoded messages are copied in as they are. */
+export function encodeResponse(messages: readonly (X1Response | EncodedResponseMessage)[]): string {
   if (messages.length === 0) throw new X1Error('GenericFailure', 'an X1Response holds at least one message');
   const w = newWriter();
   rootOpen(w, 'X1Response');
-  for (const m of messages) message(w, 'x1ResponseMessage', m);
+  for (const m of messages) {
+    if ('encoded' in m) w.raw(m.encoded);
+    else message(w, 'x1ResponseMessage', m);
+  }
   w.raw('</x1:X1Response>');
   return w.toString();
+}
+
+/** The canonical `<x1:taskDetails>` element of a task, for stores that keep it ready to send. */
+export function encodeTaskDetailsFragment(t: TaskDetails): string {
+  const w = newWriter();
+  taskDetails(w, t);
+  return w.toString();
+}
+
+/** A task for a bulk answer: its stored `<x1:taskDetails>` fragment and its current status. */
+export interface PreEncodedTask {
+  readonly taskDetailsXml: string;
+  readonly taskStatus: TaskStatus;
+}
+
+/**
+ * GetAllDetailsResponse / GetAllTaskDetailsResponse (clauses 6.4.5, 6.4.7) built from stored task fragments:
+ * 100,000 tasks need no parsing and re-encoding of their details. The result goes into {@link encodeResponse}.
+ */
+export function encodeBulkTaskResponse(
+  type: 'GetAllDetailsResponse' | 'GetAllTaskDetailsResponse',
+  h: MessageHeader,
+  tasks: Iterable<PreEncodedTask>,
+  rest: { neStatusDetails: NeStatusDetails; destinations: readonly DestinationResponseDetails[] } | undefined,
+): EncodedResponseMessage {
+  const w = newWriter();
+  w.raw(`<x1:x1ResponseMessage xsi:type="x1:${type}">`);
+  header(w, h);
+  if (rest) neStatusDetails(w, rest.neStatusDetails);
+  w.raw('<x1:listOfTaskResponseDetails>');
+  for (const t of tasks) {
+    w.raw(`<x1:taskResponseDetails>${t.taskDetailsXml}`);
+    taskStatus(w, t.taskStatus);
+    w.raw('</x1:taskResponseDetails>');
+  }
+  w.raw('</x1:listOfTaskResponseDetails>');
+  if (rest) {
+    w.raw('<x1:listOfDestinationResponseDetails>');
+    for (const d of rest.destinations) destinationResponseDetails(w, d);
+    w.raw('</x1:listOfDestinationResponseDetails>');
+  }
+  w.raw('</x1:x1ResponseMessage>');
+  return { encoded: w.toString() };
 }
 
 /** Encodes an `X1TopLevelErrorResponse`. */

@@ -6,8 +6,6 @@ import type {
   DestinationResponseDetails,
   ErrorInformation,
   GetAllDestinationDetailsResponse,
-  GetAllDetailsResponse,
-  GetAllTaskDetailsResponse,
   GetDestinationDetailsResponse,
   GetNEStatusResponse,
   GetTaskDetailsResponse,
@@ -17,6 +15,7 @@ import type {
   TaskResponseDetails,
 } from '../../x1/model.js';
 import type { StoredDestination, StoredTask } from '../../store/ne-store.js';
+import { encodeBulkTaskResponse, type EncodedResponseMessage, type PreEncodedTask } from '../../x1/encode.js';
 import type { NeContext } from '../context.js';
 import { responseHeader } from '../responses.js';
 
@@ -95,34 +94,45 @@ export function getNeStatus(ctx: NeContext, h: MessageHeader): GetNEStatusRespon
   };
 }
 
-function allTasks(ctx: NeContext): TaskResponseDetails[] {
-  const faults = ctx.store.faultsByScope('task');
-  const out: TaskResponseDetails[] = [];
-  for (const t of ctx.store.iterateTasks()) out.push(taskResponseDetails(ctx, t, faults));
-  return out;
-}
-
 function allDestinations(ctx: NeContext): DestinationResponseDetails[] {
   const faults = ctx.store.faultsByScope('destination');
   return ctx.store.listDestinations().map((d) => destinationResponseDetails(ctx, d, faults));
 }
 
-export function getAllDetails(ctx: NeContext, h: MessageHeader): GetAllDetailsResponse {
-  return {
-    type: 'GetAllDetailsResponse',
-    header: responseHeader(ctx.me, h),
-    neStatusDetails: neStatusDetails(ctx),
-    listOfTaskResponseDetails: allTasks(ctx),
-    listOfDestinationResponseDetails: allDestinations(ctx),
-  };
+/** Every task from its stored fragment: no parsing and re-encoding of 100,000 task details. */
+function* preEncodedTasks(ctx: NeContext): Generator<PreEncodedTask> {
+  const faults = ctx.store.faultsByScope('task');
+  for (const t of ctx.store.iterateTaskFragments()) {
+    const s = t.status;
+    yield {
+      taskDetailsXml: t.taskDetailsXml,
+      taskStatus: {
+        provisioningStatus: s.provisioningStatus,
+        listOfFaults: faults.get(t.xid) ?? [],
+        ...(s.timeOfLastIntercept !== undefined && { timeOfLastIntercept: s.timeOfLastIntercept }),
+        amountOfX2Data: s.amountOfX2Data,
+        ...(s.timeOfLastModification !== undefined && { timeOfLastModification: s.timeOfLastModification }),
+        numberOfModifications: s.numberOfModifications,
+        taskStatusExtensions: [],
+      },
+    };
+  }
 }
 
-export function getAllTaskDetails(ctx: NeContext, h: MessageHeader): GetAllTaskDetailsResponse {
-  return {
-    type: 'GetAllTaskDetailsResponse',
-    header: responseHeader(ctx.me, h),
-    listOfTaskResponseDetails: allTasks(ctx),
-  };
+export function getAllDetails(ctx: NeContext, h: MessageHeader): EncodedResponseMessage {
+  return encodeBulkTaskResponse('GetAllDetailsResponse', responseHeader(ctx.me, h), preEncodedTasks(ctx), {
+    neStatusDetails: neStatusDetails(ctx),
+    destinations: allDestinations(ctx),
+  });
+}
+
+export function getAllTaskDetails(ctx: NeContext, h: MessageHeader): EncodedResponseMessage {
+  return encodeBulkTaskResponse(
+    'GetAllTaskDetailsResponse',
+    responseHeader(ctx.me, h),
+    preEncodedTasks(ctx),
+    undefined,
+  );
 }
 
 export function getAllDestinationDetails(ctx: NeContext, h: MessageHeader): GetAllDestinationDetailsResponse {
