@@ -18,7 +18,7 @@ import {
   listAllDetails,
 } from './handlers/status.js';
 import { activateTask, deactivateAllTasks, deactivateTask, modifyTask } from './handlers/tasks.js';
-import type { NetworkElement } from './ne.js';
+import type { NeContext } from './context.js';
 import { okResponse } from './responses.js';
 
 const MUTATING: ReadonlySet<string> = new Set([
@@ -36,12 +36,17 @@ export function isMutating(m: X1Request): boolean {
   return MUTATING.has(m.type);
 }
 
+/** What a handler may ask of the running NE beyond its context. */
+export interface NeHooks {
+  keepaliveSeen(): void;
+}
+
 export async function handleMessage(
-  ne: NetworkElement,
+  ctx: NeContext,
+  hooks: NeHooks,
   m: X1Request,
   deadline: number,
 ): Promise<X1Response | EncodedResponseMessage> {
-  const ctx = ne.ctx;
   switch (m.type) {
     case 'ActivateTaskRequest':
       return activateTask(ctx, m, deadline);
@@ -76,7 +81,7 @@ export async function handleMessage(
     case 'PingRequest':
       return okResponse(ctx.me, m.header, 'PingResponse', 'AcknowledgedAndCompleted');
     case 'KeepaliveRequest':
-      ne.keepaliveSeen();
+      hooks.keepaliveSeen();
       return okResponse(ctx.me, m.header, 'KeepaliveResponse', 'AcknowledgedAndCompleted');
     case 'ReportTaskIssueRequest':
     case 'ReportDestinationIssueRequest':

@@ -129,9 +129,9 @@ export class NetworkElement {
       // Mutating handlers commit their request's audit row with the change (auditRow via ctx); the others
       // are group-committed here.
       if (isMutating(m)) {
-        return await this.mutex.run(() => handleMessage(this, m, deadline));
+        return await this.mutex.run(() => handleMessage(this.ctx, this, m, deadline));
       }
-      const res = await handleMessage(this, m, deadline);
+      const res = await handleMessage(this.ctx, this, m, deadline);
       this.audit.record(auditRow(m, 'ok'));
       return res;
     } catch (err) {

@@ -3,73 +3,25 @@
 // another database connection before the response reaches the client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { createX1Client, type X1Client } from '../../src/transport/https-client.js';
 import { decodeX1 } from '../../src/x1/decode.js';
 import { getTestPki, type TestPki } from '../support/pki.js';
 import { neHarness } from '../support/ne-harness.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { startNeProcess, stopNeProcess, type NeProcess } from '../support/ne-process.js';
 import { destination, req, task, uuid, xml } from '../support/x1-builders.js';
 
 const ROUNDS = Number(process.env.LIX_CRASH_ROUNDS ?? 20);
 
-interface NeProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-/** Starts `lix ne` on an ephemeral port and waits for its "listening on" line. */
 async function startNe(pki: TestPki, dataDir: string): Promise<NeProcess> {
   const ne = pki.identities['ne-1']!;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'src/cli/main.ts'),
-      'ne',
-      '--id',
-      'ne-1',
-      '--admf-id',
-      'admf-1',
-      '--listen',
-      '127.0.0.1:0',
-      '--cert',
-      ne.certFile,
-      '--key',
-      ne.keyFile,
-      '--ca',
-      pki.caFile,
-      '--data',
-      dataDir,
-      '--log-level',
-      'warn',
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on('line', (l) => {
-      const m = /listening on (\S+)/.exec(l);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`lix ne exited with ${code} before listening`)));
-  });
-  return { child, url };
+  return startNeProcess({ certFile: ne.certFile, keyFile: ne.keyFile, caFile: pki.caFile, dataDir });
 }
 
-function kill(p: NeProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
-    p.child.once('exit', () => resolve());
-    p.child.kill('SIGKILL');
-  });
-}
+const kill = (p: NeProcess) => stopNeProcess(p);
 
 async function post(client: X1Client, body: Buffer): Promise<ReturnType<typeof decodeX1>> {
   const res = await client.post(body);

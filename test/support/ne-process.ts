@@ -1,0 +1,63 @@
+/** Runs `lix ne` as its own process (crash tests, benches): spawned from source, waits for its URL. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from './shared.js';
+
+export interface NeProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+export interface NeProcessOptions {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  readonly dataDir: string;
+  readonly extraArgs?: readonly string[];
+}
+
+export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
+  const args = [
+    '--import',
+    'tsx',
+    join(REPO_ROOT, 'src/cli/main.ts'),
+    'ne',
+    '--id',
+    'ne-1',
+    '--admf-id',
+    'admf-1',
+    '--listen',
+    '127.0.0.1:0',
+    '--cert',
+    o.certFile,
+    '--key',
+    o.keyFile,
+    '--ca',
+    o.caFile,
+    '--data',
+    o.dataDir,
+    '--log-level',
+    'warn',
+    ...(o.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (l) => {
+      const m = /listening on (\S+)/.exec(l);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`lix ne exited with ${code} before listening`)));
+  });
+  return { child, url };
+}
+
+/** SIGKILL (or the given signal) and wait for the exit. */
+export function stopNeProcess(p: NeProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    p.child.once('exit', () => resolve());
+    p.child.kill(signal);
+  });
+}
