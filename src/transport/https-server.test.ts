@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { pino } from 'pino';
 import { silentLogger } from '../lib/logger.js';
@@ -303,6 +304,84 @@ test('a handler failure is a 500, and the server keeps serving', async () => {
     assert.equal((await request(server, agent, { contentType: XML })).status, 200);
   } finally {
     agent.destroy();
+    await server.close();
+  }
+});
+
+test('pipelined requests on one connection are answered in order', async () => {
+  const pki = await getTestPki();
+  const server = await createX1Server({
+    tls: pki.tls('ne-1'),
+    listen: { host: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+    handler: async (req) => {
+      // The first answer is the slower one: order must still hold.
+      if (req.body.toString() === '<a/>') await new Promise((r) => setTimeout(r, 50));
+      return { body: `echo ${req.body.toString()}` };
+    },
+  });
+  const t = pki.tls('admf-1');
+  try {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: server.address().port,
+        servername: 'localhost',
+        cert: readFileSync(t.certFile),
+        key: readFileSync(t.keyFile),
+        ca: readFileSync(t.caFile),
+      });
+      let got = '';
+      socket.on('error', reject);
+      socket.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (got.includes('echo <b/>')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      const post = (b: string) =>
+        `POST /X1/NE HTTP/1.1\r\nHost: x\r\nContent-Type: ${XML}\r\nContent-Length: ${b.length}\r\n\r\n${b}`;
+      socket.once('secureConnect', () => socket.write(post('<a/>') + post('<b/>')));
+    });
+    assert.ok(text.indexOf('echo <a/>') < text.indexOf('echo <b/>'), text);
+    assert.equal(text.match(/HTTP\/1\.1 200 OK/g)?.length, 2);
+  } finally {
+    await server.close();
+  }
+});
+
+test('slow peers are cut off: no TLS handshake, or headers that never finish', async () => {
+  const pki = await getTestPki();
+  const timeouts = { handshakeMs: 300, headersMs: 300, requestMs: 600, checkIntervalMs: 50 };
+  const { server } = await startServer(pki, { timeouts });
+  const t = pki.tls('admf-1');
+  const closedAfter = (socket: net.Socket) => {
+    const started = performance.now();
+    return new Promise<number>((resolve) => {
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(performance.now() - started));
+      socket.resume(); // read, or the end of the stream is never seen
+    });
+  };
+  try {
+    // A TCP connection that never starts TLS.
+    const silent = net.connect(server.address().port, '127.0.0.1');
+    const silentMs = await closedAfter(silent);
+    assert.ok(silentMs >= 250 && silentMs < 2000, `silent peer closed after ${silentMs} ms`);
+    // A TLS connection that sends half a request head and stops.
+    const slow = tls.connect({
+      host: '127.0.0.1',
+      port: server.address().port,
+      servername: 'localhost',
+      cert: readFileSync(t.certFile),
+      key: readFileSync(t.keyFile),
+      ca: readFileSync(t.caFile),
+    });
+    slow.once('secureConnect', () => slow.write('POST /X1/NE HTTP/1.1\r\nHost: x\r\n'));
+    const slowMs = await closedAfter(slow);
+    assert.ok(slowMs >= 250 && slowMs < 2000, `slow peer closed after ${slowMs} ms`);
+  } finally {
     await server.close();
   }
 });
