@@ -13,18 +13,28 @@ const names = args.filter((a) => !a.startsWith('--'));
 const dir = import.meta.dirname;
 
 const benches: Bench[] = [];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort()) {
   const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: Bench[] };
   benches.push(...mod.default);
 }
-const selected = benches.filter((b) => names.length === 0 || names.some((n) => b.name.startsWith(n) || n.startsWith(b.name)));
+const selected = benches.filter(
+  (b) => names.length === 0 || names.some((n) => b.name.startsWith(n) || n.startsWith(b.name)),
+);
 if (selected.length === 0) {
   console.error(`no bench matches ${names.join(' ')}; known: ${benches.map((b) => b.name).join(', ')}`);
   process.exit(1);
 }
 
 const fmt = (n: number | undefined) =>
-  n === undefined ? '' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
+  n === undefined
+    ? ''
+    : Math.abs(n) >= 100
+      ? n.toFixed(0)
+      : Math.abs(n) >= 1
+        ? n.toFixed(2)
+        : n.toPrecision(3);
 
 let failed = false;
 for (const b of selected) {
@@ -45,9 +55,14 @@ for (const b of selected) {
       const ratio = r.ratio !== undefined ? `  ratio ${fmt(r.ratio)}` : '';
       const target = r.target ? `  target ${r.target}` : '';
       const extra = r.extra
-        ? '  ' + Object.entries(r.extra).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`).join(' ')
+        ? '  ' +
+          Object.entries(r.extra)
+            .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`)
+            .join(' ')
         : '';
-      console.log(`${r.bench.padEnd(34)} ${fmt(r.value).padStart(10)} ${r.unit}${base}${ratio}${target}${extra}`);
+      console.log(
+        `${r.bench.padEnd(34)} ${fmt(r.value).padStart(10)} ${r.unit}${base}${ratio}${target}${extra}`,
+      );
     }
   }
 }

@@ -65,7 +65,8 @@ const benches: Bench[] = [
       // Same chunks on both sides: check once that hep-js and we produce the same bytes.
       const encoded = ours.map((m) => encodeEep(m));
       texts.forEach((t, i) => {
-        if (!hep.encapsulate(t, rcinfo).equals(encoded[i]!)) throw new Error('hep-js and lix encode differently');
+        if (!hep.encapsulate(t, rcinfo).equals(encoded[i]!))
+          throw new Error('hep-js and lix encode differently');
       });
       const buffers = encoded.map((b) => Buffer.from(b));
       let i = 0;

@@ -14,9 +14,20 @@ const MAX_PENDING = 1000;
 
 export type AuditRow = Omit<AuditInput, 'at'>;
 
+interface Staged {
+  readonly fn: () => void;
+  readonly row: AuditRow | undefined;
+  readonly at: number;
+}
+
 export class AuditLog {
   private pending: AuditInput[] = [];
   private timer: TimerHandle | undefined;
+  private staged: Staged[] = [];
+  private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushScheduled = false;
+  /** XIDs of staged, not yet committed activations (duplicate checks must see them). */
+  readonly stagedXids = new Set<string>();
 
   constructor(
     private readonly store: NeStore,
@@ -31,8 +42,49 @@ export class AuditLog {
     else this.timer ??= this.clock.setTimer(FLUSH_MS, () => this.flush());
   }
 
-  /** Runs `fn` and writes `row` plus every queued row in one transaction. */
+  /**
+   * Group commit: stages a change; every change staged in the same turn of the event loop is committed in one
+   * transaction (one disk flush), and the promise resolves once it is durable. The caller answers only then.
+   */
+  stage(fn: () => void, row?: AuditRow, xid?: string): Promise<void> {
+    if (xid !== undefined) this.stagedXids.add(xid);
+    this.staged.push({ fn, row, at: this.clock.now() });
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushStaged());
+    }
+    return done;
+  }
+
+  /** Commits every staged change now, in one transaction, with the queued audit rows. */
+  flushStaged(): void {
+    this.flushScheduled = false;
+    if (this.staged.length === 0) return;
+    const staged = this.staged;
+    const waiters = this.waiters;
+    this.staged = [];
+    this.waiters = [];
+    this.stagedXids.clear();
+    try {
+      this.store.transaction(() => {
+        for (const s of staged) {
+          s.fn();
+          if (s.row) this.pending.push({ ...s.row, at: s.at });
+        }
+        this.writePending();
+      });
+    } catch (err) {
+      this.logger.error({ err, changes: staged.length }, 'group commit failed');
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  /** Runs `fn` and writes `row` plus every queued row in one transaction (after anything staged). */
   commit<T>(fn: () => T, row?: AuditRow): T {
+    this.flushStaged();
     return this.store.transaction(() => {
       const out = fn();
       if (row) this.pending.push({ ...row, at: this.clock.now() });

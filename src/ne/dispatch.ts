@@ -17,7 +17,13 @@ import {
   getTaskDetails,
   listAllDetails,
 } from './handlers/status.js';
-import { activateTask, deactivateAllTasks, deactivateTask, modifyTask } from './handlers/tasks.js';
+import {
+  activateTask,
+  deactivateAllTasks,
+  deactivateTask,
+  modifyTask,
+  type DeferredResponse,
+} from './handlers/tasks.js';
 import type { NeContext } from './context.js';
 import { okResponse } from './responses.js';
 
@@ -46,7 +52,7 @@ export async function handleMessage(
   hooks: NeHooks,
   m: X1Request,
   deadline: number,
-): Promise<X1Response | EncodedResponseMessage> {
+): Promise<X1Response | EncodedResponseMessage | DeferredResponse> {
   switch (m.type) {
     case 'ActivateTaskRequest':
       return activateTask(ctx, m, deadline);

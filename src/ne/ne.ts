@@ -129,9 +129,26 @@ export class NetworkElement {
       // Mutating handlers commit their request's audit row with the change (auditRow via ctx); the others
       // are group-committed here.
       if (isMutating(m)) {
-        return await this.mutex.run(() => handleMessage(this.ctx, this, m, deadline));
+        const res = await this.mutex.run(() => {
+          // Everything but an activation sees the store with all staged activations committed.
+          if (m.type !== 'ActivateTaskRequest') this.audit.flushStaged();
+          return handleMessage(this.ctx, this, m, deadline);
+        });
+        if (!('committed' in res)) return res;
+        // Group commit: the mutex is free while the change waits for its transaction; answer only when durable.
+        try {
+          await res.committed;
+          return res.response;
+        } catch (err) {
+          await res.rollback().catch(() => undefined);
+          throw new X1Error(
+            'ActivateFailed',
+            `the change could not be committed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        }
       }
       const res = await handleMessage(this.ctx, this, m, deadline);
+      if ('committed' in res) throw new Error(`${m.type} deferred its answer without the mutex`);
       this.audit.record(auditRow(m, 'ok'));
       return res;
     } catch (err) {

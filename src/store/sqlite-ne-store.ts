@@ -31,13 +31,13 @@ CREATE TABLE tasks (
 );
 CREATE TABLE task_dids (
   xid TEXT NOT NULL REFERENCES tasks(xid) ON DELETE CASCADE, did TEXT NOT NULL, PRIMARY KEY (xid, did)
-);
+) WITHOUT ROWID;
 CREATE INDEX task_dids_by_did ON task_dids(did);
-CREATE TABLE destinations (did TEXT PRIMARY KEY, details TEXT NOT NULL, delivery_status TEXT NOT NULL);
+CREATE TABLE destinations (did TEXT PRIMARY KEY, details TEXT NOT NULL, delivery_status TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE faults (
   scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, code INTEGER NOT NULL, description TEXT NOT NULL,
   PRIMARY KEY (scope_kind, scope_id, code)
-);
+) WITHOUT ROWID;
 CREATE TABLE outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT
@@ -48,7 +48,7 @@ CREATE TABLE audit (
 );
 CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 interface TaskRow {
@@ -109,8 +109,8 @@ export class SqliteNeStore implements NeStore {
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       getTask: p('SELECT * FROM tasks WHERE xid = ?'),
-      allTasks: p('SELECT * FROM tasks ORDER BY created_at, xid'),
-      xids: p('SELECT xid FROM tasks ORDER BY created_at, xid').pluck(),
+      allTasks: p('SELECT * FROM tasks ORDER BY rowid'),
+      xids: p('SELECT xid FROM tasks ORDER BY rowid').pluck(),
       countTasks: p('SELECT count(*) FROM tasks').pluck(),
       insertTask: p(
         'INSERT INTO tasks (xid, details, details_xml, origin, provisioning, created_at) VALUES (@xid, @details, @xml, @origin, @provisioning, @at)',
@@ -119,7 +119,7 @@ export class SqliteNeStore implements NeStore {
         'UPDATE tasks SET details = @details, details_xml = @xml, last_modification = @at, modifications = modifications + 1 WHERE xid = @xid',
       ),
       allFragments: p(
-        'SELECT xid, details_xml, provisioning, last_intercept, x2_bytes, x3_bytes, last_modification, modifications FROM tasks ORDER BY created_at, xid',
+        'SELECT xid, details_xml, provisioning, last_intercept, x2_bytes, x3_bytes, last_modification, modifications FROM tasks ORDER BY rowid',
       ).raw(true),
       setProvisioning: p('UPDATE tasks SET provisioning = ? WHERE xid = ?'),
       deleteTask: p('DELETE FROM tasks WHERE xid = ?'),
@@ -130,7 +130,7 @@ export class SqliteNeStore implements NeStore {
         'UPDATE tasks SET x2_bytes = x2_bytes + @x2, x3_bytes = x3_bytes + @x3, last_intercept = @at WHERE xid = @xid',
       ),
       getDest: p('SELECT * FROM destinations WHERE did = ?'),
-      allDests: p('SELECT * FROM destinations ORDER BY rowid'),
+      allDests: p('SELECT * FROM destinations ORDER BY did'),
       insertDest: p(
         "INSERT INTO destinations (did, details, delivery_status) VALUES (?, ?, 'activeAndWorking')",
       ),

@@ -69,15 +69,25 @@ function now(ctx: NeContext): string {
   return formatTimestamp(ctx.clock.nowMicros());
 }
 
+/** An answer that may be sent only once its change has committed (group commit); `rollback` undoes the data plane. */
+export interface DeferredResponse {
+  readonly response: OkResponse;
+  readonly committed: Promise<void>;
+  rollback(): Promise<void>;
+}
+
 export async function activateTask(
   ctx: NeContext,
   m: ActivateTaskRequest,
   deadline: number,
-): Promise<OkResponse> {
+): Promise<DeferredResponse> {
   const t = m.taskDetails;
-  if (ctx.store.getTask(t.xId)) throw new X1Error('XidAlreadyExists', `XID ${t.xId} already exists`);
+  if (ctx.store.getTask(t.xId) || ctx.audit.stagedXids.has(t.xId)) {
+    throw new X1Error('XidAlreadyExists', `XID ${t.xId} already exists`);
+  }
   const destinations = checkTask(ctx, t);
-  // The data plane first, then one commit (task + audit): a crash in between leaves nothing acknowledged.
+  // The data plane first, then the commit (task + audit, grouped with concurrent activations): a crash in
+  // between leaves nothing acknowledged.
   const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.applyTask(t, destinations), {
     onLateSuccess: () =>
       ctx.audit.commit(() => {
@@ -98,16 +108,17 @@ export async function activateTask(
   if (outcome.kind === 'failed')
     throw new X1Error('ActivateFailed', `activation of ${t.xId} failed: ${outcome.reason}`);
   const status = outcome.kind === 'done' ? 'complete' : 'awaitingProvisioning';
-  ctx.audit.commit(
+  const committed = ctx.audit.stage(
     () => ctx.store.insertTask({ details: t, origin: 'x1', provisioningStatus: status, at: now(ctx) }),
     requestAuditRow(m, 'ok'),
+    t.xId,
   );
-  return okResponse(
-    ctx.me,
-    m.header,
-    'ActivateTaskResponse',
-    outcome.kind === 'done' ? 'AcknowledgedAndCompleted' : 'Acknowledged',
-  );
+  const ok = outcome.kind === 'done' ? 'AcknowledgedAndCompleted' : 'Acknowledged';
+  return {
+    response: okResponse(ctx.me, m.header, 'ActivateTaskResponse', ok),
+    committed,
+    rollback: () => ctx.dataPlane.removeTask(t.xId),
+  };
 }
 
 export async function modifyTask(
