@@ -10,7 +10,8 @@ import { registerX1Commands } from './x1.js';
 export function buildProgram(): Command {
   const program = new Command('lix')
     .description('lix: ETSI TS 103 221-1 X1 (ADMF and NE) and STM reports (EEP/HEP3, GRE-PCAPng)')
-    .version('0.1.0');
+    .version('0.1.0')
+    .enablePositionalOptions();
   registerX1Commands(program);
   registerNeCommands(program);
   registerPkiCommands(program);

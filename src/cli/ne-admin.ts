@@ -3,7 +3,12 @@
  * the NE runs (SQLite WAL allows a second writer; the NE follows the audit trail and applies the change).
  */
 import { Option, type Command } from 'commander';
-import { addDestinationByHand, addManualTask, removeDestinationByHand, removeTaskByHand } from '../ne/manual.js';
+import {
+  addDestinationByHand,
+  addManualTask,
+  removeDestinationByHand,
+  removeTaskByHand,
+} from '../ne/manual.js';
 import { openNeStore } from '../store/sqlite-ne-store.js';
 import { decodeX1 } from '../x1/decode.js';
 import { encodeRequest } from '../x1/encode.js';
@@ -56,7 +61,8 @@ function withStore<T>(dataDir: string, fn: (store: ReturnType<typeof openNeStore
 }
 
 function fail(err: unknown): never {
-  const msg = err instanceof X1Error ? `${err.kind}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const msg =
+    err instanceof X1Error ? `${err.kind}: ${err.message}` : err instanceof Error ? err.message : String(err);
   console.error(`lix ne: ${msg}`);
   process.exit(1);
 }
@@ -68,22 +74,31 @@ export function registerNeAdminCommands(ne: Command): void {
     .command('add')
     .description('add a manual task with a fresh XID; prints the XID')
     .addOption(dataOpt())
-    .requiredOption('--target <KIND=VALUE...>', 'target identifier(s), all must match (e.g. sipUri=sip:alice@example.net)')
+    .requiredOption(
+      '--target <KIND=VALUE...>',
+      'target identifier(s), all must match (e.g. sipUri=sip:alice@example.net)',
+    )
     .requiredOption('--did <uuid...>', 'destination(s) of the task')
     .addOption(new Option('--delivery-type <type>').choices(DELIVERY_TYPES).default('X2Only'))
     .requiredOption('--reason <text>', 'why (goes to the audit log)')
-    .action((o: { data: string; target: string[]; did: string[]; deliveryType: DeliveryType; reason: string }) => {
-      try {
-        const targets = o.target.map(parseTarget);
-        const xid = withStore(o.data, (s) => addManualTask(s, { targets, dids: o.did, deliveryType: o.deliveryType, reason: o.reason }));
-        console.log(xid);
-      } catch (err) {
-        fail(err);
-      }
-    });
+    .action(
+      (o: { data: string; target: string[]; did: string[]; deliveryType: DeliveryType; reason: string }) => {
+        try {
+          const targets = o.target.map(parseTarget);
+          const xid = withStore(o.data, (s) =>
+            addManualTask(s, { targets, dids: o.did, deliveryType: o.deliveryType, reason: o.reason }),
+          );
+          console.log(xid);
+        } catch (err) {
+          fail(err);
+        }
+      },
+    );
   task
     .command('remove')
-    .description('remove a task by hand (an X1 task removed this way is reported to the ADMF as a terminating fault)')
+    .description(
+      'remove a task by hand (an X1 task removed this way is reported to the ADMF as a terminating fault)',
+    )
     .addOption(dataOpt())
     .argument('<xid>')
     .requiredOption('--reason <text>', 'why (goes to the audit log)')
@@ -105,7 +120,9 @@ export function registerNeAdminCommands(ne: Command): void {
         for (const t of s.iterateTasks()) {
           if (o.json) console.log(JSON.stringify(t));
           else {
-            const targets = t.details.targetIdentifiers.map((x) => `${x.kind}=${typeof x.value === 'object' ? JSON.stringify(x.value) : x.value}`);
+            const targets = t.details.targetIdentifiers.map(
+              (x) => `${x.kind}=${typeof x.value === 'object' ? JSON.stringify(x.value) : x.value}`,
+            );
             console.log(
               `${t.details.xId}  ${t.origin.padEnd(6)} ${t.status.provisioningStatus.padEnd(20)} ${targets.join(' & ')}  -> ${t.details.listOfDIDs.dIds.join(',')}  x2=${t.status.amountOfX2Data}`,
             );
@@ -128,7 +145,11 @@ export function registerNeAdminCommands(ne: Command): void {
         const did = withStore(o.data, (s) =>
           addDestinationByHand(
             s,
-            { deliveryType: o.deliveryType, deliveryAddress: { kind: 'uri', value: o.uri }, ...(o.name !== undefined && { friendlyName: o.name }) },
+            {
+              deliveryType: o.deliveryType,
+              deliveryAddress: { kind: 'uri', value: o.uri },
+              ...(o.name !== undefined && { friendlyName: o.name }),
+            },
             o.reason,
           ),
         );
@@ -157,8 +178,11 @@ export function registerNeAdminCommands(ne: Command): void {
       withStore(o.data, (s) => {
         for (const d of s.listDestinations()) {
           const a = d.details.deliveryAddress;
-          const where = a.kind === 'ipAddressAndPort' ? `${a.address.value}:${a.port.port}/${a.port.protocol}` : a.value;
-          console.log(`${d.details.dId}  ${d.deliveryStatus.padEnd(16)} ${d.details.deliveryType.padEnd(8)} ${where}  ${d.details.friendlyName ?? ''}`);
+          const where =
+            a.kind === 'ipAddressAndPort' ? `${a.address.value}:${a.port.port}/${a.port.protocol}` : a.value;
+          console.log(
+            `${d.details.dId}  ${d.deliveryStatus.padEnd(16)} ${d.details.deliveryType.padEnd(8)} ${where}  ${d.details.friendlyName ?? ''}`,
+          );
         }
       });
     });
@@ -174,8 +198,16 @@ export function registerNeAdminCommands(ne: Command): void {
         for (const a of s.readAudit({ sinceId: Number(o.since), limit: Number(o.limit) })) {
           if (o.json) console.log(JSON.stringify(a));
           else {
-            const subject = [a.xid && `xid=${a.xid}`, a.did && `did=${a.did}`, a.transactionId && `tid=${a.transactionId}`].filter(Boolean).join(' ');
-            console.log(`${a.id}\t${new Date(a.at).toISOString()}\t${a.actor}\t${a.action}\t${a.outcome}\t${subject}${a.detail ? `\t${a.detail}` : ''}`);
+            const subject = [
+              a.xid && `xid=${a.xid}`,
+              a.did && `did=${a.did}`,
+              a.transactionId && `tid=${a.transactionId}`,
+            ]
+              .filter(Boolean)
+              .join(' ');
+            console.log(
+              `${a.id}\t${new Date(a.at).toISOString()}\t${a.actor}\t${a.action}\t${a.outcome}\t${subject}${a.detail ? `\t${a.detail}` : ''}`,
+            );
           }
         }
       });

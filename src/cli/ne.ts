@@ -85,6 +85,8 @@ export function registerNeCommands(program: Command): void {
   const ne = program
     .command('ne')
     .description('run a Network Element: X1 responder over mutual TLS with a durable store')
+    // `lix ne task add --data DIR`: options after a sub-command belong to it, not to `lix ne`.
+    .enablePositionalOptions()
     .option('--config <file>', 'JSON configuration file (keys as in docs/ne.md); flags override it')
     .option('--id <id>', "this NE's identifier (neIdentifier; its certificate's Subject UID)")
     .option('--admf-id <id>', "the ADMF's identifier (admfIdentifier; the peer certificate's Subject UID)")

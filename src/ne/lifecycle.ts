@@ -106,11 +106,15 @@ export class ManualChangeFollower {
           const t = ctx.store.getTask(r.xid);
           if (!t) continue;
           await ctx.dataPlane.applyTask(t.details, destinationsOf(ctx, t));
-          ctx.issues.ne(
-            'Warning',
-            ISSUE_CODES.Warning,
-            `task ${r.xid} was created by manual action on the NE`,
-          );
+          const xid = r.xid;
+          ctx.audit.commit(() => {
+            ctx.store.setProvisioningStatus(xid, 'complete');
+            ctx.issues.ne(
+              'Warning',
+              ISSUE_CODES.Warning,
+              `task ${xid} was created by manual action on the NE`,
+            );
+          });
           added.push(r.xid);
         } else if (r.action === MANUAL_ACTIONS.remove) {
           await ctx.dataPlane.removeTask(r.xid);
