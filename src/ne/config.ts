@@ -23,8 +23,10 @@ export const NE_DEFAULTS = {
   maxBodyBytes: 1 << 20,
 } as const;
 
+const required = { error: (iss: { input: unknown }) => (iss.input === undefined ? 'required' : undefined) };
+
 const identifier = z
-  .string()
+  .string(required)
   .min(1)
   .max(255)
   .regex(/^\S+$/, 'an X1 identifier is a token without white space');
@@ -43,7 +45,7 @@ export const neConfigSchema = z
     keyFile: z.string().min(1).optional(),
     caFile: z.string().min(1).optional(),
     crlFile: z.string().min(1).optional(),
-    dataDir: z.string().min(1),
+    dataDir: z.string(required).min(1),
     schemaDir: z.string().min(1).optional(),
     profile: z.enum(['etsi', 'draft']).default(NE_DEFAULTS.profile),
     version: z
