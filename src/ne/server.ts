@@ -100,11 +100,24 @@ export async function startNeServer(config: NeConfig, opts: StartNeOptions): Pro
       contentType: 'application/xml',
     }),
   });
-  const certs = tls
+  const ownCerts = tls
     ? [...watched('NE certificate', tls.certFile), ...watched('CA certificate', tls.caFile)]
     : [];
+  // The ADMF's certificate is known once a report has reached it (the client keeps the last one seen).
+  const peerCert = (): WatchedCertificate[] => {
+    const p = client?.peerCertificate();
+    return p
+      ? [
+          {
+            label: `ADMF certificate (${p.subject})`,
+            fingerprint: `${p.subject}/${p.notAfter.toISOString()}`,
+            notAfter: p.notAfter,
+          },
+        ]
+      : [];
+  };
   const checkCerts = () =>
-    void checkCertificates(ne.ctx, certs).catch((err: unknown) =>
+    void checkCertificates(ne.ctx, [...ownCerts, ...peerCert()]).catch((err: unknown) =>
       logger.error({ err }, 'certificate check failed'),
     );
   checkCerts();

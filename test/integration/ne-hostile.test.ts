@@ -44,3 +44,32 @@ test(
     }
   },
 );
+
+test('clients without a certificate, or with one from another CA, are refused in the handshake; nothing changes', async () => {
+  const { getTestPki } = await import('../support/pki.js');
+  const { createX1Client, X1TlsError } = await import('../../src/transport/https-client.js');
+  const { xml } = await import('../support/x1-builders.js');
+  const https = await import('node:https');
+  const { readFileSync } = await import('node:fs');
+  const pki = await getTestPki();
+  const h = await neHarness({}, { transport: 'https' });
+  try {
+    const body = xml(req('CreateDestinationRequest', { destinationDetails: destination(uuid()) }));
+    const untrusted = createX1Client({ tls: pki.tls('untrusted'), url: h.url! });
+    await assert.rejects(untrusted.post(body), (e: unknown) => e instanceof X1TlsError);
+    await untrusted.close();
+    const noCert = await new Promise<string>((resolve) => {
+      const r = https.request(
+        h.url!,
+        { method: 'POST', ca: readFileSync(pki.caFile), headers: { 'Content-Type': 'application/xml' } },
+        (res) => resolve(`HTTP ${res.statusCode}`),
+      );
+      r.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      r.end(body);
+    });
+    assert.doesNotMatch(noCert, /^HTTP/, `a client without a certificate got ${noCert}`);
+    assert.equal(h.store.listDestinations().length, 0);
+  } finally {
+    await h.close();
+  }
+});
