@@ -47,7 +47,6 @@ for (const b of selected) {
     continue;
   }
   for (const r of results) {
-    if (names.length > 0 && !names.some((n) => r.bench.startsWith(n) || n.startsWith(b.name))) continue;
     if (json) {
       console.log(JSON.stringify(r));
     } else {
