@@ -47,6 +47,8 @@ for (const b of selected) {
     continue;
   }
   for (const r of results) {
+    // A group is run when NAME names it or something in it; only results whose name starts with NAME print.
+    if (names.length > 0 && !names.some((n) => r.bench.startsWith(n) || b.name.startsWith(n))) continue;
     if (json) {
       console.log(JSON.stringify(r));
     } else {
