@@ -62,8 +62,8 @@ const STRING_TARGETS: Record<string, (el: XElem) => string> = {
   ipv6Cidr: (el) => tokenOf(el, PATTERNS.IPv6CIDR, 'IPv6 CIDR'),
   emailAddress: (el) => tokenOf(el, PATTERNS.EmailAddress, 'email address', 255),
   internationalizedEmailAddress: (el) => stringPattern(el, PATTERNS.InternationalizedEmailAddress, 255),
-  sipUri: (el) => tokenOf(el, PATTERNS.SIPURI, 'SIP URI'),
-  telUri: (el) => tokenOf(el, PATTERNS.TELURI, 'TEL URI'),
+  sipUri: (el) => anyUri(el, tokenOf(el, PATTERNS.SIPURI, 'SIP URI')),
+  telUri: (el) => anyUri(el, tokenOf(el, PATTERNS.TELURI, 'TEL URI')),
   h323Uri: (el) => stringPattern(el, PATTERNS.H323URI, 255),
   impu: (el) => stringPattern(el, PATTERNS.IMPU, 255),
   impi: (el) => stringOf(el),
@@ -81,6 +81,13 @@ const STRING_TARGETS: Record<string, (el: XElem) => string> = {
   serviceAccessIdentifier: (el) => stringOf(el),
   vrf: shortStringOf,
 };
+
+/** `xs:anyURI` lexical rule the validators apply: a `%` must start a two-digit hex escape. */
+function anyUri(el: XElem, v: string): string {
+  if (/%(?![0-9A-Fa-f]{2})/.test(v))
+    fail('SchemaInvalid', `invalid URI "${v}": "%" must start a %XX escape`, el);
+  return v;
+}
 
 /** String types whose pattern applies to the unnormalised value (xs:string bases keep white space). */
 function stringPattern(el: XElem, re: RegExp, max: number): string {
@@ -330,7 +337,7 @@ export function deliveryAddressOf(el: XElem): DeliveryAddress {
     case 'e164Number':
       return { kind: 'e164Number', value: tokenOf(c, PATTERNS.InternationalE164, 'E.164 number') };
     case 'uri': {
-      const v = tokenOf(c);
+      const v = anyUri(c, tokenOf(c));
       if (v.length === 0 || /[\s<>"{}|\\^`]/.test(v)) fail('SchemaInvalid', 'invalid URI', c);
       return { kind: 'uri', value: v };
     }
