@@ -14,7 +14,7 @@ export interface XElem {
   readonly ns: string;
   readonly name: string;
   readonly attrs: readonly XAttr[];
-  readonly children: XElem[];
+  readonly children: readonly XElem[];
   /** Direct character data (text and CDATA), concatenated. */
   text: string;
   /** 1-based line of the start tag (used to map validator messages to X1 messages). */
@@ -64,6 +64,7 @@ export class XmlReadError extends Error {
 }
 
 const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
+const NO_CHILDREN: readonly XElem[] = Object.freeze([]);
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 // Characters outside the XML 1.0 Char production (surrogates are checked with isWellFormed).
 // eslint-disable-next-line no-control-regex
@@ -241,7 +242,7 @@ class Reader {
       ns,
       name: colon === -1 ? qname : qname.slice(colon + 1),
       attrs,
-      children: [],
+      children: NO_CHILDREN,
       text: '',
       line,
       scope: inScope,
@@ -335,7 +336,10 @@ class Reader {
       }
       const next = s.charCodeAt(lt + 1);
       if (next !== 0x2f && next !== 0x21 && next !== 0x3f) {
-        el.children.push(this.element(scope, depth + 1));
+        const child = this.element(scope, depth + 1);
+        // Leaves share one empty array; an element gets its own on its first child.
+        if (el.children === NO_CHILDREN) (el as unknown as { children: XElem[] }).children = [child];
+        else (el.children as XElem[]).push(child);
       } else if (next === 0x2f) {
         if (sameAt(s, lt + 2, qname) && s.charCodeAt(lt + 2 + qname.length) === 0x3e) {
           this.pos = lt + 3 + qname.length;
