@@ -75,6 +75,7 @@ export async function startNeServer(config: NeConfig, opts: StartNeOptions): Pro
         identityAttribute: config.identityAttribute,
         timeoutMs: config.time2Ms,
         maxResponseBytes: REPORT_RESPONSE_MAX,
+        watchTlsFiles: true,
         logger,
       })
     : undefined;
@@ -93,6 +94,8 @@ export async function startNeServer(config: NeConfig, opts: StartNeOptions): Pro
     listen: { host: config.listenHost, port: config.listenPort },
     path: config.path,
     maxBodyBytes: config.maxBodyBytes,
+    // A renewed certificate, key, CA or CRL is picked up without a restart (RFC 9325 practice; DESIGN.md).
+    watchTlsFiles: true,
     insecurePlainHttp: config.insecurePlainHttp,
     logger,
     handler: async (req) => ({
