@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { neHarness } from '../../test/support/ne-harness.js';
-import { destination, req, task, uuid } from '../../test/support/x1-builders.js';
+import { req } from '../../test/support/x1-builders.js';
 
 test('a task fault shows in every status answer until cleared, and both are reported once', async () => {
   const h = await neHarness();
   try {
-    const did = uuid();
-    const xid = uuid();
-    await h.send([req('CreateDestinationRequest', { destinationDetails: destination(did) })]);
-    await h.send([req('ActivateTaskRequest', { taskDetails: task(xid, [did]) })]);
+    const { xid } = await h.provision();
     const scope = { kind: 'task' as const, id: xid };
     const fault = { errorCode: 9020, errorDescription: 'destination unreachable' };
     h.ne.ctx.issues.fault(scope, fault);

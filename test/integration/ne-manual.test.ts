@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../support/cli.js';
 import { neHarness } from '../support/ne-harness.js';
-import { destination, req, task, uuid } from '../support/x1-builders.js';
+import { req, uuid } from '../support/x1-builders.js';
 
 test('manual tasks: added by hand, followed by the NE, listed, stoppable over X1, audited', async () => {
   const h = await neHarness();
@@ -76,10 +76,7 @@ test('manual tasks: added by hand, followed by the NE, listed, stoppable over X1
 test('an X1 task removed by hand ends with a terminating fault reported to the ADMF', async () => {
   const h = await neHarness();
   try {
-    const did = uuid();
-    const xid = uuid();
-    await h.send([req('CreateDestinationRequest', { destinationDetails: destination(did) })]);
-    await h.send([req('ActivateTaskRequest', { taskDetails: task(xid, [did]) })]);
+    const { xid } = await h.provision();
     const r = runCli(['ne', 'task', 'remove', xid, '--data', h.dataDir, '--reason', 'operator error']);
     assert.equal(r.status, 0, r.stderr);
     await h.ne.pollManualChanges();

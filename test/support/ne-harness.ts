@@ -1,4 +1,5 @@
 /** An NE wired for in-memory tests: real SQLite in a temp dir, in-memory data plane, fake clock. */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { SchemaSet } from '../../src/x1/schema.js';
 import { FakeClock } from './fake-clock.js';
 import { ETSI_DIR } from './shared.js';
 import { getTestPki, type TestPki } from './pki.js';
-import { ADMF, NE, xml } from './x1-builders.js';
+import { ADMF, NE, destination, req, task, xml } from './x1-builders.js';
 
 export type NeTransport = 'memory' | 'https';
 export const TRANSPORTS: readonly NeTransport[] = ['memory', 'https'];
@@ -39,6 +40,8 @@ export interface NeHarness {
   readonly url: string | undefined;
   /** Sends messages as the ADMF (peer identity admf-1 unless given) and returns the decoded responses. */
   send(messages: X1Request[], peer?: string): Promise<X1Response[]>;
+  /** Creates a destination and activates one task on it over X1; returns both identifiers. */
+  provision(): Promise<{ did: string; xid: string }>;
   /** Sends raw bytes; returns the raw response text. */
   sendRaw(body: Uint8Array, peer?: string): Promise<string>;
   close(): Promise<void>;
@@ -119,6 +122,15 @@ export async function neHarness(
     const c = await clientFor(pki, running.url, peer, clients);
     return (await c.post(Buffer.from(body))).body.toString('utf8');
   };
+  const send = async (messages: X1Request[], peer?: string): Promise<X1Response[]> => {
+    const text = await sendRaw(xml(...messages), peer);
+    const doc = decodeX1(text, { limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
+    if (doc.root !== 'X1Response') throw new Error(`expected X1Response, got ${doc.root}`);
+    return doc.results.map((r) => {
+      if (!r.ok) throw r.error;
+      return r.message;
+    });
+  };
   return {
     ne,
     store,
@@ -128,14 +140,16 @@ export async function neHarness(
     transport,
     url: running?.url,
     sendRaw,
-    async send(messages, peer) {
-      const text = await sendRaw(xml(...messages), peer);
-      const doc = decodeX1(text, { limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
-      if (doc.root !== 'X1Response') throw new Error(`expected X1Response, got ${doc.root}`);
-      return doc.results.map((r) => {
-        if (!r.ok) throw r.error;
-        return r.message;
-      });
+    send,
+    async provision() {
+      const did = randomUUID();
+      const xid = randomUUID();
+      const [d] = await send([req('CreateDestinationRequest', { destinationDetails: destination(did) })]);
+      const [t] = await send([req('ActivateTaskRequest', { taskDetails: task(xid, [did]) })]);
+      if (d?.type !== 'CreateDestinationResponse' || t?.type !== 'ActivateTaskResponse') {
+        throw new Error(`provisioning failed: ${JSON.stringify([d, t])}`);
+      }
+      return { did, xid };
     },
     async close() {
       for (const c of clients.values()) await c.close();
