@@ -61,7 +61,8 @@ test('imports go one way between layers', () => {
       const to = layerOf(resolve(dirname(f), spec));
       const a = RANK[from];
       const b = RANK[to];
-      if (a === undefined || b === undefined) offenders.push(`${relative(SRC, f)}: unknown layer ${from} or ${to}`);
+      if (a === undefined || b === undefined)
+        offenders.push(`${relative(SRC, f)}: unknown layer ${from} or ${to}`);
       else if (b > a || (b === a && from !== to && a !== 1 && a !== 2)) {
         offenders.push(`${relative(SRC, f)} (${from}) imports ${spec} (${to})`);
       }
