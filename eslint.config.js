@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'lab-data/**', 'web/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'lab-data/**', 'web/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,5 +14,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  { files: ['src/cli/**', 'scripts/**', 'bench/**', 'test/**', 'src/**/*.test.ts', 'bin/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['src/cli/**', 'scripts/**', 'bench/**', 'test/**', 'src/**/*.test.ts', 'bin/**'],
+    rules: { 'no-console': 'off' },
+  },
 );
