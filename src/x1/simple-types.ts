@@ -79,20 +79,31 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 /** Parses a `QualifiedMicrosecondDateTime` into microseconds since the epoch; undefined when invalid. */
 export function parseTimestamp(s: string): bigint | undefined {
   if (!PATTERNS.QualifiedMicrosecondDateTime.test(s)) return undefined;
-  const num = (from: number, to: number) => Number(s.slice(from, to));
-  const [y, mo, d, h, mi, se] = [num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19)];
+  const y = num(s, 0, 4);
+  const mo = num(s, 5, 7);
+  const d = num(s, 8, 10);
+  const h = num(s, 11, 13);
+  const mi = num(s, 14, 16);
+  const se = num(s, 17, 19);
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   const dim = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
   if (mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || se > 59) return undefined;
   let offsetMin = 0;
   if (s.length > 27) {
-    const oh = num(27, 29);
-    const om = num(30, 32);
+    const oh = num(s, 27, 29);
+    const om = num(s, 30, 32);
     if (oh > 14 || om > 59 || (oh === 14 && om > 0)) return undefined;
     offsetMin = (s[26] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const ms = Date.UTC(y, mo - 1, d, h, mi, se) - offsetMin * 60_000;
-  return BigInt(ms) * 1000n + BigInt(num(20, 26));
+  return BigInt(ms) * 1000n + BigInt(num(s, 20, 26));
+}
+
+/** The decimal number in `s[from, to)` (digits already checked by the pattern). */
+function num(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
 }
 
 /** Expands any textual IPv6 address (`::`, embedded IPv4, upper case) to the schema's 8×4 lower-case form. */

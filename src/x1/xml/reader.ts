@@ -269,7 +269,7 @@ class Reader {
       this.skipSpace();
       const value = this.attrValue();
       if (raw.length >= this.lim.maxAttributes) this.fail(`more than ${this.lim.maxAttributes} attributes`);
-      if (raw.some((a) => a.name === an)) this.fail(`duplicate attribute ${an}`);
+      for (const a of raw) if (a.name === an) this.fail(`duplicate attribute ${an}`);
       if (an === 'xmlns' || an.startsWith('xmlns:')) {
         const prefix = an === 'xmlns' ? '' : an.slice(6);
         if (prefix === 'xmlns' || (prefix === 'xml') !== (value === XML_NS) || value === XMLNS_NS) {
