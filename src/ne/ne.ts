@@ -220,6 +220,7 @@ export class NetworkElement {
   async stop(): Promise<void> {
     this.reporter.stop();
     this.watchdog?.stop();
+    this.audit.flushStaged();
     this.audit.flush();
   }
 }
