@@ -35,8 +35,21 @@ export class AuditLog {
     private readonly logger: Logger,
   ) {}
 
+  private closed = false;
+
+  /** Writes what is queued and stops: the store is about to close. */
+  close(): void {
+    this.flushStaged();
+    this.flush();
+    this.closed = true;
+  }
+
   /** Queues a row; written within {@link FLUSH_MS} or with the next commit. */
   record(row: AuditRow): void {
+    if (this.closed) {
+      this.logger.warn({ row }, 'audit row after shutdown not written');
+      return;
+    }
     this.pending.push({ ...row, at: this.clock.now() });
     if (this.pending.length >= MAX_PENDING) this.flush();
     else this.timer ??= this.clock.setTimer(FLUSH_MS, () => this.flush());
@@ -101,7 +114,7 @@ export class AuditLog {
       this.store.transaction(() => this.writePending());
     } catch (err) {
       this.logger.error({ err, rows: this.pending.length }, 'audit rows could not be written; will retry');
-      this.timer = this.clock.setTimer(FLUSH_MS, () => this.flush());
+      if (!this.closed) this.timer = this.clock.setTimer(FLUSH_MS, () => this.flush());
     }
   }
 

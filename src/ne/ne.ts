@@ -220,7 +220,6 @@ export class NetworkElement {
   async stop(): Promise<void> {
     this.reporter.stop();
     this.watchdog?.stop();
-    this.audit.flushStaged();
-    this.audit.flush();
+    this.audit.close();
   }
 }
