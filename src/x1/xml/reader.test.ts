@@ -67,3 +67,13 @@ test('malformed documents are refused with a reason and a line', () => {
 test('string input with an unpaired surrogate is refused', () => {
   assert.throws(() => readXml('<a>\uD800</a>'), /unpaired surrogate/);
 });
+
+test('repeated start tags resolve against their own scope (the attribute cache is keyed by scope)', () => {
+  const a = read('<a xmlns:p="urn:1"><b p:x="1"/></a>');
+  const b = read('<a xmlns:p="urn:2"><b p:x="1"/></a>');
+  assert.equal(a.children[0]!.attrs[0]!.ns, 'urn:1');
+  assert.equal(b.children[0]!.attrs[0]!.ns, 'urn:2');
+  const c = read('<a xmlns:p="urn:1"><b p:x="1"/></a>');
+  assert.equal(c.children[0]!.attrs[0]!.ns, 'urn:1');
+  assert.throws(() => read('<a xmlns:q="urn:1"><b p:x="1"/></a>'), /unbound prefix p/);
+});

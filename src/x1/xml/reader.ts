@@ -64,6 +64,13 @@ export class XmlReadError extends Error {
 }
 
 const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
+/** The scope every document starts with (only `xml` is bound); shared, never changed. */
+const INITIAL_SCOPE: NsScope = new Map([['xml', XML_NS]]);
+const ATTR_CACHE_MAX = 256;
+const ATTR_CACHE = new Map<
+  string,
+  { scope: NsScope; attrs: readonly XAttr[]; parent: NsScope; limits: ReaderLimits }
+>();
 const NO_CHILDREN: readonly XElem[] = Object.freeze([]);
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 // Characters outside the XML 1.0 Char production (surrogates are checked with isWellFormed).
@@ -132,7 +139,7 @@ class Reader {
     if (s.startsWith('<!DOCTYPE', this.pos)) this.fail('DOCTYPE is not allowed');
     if (s.charCodeAt(this.pos) !== 0x3c)
       this.fail(this.pos >= s.length ? 'no root element' : 'content before root');
-    const root = this.element(new Map([['xml', XML_NS]]), 1);
+    const root = this.element(INITIAL_SCOPE, 1);
     this.misc();
     if (this.pos < s.length) {
       this.fail(
@@ -229,7 +236,7 @@ class Reader {
     let attrs: readonly XAttr[] = NO_ATTRS;
     let c = s.charCodeAt(this.pos);
     if (c !== 0x3e && c !== 0x2f) {
-      const r = this.attributes(parentScope);
+      const r = this.cachedAttributes(parentScope);
       inScope = r.scope;
       attrs = r.attrs;
       c = s.charCodeAt(this.pos);
@@ -249,6 +256,30 @@ class Reader {
     };
     if (c !== 0x2f) this.content(el, qname, inScope, depth);
     return el;
+  }
+
+  /**
+   * Peers send the same start tags again and again (the root's namespace declarations, `xsi:type`): the result
+   * of reading an attribute list is a pure function of its text, the parent scope and the limits, so it is
+   * remembered (bounded) and shared; results are immutable.
+   */
+  private cachedAttributes(parentScope: NsScope): { scope: NsScope; attrs: readonly XAttr[] } {
+    const s = this.s;
+    const start = this.pos;
+    const gt = s.indexOf('>', start);
+    const end = gt !== -1 && s.charCodeAt(gt - 1) === 0x2f ? gt - 1 : gt;
+    const text = gt === -1 || end - start > 512 ? undefined : s.slice(start, end);
+    const hit = text === undefined ? undefined : ATTR_CACHE.get(text);
+    if (hit && hit.parent === parentScope && hit.limits === this.lim) {
+      this.pos = end;
+      return hit;
+    }
+    const r = this.attributes(parentScope);
+    if (text !== undefined && this.pos === end) {
+      if (ATTR_CACHE.size >= ATTR_CACHE_MAX) ATTR_CACHE.clear();
+      ATTR_CACHE.set(text, { ...r, parent: parentScope, limits: this.lim });
+    }
+    return r;
   }
 
   /** Reads the attributes of a start tag up to (not including) its `>` or `/>`; applies xmlns bindings. */
