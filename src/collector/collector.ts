@@ -1,0 +1,209 @@
+/**
+ * The STM collector (DESIGN.md "STM reports"): listens on any mix of `eep+udp`, `eep+tcp`, `eep+tls`,
+ * `eep+sctp` and `gre-pcapng+udp` URIs, decodes HEP3/EEP1/EEP3 and GRE-PCAPng, writes PCAPng files per XID or
+ * per listener, and counts per source: received, decoded, malformed, lost (sequence gaps), bytes. Bad input
+ * is counted, never fatal.
+ */
+import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { EepDeframer } from '../stm/eep.js';
+import { GRE_PROTOCOL } from '../stm/gre.js';
+import { parseStmUri, type StmUri } from '../transport/stm-uri.js';
+import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
+import { collectEep, collectGre, type CollectedReport } from './decode.js';
+import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
+import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
+import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
+
+export interface CollectorOptions {
+  /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
+  readonly listen: readonly string[];
+  /** Where files go; no files are written when absent (e.g. `lix stm decode --listen`). */
+  readonly outDir?: string;
+  /** One file set per XID (default) or per listen URI. */
+  readonly split?: 'xid' | 'destination';
+  readonly rotate?: RotateOptions;
+  /** Mutual TLS material for `eep+tls` listeners. */
+  readonly tls?: TlsConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly maxConnections?: number;
+  readonly idleMs?: number;
+  /** A stream that sends this many bytes of garbage without a valid report in between is closed. */
+  readonly maxGarbageBytes?: number;
+  readonly greProtocolType?: number;
+  readonly progressMs?: number;
+  readonly onProgress?: (s: CollectorStats) => void;
+  /** Called for every decoded report. */
+  readonly onReport?: (r: CollectedReport) => void;
+}
+
+export const COLLECTOR_DEFAULTS = {
+  maxConnections: 256,
+  idleMs: 10 * 60_000,
+  maxGarbageBytes: 1 << 20,
+  udpRecvBuffer: 8 << 20,
+  progressMs: 10_000,
+  noXidKey: 'no-xid',
+} as const;
+
+export interface Collector {
+  /** The listeners with their bound ports. */
+  readonly listeners: readonly StmUri[];
+  stats(): CollectorStats;
+  /** Writes pending blocks to the files. */
+  flush(): void;
+  /** Closes the listeners, flushes and closes the files. */
+  stop(): Promise<void>;
+}
+
+const hostOf = (remote: string) => remote.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+
+class Intake implements InputHandler {
+  readonly book = new StatsBook();
+  readonly #seq = new SequenceTracker();
+
+  constructor(
+    private readonly o: CollectorOptions,
+    private readonly sink: PcapngSink | undefined,
+    private readonly clock: Clock,
+  ) {}
+
+  #source(l: StmUri, remote: string): SourceStats {
+    return this.book.source(l.text, hostOf(remote));
+  }
+
+  #malformed(s: SourceStats, remote: string, e: unknown): void {
+    this.book.malformed(s);
+    if (s.malformed === 1 || s.malformed % 1000 === 0)
+      this.o.logger.warn(
+        { listener: s.listener, remote, malformed: s.malformed, err: e instanceof Error ? e.message : e },
+        'malformed STM input',
+      );
+  }
+
+  #accept(s: SourceStats, r: CollectedReport): void {
+    this.book.decoded(s);
+    if (r.sequence !== undefined) {
+      const agent = r.eep?.captureAgentId ?? '';
+      this.book.sequence(s, this.#seq.see(`${s.listener}|${s.remote}|${r.neId}|${agent}`, r.sequence));
+    }
+    if (r.truncated) this.book.totals.truncated++;
+    if (this.sink) {
+      const key =
+        this.o.split === 'destination' ? fileKey(r.listener) : fileKey(r.xid ?? COLLECTOR_DEFAULTS.noXidKey);
+      for (const p of r.packets) this.sink.write(key, p);
+      this.book.totals.written += r.packets.length;
+    }
+    this.o.onReport?.(r);
+  }
+
+  datagram(l: StmUri, remote: string, data: Uint8Array): void {
+    const s = this.#source(l, remote);
+    this.book.received(s, data.length);
+    let r: CollectedReport;
+    try {
+      r =
+        l.encoding === 'eep'
+          ? collectEep(data, l.text, remote, this.clock.nowMicros())
+          : collectGre(data, l.text, remote, this.o.greProtocolType ?? GRE_PROTOCOL.pcapng);
+    } catch (e) {
+      return this.#malformed(s, remote, e);
+    }
+    this.#accept(s, r);
+  }
+
+  stream(l: StmUri, remote: string): StreamInput {
+    const s = this.#source(l, remote);
+    const deframer = new EepDeframer();
+    const maxGarbage = this.o.maxGarbageBytes ?? COLLECTOR_DEFAULTS.maxGarbageBytes;
+    let garbage = 0;
+    const handle = (results: ReturnType<EepDeframer['push']>) => {
+      for (const x of results) {
+        if (!x.ok) {
+          this.book.received(s, x.skipped);
+          garbage += x.skipped;
+          this.#malformed(s, remote, x.error);
+          continue;
+        }
+        this.book.received(s, x.frame.length);
+        try {
+          this.#accept(s, collectEep(x.frame, l.text, remote, this.clock.nowMicros()));
+          garbage = 0;
+        } catch (e) {
+          this.#malformed(s, remote, e);
+        }
+      }
+    };
+    return {
+      push: (d) => {
+        handle(deframer.push(d));
+        return garbage < maxGarbage;
+      },
+      end: () => handle(deframer.flush()),
+    };
+  }
+
+  refused(l: StmUri, remote: string, reason: string): void {
+    this.book.totals.refused++;
+    this.o.logger.warn({ listener: l.text, remote, reason }, 'STM connection refused');
+  }
+
+  connected(): void {
+    this.book.totals.connections++;
+  }
+
+  disconnected(l: StmUri, remote: string, reason: string): void {
+    this.book.totals.disconnected++;
+    this.o.logger.warn({ listener: l.text, remote, reason }, 'STM connection closed by the collector');
+  }
+}
+
+/** Starts a collector; resolves once every listener is bound (rejects, closing the others, when one fails). */
+export async function startCollector(o: CollectorOptions): Promise<Collector> {
+  const clock = o.clock ?? systemClock;
+  const uris = o.listen.map((u) => parseStmUri(u));
+  const tls = uris.some((u) => u.transport === 'tls')
+    ? o.tls
+      ? loadTlsMaterial(o.tls)
+      : (() => {
+          throw new Error('an eep+tls listener needs TLS material (certificate, key, CA)');
+        })()
+    : undefined;
+  const sink = o.outDir ? new PcapngSink(o.outDir, o.rotate ?? {}, clock, o.logger) : undefined;
+  const intake = new Intake(o, sink, clock);
+  const limits = {
+    maxConnections: o.maxConnections ?? COLLECTOR_DEFAULTS.maxConnections,
+    idleMs: o.idleMs ?? COLLECTOR_DEFAULTS.idleMs,
+    udpRecvBuffer: COLLECTOR_DEFAULTS.udpRecvBuffer,
+  };
+  const listeners: Listener[] = [];
+  try {
+    for (const u of uris) listeners.push(await listen(u, intake, limits, tls, o.logger));
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    sink?.close();
+    throw e;
+  }
+  for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
+  const stats = () => intake.book.snapshot(sink?.files ?? []);
+  let progress: TimerHandle | undefined;
+  const tick = () => {
+    o.onProgress?.(stats());
+    progress = clock.setTimer(o.progressMs ?? COLLECTOR_DEFAULTS.progressMs, tick);
+  };
+  if (o.onProgress) progress = clock.setTimer(o.progressMs ?? COLLECTOR_DEFAULTS.progressMs, tick);
+  let stopped = false;
+  return {
+    listeners: listeners.map((l) => l.uri),
+    stats,
+    flush: () => sink?.flush(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      progress?.cancel();
+      await Promise.all(listeners.map((l) => l.close()));
+      sink?.close();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Received bytes → reports: an EEP message (HEP3, EEP1, EEP3) becomes a synthesised raw-IP packet carrying its
+ * payload between its addresses and ports; a GRE-PCAPng datagram yields the packets its PCAPng carries. The
+ * XID and NE identifier travel as EPB comments (`lix.xid=`, `lix.ne=`, docs/stm.md).
+ */
+import { decodeEep, EEP_IP_FAMILY, type EepMessage } from '../stm/eep.js';
+import { decodeGre, GRE_PROTOCOL } from '../stm/gre.js';
+import { buildIpPackets, maxPayload, PACKET } from '../stm/packet.js';
+import { LINKTYPE, parseStmComments, readPackets, stmComments } from '../stm/pcapng.js';
+
+/** One report as the collector received it. */
+export interface CollectedReport {
+  readonly encoding: 'eep' | 'gre-pcapng';
+  readonly listener: string;
+  readonly remote: string;
+  readonly xid?: string;
+  readonly neId?: string;
+  readonly sequence?: number;
+  readonly timestampMicros: bigint;
+  /** The EEP message (EEP only). */
+  readonly eep?: EepMessage;
+  /** Packets to write, with their link type and comments. */
+  readonly packets: readonly {
+    readonly linkType: number;
+    readonly timestampMicros: bigint;
+    readonly data: Uint8Array;
+    readonly comments: readonly string[];
+  }[];
+  /** True when the payload did not fit one IP packet and was cut. */
+  readonly truncated: boolean;
+}
+
+/** A datagram or frame that is not a report; `reason` is the decoder's. */
+export class CollectDecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectDecodeError';
+  }
+}
+
+const MICROS = 1_000_000n;
+const ANY4 = '0.0.0.0';
+const ANY6 = '::';
+
+function timeOf(m: EepMessage, now: bigint): bigint {
+  if (m.timestampSec === undefined) return now;
+  return BigInt(m.timestampSec) * MICROS + BigInt(m.timestampUsec ?? 0);
+}
+
+/** The packets that show an EEP report in Wireshark: its payload between its addresses and ports. */
+function eepPackets(m: EepMessage): { packets: Uint8Array[]; truncated: boolean } {
+  const v6 = m.ipFamily === EEP_IP_FAMILY.ipv6 || (m.srcAddress ?? m.dstAddress ?? '').includes(':');
+  const any = v6 ? ANY6 : ANY4;
+  let src = m.srcAddress ?? any;
+  let dst = m.dstAddress ?? any;
+  if (src.includes(':') !== dst.includes(':'))
+    [src, dst] = [src.includes(':') ? src : ANY6, dst.includes(':') ? dst : ANY6];
+  const ipProtocol = m.ipProtocol ?? PACKET.udp;
+  let payload = m.payload ?? new Uint8Array(0);
+  const max = maxPayload(src, ipProtocol);
+  const truncated = ipProtocol !== PACKET.tcp && payload.length > max;
+  if (truncated) payload = payload.subarray(0, max);
+  const spec = {
+    ipProtocol,
+    srcAddress: src,
+    dstAddress: dst,
+    srcPort: m.srcPort ?? 0,
+    dstPort: m.dstPort ?? 0,
+    payload,
+  };
+  return { packets: buildIpPackets(spec), truncated };
+}
+
+/** Decodes one whole EEP message. Throws on malformed input. */
+export function collectEep(
+  frame: Uint8Array,
+  listener: string,
+  remote: string,
+  now: bigint,
+): CollectedReport {
+  const m = decodeEep(frame);
+  const { packets, truncated } = eepPackets(m);
+  const comments = stmComments({ xid: m.correlationId, neId: m.nodeName });
+  if (truncated) comments.push(`lix.truncated=${m.payload?.length ?? 0}`);
+  const linkType = LINKTYPE.raw;
+  const timestampMicros = timeOf(m, now);
+  return {
+    encoding: 'eep',
+    listener,
+    remote,
+    ...(m.correlationId !== undefined && { xid: m.correlationId }),
+    ...(m.nodeName !== undefined && { neId: m.nodeName }),
+    ...(m.sequence !== undefined && { sequence: m.sequence }),
+    timestampMicros,
+    eep: m,
+    packets: packets.map((data) => ({ linkType, timestampMicros, data, comments })),
+    truncated,
+  };
+}
+
+/** Decodes a GRE-PCAPng datagram (GRE header + PCAPng with at least one packet). Throws on malformed input. */
+export function collectGre(
+  datagram: Uint8Array,
+  listener: string,
+  remote: string,
+  protocolType: number = GRE_PROTOCOL.pcapng,
+): CollectedReport {
+  const gre = decodeGre(datagram);
+  if (gre.protocolType !== protocolType)
+    throw new CollectDecodeError(`GRE protocol type 0x${gre.protocolType.toString(16)} is not PCAPng`);
+  const packets = [...readPackets(gre.payload)];
+  const first = packets[0];
+  if (!first) throw new CollectDecodeError('GRE-PCAPng datagram without a packet');
+  const ids = parseStmComments(first.comments);
+  return {
+    encoding: 'gre-pcapng',
+    listener,
+    remote,
+    ...ids,
+    timestampMicros: first.timestampMicros,
+    packets: packets.map((p) => ({
+      linkType: p.linkType,
+      timestampMicros: p.timestampMicros,
+      data: p.data,
+      comments: p.comments,
+    })),
+    truncated: false,
+  };
+}

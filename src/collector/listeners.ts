@@ -1,0 +1,166 @@
+/**
+ * The collector's sockets: UDP (one report per datagram), TCP and mutual TLS (EEP streams, de-framed by the
+ * header's total length), SCTP (userland, root only). Streams are bounded: at most `maxConnections` at once,
+ * an idle timeout, and a connection that sends only garbage for too long is closed.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Logger } from '../lib/logger.js';
+import { listenSctp } from '../transport/sctp.js';
+import { formatStmUri, type StmUri } from '../transport/stm-uri.js';
+import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
+
+/** Receives what the sockets deliver. */
+export interface InputHandler {
+  datagram(listener: StmUri, remote: string, data: Uint8Array): void;
+  /** A new stream from `remote`; returns its byte sink. */
+  stream(listener: StmUri, remote: string): StreamInput;
+  refused(listener: StmUri, remote: string, reason: string): void;
+  connected(listener: StmUri): void;
+  disconnected(listener: StmUri, remote: string, reason: string): void;
+}
+
+export interface StreamInput {
+  /** False when the stream is hopeless (only garbage for too long): the listener closes it. */
+  push(data: Uint8Array): boolean;
+  end(): void;
+}
+
+export interface ListenerLimits {
+  readonly maxConnections: number;
+  readonly idleMs: number;
+  /** UDP receive buffer requested (the kernel may cap it at net.core.rmem_max). */
+  readonly udpRecvBuffer: number;
+}
+
+export interface Listener {
+  /** The URI with the port actually bound (port 0 resolved). */
+  readonly uri: StmUri;
+  close(): Promise<void>;
+}
+
+const remoteOf = (addr: string | undefined, port: number | undefined) =>
+  `${addr?.includes(':') ? `[${addr}]` : (addr ?? '?')}:${port ?? 0}`;
+
+function bound(u: StmUri, port: number): StmUri {
+  return { ...u, port, text: formatStmUri(u.scheme, u.host, port) };
+}
+
+async function listenUdp(u: StmUri, h: InputHandler, limits: ListenerLimits): Promise<Listener> {
+  const sock: UdpSocket = createSocket({ type: isIP(u.host) === 6 ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(u.port, u.host, () => {
+      sock.off('error', reject);
+      resolve();
+    });
+  });
+  try {
+    sock.setRecvBufferSize(limits.udpRecvBuffer);
+  } catch {
+    // the kernel keeps its own limit
+  }
+  const uri = bound(u, sock.address().port);
+  sock.on('message', (msg, rinfo) => h.datagram(uri, remoteOf(rinfo.address, rinfo.port), msg));
+  sock.on('error', () => undefined);
+  return { uri, close: () => new Promise((resolve) => sock.close(() => resolve())) };
+}
+
+/** Wires one stream socket (TCP, TLS or SCTP) to the handler. */
+function serveStream(
+  uri: StmUri,
+  h: InputHandler,
+  sock: Socket | NodeJS.ReadWriteStream,
+  remote: string,
+  destroy: () => void,
+): void {
+  h.connected(uri);
+  const input = h.stream(uri, remote);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    input.end();
+  };
+  sock.on('data', (d: Uint8Array) => {
+    if (ended) return;
+    if (!input.push(d)) {
+      h.disconnected(uri, remote, 'only garbage received');
+      end();
+      destroy();
+    }
+  });
+  sock.on('error', () => undefined);
+  sock.on('end', end);
+  sock.on('close', end);
+}
+
+async function listenStream(
+  u: StmUri,
+  h: InputHandler,
+  limits: ListenerLimits,
+  tls: TlsMaterial | undefined,
+  logger: Logger,
+): Promise<Listener> {
+  const server: Server = tls ? createTlsServer(serverTlsOptions(tls)) : createNetServer();
+  server.maxConnections = limits.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(u.port, u.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const uri = bound(u, typeof addr === 'object' && addr ? addr.port : u.port);
+  const open = new Set<Socket>();
+  server.on(tls ? 'secureConnection' : 'connection', (sock: Socket) => {
+    const remote = remoteOf(sock.remoteAddress, sock.remotePort);
+    open.add(sock);
+    sock.once('close', () => open.delete(sock));
+    sock.setTimeout(limits.idleMs, () => {
+      h.disconnected(uri, remote, 'idle');
+      sock.destroy();
+    });
+    serveStream(uri, h, sock, remote, () => sock.destroy());
+  });
+  server.on('drop', (d) => h.refused(uri, remoteOf(d?.remoteAddress, d?.remotePort), 'too many connections'));
+  server.on('tlsClientError', (e: Error, s: Socket) => {
+    h.refused(uri, remoteOf(s.remoteAddress, s.remotePort), `TLS: ${e.message}`);
+    logger.warn({ listener: uri.text, err: e.message }, 'STM TLS handshake refused');
+  });
+  server.on('error', (e) => logger.error({ listener: uri.text, err: e.message }, 'STM listener error'));
+  return {
+    uri,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function listenSctpUri(u: StmUri, h: InputHandler): Promise<Listener> {
+  let uri = u;
+  const l = await listenSctp(u.host, u.port, (sock) => {
+    const remote = remoteOf(sock.remoteAddress, sock.remotePort);
+    serveStream(uri, h, sock, remote, () => sock.destroy());
+  });
+  uri = bound(u, l.port);
+  return { uri, close: async () => l.close() };
+}
+
+/** Opens the socket(s) of one listen URI. */
+export function listen(
+  u: StmUri,
+  h: InputHandler,
+  limits: ListenerLimits,
+  tls: TlsMaterial | undefined,
+  logger: Logger,
+): Promise<Listener> {
+  if (u.transport === 'udp') return listenUdp(u, h, limits);
+  if (u.transport === 'sctp') return listenSctpUri(u, h);
+  if (u.transport === 'tls' && !tls) throw new Error(`${u.text}: eep+tls needs TLS material`);
+  return listenStream(u, h, limits, u.transport === 'tls' ? tls : undefined, logger);
+}

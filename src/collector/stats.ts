@@ -1,0 +1,122 @@
+/**
+ * Collector counters. Per source (listener + remote address): received, decoded, malformed, lost (gaps in
+ * the sender's per-destination sequence numbers), late (a sequence number behind the expected one), bytes.
+ */
+
+export interface SourceStats {
+  readonly listener: string;
+  readonly remote: string;
+  /** Datagrams, or frames and malformed runs of a stream. */
+  received: number;
+  decoded: number;
+  malformed: number;
+  lost: number;
+  late: number;
+  bytes: number;
+}
+
+export interface CollectorTotals {
+  received: number;
+  decoded: number;
+  malformed: number;
+  lost: number;
+  late: number;
+  bytes: number;
+  /** Packets written to files. */
+  written: number;
+  /** Reports whose payload did not fit one IP packet: written cut short (EPB comment `lix.truncated`). */
+  truncated: number;
+  connections: number;
+  /** Connections refused because `maxConnections` were open, or whose TLS handshake failed. */
+  refused: number;
+  /** Connections closed by the collector: hopeless garbage, idle timeout. */
+  disconnected: number;
+}
+
+export interface CollectorStats {
+  readonly totals: CollectorTotals;
+  readonly sources: readonly SourceStats[];
+  readonly files: readonly string[];
+}
+
+const UINT32_SPAN = 0x1_0000_0000;
+const HALF_SPAN = 0x8000_0000;
+
+/** Tracks the sequence numbers of one sender; returns how many were lost before `seq`. */
+export class SequenceTracker {
+  #last = new Map<string, number>();
+
+  /** Returns `{ lost, late }` for one report of sender `key`. */
+  see(key: string, seq: number): { lost: number; late: boolean } {
+    const last = this.#last.get(key);
+    if (last === undefined) {
+      this.#last.set(key, seq);
+      return { lost: 0, late: false };
+    }
+    const diff = (seq - last - 1 + UINT32_SPAN) % UINT32_SPAN;
+    if (diff >= HALF_SPAN) return { lost: 0, late: true };
+    this.#last.set(key, seq);
+    return { lost: diff, late: false };
+  }
+}
+
+export class StatsBook {
+  readonly totals: CollectorTotals = {
+    received: 0,
+    decoded: 0,
+    malformed: 0,
+    lost: 0,
+    late: 0,
+    bytes: 0,
+    written: 0,
+    truncated: 0,
+    connections: 0,
+    refused: 0,
+    disconnected: 0,
+  };
+  readonly #sources = new Map<string, SourceStats>();
+
+  source(listener: string, remote: string): SourceStats {
+    const key = `${listener} ${remote}`;
+    let s = this.#sources.get(key);
+    if (!s) {
+      s = { listener, remote, received: 0, decoded: 0, malformed: 0, lost: 0, late: 0, bytes: 0 };
+      this.#sources.set(key, s);
+    }
+    return s;
+  }
+
+  received(s: SourceStats, bytes: number): void {
+    s.received++;
+    s.bytes += bytes;
+    this.totals.received++;
+    this.totals.bytes += bytes;
+  }
+
+  decoded(s: SourceStats): void {
+    s.decoded++;
+    this.totals.decoded++;
+  }
+
+  malformed(s: SourceStats): void {
+    s.malformed++;
+    this.totals.malformed++;
+  }
+
+  sequence(s: SourceStats, r: { lost: number; late: boolean }): void {
+    s.lost += r.lost;
+    this.totals.lost += r.lost;
+    if (r.late) {
+      s.late++;
+      this.totals.late++;
+    }
+  }
+
+  snapshot(files: readonly string[]): CollectorStats {
+    return {
+      totals: { ...this.totals },
+      sources: [...this.#sources.values()].map((s) => ({ ...s })),
+      files: [...files],
+    };
+  }
+}

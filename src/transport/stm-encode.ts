@@ -1,0 +1,63 @@
+/**
+ * Report → bytes for each STM encoding: an EEP message (gzip payload when that makes it fit), or a GRE header
+ * (RFC 2784, protocol type 0x88B5) + self-contained SHB/IDB/EPB PCAPng (DESIGN.md "STM reports").
+ */
+import { encodeEep, EepTooLargeError, type EepProtocolId } from '../stm/eep.js';
+import { encodeGre, GRE_PROTOCOL } from '../stm/gre.js';
+import { maxPayload } from '../stm/packet.js';
+import { encodeStmPcapng, LINKTYPE } from '../stm/pcapng.js';
+import { reportPacket, reportToEep, type StmReport } from './stm-report.js';
+
+/** A report too large for its encoding; carries the sizes for the `tooLarge` event. */
+export class StmTooLargeError extends Error {
+  constructor(
+    readonly size: number,
+    readonly maxSize: number,
+  ) {
+    super(`report of ${size} bytes exceeds the limit of ${maxSize}`);
+    this.name = 'StmTooLargeError';
+  }
+}
+
+export interface ReportEncoder {
+  /** Bytes of the report; throws {@link StmTooLargeError} when it cannot fit, other errors for bad fields. */
+  encode(r: StmReport, sequence: number): Uint8Array;
+}
+
+export function eepEncoder(
+  protocolId: EepProtocolId,
+  captureAgentId: number,
+  maxSize: number,
+): ReportEncoder {
+  return {
+    encode(r, sequence) {
+      try {
+        return encodeEep(reportToEep(r, sequence, protocolId, captureAgentId), { maxSize });
+      } catch (e) {
+        if (e instanceof EepTooLargeError) throw new StmTooLargeError(e.compressedSize ?? e.size, maxSize);
+        throw e;
+      }
+    },
+  };
+}
+
+/** GRE-PCAPng: the report's IP packet (captured or synthesised) as raw IP, with the XID and NE as comments. */
+export function grePcapngEncoder(maxSize: number, protocolType: number = GRE_PROTOCOL.pcapng): ReportEncoder {
+  return {
+    encode(r) {
+      if (r.ipPacket === undefined && r.payload.length > maxPayload(r.srcAddress, r.ipProtocol))
+        throw new StmTooLargeError(r.payload.length, maxSize);
+      const packet = reportPacket(r);
+      const png = encodeStmPcapng({
+        linkType: LINKTYPE.raw,
+        timestampMicros: r.timestampMicros,
+        packet,
+        xid: r.xid,
+        neId: r.neId,
+      });
+      const out = encodeGre(protocolType, png);
+      if (out.length > maxSize) throw new StmTooLargeError(out.length, maxSize);
+      return out;
+    },
+  };
+}

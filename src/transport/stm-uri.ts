@@ -1,0 +1,93 @@
+/**
+ * STM destination URIs (DESIGN.md "STM reports"): `eep+udp://host:port`, `eep+tcp://host:port`,
+ * `eep+tls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
+ * EEP protocol ID (default HEP3). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
+ */
+import { EEP_PROTOCOL_IDS, type EepProtocolId } from '../stm/eep.js';
+import { GRE_UDP_PORT } from '../stm/gre.js';
+
+/** The URI schemes and what each means. */
+export const STM_SCHEMES = {
+  'eep+udp': { encoding: 'eep', transport: 'udp' },
+  'eep+tcp': { encoding: 'eep', transport: 'tcp' },
+  'eep+tls': { encoding: 'eep', transport: 'tls' },
+  'eep+sctp': { encoding: 'eep', transport: 'sctp' },
+  'gre-pcapng+udp': { encoding: 'gre-pcapng', transport: 'udp' },
+} as const;
+export type StmScheme = keyof typeof STM_SCHEMES;
+export type StmTransport = (typeof STM_SCHEMES)[StmScheme]['transport'];
+
+const MAX_PORT = 0xffff;
+
+/** A URI that is not an STM destination we can use. */
+export class StmUriError extends Error {
+  constructor(
+    readonly uri: string,
+    why: string,
+  ) {
+    super(`bad STM URI "${uri}": ${why}`);
+    this.name = 'StmUriError';
+  }
+}
+
+export interface StmUri {
+  readonly scheme: StmScheme;
+  readonly encoding: 'eep' | 'gre-pcapng';
+  readonly transport: StmTransport;
+  /** Host name or address, without IPv6 brackets. */
+  readonly host: string;
+  readonly port: number;
+  readonly protocolId: EepProtocolId;
+  /** The URI as given (for logs and file names). */
+  readonly text: string;
+}
+
+function isScheme(s: string): s is StmScheme {
+  return Object.hasOwn(STM_SCHEMES, s);
+}
+
+function protocolIdOf(uri: string, url: URL): EepProtocolId {
+  for (const key of url.searchParams.keys())
+    if (key !== 'id') throw new StmUriError(uri, `unknown parameter "${key}"`);
+  const id = url.searchParams.get('id');
+  if (id === null) return 'HEP3';
+  const known = EEP_PROTOCOL_IDS.find((x) => x === id.toUpperCase());
+  if (!known) throw new StmUriError(uri, `id must be one of ${EEP_PROTOCOL_IDS.join(', ')}, not "${id}"`);
+  return known;
+}
+
+/**
+ * Parses an STM destination or listen URI. Throws {@link StmUriError} for an unknown scheme, a missing host
+ * or port (only `gre-pcapng+udp` has a default, 4754), a path, user info or an unknown parameter. Port 0 is
+ * accepted (a listener then takes an ephemeral port); senders refuse it.
+ */
+export function parseStmUri(uri: string): StmUri {
+  const m = /^([a-z0-9+.-]+):\/\//i.exec(uri);
+  if (!m) throw new StmUriError(uri, 'expected scheme://host:port');
+  const scheme = m[1]!.toLowerCase();
+  if (!isScheme(scheme))
+    throw new StmUriError(uri, `unknown scheme "${scheme}" (known: ${Object.keys(STM_SCHEMES).join(', ')})`);
+  let url: URL;
+  try {
+    url = new URL(`http://${uri.slice(m[0].length)}`);
+  } catch {
+    throw new StmUriError(uri, 'cannot parse host and port');
+  }
+  if (url.username || url.password) throw new StmUriError(uri, 'user information is not allowed');
+  if (url.pathname !== '/' || url.hash) throw new StmUriError(uri, 'a path or fragment is not allowed');
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') throw new StmUriError(uri, 'host missing');
+  const def = scheme === 'gre-pcapng+udp' ? GRE_UDP_PORT : undefined;
+  const port = url.port === '' ? def : Number(url.port);
+  if (port === undefined) throw new StmUriError(uri, 'port missing');
+  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new StmUriError(uri, 'bad port');
+  const protocolId = protocolIdOf(uri, url);
+  if (scheme === 'gre-pcapng+udp' && url.searchParams.has('id'))
+    throw new StmUriError(uri, 'id applies to EEP schemes only');
+  return { scheme, ...STM_SCHEMES[scheme], host, port, protocolId, text: uri };
+}
+
+/** The URI text for a scheme, host and port (IPv6 in brackets). */
+export function formatStmUri(scheme: StmScheme, host: string, port: number): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
