@@ -90,6 +90,13 @@ export const NE_LINK_DEFAULTS = { maxResends: 2 } as const;
 const LIFECYCLE: ReadonlySet<string> = new Set(LIFECYCLE_REQUEST_TYPES);
 const TIMEOUT = Symbol('timeout');
 
+interface Answered {
+  readonly ok: true;
+  readonly response: X1Response;
+  readonly tid: string;
+  readonly latencyMs: number;
+}
+
 interface Pending {
   readonly request: X1Request;
   readonly startedAt: number;
@@ -147,7 +154,7 @@ export class NeLink {
   async request(body: RequestBody): Promise<Answer> {
     await this.gate();
     const first = await this.attempt(body);
-    if (first.result !== TIMEOUT) return this.answer(first, 1);
+    if (first.ok) return this.answer(first, 1);
     if (LIFECYCLE.has(body.type)) return this.recover(body);
     return this.resend(body, 1);
   }
@@ -159,8 +166,8 @@ export class NeLink {
     this.releaseGate();
   }
 
-  private answer(a: { result: X1Response; tid: string; latencyMs: number }, attempts: number): Answer {
-    return { response: a.result, transactionId: a.tid, latencyMs: a.latencyMs, attempts };
+  private answer(a: Answered, attempts: number): Answer {
+    return { response: a.response, transactionId: a.tid, latencyMs: a.latencyMs, attempts };
   }
 
   private async resend(body: RequestBody, done: number): Promise<Answer> {
@@ -171,7 +178,7 @@ export class NeLink {
         'no answer within TIME2: sending again with a new transaction ID',
       );
       const a = await this.attempt(body);
-      if (a.result !== TIMEOUT) return this.answer(a, attempts);
+      if (a.ok) return this.answer(a, attempts);
     }
     throw new NeRequestError(
       'timeout',
@@ -191,8 +198,8 @@ export class NeLink {
         `no answer within TIME2: asking ${follow.type} before anything else`,
       );
       const first = await this.attempt(follow);
-      const a = first.result !== TIMEOUT ? this.answer(first, 2) : await this.resend(follow, 1);
-      return { ...a, attempts: a.attempts + (first.result === TIMEOUT ? 1 : 0), recoveredBy: follow.type };
+      const a = first.ok ? this.answer(first, 2) : await this.resend(follow, 1);
+      return { ...a, attempts: a.attempts + (first.ok ? 0 : 1), recoveredBy: follow.type };
     } finally {
       this.recovering--;
       if (this.recovering === 0) this.releaseGate();
@@ -219,28 +226,24 @@ export class NeLink {
   }
 
   /** One request on the wire, resolved by its answer, by TIME2, or rejected by a transport failure. */
-  private attempt(
-    body: RequestBody,
-  ): Promise<{ result: X1Response | typeof TIMEOUT; tid: string; latencyMs: number }> {
+  private attempt(body: RequestBody): Promise<Answered | { readonly ok: false }> {
     if (this.closed) return Promise.reject(new NeRequestError('closed', 'the link is closed'));
     const request = { ...body, header: this.header() } as X1Request;
     const tid = request.header.x1TransactionId;
     const startedAt = this.o.clock.now();
     return new Promise((resolve, reject) => {
-      let timer: TimerHandle | undefined;
       const settle = (r: X1Response | typeof TIMEOUT | NeRequestError) => {
         if (!this.pending.delete(tid)) return;
-        timer?.cancel();
+        timer.cancel();
         const latencyMs = this.o.clock.now() - startedAt;
         if (r instanceof NeRequestError) return reject(r);
-        if (r === TIMEOUT) {
-          this.counters.timeouts++;
-          this.event(request, 'timeout', { latencyMs });
-        }
-        resolve({ result: r, tid, latencyMs });
+        if (r !== TIMEOUT) return resolve({ ok: true, response: r, tid, latencyMs });
+        this.counters.timeouts++;
+        this.event(request, 'timeout', { latencyMs });
+        resolve({ ok: false });
       };
       this.pending.set(tid, { request, startedAt, settle });
-      timer = this.o.clock.setTimer(this.o.time2Ms, () => settle(TIMEOUT));
+      const timer: TimerHandle = this.o.clock.setTimer(this.o.time2Ms, () => settle(TIMEOUT));
       this.counters.sent++;
       this.o.poster.post(encodeRequest([request])).then(
         (res) => this.accept(tid, res),

@@ -51,6 +51,11 @@ export async function fakeNe(
       return { body, contentType: 'application/xml' };
     },
   });
+  const release = () => {
+    const now = held;
+    held = [];
+    for (const f of now) f();
+  };
   return {
     h,
     server,
@@ -58,15 +63,11 @@ export async function fakeNe(
     received,
     slow,
     silent,
-    release() {
-      const now = held;
-      held = [];
-      for (const f of now) f();
-    },
+    release,
     async close() {
       slow.clear();
       silent.clear();
-      this.release();
+      release();
       await server.close();
       await h.close();
     },
