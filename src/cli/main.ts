@@ -3,6 +3,7 @@
  * src/cli/ and registers itself on the program here.
  */
 import { Command } from 'commander';
+import { registerLabCommands } from './lab.js';
 import { registerNeCommands } from './ne.js';
 import { registerPkiCommands } from './pki.js';
 import { registerX1Commands } from './x1.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerX1Commands(program);
   registerNeCommands(program);
+  registerLabCommands(program);
   registerPkiCommands(program);
   return program;
 }
