@@ -31,7 +31,10 @@ function header() {
 }
 
 /** Writes example requests (destination to the lab collector, a task on a lab subscriber) and returns paths. */
-function writeExamples(dir: string): { destination: string; activate: string; status: string } {
+function writeExamples(
+  dir: string,
+  collectorUri: string,
+): { destination: string; activate: string; status: string } {
   mkdirSync(dir, { recursive: true });
   const did = newUuid();
   const xid = newUuid();
@@ -50,7 +53,7 @@ function writeExamples(dir: string): { destination: string; activate: string; st
           dId: did,
           friendlyName: 'lab collector',
           deliveryType: 'X2Only',
-          deliveryAddress: { kind: 'uri', value: `eep+udp://127.0.0.1:${LAB_PORTS.collector}` },
+          deliveryAddress: { kind: 'uri', value: collectorUri },
           destinationDetailsExtensions: [],
         },
       },
@@ -81,7 +84,13 @@ export function registerLabCommands(program: Command): void {
     .command('lab')
     .description('run the lab on loopback: lab PKI, an NE and a collector, with ready-to-paste X1 examples')
     .option('--data <dir>', 'lab directory (PKI, NE store, captures)', './lab-data')
-    .action(async (o: { data: string }) => {
+    .option('--ne-port <port>', 'NE X1 port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.ne))
+    .option(
+      '--collector-port <port>',
+      'collector UDP port on 127.0.0.1 (0: any free port)',
+      String(LAB_PORTS.collector),
+    )
+    .action(async (o: { data: string; nePort: string; collectorPort: string }) => {
       const dir = resolve(o.data);
       const logger = createLogger({ name: 'lab', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
       const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
@@ -90,24 +99,25 @@ export function registerLabCommands(program: Command): void {
           id: NE,
           admfId: ADMF,
           listenHost: '127.0.0.1',
-          listenPort: LAB_PORTS.ne,
+          listenPort: Number(o.nePort),
           tlsDir: pki.dir,
           dataDir: join(dir, 'ne'),
         }),
         { logger },
       );
       const collector = await startCollector({
-        listen: [`eep+udp://127.0.0.1:${LAB_PORTS.collector}`],
+        listen: [`eep+udp://127.0.0.1:${o.collectorPort}`],
         outDir: join(dir, 'captures'),
         logger,
       });
-      const ex = writeExamples(join(dir, 'examples'));
+      const collectorUri = collector.listeners[0]!.text;
+      const ex = writeExamples(join(dir, 'examples'), collectorUri);
       const curl = (file: string) =>
         `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +
         `-H 'Content-Type: application/xml' --data-binary @${file} ${ne.url}`;
       console.log(`lix lab is up (data in ${dir})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
-  collector        eep+udp://127.0.0.1:${LAB_PORTS.collector} -> ${join(dir, 'captures')}
+  collector        ${collectorUri} -> ${join(dir, 'captures')}
   PKI              ${pki.dir} (CA ca.pem; ${ADMF}.pem/.key for the ADMF side; ${NE}.pem/.key)
   NE store         ${join(dir, 'ne', 'ne.sqlite')}   (lix ne audit --data ${join(dir, 'ne')})
 
