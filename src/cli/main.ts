@@ -3,9 +3,11 @@
  * src/cli/ and registers itself on the program here.
  */
 import { Command } from 'commander';
+import { registerCollectorCommands } from './collector.js';
 import { registerLabCommands } from './lab.js';
 import { registerNeCommands } from './ne.js';
 import { registerPkiCommands } from './pki.js';
+import { registerStmCommands } from './stm.js';
 import { registerX1Commands } from './x1.js';
 
 export function buildProgram(): Command {
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerNeCommands(program);
   registerLabCommands(program);
   registerPkiCommands(program);
+  registerCollectorCommands(program);
+  registerStmCommands(program);
   return program;
 }
 

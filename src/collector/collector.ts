@@ -7,7 +7,7 @@
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { EepDeframer } from '../stm/eep.js';
-import { GRE_PROTOCOL } from '../stm/gre.js';
+import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../transport/stm-uri.js';
 import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
 import { collectEep, collectGre, type CollectedReport } from './decode.js';
@@ -45,6 +45,7 @@ export const COLLECTOR_DEFAULTS = {
   udpRecvBuffer: 8 << 20,
   progressMs: 10_000,
   noXidKey: 'no-xid',
+  grePort: GRE_UDP_PORT,
 } as const;
 
 export interface Collector {

@@ -42,14 +42,15 @@ export interface CollectorStats {
 const UINT32_SPAN = 0x1_0000_0000;
 const HALF_SPAN = 0x8000_0000;
 
-/** Tracks the sequence numbers of one sender; returns how many were lost before `seq`. */
+/** Tracks the sequence numbers of each sender (by key); reports how many were lost before each one. */
 export class SequenceTracker {
   #last = new Map<string, number>();
 
   /** Returns `{ lost, late }` for one report of sender `key`. */
   see(key: string, seq: number): { lost: number; late: boolean } {
     const last = this.#last.get(key);
-    if (last === undefined) {
+    // Senders start at 0: a 0 is a restarted sender (a new sequence space), not a late report.
+    if (last === undefined || seq === 0) {
       this.#last.set(key, seq);
       return { lost: 0, late: false };
     }

@@ -9,14 +9,20 @@ import { StmTooLargeError, type ReportEncoder } from './stm-encode.js';
 import { SenderBase, type StmCounters, type StmReport, type StmSender } from './stm-report.js';
 import type { StmUri } from './stm-uri.js';
 
+const CLOSE_DRAIN_MS = 2_000;
+
 export class UdpStmSender extends SenderBase implements StmSender {
   readonly #socket: Socket;
   #ready = false;
   #closed = false;
   /** Datagrams sent before the socket finished connecting. */
   #early: Uint8Array[] = [];
+  /** Datagrams handed to the socket whose send has not completed. */
+  #inflight = 0;
+  #idle: Array<() => void> = [];
   readonly #onSent = (err: Error | null) => {
     if (err) this.#sendError(err);
+    if (--this.#inflight === 0 && this.#early.length === 0) this.#wake();
   };
 
   constructor(
@@ -30,8 +36,10 @@ export class UdpStmSender extends SenderBase implements StmSender {
     this.#socket.on('error', (e) => this.#sendError(e));
     this.#socket.connect(target.port, target.host, () => {
       this.#ready = true;
-      for (const b of this.#early) this.#socket.send(b, this.#onSent);
+      const early = this.#early;
       this.#early = [];
+      for (const b of early) this.#send(b);
+      if (this.#inflight === 0) this.#wake();
     });
   }
 
@@ -54,8 +62,19 @@ export class UdpStmSender extends SenderBase implements StmSender {
       return;
     }
     this.c.sent++;
-    if (this.#ready) this.#socket.send(bytes, this.#onSent);
+    if (this.#ready) this.#send(bytes);
     else this.#early.push(bytes);
+  }
+
+  #send(b: Uint8Array): void {
+    this.#inflight++;
+    this.#socket.send(b, this.#onSent);
+  }
+
+  #wake(): void {
+    const w = this.#idle;
+    this.#idle = [];
+    for (const f of w) f();
   }
 
   #sendError(e: Error): void {
@@ -64,12 +83,22 @@ export class UdpStmSender extends SenderBase implements StmSender {
       this.logger.warn({ uri: this.uri, err: e.message, errors: this.c.errors }, 'STM UDP send error');
   }
 
-  async drain(): Promise<boolean> {
-    return true;
+  /** Resolves true once every datagram has been handed to the kernel, false after `ms`. */
+  drain(ms = 10_000): Promise<boolean> {
+    if (this.#ready && this.#inflight === 0 && this.#early.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), ms);
+      this.#idle.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  /** Sends what is pending (up to 2 s), then closes the socket. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.drain(CLOSE_DRAIN_MS);
     this.#closed = true;
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }

@@ -1,0 +1,170 @@
+/**
+ * `lix collector`: receives STM reports on any mix of URIs and writes PCAPng files until SIGINT/SIGTERM,
+ * printing a progress line and, at the end, a summary table.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { startCollector, type CollectorOptions } from '../collector/collector.js';
+import type { CollectorStats } from '../collector/stats.js';
+import { createLogger } from '../lib/logger.js';
+import { PKI_FILES } from '../transport/pki.js';
+import type { TlsConfig } from '../transport/tls-options.js';
+
+interface CollectorFlags {
+  listen: string[];
+  out: string;
+  split: 'xid' | 'destination';
+  rotateBytes?: number;
+  rotateSeconds?: number;
+  tlsDir?: string;
+  id?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  progress: number;
+  logLevel?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${v}`);
+    return n;
+  };
+}
+
+/** TLS files from `--tls-dir DIR --id ID` (lix pki init layout) or `--cert/--key/--ca`. */
+export function tlsFromFlags(f: {
+  tlsDir?: string;
+  id?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+}): TlsConfig | undefined {
+  if (f.tlsDir) {
+    if (!f.id) throw new Error('--tls-dir needs --id (the identity whose certificate to use)');
+    return {
+      certFile: join(f.tlsDir, f.id + PKI_FILES.certSuffix),
+      keyFile: join(f.tlsDir, f.id + PKI_FILES.keySuffix),
+      caFile: join(f.tlsDir, PKI_FILES.caCert),
+    };
+  }
+  if (f.cert || f.key || f.ca) {
+    if (!f.cert || !f.key || !f.ca) throw new Error('--cert, --key and --ca go together');
+    return { certFile: f.cert, keyFile: f.key, caFile: f.ca };
+  }
+  return undefined;
+}
+
+/** The per-source counters as an aligned text table. */
+export function statsTable(s: CollectorStats): string {
+  const head = ['listener', 'remote', 'received', 'decoded', 'malformed', 'lost', 'late', 'bytes'];
+  const rows = s.sources.map((x) => [
+    x.listener,
+    x.remote,
+    ...[x.received, x.decoded, x.malformed, x.lost, x.late, x.bytes].map(String),
+  ]);
+  const t = s.totals;
+  rows.push(['total', '', ...[t.received, t.decoded, t.malformed, t.lost, t.late, t.bytes].map(String)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+function progressLine(s: CollectorStats): string {
+  const t = s.totals;
+  return (
+    `received ${t.received} decoded ${t.decoded} malformed ${t.malformed} lost ${t.lost} ` +
+    `written ${t.written} files ${s.files.length} connections ${t.connections} refused ${t.refused}`
+  );
+}
+
+export function registerCollectorCommands(program: Command): void {
+  program
+    .command('collector')
+    .description(
+      'receive STM reports (EEP/HEP3 over UDP/TCP/TLS/SCTP, GRE-PCAPng over UDP) into PCAPng files',
+    )
+    .requiredOption(
+      '--listen <uri>',
+      'listen URI, repeatable: eep+udp://HOST:PORT, eep+tcp://..., eep+tls://..., eep+sctp://... (root), ' +
+        'gre-pcapng+udp://HOST[:4754]',
+      collect,
+    )
+    .requiredOption('--out <dir>', 'directory for the capture files (<xid>-<n>.pcapng)')
+    .addOption(
+      new Option('--split <by>', 'one file set per XID or per listen URI')
+        .choices(['xid', 'destination'])
+        .default('xid'),
+    )
+    .option(
+      '--rotate-bytes <n>',
+      'start a new file before one grows past N bytes',
+      positiveNumber('--rotate-bytes'),
+    )
+    .option(
+      '--rotate-seconds <n>',
+      'start a new file when one is N seconds old',
+      positiveNumber('--rotate-seconds'),
+    )
+    .option('--tls-dir <dir>', 'eep+tls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
+    .option('--id <id>', 'eep+tls: identity whose certificate the collector presents')
+    .option('--cert <file>', 'eep+tls: certificate (instead of --tls-dir)')
+    .option('--key <file>', 'eep+tls: private key (instead of --tls-dir)')
+    .option('--ca <file>', "eep+tls: CA that issues the senders' certificates (instead of --tls-dir)")
+    .option(
+      '--progress <seconds>',
+      'progress line every N seconds (default 10)',
+      positiveNumber('--progress'),
+      10,
+    )
+    .option('--log-level <level>', 'pino log level (default info)')
+    .action(async (f: CollectorFlags) => {
+      const logger = createLogger({
+        name: 'collector',
+        ...(f.logLevel !== undefined && { level: f.logLevel }),
+      });
+      let opts: CollectorOptions;
+      try {
+        const tls = tlsFromFlags(f);
+        opts = {
+          listen: f.listen,
+          outDir: f.out,
+          split: f.split,
+          rotate: {
+            ...(f.rotateBytes !== undefined && { maxBytes: f.rotateBytes }),
+            ...(f.rotateSeconds !== undefined && { maxSeconds: f.rotateSeconds }),
+          },
+          ...(tls && { tls }),
+          logger,
+          progressMs: f.progress * 1000,
+          onProgress: (s) => console.log(progressLine(s)),
+        };
+      } catch (e) {
+        console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
+        process.exit(2);
+      }
+      let c;
+      try {
+        c = await startCollector(opts);
+      } catch (e) {
+        console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
+        process.exit(1);
+      }
+      for (const u of c.listeners) console.log(`listening on ${u.text}`);
+      console.log(`writing to ${f.out}`);
+      const stop = async () => {
+        await c.stop();
+        const s = c.stats();
+        console.log(statsTable(s));
+        console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}
