@@ -7,10 +7,28 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { StreamConnection, StreamConnector, StreamHandlers } from './stm-stream.js';
 import { clientTlsOptions, type TlsMaterial } from './tls-options.js';
 
-function wire(socket: Socket | TLSSocket, h: StreamHandlers, connectEvent: string): StreamConnection {
+/**
+ * With TLS 1.3 the client finishes its handshake before the server has checked the client certificate, and
+ * our profile has no session tickets, so nothing tells the client it was accepted. A refusal arrives as an
+ * alert within a round trip: the connection counts as up only after this settling time, reports wait in the
+ * queue meanwhile, and so none is lost to a refused certificate.
+ */
+export const TLS_SETTLE_MS = 250;
+
+function wire(
+  socket: Socket | TLSSocket,
+  h: StreamHandlers,
+  connectEvent: string,
+  settleMs = 0,
+): StreamConnection {
   let reason = 'closed by peer';
+  let closed = false;
   socket.setNoDelay(true);
-  socket.once(connectEvent, () => h.connected());
+  socket.once(connectEvent, () => {
+    if (settleMs === 0) return h.connected();
+    setTimeout(() => closed || h.connected(), settleMs).unref();
+  });
+  socket.once('close', () => (closed = true));
   socket.on('drain', () => h.drain());
   socket.on('error', (e) => (reason = e.message));
   // The consumer sends nothing back; whatever it sends is read and ignored so the window stays open.
@@ -30,7 +48,8 @@ export function tcpConnector(host: string, port: number): StreamConnector {
 export function tlsConnector(host: string, port: number, material: TlsMaterial): StreamConnector {
   const opts = clientTlsOptions(material);
   return {
-    connect: (h) => wire(tlsConnect({ ...opts, host, port, servername: sni(host) }), h, 'secureConnect'),
+    connect: (h) =>
+      wire(tlsConnect({ ...opts, host, port, servername: sni(host) }), h, 'secureConnect', TLS_SETTLE_MS),
   };
 }
 
