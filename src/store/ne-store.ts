@@ -11,6 +11,7 @@ import type {
   TaskDetails,
   Timestamp,
 } from '../x1/model.js';
+export { StoreError, type StoreErrorKind } from './store-errors.js';
 
 export type TaskOrigin = 'x1' | 'manual';
 
@@ -27,6 +28,8 @@ export interface StoredTask {
   readonly details: TaskDetails;
   readonly origin: TaskOrigin;
   readonly status: TaskCounters;
+  /** When the task was stored (ActivateTask or the manual command). */
+  readonly createdAt: Timestamp;
 }
 
 export interface StoredDestination {
@@ -48,6 +51,10 @@ export interface OutboxEntry {
   readonly body: unknown;
   readonly attempts: number;
   readonly lastError: string | undefined;
+  /** Milliseconds since the epoch when it was queued. */
+  readonly enqueuedAt: number | undefined;
+  /** Milliseconds since the epoch before which the sender should not try again (set by a failed attempt). */
+  readonly nextAttemptAt: number | undefined;
 }
 
 export interface AuditInput {
@@ -73,8 +80,16 @@ export interface InterceptUpdate {
   readonly at: Timestamp;
 }
 
+/**
+ * Synchronous by design: better-sqlite3 commits in microseconds, and the NE answers only after the commit.
+ * Methods that name a missing task or destination change nothing and say so (`false`); an insert of an
+ * existing key throws {@link StoreError} `AlreadyExists`. While an iterator is open, the same store takes no
+ * writes (finish or `return()` the iterator first).
+ */
 export interface NeStore {
   getTask(xid: string): StoredTask | undefined;
+  /** Every task in insertion order, as one array (prefer {@link NeStore.iterateTasks} for many). */
+  listTasks(): StoredTask[];
   /** Every task, streamed from the database (100,000 tasks without one big array of rows). */
   iterateTasks(): IterableIterator<StoredTask>;
   /** Every task as its stored `<x1:taskDetails>` fragment and counters (bulk status answers). */
@@ -91,35 +106,61 @@ export interface NeStore {
     provisioningStatus: ProvisioningStatus;
     at: Timestamp;
   }): void;
-  /** ModifyTask: whole replacement; counts the modification and records its time. */
-  replaceTask(details: TaskDetails, at: Timestamp): void;
-  setProvisioningStatus(xid: string, status: ProvisioningStatus): void;
+  /**
+   * ModifyTask (TS 103 221-1 clause 6.2.2): whole replacement; counts the modification and records its time
+   * (TaskStatus clause 6.4.2.2); the task's DID links follow the new details. False when there is no such task.
+   */
+  replaceTask(details: TaskDetails, at: Timestamp): boolean;
+  setProvisioningStatus(xid: string, status: ProvisioningStatus): boolean;
   /** Deletes the task and its faults; false when there was none. */
   deleteTask(xid: string): boolean;
+  /** Deletes every task and every task fault (DeactivateAllTasks); returns the deleted XIDs. */
+  deleteAllTasks(): string[];
+  /**
+   * Adds intercepted bytes to the tasks' X2/X3 counters and sets their time of last intercept, all updates in
+   * one transaction (batch them). Updates for unknown XIDs are ignored. Byte counts must be non-negative
+   * safe integers ({@link StoreError} `InvalidInput` otherwise, and nothing is changed).
+   */
   addInterceptCounters(updates: readonly InterceptUpdate[]): void;
 
   getDestination(did: string): StoredDestination | undefined;
   listDestinations(): StoredDestination[];
+  /** Stores a destination as `activeAndWorking`. */
   insertDestination(d: DestinationDetails): void;
-  replaceDestination(d: DestinationDetails): void;
+  /** ModifyDestination: whole replacement, status and faults kept. False when there is no such destination. */
+  replaceDestination(d: DestinationDetails): boolean;
+  /** Deletes the destination and its faults (callers check {@link NeStore.tasksUsingDestination} first). */
   deleteDestination(did: string): boolean;
+  /** Deletes every destination and destination fault; returns how many destinations there were. */
   deleteAllDestinations(): number;
-  setDestinationDeliveryStatus(did: string, status: DestinationDeliveryStatus): void;
+  setDestinationDeliveryStatus(did: string, status: DestinationDeliveryStatus): boolean;
   /** XIDs whose listOfDIDs (or mediation details) name this DID. */
   tasksUsingDestination(did: string): string[];
 
+  /**
+   * Remembers a fault until cleared (DESIGN.md: faults show in status until cleared; warnings are not stored).
+   * One fault per scope and code: adding the same code again replaces its description.
+   */
   addFault(scope: FaultScope, fault: ErrorInformation): void;
-  clearFault(scope: FaultScope, code: number): void;
+  /** False when the scope had no fault with this code. */
+  clearFault(scope: FaultScope, code: number): boolean;
+  /** The scope's faults by code. */
   listFaults(scope: FaultScope): ErrorInformation[];
   /** Every fault of one scope kind, by scope id (for status answers about all tasks at once). */
   faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]>;
 
-  enqueueReport(r: { kind: ReportKind; body: unknown }): number;
+  /** Queues a report for the ADMF; `body` is JSON-able; `at` (ms) defaults to now. Returns its id. */
+  enqueueReport(r: { kind: ReportKind; body: unknown; at?: number }): number;
+  /** The oldest `limit` queued reports, first in first out, whether due or not (the sender decides). */
   pendingReports(limit: number): OutboxEntry[];
-  markReportSent(id: number): void;
-  recordReportAttempt(id: number, error: string): void;
+  /** Removes a delivered report; false when it was not queued. */
+  markReportSent(id: number): boolean;
+  /** Counts a failed attempt, keeps its error and, when given, when to try again (ms since the epoch). */
+  recordReportAttempt(id: number, error: string, nextAttemptAt?: number): void;
 
+  /** Appends one row (the table refuses UPDATE and DELETE); returns its id, which only grows. */
   appendAudit(a: AuditInput): number;
+  /** Rows with id > `sinceId` (default 0), oldest first, at most `limit` (default 1000). */
   readAudit(opts?: { sinceId?: number; limit?: number }): AuditEntry[];
   lastAuditId(): number;
 
@@ -128,6 +169,11 @@ export interface NeStore {
   /** A number that changes whenever another process commits to the same store (manual tasking). */
   externalChangeCounter(): number;
 
+  /**
+   * Runs `fn` in one transaction: everything it changes commits together when it returns, or nothing when it
+   * throws. Nests (an inner call is a savepoint). `fn` must be synchronous.
+   */
   transaction<T>(fn: () => T): T;
+  /** Closes the database; later calls throw. Closing twice is harmless. */
   close(): void;
 }
