@@ -118,19 +118,19 @@ class Intake implements InputHandler {
     const s = this.#source(l, remote);
     const deframer = new EepDeframer();
     const maxGarbage = this.o.maxGarbageBytes ?? COLLECTOR_DEFAULTS.maxGarbageBytes;
-    let garbage = 0;
+    /** Bytes pushed since the last valid frame; minus what the de-framer holds, they were dropped. */
+    let sinceValid = 0;
     const handle = (results: ReturnType<EepDeframer['push']>) => {
       for (const x of results) {
         if (!x.ok) {
           this.book.received(s, x.skipped);
-          garbage += x.skipped;
           this.#malformed(s, remote, x.error);
           continue;
         }
         this.book.received(s, x.frame.length);
         try {
           this.#accept(s, collectEep(x.frame, l.text, remote, this.clock.nowMicros()));
-          garbage = 0;
+          sinceValid = deframer.pending;
         } catch (e) {
           this.#malformed(s, remote, e);
         }
@@ -138,8 +138,9 @@ class Intake implements InputHandler {
     };
     return {
       push: (d) => {
+        sinceValid += d.length;
         handle(deframer.push(d));
-        return garbage < maxGarbage;
+        return sinceValid - deframer.pending < maxGarbage;
       },
       end: () => handle(deframer.flush()),
     };
