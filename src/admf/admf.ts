@@ -1,0 +1,256 @@
+/**
+ * The ADMF core: the NE registry with one X1 link (and one keep-alive mutual-TLS client) per NE, per-NE
+ * health, the audit of every operator action and X1 exchange, the keepalive scheduler and reconciliation
+ * triggers. Tasking lives in tasking.ts, reports in reports.ts, drift in reconcile.ts.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { AdmfStore, AuditInput, NeOptions, NeRecord } from '../store/admf-store.js';
+import type { X1Codec } from '../x1/codec.js';
+import { kindsForCode, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
+import { AdmfError } from './errors.js';
+import { applyExchange, newHealth, type NeHealth } from './health.js';
+import { KeepaliveScheduler } from './keepalive.js';
+import {
+  NeLink,
+  NeRequestError,
+  type Answer,
+  type ExchangeEvent,
+  type RequestBody,
+  type X1Poster,
+} from './ne-link.js';
+
+/** An HTTPS client for one NE; the ADMF closes it when the NE is removed or changed. */
+export interface NePoster extends X1Poster {
+  close(): Promise<void>;
+}
+
+export type PosterFactory = (ne: NeRecord) => NePoster;
+
+/** The ADMF settings the core needs (a subset of AdmfConfig). */
+export interface AdmfSettings {
+  readonly id: string;
+  readonly version: string;
+  readonly time2Ms: number;
+  readonly maxResends: number;
+  readonly timeP1Ms: number;
+  readonly timeP2Ms: number;
+  /** Error-code profile the NEs answer in. */
+  readonly profile: ErrorProfile;
+}
+
+export interface AdmfDeps {
+  readonly settings: AdmfSettings;
+  readonly store: AdmfStore;
+  readonly codec: X1Codec;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly posterFor: PosterFactory;
+  /** Called when an NE comes back after being unreachable (reconciliation hooks in here). */
+  readonly onNeBack?: (neId: string) => void;
+  /** Random numbers in [0, 1) for keepalive jitter (tests pass a fixed one). */
+  readonly random?: () => number;
+}
+
+export interface NeInput {
+  readonly id: string;
+  readonly url: string;
+  readonly options?: Partial<NeOptions>;
+}
+
+interface Connection {
+  readonly ne: NeRecord;
+  readonly link: NeLink;
+  readonly poster: NePoster;
+}
+
+export class Admf {
+  private readonly connections = new Map<string, Connection>();
+  private readonly healthByNe = new Map<string, NeHealth>();
+  readonly keepalive: KeepaliveScheduler;
+  /** Called when an NE comes back; settable after construction (reconciliation wires itself in). */
+  onNeBack: ((neId: string) => void) | undefined;
+
+  constructor(readonly deps: AdmfDeps) {
+    this.onNeBack = deps.onNeBack;
+    this.keepalive = new KeepaliveScheduler({
+      clock: deps.clock,
+      send: (neId) => this.sendKeepalive(neId),
+      ...(deps.random && { random: deps.random }),
+    });
+  }
+
+  get store(): AdmfStore {
+    return this.deps.store;
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get logger(): Logger {
+    return this.deps.logger;
+  }
+
+  /** Opens a link to every stored NE and starts the keepalives agreed with them. */
+  async start(): Promise<void> {
+    for (const ne of await this.store.listNes()) this.connect(ne);
+    this.logger.info({ nes: this.connections.size }, 'ADMF links ready');
+  }
+
+  async stop(): Promise<void> {
+    this.keepalive.stop();
+    for (const id of [...this.connections.keys()]) await this.disconnect(id);
+  }
+
+  /** Audits one action (operator, X1 or system). Failures to audit are logged, never thrown. */
+  async audit(a: Omit<AuditInput, 'at'>): Promise<void> {
+    try {
+      await this.store.appendAudit({ at: this.clock.now(), ...a });
+    } catch (err) {
+      this.logger.error({ err, action: a.action }, 'audit write failed');
+    }
+  }
+
+  defaultOptions(): NeOptions {
+    const s = this.deps.settings;
+    return {
+      keepalive: false,
+      keepaliveRandom: false,
+      timeP1Ms: s.timeP1Ms,
+      timeP2Ms: s.timeP2Ms,
+      heal: 'manual',
+    };
+  }
+
+  /** Registers or updates an NE (its link is rebuilt). */
+  async putNe(input: NeInput): Promise<NeRecord> {
+    const existing = await this.store.getNe(input.id);
+    const now = this.clock.now();
+    const options: NeOptions = { ...(existing?.options ?? this.defaultOptions()), ...input.options };
+    if (options.timeP1Ms < options.timeP2Ms)
+      throw new AdmfError('invalid', 'TIME_P1 must not be shorter than TIME_P2');
+    const ne: NeRecord = {
+      id: input.id,
+      url: input.url,
+      options,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await this.store.putNe(ne);
+    await this.disconnect(ne.id);
+    this.connect(ne);
+    await this.audit({
+      actor: 'operator',
+      action: existing ? 'UpdateNe' : 'AddNe',
+      outcome: 'ok',
+      neId: ne.id,
+      detail: ne.url,
+    });
+    return ne;
+  }
+
+  async removeNe(id: string): Promise<void> {
+    if (!(await this.store.deleteNe(id))) throw new AdmfError('not-found', `no NE ${id}`);
+    await this.disconnect(id);
+    this.healthByNe.delete(id);
+    await this.audit({ actor: 'operator', action: 'RemoveNe', outcome: 'ok', neId: id });
+  }
+
+  async requireNe(id: string): Promise<NeRecord> {
+    const ne = await this.store.getNe(id);
+    if (!ne) throw new AdmfError('not-found', `no NE ${id}`);
+    return ne;
+  }
+
+  /** True when an NE's error code means `kind` in the configured profile. */
+  isKind(code: number, kind: ErrorKind): boolean {
+    return kindsForCode(this.deps.settings.profile, code).includes(kind);
+  }
+
+  health(neId: string): NeHealth {
+    let h = this.healthByNe.get(neId);
+    if (!h) this.healthByNe.set(neId, (h = newHealth()));
+    return h;
+  }
+
+  link(neId: string): NeLink {
+    const c = this.connections.get(neId);
+    if (!c) throw new AdmfError('not-found', `no NE ${neId}`);
+    return c.link;
+  }
+
+  /**
+   * Sends one request to an NE. Resolves with the answer (an ErrorResponse included); throws AdmfError
+   * `unreachable` when no usable answer came.
+   */
+  async send(neId: string, body: RequestBody): Promise<Answer> {
+    try {
+      return await this.link(neId).request(body);
+    } catch (err) {
+      if (err instanceof NeRequestError) throw new AdmfError('unreachable', err.message);
+      throw err;
+    }
+  }
+
+  private connect(ne: NeRecord): void {
+    const poster = this.deps.posterFor(ne);
+    const s = this.deps.settings;
+    const link = new NeLink({
+      neId: ne.id,
+      admfId: s.id,
+      version: s.version,
+      poster,
+      codec: this.deps.codec,
+      clock: this.clock,
+      logger: this.logger,
+      time2Ms: s.time2Ms,
+      maxResends: s.maxResends,
+      onExchange: (e) => this.exchanged(e),
+    });
+    this.connections.set(ne.id, { ne, link, poster });
+    if (ne.options.keepalive) this.keepalive.add(ne.id, ne.options);
+  }
+
+  private async disconnect(id: string): Promise<void> {
+    const c = this.connections.get(id);
+    if (!c) return;
+    this.connections.delete(id);
+    this.keepalive.remove(id);
+    c.link.close();
+    await c.poster
+      .close()
+      .catch((err: unknown) => this.logger.warn({ err, ne: id }, 'closing the NE client failed'));
+  }
+
+  private exchanged(e: ExchangeEvent): void {
+    const back = applyExchange(this.health(e.neId), e, this.clock.now());
+    void this.audit({
+      actor: 'x1',
+      action: e.type,
+      outcome: e.outcome === 'answered' ? 'ok' : 'error',
+      neId: e.neId,
+      transactionId: e.transactionId,
+      ...(e.xid !== undefined && { xid: e.xid }),
+      ...(e.did !== undefined && { did: e.did }),
+      detail: `${e.outcome}${e.latencyMs !== undefined ? ` in ${e.latencyMs} ms` : ''}${e.detail ? `: ${e.detail}` : ''}`,
+    });
+    if (back) {
+      this.logger.info({ ne: e.neId }, 'NE reachable again');
+      this.onNeBack?.(e.neId);
+    }
+  }
+
+  private async sendKeepalive(neId: string): Promise<void> {
+    const h = this.health(neId);
+    h.keepalivesSent++;
+    try {
+      await this.send(neId, { type: 'KeepaliveRequest' });
+    } catch (err) {
+      this.logger.warn(
+        { ne: neId, err: err instanceof Error ? err.message : String(err) },
+        'keepalive failed',
+      );
+    }
+  }
+}

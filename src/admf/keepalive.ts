@@ -1,0 +1,90 @@
+/**
+ * Keepalive scheduler (TS 103 221-1 clause 6.6.2; DESIGN.md): for every NE with which keepalives are agreed,
+ * one Keepalive at least every TIME_P1 and never more often than TIME_P2. Each gap is TIME_P2, or, with
+ * `random`, drawn uniformly inside [TIME_P2, TIME_P1] so that many NEs do not all fire at once. The gap runs
+ * from one send to the next, whatever the answer time, so a slow NE does not stretch it. One timer per NE on
+ * the injected clock.
+ */
+import type { Clock, TimerHandle } from '../lib/clock.js';
+
+export interface KeepaliveWindow {
+  readonly timeP1Ms: number;
+  readonly timeP2Ms: number;
+  readonly keepaliveRandom: boolean;
+}
+
+export interface KeepaliveSchedulerOptions {
+  readonly clock: Clock;
+  /** Sends one keepalive; its failures are the sender's business. */
+  readonly send: (neId: string) => Promise<void>;
+  /** Uniform random numbers in [0, 1). */
+  readonly random?: () => number;
+  /** Called at every send (bench and tests). */
+  readonly onSend?: (neId: string, at: number) => void;
+}
+
+interface Entry {
+  readonly window: KeepaliveWindow;
+  timer: TimerHandle;
+  lastSentAt: number | undefined;
+  sent: number;
+}
+
+export class KeepaliveScheduler {
+  private readonly entries = new Map<string, Entry>();
+  onSend: ((neId: string, at: number) => void) | undefined;
+
+  constructor(private readonly o: KeepaliveSchedulerOptions) {
+    this.onSend = o.onSend;
+  }
+
+  /** The next gap for a window. */
+  gap(w: KeepaliveWindow): number {
+    if (!w.keepaliveRandom) return w.timeP2Ms;
+    const r = (this.o.random ?? Math.random)();
+    return w.timeP2Ms + Math.floor(r * (w.timeP1Ms - w.timeP2Ms + 1));
+  }
+
+  /** Starts (or restarts) keepalives to an NE; the first leaves one gap from now. */
+  add(neId: string, window: KeepaliveWindow): void {
+    this.remove(neId);
+    const entry: Entry = { window, timer: { cancel: () => undefined }, lastSentAt: undefined, sent: 0 };
+    this.entries.set(neId, entry);
+    this.schedule(neId, entry);
+  }
+
+  remove(neId: string): void {
+    this.entries.get(neId)?.timer.cancel();
+    this.entries.delete(neId);
+  }
+
+  has(neId: string): boolean {
+    return this.entries.has(neId);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Time of the last keepalive sent to an NE. */
+  lastSentAt(neId: string): number | undefined {
+    return this.entries.get(neId)?.lastSentAt;
+  }
+
+  stop(): void {
+    for (const e of this.entries.values()) e.timer.cancel();
+    this.entries.clear();
+  }
+
+  private schedule(neId: string, entry: Entry): void {
+    entry.timer = this.o.clock.setTimer(this.gap(entry.window), () => {
+      if (this.entries.get(neId) !== entry) return;
+      const at = this.o.clock.now();
+      entry.lastSentAt = at;
+      entry.sent++;
+      this.schedule(neId, entry);
+      this.onSend?.(neId, at);
+      void this.o.send(neId).catch(() => undefined);
+    });
+  }
+}

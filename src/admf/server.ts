@@ -1,0 +1,139 @@
+/**
+ * A running ADMF: the store, one keep-alive mutual-TLS client per NE, the `/X1/ADMF` server (the same
+ * hardened TLS profile as the NE's), the keepalive scheduler, and reconciliation at start and whenever an NE
+ * comes back. The REST API (src/api) is started on top of it by the CLI.
+ */
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { readSchemaDir } from '../lib/schema-dir.js';
+import { openAdmfStore } from '../store/admf-sqlite-store.js';
+import type { AdmfStore } from '../store/admf-store.js';
+import { createX1Client } from '../transport/https-client.js';
+import { createX1Server, type X1Server } from '../transport/https-server.js';
+import type { TlsConfig } from '../transport/tls-options.js';
+import { X1Codec } from '../x1/codec.js';
+import { SchemaSet } from '../x1/schema.js';
+import { Admf, type PosterFactory } from './admf.js';
+import type { AdmfConfig } from './config.js';
+import { reconcile } from './reconcile.js';
+import { ReportReceiver } from './reports.js';
+
+export interface RunningAdmf {
+  readonly admf: Admf;
+  readonly receiver: ReportReceiver;
+  readonly store: AdmfStore;
+  readonly x1Server: X1Server;
+  /** The `/X1/ADMF` URL NEs send reports to. */
+  readonly x1Url: string;
+  readonly config: AdmfConfig;
+  /** Reconciles one NE, logging instead of throwing (used by the triggers). */
+  reconcileQuietly(neId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartAdmfOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Replaces the HTTPS client per NE (tests). */
+  readonly posterFor?: PosterFactory;
+  readonly random?: () => number;
+  /** An already open store (tests, benches); by default `dataDir/admf.sqlite`. */
+  readonly store?: AdmfStore;
+}
+
+/** The TLS files of the ADMF: explicit files, or `<tlsDir>/<id>.pem|.key` and `<tlsDir>/ca.pem`. */
+export function admfTlsConfig(c: AdmfConfig): TlsConfig {
+  const dir = c.tlsDir;
+  return {
+    certFile: c.certFile ?? (dir ? join(dir, `${c.id}.pem`) : ''),
+    keyFile: c.keyFile ?? (dir ? join(dir, `${c.id}.key`) : ''),
+    caFile: c.caFile ?? (dir ? join(dir, 'ca.pem') : ''),
+    identityAttribute: c.identityAttribute,
+    ...(c.crlFile !== undefined && { crlFile: c.crlFile }),
+  };
+}
+
+/** Per-NE HTTPS clients; their own timeout is a backstop behind TIME2, which the link keeps on its clock. */
+function httpsPosters(config: AdmfConfig, tls: TlsConfig | undefined, logger: Logger): PosterFactory {
+  return (ne) =>
+    createX1Client({
+      ...(ne.url.startsWith('https:') && tls && { tls }),
+      url: ne.url,
+      identityAttribute: config.identityAttribute,
+      timeoutMs: config.time2Ms * 2,
+      maxResponseBytes: 256 * 2 ** 20,
+      logger,
+    });
+}
+
+export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const tls = config.insecurePlainHttp ? undefined : admfTlsConfig(config);
+  const schema = config.schemaDir ? SchemaSet.compile(readSchemaDir(config.schemaDir)) : undefined;
+  const codec = new X1Codec({ schema, limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
+  const inCodec = new X1Codec({ schema, limits: { maxBytes: config.maxBodyBytes } });
+  const store = opts.store ?? openAdmfStore(config.dataDir);
+  const admf = new Admf({
+    settings: config,
+    store,
+    codec,
+    clock,
+    logger,
+    posterFor: opts.posterFor ?? httpsPosters(config, tls, logger),
+    ...(opts.random && { random: opts.random }),
+  });
+  const reconcileQuietly = async (neId: string) => {
+    try {
+      await reconcile(admf, neId);
+    } catch (err) {
+      logger.warn(
+        { ne: neId, err: err instanceof Error ? err.message : String(err) },
+        'reconciliation failed',
+      );
+    }
+  };
+  admf.onNeBack = (neId) => void reconcileQuietly(neId);
+  await admf.start();
+  const receiver = new ReportReceiver({
+    admf,
+    codec: inCodec,
+    admfId: config.id,
+    version: config.version,
+    profile: config.profile,
+    insecurePlainHttp: config.insecurePlainHttp,
+  });
+  const x1Server = await createX1Server({
+    ...(tls && { tls }),
+    listen: { host: config.listenHost, port: config.listenPort },
+    path: config.path,
+    maxBodyBytes: config.maxBodyBytes,
+    watchTlsFiles: true,
+    insecurePlainHttp: config.insecurePlainHttp,
+    logger,
+    handler: async (req) => ({
+      body: await receiver.handle(req.body, req.peerIdentity),
+      contentType: 'application/xml',
+    }),
+  });
+  const addr = x1Server.address();
+  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const x1Url = `${config.insecurePlainHttp ? 'http' : 'https'}://${host}:${addr.port}${config.path}`;
+  if (config.reconcileOnStart) for (const ne of await store.listNes()) void reconcileQuietly(ne.id);
+  logger.info({ url: x1Url }, 'ADMF ready');
+  return {
+    admf,
+    receiver,
+    store,
+    x1Server,
+    x1Url,
+    config,
+    reconcileQuietly,
+    async close() {
+      await x1Server.close();
+      await admf.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Operator tasking through the ADMF: destinations (TS 103 221-1 clause 6.3) and tasks (clause 6.2). The
+ * desired state is written before the request leaves (a task is `activating` until the NE answers), so an
+ * ADMF that stops mid-way finds the intent in its store and reconciliation settles it. Answers:
+ * `AcknowledgedAndCompleted` → done; `Acknowledged` → `awaitingProvisioning` until the NE's ReportTaskIssue;
+ * an ErrorResponse → refused (AdmfError with the NE's code); no answer → the TIME2 follow-up decides.
+ */
+import type { DestinationRecord, TaskRecord, TaskState } from '../store/admf-store.js';
+import type {
+  DestinationDetails,
+  GetTaskDetailsResponse,
+  ProvisioningStatus,
+  TaskDetails,
+  TaskResponseDetails,
+  X1Response,
+} from '../x1/model.js';
+import type { Admf } from './admf.js';
+import { AdmfError } from './errors.js';
+import type { Answer } from './ne-link.js';
+
+/** Throws `refused` for an X1 ErrorResponse. */
+function expectOk(a: Answer, what: string): X1Response {
+  const r = a.response;
+  if (r.type === 'ErrorResponse') {
+    throw new AdmfError(
+      'refused',
+      `${what} refused by the NE: ${r.errorInformation.errorCode} ${r.errorInformation.errorDescription}`,
+      r.errorInformation,
+    );
+  }
+  return r;
+}
+
+async function operator(
+  admf: Admf,
+  action: string,
+  ok: boolean,
+  ids: { neId: string; xid?: string; did?: string },
+  detail?: string,
+) {
+  await admf.audit({
+    actor: 'operator',
+    action,
+    outcome: ok ? 'ok' : 'error',
+    ...ids,
+    ...(detail !== undefined && { detail }),
+  });
+}
+
+/** Runs an operator action and audits its outcome. */
+async function audited<T>(
+  admf: Admf,
+  action: string,
+  ids: { neId: string; xid?: string; did?: string },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    const r = await fn();
+    await operator(admf, action, true, ids);
+    return r;
+  } catch (err) {
+    await operator(admf, action, false, ids, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
+
+export async function createDestination(
+  admf: Admf,
+  neId: string,
+  d: DestinationDetails,
+): Promise<DestinationRecord> {
+  return audited(admf, 'CreateDestination', { neId, did: d.dId }, async () => {
+    await admf.requireNe(neId);
+    if (await admf.store.getDestination(neId, d.dId))
+      throw new AdmfError('conflict', `destination ${d.dId} exists on ${neId}`);
+    expectOk(
+      await admf.send(neId, { type: 'CreateDestinationRequest', destinationDetails: d }),
+      'CreateDestination',
+    );
+    const now = admf.clock.now();
+    const rec: DestinationRecord = { neId, did: d.dId, details: d, createdAt: now, updatedAt: now };
+    await admf.store.putDestination(rec);
+    return rec;
+  });
+}
+
+export async function modifyDestination(
+  admf: Admf,
+  neId: string,
+  d: DestinationDetails,
+): Promise<DestinationRecord> {
+  return audited(admf, 'ModifyDestination', { neId, did: d.dId }, async () => {
+    const old = await admf.store.getDestination(neId, d.dId);
+    if (!old) throw new AdmfError('not-found', `no destination ${d.dId} on ${neId}`);
+    expectOk(
+      await admf.send(neId, { type: 'ModifyDestinationRequest', destinationDetails: d }),
+      'ModifyDestination',
+    );
+    const rec: DestinationRecord = { ...old, details: d, updatedAt: admf.clock.now() };
+    await admf.store.putDestination(rec);
+    return rec;
+  });
+}
+
+export async function removeDestination(admf: Admf, neId: string, did: string): Promise<void> {
+  return audited(admf, 'RemoveDestination', { neId, did }, async () => {
+    if (!(await admf.store.getDestination(neId, did)))
+      throw new AdmfError('not-found', `no destination ${did} on ${neId}`);
+    const a = await admf.send(neId, { type: 'RemoveDestinationRequest', dId: did });
+    // Already gone at the NE: the desired state follows.
+    const r = a.response;
+    const gone = r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'DidDoesNotExist');
+    if (!gone) expectOk(a, 'RemoveDestination');
+    await admf.store.deleteDestination(neId, did);
+  });
+}
+
+/** Task state for an NE's provisioning status. */
+export function stateForProvisioning(p: ProvisioningStatus): TaskState {
+  return p === 'complete' ? 'active' : p === 'failed' ? 'failed' : 'awaitingProvisioning';
+}
+
+function okState(r: X1Response): { state: TaskState; provisioning: ProvisioningStatus } {
+  const acknowledged = 'oK' in r && r.oK === 'Acknowledged';
+  return acknowledged
+    ? { state: 'awaitingProvisioning', provisioning: 'awaitingProvisioning' }
+    : { state: 'active', provisioning: 'complete' };
+}
+
+/** What the TIME2 follow-up (GetTaskDetails) says about a task: present with its details, or absent. */
+function followUp(admf: Admf, a: Answer): TaskResponseDetails | undefined | 'unknown' {
+  const r = a.response;
+  if (r.type === 'GetTaskDetailsResponse') return (r as GetTaskDetailsResponse).taskResponseDetails;
+  if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidDoesNotExist'))
+    return undefined;
+  return 'unknown';
+}
+
+async function settle(
+  admf: Admf,
+  xid: string,
+  state: TaskState,
+  extra: { provisioning?: ProvisioningStatus; reason?: string } = {},
+) {
+  await admf.store.setTaskState(xid, state, admf.clock.now(), extra);
+  return (await admf.store.getTask(xid))!;
+}
+
+export async function activateTask(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+  const xid = details.xId;
+  return audited(admf, 'ActivateTask', { neId, xid }, async () => {
+    await admf.requireNe(neId);
+    const existing = await admf.store.getTask(xid);
+    if (existing && existing.state !== 'failed' && existing.state !== 'ended')
+      throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
+    const now = admf.clock.now();
+    await admf.store.putTask({ xid, neId, details, state: 'activating', createdAt: now, updatedAt: now });
+    let a: Answer;
+    try {
+      a = await admf.send(neId, { type: 'ActivateTaskRequest', taskDetails: details });
+    } catch (err) {
+      await settle(admf, xid, 'activating', { reason: (err as Error).message });
+      throw err;
+    }
+    if (a.recoveredBy) {
+      const found = followUp(admf, a);
+      if (found === undefined) {
+        await settle(admf, xid, 'failed', {
+          reason: 'no answer within TIME2; the NE does not have the task',
+        });
+        throw new AdmfError(
+          'unreachable',
+          `ActivateTask ${xid}: no answer within TIME2 and the NE does not have the task`,
+        );
+      }
+      if (found === 'unknown')
+        return settle(admf, xid, 'activating', { reason: 'no answer within TIME2; outcome unknown' });
+      const p = found.taskStatus.provisioningStatus;
+      return settle(admf, xid, stateForProvisioning(p), { provisioning: p });
+    }
+    if (a.response.type === 'ErrorResponse') {
+      const e = a.response.errorInformation;
+      await settle(admf, xid, 'failed', { reason: `${e.errorCode} ${e.errorDescription}` });
+      expectOk(a, 'ActivateTask');
+    }
+    const s = okState(a.response);
+    // The NE's report may already have moved an acknowledged task on.
+    const current = await admf.store.getTask(xid);
+    if (s.state === 'awaitingProvisioning' && current && current.state !== 'activating') return current;
+    return settle(admf, xid, s.state, { provisioning: s.provisioning });
+  });
+}
+
+async function liveTask(admf: Admf, xid: string): Promise<TaskRecord> {
+  const t = await admf.store.getTask(xid);
+  if (!t) throw new AdmfError('not-found', `no task ${xid}`);
+  if (t.state === 'ended' || t.state === 'failed')
+    throw new AdmfError('conflict', `task ${xid} is ${t.state}`);
+  return t;
+}
+
+export async function modifyTask(admf: Admf, details: TaskDetails): Promise<TaskRecord> {
+  const xid = details.xId;
+  const t = await liveTask(admf, xid);
+  return audited(admf, 'ModifyTask', { neId: t.neId, xid }, async () => {
+    await admf.store.putTask({ ...t, details, state: 'modifying', updatedAt: admf.clock.now() });
+    const a = await admf.send(t.neId, { type: 'ModifyTaskRequest', taskDetails: details });
+    if (a.recoveredBy) {
+      const found = followUp(admf, a);
+      if (found === undefined) return settle(admf, xid, 'ended', { reason: 'the NE no longer has the task' });
+      if (found === 'unknown')
+        return settle(admf, xid, 'modifying', { reason: 'no answer within TIME2; outcome unknown' });
+      const p = found.taskStatus.provisioningStatus;
+      return settle(admf, xid, stateForProvisioning(p), { provisioning: p });
+    }
+    if (a.response.type === 'ErrorResponse') {
+      // The old details stay in force at the NE.
+      await admf.store.putTask({ ...t, updatedAt: admf.clock.now() });
+      expectOk(a, 'ModifyTask');
+    }
+    const s = okState(a.response);
+    return settle(admf, xid, s.state, { provisioning: s.provisioning });
+  });
+}
+
+export async function deactivateTask(admf: Admf, xid: string): Promise<TaskRecord> {
+  const t = await liveTask(admf, xid);
+  return audited(admf, 'DeactivateTask', { neId: t.neId, xid }, async () => {
+    await settle(admf, xid, 'deactivating');
+    const a = await admf.send(t.neId, { type: 'DeactivateTaskRequest', xId: xid });
+    if (a.recoveredBy) {
+      const found = followUp(admf, a);
+      if (found === undefined) return settle(admf, xid, 'ended', { reason: 'deactivated' });
+      return settle(admf, xid, 'deactivating', {
+        reason: 'no answer within TIME2; the NE still has the task',
+      });
+    }
+    const r = a.response;
+    if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidDoesNotExist'))
+      return settle(admf, xid, 'ended', { reason: 'the NE did not have the task' });
+    expectOk(a, 'DeactivateTask');
+    if ('oK' in r && r.oK === 'Acknowledged')
+      return settle(admf, xid, 'deactivating', { reason: 'awaiting the NE report' });
+    return settle(admf, xid, 'ended', { reason: 'deactivated' });
+  });
+}
+
+/** Live status of a task from its NE (GetTaskDetails), with the stored record. */
+export async function taskStatus(
+  admf: Admf,
+  xid: string,
+): Promise<{ task: TaskRecord; live: TaskResponseDetails | undefined }> {
+  const t = await admf.store.getTask(xid);
+  if (!t) throw new AdmfError('not-found', `no task ${xid}`);
+  const r = expectOkOrMissing(admf, await admf.send(t.neId, { type: 'GetTaskDetailsRequest', xId: xid }));
+  return { task: t, live: r };
+}
+
+function expectOkOrMissing(admf: Admf, a: Answer): TaskResponseDetails | undefined {
+  const f = followUp(admf, a);
+  if (f === 'unknown') expectOk(a, 'GetTaskDetails');
+  return f === 'unknown' ? undefined : f;
+}
