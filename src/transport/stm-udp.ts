@@ -17,13 +17,7 @@ export class UdpStmSender extends SenderBase implements StmSender {
   #closed = false;
   /** Datagrams sent before the socket finished connecting. */
   #early: Uint8Array[] = [];
-  /** Datagrams handed to the socket whose send has not completed. */
-  #inflight = 0;
   #idle: Array<() => void> = [];
-  readonly #onSent = (err: Error | null) => {
-    if (err) this.#sendError(err);
-    if (--this.#inflight === 0 && this.#early.length === 0) this.#wake();
-  };
 
   constructor(
     target: StmUri,
@@ -38,8 +32,8 @@ export class UdpStmSender extends SenderBase implements StmSender {
       this.#ready = true;
       const early = this.#early;
       this.#early = [];
-      for (const b of early) this.#send(b);
-      if (this.#inflight === 0) this.#wake();
+      for (const b of early) this.#socket.send(b);
+      this.#wake();
     });
   }
 
@@ -62,13 +56,9 @@ export class UdpStmSender extends SenderBase implements StmSender {
       return;
     }
     this.c.sent++;
-    if (this.#ready) this.#send(bytes);
+    // No callback: a send error (e.g. ECONNREFUSED from an ICMP port unreachable) is emitted as 'error'.
+    if (this.#ready) this.#socket.send(bytes);
     else this.#early.push(bytes);
-  }
-
-  #send(b: Uint8Array): void {
-    this.#inflight++;
-    this.#socket.send(b, this.#onSent);
   }
 
   #wake(): void {
@@ -83,9 +73,12 @@ export class UdpStmSender extends SenderBase implements StmSender {
       this.logger.warn({ uri: this.uri, err: e.message, errors: this.c.errors }, 'STM UDP send error');
   }
 
-  /** Resolves true once every datagram has been handed to the kernel, false after `ms`. */
+  /**
+   * Resolves true once the socket is connected and the datagrams sent before that are handed over (then one
+   * event-loop turn, for sends libuv had to queue), false after `ms`.
+   */
   drain(ms = 10_000): Promise<boolean> {
-    if (this.#ready && this.#inflight === 0 && this.#early.length === 0) return Promise.resolve(true);
+    if (this.#ready) return new Promise((resolve) => setImmediate(() => resolve(true)));
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), ms);
       this.#idle.push(() => {
