@@ -35,8 +35,8 @@ import {
 } from '../support/x1-arbitraries.js';
 import { ETSI_SCHEMA_DIR, xmllintAvailable, xmllintDocuments } from '../support/xmllint.js';
 
-/** Runs per message type; 55 types, so about 3,300 messages per run of this file. */
-const RUNS_PER_TYPE = 60;
+/** Runs per message type; 55 types, so about 8,000 messages per run of this file. */
+const RUNS_PER_TYPE = 150;
 const schema = SchemaSet.compile(readSchemaDir(ETSI_SCHEMA_DIR));
 
 function messagesOf(d: DecodedDocument): unknown[] {
@@ -95,7 +95,7 @@ test('every target identifier kind round-trips in a task', async (t) => {
   for (const kind of ALL_TARGET_KINDS) {
     await t.test(kind, () => {
       const targets = fc.array(targetOfKind(kind, 'rich'), { minLength: 1, maxLength: 3 });
-      fc.assert(fc.property(activateWith('rich', targets), requestRoundTrip), { numRuns: 40 });
+      fc.assert(fc.property(activateWith('rich', targets), requestRoundTrip), { numRuns: 100 });
     });
   }
 });
@@ -113,13 +113,13 @@ test('containers with many messages round-trip in order', () => {
     fc.property(fc.array(requestArb('rich'), { minLength: 2, maxLength: 8 }), (ms) =>
       roundTrips(encodeRequest, ms),
     ),
-    { numRuns: 60 },
+    { numRuns: 200 },
   );
   fc.assert(
     fc.property(fc.array(responseArb('rich'), { minLength: 2, maxLength: 8 }), (ms) =>
       roundTrips(encodeResponse, ms),
     ),
-    { numRuns: 60 },
+    { numRuns: 200 },
   );
 });
 
@@ -152,7 +152,7 @@ test('equivalent spellings (prefixes, default namespace, white space, comments, 
       assert.deepStrictEqual(decoded(spelt), [m], spelt);
       if (mode === 'schema') assert.deepEqual(schema.validate(spelt), { valid: true }, spelt);
     }),
-    { numRuns: 400 },
+    { numRuns: 1000 },
   );
 });
 

@@ -271,12 +271,23 @@ const TARGET_VALUES: Record<TargetKind, (mode: GenMode) => fc.Arbitrary<unknown>
 /** Every target identifier kind (schema order is not implied). */
 export const ALL_TARGET_KINDS = Object.keys(TARGET_VALUES) as TargetKind[];
 
-export function targetOfKind(kind: TargetKind, mode: GenMode): fc.Arbitrary<TargetIdentifier> {
-  return TARGET_VALUES[kind](mode).map((value) => ({ kind, value }) as TargetIdentifier);
+/** Builds an arbitrary once per key (building `stringMatching` arbitraries is costly). */
+function memo<K extends string, A>(build: (key: K, mode: GenMode) => A): (key: K, mode: GenMode) => A {
+  const cache = new Map<string, A>();
+  return (key, mode) => {
+    const id = `${key} ${mode}`;
+    let a = cache.get(id);
+    if (a === undefined) cache.set(id, (a = build(key, mode)));
+    return a;
+  };
 }
-export function targetArb(mode: GenMode): fc.Arbitrary<TargetIdentifier> {
-  return fc.constantFrom(...ALL_TARGET_KINDS).chain((k) => targetOfKind(k, mode));
-}
+
+export const targetOfKind = memo((kind: TargetKind, mode): fc.Arbitrary<TargetIdentifier> =>
+  TARGET_VALUES[kind](mode).map((value) => ({ kind, value }) as TargetIdentifier),
+);
+export const targetArb = memo((_all: 'all', mode) =>
+  fc.oneof(...ALL_TARGET_KINDS.map((k) => targetOfKind(k, mode))),
+);
 
 const DELIVERY_ADDRESSES: Record<DeliveryAddress['kind'], fc.Arbitrary<DeliveryAddress>> = {
   ipAddressAndPort: fc
@@ -359,7 +370,7 @@ export function taskDetailsArb(mode: GenMode): fc.Arbitrary<TaskDetails> {
   return recOpt<TaskDetails>(
     {
       xId: uuidArb,
-      targetIdentifiers: fc.array(targetArb(mode), { minLength: 1, maxLength: 3 }),
+      targetIdentifiers: fc.array(targetArb('all', mode), { minLength: 1, maxLength: 3 }),
       deliveryType: fc.constantFrom(...DELIVERY_TYPES),
       listOfDIDs: didsArb,
       taskDetailsExtensions: extensions(mode),
@@ -717,20 +728,20 @@ const RESPONSE_BODIES: Record<X1ResponseType, (mode: GenMode) => fc.Arbitrary<ob
 export const ALL_REQUEST_TYPES = Object.keys(REQUEST_BODIES) as X1RequestType[];
 export const ALL_RESPONSE_TYPES = Object.keys(RESPONSE_BODIES) as X1ResponseType[];
 
-export function requestOfType(type: X1RequestType, mode: GenMode): fc.Arbitrary<X1Request> {
-  return fc
-    .tuple(headerArb, REQUEST_BODIES[type](mode))
-    .map(([header, b]) => ({ type, header, ...b }) as X1Request);
-}
-export function responseOfType(type: X1ResponseType, mode: GenMode): fc.Arbitrary<X1Response> {
-  return fc
+export const requestOfType = memo((type: X1RequestType, mode): fc.Arbitrary<X1Request> =>
+  fc.tuple(headerArb, REQUEST_BODIES[type](mode)).map(([header, b]) => ({ type, header, ...b }) as X1Request),
+);
+export const responseOfType = memo((type: X1ResponseType, mode): fc.Arbitrary<X1Response> =>
+  fc
     .tuple(headerArb, RESPONSE_BODIES[type](mode))
-    .map(([header, b]) => ({ type, header, ...b }) as X1Response);
-}
+    .map(([header, b]) => ({ type, header, ...b }) as X1Response),
+);
+/** Any request type, evenly. */
 export const requestArb = (mode: GenMode) =>
-  fc.constantFrom(...ALL_REQUEST_TYPES).chain((t) => requestOfType(t, mode));
+  fc.oneof(...ALL_REQUEST_TYPES.map((t) => requestOfType(t, mode)));
+/** Any response type, evenly. */
 export const responseArb = (mode: GenMode) =>
-  fc.constantFrom(...ALL_RESPONSE_TYPES).chain((t) => responseOfType(t, mode));
+  fc.oneof(...ALL_RESPONSE_TYPES.map((t) => responseOfType(t, mode)));
 
 // ---------------------------------------------------------------------------------------------------------
 // Encoded documents as editable trees: for equivalent re-spellings (here) and for mutants (agreement test).
