@@ -107,6 +107,15 @@ const XSD_DOT = /^[^\n\r]+$/;
 /** `xs:string` content (any XML character, `\r` included: the encoder writes it as a reference). */
 export const xmlString = (maxLength = 16, minLength = 0) =>
   fc.string({ unit: xmlUnit, minLength, maxLength });
+/** `ShortString` (maxLength 255 characters): short, or exactly 255 single-unit characters (the bound). */
+export const shortString = () =>
+  fc.oneof(
+    { weight: 4, arbitrary: xmlString(20) },
+    {
+      weight: 1,
+      arbitrary: fc.string({ unit: xmlUnit.filter((u) => u.length === 1), minLength: 255, maxLength: 255 }),
+    },
+  );
 /** `xs:token` content: words of non-space characters joined by single spaces (possibly empty). */
 export const xmlToken = (maxWords = 3) =>
   fc
@@ -186,8 +195,9 @@ export const ipv6Arb = matching(XSD.IPv6Address);
 const uriBody = fc.stringMatching(
   /^([a-zA-Z0-9!$&'()*+,\-./:;=?@_~]|%[0-9a-fA-F]{2}){1,24}(#([a-zA-Z0-9!$&'()*+,\-./:;=?@_~]|%[0-9a-fA-F]{2}){0,8})?$/,
 );
-/** The full IMPU / H323URI class (ShortString-based: no anyURI parsing applies). */
-const uriClassString = matching(XSD.UriChar, `${XSD.UriChar}{1,40}`);
+/** The full IMPU / H323URI class (ShortString-based: no anyURI parsing applies), up to `max` characters. */
+const uriClassString = (max: number) =>
+  fc.oneof(matching(XSD.UriChar, `${XSD.UriChar}{1,40}`), matching(XSD.UriChar, `${XSD.UriChar}{${max}}`));
 export const emailArb = fc
   .tuple(
     matching(XSD.EmailLocal, `${XSD.EmailLocal}{1,20}`),
@@ -243,8 +253,8 @@ const TARGET_VALUES: Record<TargetKind, (mode: GenMode) => fc.Arbitrary<unknown>
       .map(([a, b]) => `${a}@${b}`),
   sipUri: () => fc.tuple(fc.constantFrom('sip:', 'sips:'), uriBody).map(([s, b]) => s + b),
   telUri: () => uriBody.map((b) => `tel:${b}`),
-  h323Uri: () => uriClassString.map((b) => `h323:${b}`),
-  impu: () => uriClassString,
+  h323Uri: () => uriClassString(250).map((b) => `h323:${b}`),
+  impu: () => uriClassString(255),
   impi: () => xmlString(),
   nai: () => xmlString(),
   radiusAttribute: () => hexBinary(6),
@@ -263,9 +273,9 @@ const TARGET_VALUES: Record<TargetKind, (mode: GenMode) => fc.Arbitrary<unknown>
   eui64: () => matching(XSD.EUI64),
   serviceAccessIdentifier: () => xmlString(),
   hashedIdentifier: () =>
-    rec({ hashContextID: uuidArb, targetIdentityType: xmlString(20), hashDigest: hexBinary(32) }),
+    rec({ hashContextID: uuidArb, targetIdentityType: shortString(), hashDigest: hexBinary(32) }),
   targetIdentifierExtension: (mode) => extensionArb(mode),
-  vrf: () => xmlString(20),
+  vrf: () => shortString(),
 };
 
 /** Every target identifier kind (schema order is not implied). */
