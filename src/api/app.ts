@@ -1,0 +1,104 @@
+/**
+ * The ADMF REST API on fastify: every route of the table (routes-nes.ts, routes-tasks.ts) with its JSON
+ * Schema enforced (unknown properties refused), a bearer token on every `/api` route (compared in constant
+ * time), AdmfError kinds mapped to HTTP statuses, and the OpenAPI document at `/openapi.json`. Tests drive it
+ * in memory with `inject`; `listenApi` binds it (loopback by default).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AdmfError, type AdmfErrorKind } from '../admf/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { openApiDocument } from './openapi.js';
+import { neRoutes } from './routes-nes.js';
+import { taskRoutes } from './routes-tasks.js';
+import type { ApiContext, ApiRequest, RouteDef } from './routes.js';
+import { API_LIMITS } from './schemas.js';
+
+export const API_VERSION = '1.0.0';
+
+export const HTTP_FOR_KIND: Record<AdmfErrorKind, number> = {
+  'not-found': 404,
+  conflict: 409,
+  refused: 422,
+  unreachable: 502,
+  invalid: 400,
+};
+
+export interface ApiOptions extends ApiContext {
+  readonly token: string;
+  readonly logger?: Logger;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+function authorized(req: FastifyRequest, expected: Buffer): boolean {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m !== null && timingSafeEqual(digest(m[1]!), expected);
+}
+
+function sendError(reply: FastifyReply, status: number, error: string, message: string, x1?: object) {
+  return reply.code(status).send({ error, message, ...(x1 && { x1 }) });
+}
+
+export function allRoutes(ctx: ApiContext): RouteDef[] {
+  return [...neRoutes(ctx), ...taskRoutes(ctx)];
+}
+
+/** Builds the app (not listening). */
+export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: API_LIMITS.bodyLimit,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: true } },
+  });
+  const expected = digest(o.token);
+  const routes = allRoutes(o);
+  const doc = openApiDocument(routes, API_VERSION);
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api/') && req.url !== '/api') return;
+    if (!authorized(req, expected)) {
+      reply.header('WWW-Authenticate', 'Bearer');
+      return sendError(reply, 401, 'unauthorized', 'an API token is required: Authorization: Bearer <token>');
+    }
+  });
+  app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
+    if (err instanceof AdmfError)
+      return sendError(reply, HTTP_FOR_KIND[err.kind], err.kind, err.message, err.x1);
+    if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500))
+      return sendError(reply, err.statusCode ?? 400, 'invalid', err.message);
+    o.logger?.error({ err }, 'REST request failed');
+    return sendError(reply, 500, 'internal', 'internal error; see the ADMF log');
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, 'not-found', `no route ${req.method} ${req.url}`),
+  );
+  app.get('/openapi.json', async () => doc);
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.url,
+      schema: {
+        ...(r.params && { params: r.params }),
+        ...(r.querystring && { querystring: r.querystring }),
+        ...(r.body && { body: r.body }),
+      },
+      handler: async (req, reply) => {
+        const result = await r.handler(req as unknown as ApiRequest);
+        reply.code(r.status ?? 200);
+        return r.status === 204 ? reply.send() : result;
+      },
+    });
+  }
+  await app.ready();
+  return app;
+}
+
+/** Binds the app; returns its base URL. */
+export async function listenApi(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const p = typeof addr === 'object' && addr ? addr.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+}

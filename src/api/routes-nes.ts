@@ -1,0 +1,215 @@
+/** REST routes for NEs (registry, live status, ping, reconciliation) and their destinations. */
+import { AdmfError } from '../admf/errors.js';
+import { heal, lastDrift, reconcile } from '../admf/reconcile.js';
+import { createDestination, modifyDestination, removeDestination } from '../admf/tasking.js';
+import type { NeOptions, NeRecord } from '../store/admf-store.js';
+import { toDestinationDetails, type DestinationInput } from './convert.js';
+import type { ApiContext, RouteDef } from './routes.js';
+import { destinationBody, destinationParams, idParams, neCreate, neUpdate } from './schemas.js';
+
+type NeBody = { id?: string; url: string } & Partial<NeOptions>;
+
+function options(b: NeBody): Partial<NeOptions> {
+  const { id: _id, url: _url, ...rest } = b;
+  return rest;
+}
+
+export function neView(ctx: ApiContext, ne: NeRecord) {
+  return { ...ne, health: ctx.admf.health(ne.id) };
+}
+
+async function liveStatus(ctx: ApiContext, id: string) {
+  await ctx.admf.requireNe(id);
+  const r = (await ctx.admf.send(id, { type: 'GetNEStatusRequest' })).response;
+  if (r.type === 'ErrorResponse')
+    throw new AdmfError('refused', r.errorInformation.errorDescription, r.errorInformation);
+  if (r.type !== 'GetNEStatusResponse') throw new AdmfError('refused', `unexpected ${r.type}`);
+  return r.neStatusDetails;
+}
+
+export function neRoutes(ctx: ApiContext): RouteDef[] {
+  const { admf } = ctx;
+  const tag = 'NEs';
+  return [
+    {
+      method: 'GET',
+      url: '/api/nes',
+      tag,
+      summary: 'list the NEs with their health',
+      handler: async () => (await admf.store.listNes()).map((ne) => neView(ctx, ne)),
+    },
+    {
+      method: 'POST',
+      url: '/api/nes',
+      tag,
+      summary: 'register an NE (identity, X1 URL, options)',
+      body: neCreate,
+      status: 201,
+      handler: async ({ body }) => {
+        const b = body as NeBody & { id: string };
+        if (await admf.store.getNe(b.id))
+          throw new AdmfError('conflict', `NE ${b.id} exists; use PUT to change it`);
+        return neView(ctx, await admf.putNe({ id: b.id, url: b.url, options: options(b) }));
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/nes/:id',
+      tag,
+      summary: 'one NE with its health',
+      params: idParams,
+      handler: async ({ params }) => neView(ctx, await admf.requireNe(params.id!)),
+    },
+    {
+      method: 'PUT',
+      url: '/api/nes/:id',
+      tag,
+      summary: "change an NE's URL or options",
+      params: idParams,
+      body: neUpdate,
+      handler: async ({ params, body }) => {
+        await admf.requireNe(params.id!);
+        const b = body as NeBody;
+        return neView(ctx, await admf.putNe({ id: params.id!, url: b.url, options: options(b) }));
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/nes/:id',
+      tag,
+      summary: 'forget an NE with its destinations and tasks (nothing is sent to it)',
+      params: idParams,
+      status: 204,
+      handler: async ({ params }) => void (await admf.removeNe(params.id!)),
+    },
+    {
+      method: 'GET',
+      url: '/api/nes/:id/status',
+      tag,
+      summary: 'live status from the NE (GetNEStatus)',
+      params: idParams,
+      handler: async ({ params }) => liveStatus(ctx, params.id!),
+    },
+    {
+      method: 'POST',
+      url: '/api/nes/:id/ping',
+      tag,
+      summary: 'X1 Ping to the NE',
+      params: idParams,
+      handler: async ({ params }) => {
+        await admf.requireNe(params.id!);
+        const a = await admf.send(params.id!, { type: 'PingRequest' });
+        return { response: a.response.type, latencyMs: a.latencyMs, transactionId: a.transactionId };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/nes/:id/reconcile',
+      tag,
+      summary: 'compare the NE with the desired state (GetAllDetails); heals when the NE policy is auto',
+      params: idParams,
+      handler: async ({ params }) => reconcile(admf, params.id!),
+    },
+    {
+      method: 'GET',
+      url: '/api/nes/:id/drift',
+      tag,
+      summary: 'drift found by the last reconciliation',
+      params: idParams,
+      handler: async ({ params }) => {
+        await admf.requireNe(params.id!);
+        const d = await lastDrift(admf, params.id!);
+        if (!d) throw new AdmfError('not-found', `NE ${params.id} has not been reconciled yet`);
+        return d;
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/nes/:id/heal',
+      tag,
+      summary: 'make the NE match the desired state (reconciles first)',
+      params: idParams,
+      handler: async ({ params }) =>
+        heal(admf, params.id!, await reconcile(admf, params.id!, { heal: false })),
+    },
+    ...destinationRoutes(ctx),
+  ];
+}
+
+function destinationRoutes(ctx: ApiContext): RouteDef[] {
+  const { admf, codec } = ctx;
+  const tag = 'Destinations';
+  return [
+    {
+      method: 'GET',
+      url: '/api/destinations',
+      tag,
+      summary: 'every destination of every NE',
+      handler: async () => admf.store.listDestinations(),
+    },
+    {
+      method: 'GET',
+      url: '/api/nes/:id/destinations',
+      tag,
+      summary: "an NE's destinations",
+      params: idParams,
+      handler: async ({ params }) => {
+        await admf.requireNe(params.id!);
+        return admf.store.listDestinations(params.id!);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/nes/:id/destinations',
+      tag,
+      summary: 'create a destination on the NE (CreateDestination); a DID is made when none is given',
+      params: idParams,
+      body: destinationBody,
+      status: 201,
+      handler: async ({ params, body }) => {
+        await admf.requireNe(params.id!);
+        return createDestination(admf, params.id!, toDestinationDetails(codec, body as DestinationInput));
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/nes/:id/destinations/:did',
+      tag,
+      summary: 'one destination',
+      params: destinationParams,
+      handler: async ({ params }) => {
+        const d = await admf.store.getDestination(params.id!, params.did!.toLowerCase());
+        if (!d) throw new AdmfError('not-found', `no destination ${params.did} on ${params.id}`);
+        return d;
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/api/nes/:id/destinations/:did',
+      tag,
+      summary: 'modify a destination (ModifyDestination)',
+      params: destinationParams,
+      body: destinationBody,
+      handler: async ({ params, body }) => {
+        const did = params.did!.toLowerCase();
+        if (!(await admf.store.getDestination(params.id!, did)))
+          throw new AdmfError('not-found', `no destination ${did} on ${params.id}`);
+        return modifyDestination(
+          admf,
+          params.id!,
+          toDestinationDetails(codec, body as DestinationInput, did),
+        );
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/nes/:id/destinations/:did',
+      tag,
+      summary: 'remove a destination (RemoveDestination; refused by the NE while a task uses it)',
+      params: destinationParams,
+      status: 204,
+      handler: async ({ params }) =>
+        void (await removeDestination(admf, params.id!, params.did!.toLowerCase())),
+    },
+  ];
+}

@@ -1,0 +1,126 @@
+/** REST routes for tasks (activate, modify, deactivate, live status), reports, audit and health. */
+import { AdmfError } from '../admf/errors.js';
+import { activateTask, deactivateTask, modifyTask, taskStatus } from '../admf/tasking.js';
+import type { TaskState } from '../store/admf-store.js';
+import { toTaskDetails, type TaskInput } from './convert.js';
+import { neView } from './routes-nes.js';
+import type { ApiContext, RouteDef } from './routes.js';
+import { recordQuery, taskCreate, taskModify, taskQuery, xidParams } from './schemas.js';
+
+const num = (v: string | number | undefined) => (v === undefined ? undefined : Number(v));
+const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
+
+function page(q: Record<string, string | number | undefined>) {
+  const since = num(q.since);
+  const limit = num(q.limit);
+  const ne = str(q.ne);
+  const xid = str(q.xid)?.toLowerCase();
+  return {
+    ...(since !== undefined && { sinceId: since }),
+    ...(limit !== undefined && { limit }),
+    ...(ne !== undefined && { neId: ne }),
+    ...(xid !== undefined && { xid }),
+  };
+}
+
+export function taskRoutes(ctx: ApiContext): RouteDef[] {
+  const { admf, codec } = ctx;
+  const tag = 'Tasks';
+  return [
+    {
+      method: 'GET',
+      url: '/api/tasks',
+      tag,
+      summary: 'tasks, by NE and state',
+      querystring: taskQuery,
+      handler: async ({ query }) => {
+        const ne = str(query.ne);
+        const state = str(query.state) as TaskState | undefined;
+        return admf.store.listTasks({
+          ...(ne !== undefined && { neId: ne }),
+          ...(state !== undefined && { states: [state] }),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/tasks',
+      tag,
+      summary: 'activate a task on an NE (ActivateTask); an XID is made when none is given',
+      body: taskCreate,
+      status: 201,
+      handler: async ({ body }) => {
+        const b = body as TaskInput & { ne: string };
+        await admf.requireNe(b.ne);
+        return activateTask(admf, b.ne, toTaskDetails(codec, b));
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/tasks/:xid',
+      tag,
+      summary: 'one task as the ADMF holds it',
+      params: xidParams,
+      handler: async ({ params }) => {
+        const t = await admf.store.getTask(params.xid!.toLowerCase());
+        if (!t) throw new AdmfError('not-found', `no task ${params.xid}`);
+        return t;
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/api/tasks/:xid',
+      tag,
+      summary: 'modify a task (ModifyTask: the details are replaced as a whole)',
+      params: xidParams,
+      body: taskModify,
+      handler: async ({ params, body }) => {
+        const xid = params.xid!.toLowerCase();
+        if (!(await admf.store.getTask(xid))) throw new AdmfError('not-found', `no task ${xid}`);
+        return modifyTask(admf, toTaskDetails(codec, body as TaskInput, xid));
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/tasks/:xid',
+      tag,
+      summary: 'deactivate a task (DeactivateTask); the record stays, ended',
+      params: xidParams,
+      handler: async ({ params }) => deactivateTask(admf, params.xid!.toLowerCase()),
+    },
+    {
+      method: 'GET',
+      url: '/api/tasks/:xid/status',
+      tag,
+      summary: 'live status from the NE (GetTaskDetails); live is absent when the NE does not have the task',
+      params: xidParams,
+      handler: async ({ params }) => taskStatus(admf, params.xid!.toLowerCase()),
+    },
+    {
+      method: 'GET',
+      url: '/api/reports',
+      tag: 'Records',
+      summary: 'reports received from the NEs (unknown = about an XID/DID this ADMF does not know)',
+      querystring: recordQuery,
+      handler: async ({ query }) => admf.store.listReports(page(query)),
+    },
+    {
+      method: 'GET',
+      url: '/api/audit',
+      tag: 'Records',
+      summary: 'the audit log: every operator action and X1 exchange',
+      querystring: recordQuery,
+      handler: async ({ query }) => admf.store.readAudit(page(query)),
+    },
+    {
+      method: 'GET',
+      url: '/api/health',
+      tag: 'Records',
+      summary: 'the ADMF and the health of every NE',
+      handler: async () => ({
+        admf: { id: admf.deps.settings.id, ...(ctx.x1Url !== undefined && { x1Url: ctx.x1Url }) },
+        nes: (await admf.store.listNes()).map((ne) => neView(ctx, ne)),
+      }),
+    },
+  ];
+}

@@ -1,0 +1,34 @@
+/** The route table type shared by the REST routes, the app and the OpenAPI document. */
+import type { Admf } from '../admf/admf.js';
+import type { X1Codec } from '../x1/codec.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a handler sees of the request (validated against the route's schemas already). */
+export interface ApiRequest {
+  readonly params: Record<string, string>;
+  readonly query: Record<string, string | number | undefined>;
+  readonly body: unknown;
+}
+
+export interface RouteDef {
+  readonly method: HttpMethod;
+  /** fastify path, `:name` for parameters. */
+  readonly url: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: object;
+  readonly querystring?: object;
+  readonly body?: object;
+  /** Success status (default 200). */
+  readonly status?: number;
+  handler(req: ApiRequest): Promise<unknown>;
+}
+
+export interface ApiContext {
+  readonly admf: Admf;
+  /** Checks REST input as X1 (the ADMF's codec). */
+  readonly codec: X1Codec;
+  /** The ADMF's `/X1/ADMF` URL, shown by the health route. */
+  readonly x1Url?: string;
+}

@@ -1,0 +1,91 @@
+/**
+ * An ADMF without any socket: its link to ne-1 posts straight into a lix NE in memory (ne-harness), and its
+ * REST API is a fastify app driven with `inject`. For API tests that need no port at all.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Admf, type NePoster } from '../../src/admf/admf.js';
+import { buildApi } from '../../src/api/app.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { openAdmfStore } from '../../src/store/admf-sqlite-store.js';
+import { X1Codec } from '../../src/x1/codec.js';
+import { FakeClock } from './fake-clock.js';
+import { etsiSchema, neHarness, type NeHarness } from './ne-harness.js';
+import { TEST_API_TOKEN } from './admf-harness.js';
+
+export const MEMORY_NE_URL = 'https://ne-1.invalid/X1/NE';
+
+export interface MemoryAdmf {
+  readonly admf: Admf;
+  readonly app: FastifyInstance;
+  readonly ne: NeHarness;
+  readonly clock: FakeClock;
+  /** Calls the API with the token (unless `token` is given, or null for none). */
+  call(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; json: unknown; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function memoryAdmf(): Promise<MemoryAdmf> {
+  const ne = await neHarness({ deactivateAllEnabled: true });
+  const store = openAdmfStore(mkdtempSync(join(tmpdir(), 'lix-admf-api-')));
+  const clock = new FakeClock();
+  const codec = new X1Codec({ schema: etsiSchema() });
+  const posterFor = (): NePoster => ({
+    post: async (body) => ({
+      status: 200,
+      body: Buffer.from(await ne.ne.handle(Buffer.from(body), 'admf-1')),
+      peerIdentity: 'ne-1',
+    }),
+    close: async () => undefined,
+  });
+  const admf = new Admf({
+    settings: {
+      id: 'admf-1',
+      version: 'v1.23.1',
+      time2Ms: 15_000,
+      maxResends: 2,
+      timeP1Ms: 600_000,
+      timeP2Ms: 60_000,
+      profile: 'etsi',
+    },
+    store,
+    codec,
+    clock,
+    logger: silentLogger,
+    posterFor,
+  });
+  await admf.start();
+  const app = await buildApi({ admf, codec, token: TEST_API_TOKEN, x1Url: 'https://127.0.0.1:1/X1/ADMF' });
+  return {
+    admf,
+    app,
+    ne,
+    clock,
+    async call(method, url, body, token = TEST_API_TOKEN) {
+      const res = await app.inject({
+        method,
+        url,
+        ...(body !== undefined && { payload: body as object }),
+        headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      });
+      return {
+        status: res.statusCode,
+        json: res.body ? (JSON.parse(res.body) as unknown) : undefined,
+        headers: res.headers,
+      };
+    },
+    async close() {
+      await app.close();
+      await admf.stop();
+      await store.close();
+      await ne.close();
+    },
+  };
+}
