@@ -39,7 +39,8 @@ export class Seq {
     readonly el: XElem,
     private readonly ns: string = X1_NAMESPACE,
   ) {
-    if (el.children.length > 0 && !WS_ONLY.test(el.text)) fail('SchemaInvalid', 'text not allowed here', el);
+    if (!WS_ONLY.test(el.text)) fail('SchemaInvalid', 'text not allowed here', el);
+    noAttributes(el);
   }
 
   private matches(name: string, ns: string): boolean {
@@ -92,10 +93,25 @@ export class Seq {
   }
 }
 
+/** X1 types declare no attributes: only the `xsi:` ones (xsi:type) may appear, as XSD allows everywhere. */
+function noAttributes(el: XElem): void {
+  for (const a of el.attrs) {
+    if (a.ns !== XSI_NAMESPACE) fail('SchemaInvalid', `attribute ${a.name} not allowed`, el);
+  }
+}
+
 /** The text of a simple-typed element (no child elements allowed). */
 export function leaf(el: XElem): string {
   if (el.children.length > 0) fail('SchemaInvalid', 'element content not allowed', el.children[0]);
+  noAttributes(el);
   return el.text;
+}
+
+/** A value of an `xs:string`-based type: no white-space folding (unlike tokens); pattern and length apply as is. */
+export function stringValueOf(el: XElem, pattern: RegExp, what: string, max?: number): string {
+  const v = stringOf(el, max);
+  if (!pattern.test(v)) fail('SchemaInvalid', `invalid ${what} "${clip(v)}"`, el);
+  return v;
 }
 
 export function tokenOf(el: XElem, pattern?: RegExp, what?: string, max?: number): string {
@@ -105,9 +121,20 @@ export function tokenOf(el: XElem, pattern?: RegExp, what?: string, max?: number
   return v;
 }
 
+/** Length in characters (code points), as XSD `maxLength` counts, not UTF-16 units. */
+export function charLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--;
+  }
+  return n;
+}
+
 export function stringOf(el: XElem, max?: number): string {
   const v = leaf(el);
-  if (max !== undefined && v.length > max) fail('SchemaInvalid', `${el.name} longer than ${max}`, el);
+  if (max !== undefined && v.length > max && charLength(v) > max)
+    fail('SchemaInvalid', `${el.name} longer than ${max}`, el);
   return v;
 }
 
@@ -136,8 +163,9 @@ export function booleanOf(el: XElem): boolean {
   return b;
 }
 
+/** Enumerations of TS 103 221-1 restrict `xs:string`: the value must match exactly (no white-space folding). */
 export function enumOf<T extends string>(el: XElem, values: readonly T[]): T {
-  const v = collapse(leaf(el));
+  const v = leaf(el);
   if (!(values as readonly string[]).includes(v))
     fail('SchemaInvalid', `invalid ${el.name} "${clip(v)}"`, el);
   return v as T;

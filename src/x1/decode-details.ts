@@ -12,6 +12,7 @@ import {
   Seq,
   shortStringOf,
   stringOf,
+  stringValueOf,
   timestampOf,
   tokenOf,
   toTree,
@@ -60,7 +61,7 @@ const STRING_TARGETS: Record<string, (el: XElem) => string> = {
   ipv4Address: (el) => tokenOf(el, PATTERNS.IPv4Address, 'IPv4 address'),
   ipv6Address: (el) => tokenOf(el, PATTERNS.IPv6Address, 'IPv6 address (fully expanded, lower case)'),
   ipv6Cidr: (el) => tokenOf(el, PATTERNS.IPv6CIDR, 'IPv6 CIDR'),
-  emailAddress: (el) => tokenOf(el, PATTERNS.EmailAddress, 'email address', 255),
+  emailAddress: (el) => stringValueOf(el, PATTERNS.EmailAddress, 'email address', 255),
   internationalizedEmailAddress: (el) => stringPattern(el, PATTERNS.InternationalizedEmailAddress, 255),
   sipUri: (el) => anyUri(el, tokenOf(el, PATTERNS.SIPURI, 'SIP URI')),
   telUri: (el) => anyUri(el, tokenOf(el, PATTERNS.TELURI, 'TEL URI')),
@@ -231,7 +232,7 @@ function serviceScopingOf(el: XElem): ServiceScopingOptions {
 
 function mediationDetailsOf(el: XElem): MediationDetails {
   const s = new Seq(el);
-  const LIID = tokenOf(s.required('LIID'), PATTERNS.LIID, 'LIID');
+  const LIID = stringValueOf(s.required('LIID'), PATTERNS.LIID, 'LIID');
   const deliveryType = enumOf(s.required('deliveryType'), MEDIATION_DELIVERY_TYPES);
   const start = s.optional('StartTime');
   const end = s.optional('EndTime');
@@ -337,12 +338,11 @@ export function deliveryAddressOf(el: XElem): DeliveryAddress {
     case 'e164Number':
       return { kind: 'e164Number', value: tokenOf(c, PATTERNS.InternationalE164, 'E.164 number') };
     case 'uri': {
-      const v = anyUri(c, tokenOf(c));
-      if (v.length === 0 || /[\s<>"{}|\\^`]/.test(v)) fail('SchemaInvalid', 'invalid URI', c);
-      return { kind: 'uri', value: v };
+      // xs:anyURI is lenient (XSD 1.0); whether the NE can use the URI is decided by the NE (DeliveryAddressUnusable).
+      return { kind: 'uri', value: anyUri(c, tokenOf(c)) };
     }
     case 'emailAddress':
-      return { kind: 'emailAddress', value: tokenOf(c, PATTERNS.EmailAddress, 'email address', 255) };
+      return { kind: 'emailAddress', value: stringValueOf(c, PATTERNS.EmailAddress, 'email address', 255) };
     default:
       return fail('SchemaInvalid', `unexpected <${c.name}> in deliveryAddress`, c);
   }

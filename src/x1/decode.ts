@@ -171,7 +171,7 @@ function decodeMessage<M>(el: XElem, index: number, body: BodyDecoder<M>): Messa
 }
 
 function versionOf(el: XElem): string {
-  const v = collapse(leaf(el));
+  const v = leaf(el); // Version restricts xs:string: no white-space folding
   if (!PATTERNS.Version.test(v))
     fail('UnsupportedVersion', `unsupported version "${clip(v)}" (lix speaks v1.x.y)`, el);
   return v;

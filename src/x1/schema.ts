@@ -7,6 +7,7 @@
 import {
   ParseOption,
   XmlDocument,
+  XmlError,
   XmlLibError,
   xmlRegisterInputProvider,
   XsdValidator,
@@ -107,6 +108,7 @@ export class SchemaSet {
           : XmlDocument.fromBuffer(input, { option: PARSE_OPTIONS });
     } catch (err) {
       if (err instanceof XmlLibError) return { valid: false, issues: issuesOf(err.details) };
+      if (err instanceof XmlError) return { valid: false, issues: [{ line: 0, message: err.message }] };
       throw err;
     }
     try {
@@ -114,6 +116,7 @@ export class SchemaSet {
       return { valid: true };
     } catch (err) {
       if (err instanceof XmlLibError) return { valid: false, issues: issuesOf(err.details) };
+      if (err instanceof XmlError) return { valid: false, issues: [{ line: 0, message: err.message }] };
       throw err;
     } finally {
       doc.dispose();

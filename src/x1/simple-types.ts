@@ -61,7 +61,7 @@ export function parseBoolean(s: string): boolean | undefined {
 
 /** XSD integer lexical space, limited to safe JavaScript integers (lix's documented bound). */
 export function parseInteger(s: string): number | undefined {
-  const t = collapse(s);
+  const t = collapse(s).replace(/^([+-]?)0+(?=[0-9])/, '$1');
   if (!/^[+-]?[0-9]{1,16}$/.test(t)) return undefined;
   const n = Number(t);
   return Number.isSafeInteger(n) ? n : undefined;
@@ -69,8 +69,10 @@ export function parseInteger(s: string): number | undefined {
 
 /** Formats microseconds since the epoch as a `QualifiedMicrosecondDateTime` in UTC. */
 export function formatTimestamp(micros: bigint): string {
-  const ms = Number(micros / 1000n);
-  const frac = (((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0');
+  const frac6 = ((micros % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  // Whole seconds, rounded down (BigInt division rounds towards zero, wrong before 1970).
+  const ms = Number((micros - frac6) / 1000n);
+  const frac = frac6.toString().padStart(6, '0');
   return `${new Date(ms).toISOString().slice(0, 19)}.${frac}Z`;
 }
 
@@ -87,7 +89,7 @@ export function parseTimestamp(s: string): bigint | undefined {
   const se = num(s, 17, 19);
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   const dim = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
-  if (mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || se > 59) return undefined;
+  if (y === 0 || mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || se > 59) return undefined; // XSD 1.0: no year 0000
   let offsetMin = 0;
   if (s.length > 27) {
     const oh = num(s, 27, 29);
@@ -95,7 +97,9 @@ export function parseTimestamp(s: string): bigint | undefined {
     if (oh > 14 || om > 59 || (oh === 14 && om > 0)) return undefined;
     offsetMin = (s[26] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const ms = Date.UTC(y, mo - 1, d, h, mi, se) - offsetMin * 60_000;
+  const day = new Date(Date.UTC(2000, mo - 1, d, h, mi, se));
+  day.setUTCFullYear(y); // Date.UTC would read years 0-99 as 1900-1999
+  const ms = day.getTime() - offsetMin * 60_000;
   return BigInt(ms) * 1000n + BigInt(num(s, 20, 26));
 }
 

@@ -3,7 +3,7 @@
 // mutants of random valid messages, and on near-valid values of every simple-typed element (deterministic seeds).
 // The validating codec refuses everything the schema refuses; the strict decoder refuses nothing the schema
 // accepts except a message without xsi:type (DESIGN.md) and the listed, explained exceptions. Known
-// disagreements are `todo` tests at the end (they assert the behaviour the schema asks for).
+// disagreements found earlier are regression tests at the end (they assert the behaviour the schema asks for).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,7 +83,7 @@ const exampleFiles = () =>
         .map((f) => join(EXAMPLES_DIR, d.name, f)),
     )
     .sort();
-/** Refused by libxml2 before validation in the product (the codec refuses any DOCTYPE); see the todo test. */
+/** Refused by libxml2 before validation in the product (the codec refuses any DOCTYPE). */
 const XXE = 'sipgate-li-lib-x1x2x3/xxe.xml';
 /** The invalid examples SOURCE.md documents (xmllint, x1-validate.xsd). */
 const INVALID_EXAMPLES = [
@@ -109,7 +109,7 @@ const ENTRIES = [
   ['x1-validate-with-example-objects.xsd', X1_VALIDATE_WITH_EXAMPLES_XSD],
 ] as const;
 
-/** The in-process verdict; xxe.xml never reaches libxml2 in the product (see the todo test). */
+/** The in-process verdict; xxe.xml never reaches libxml2 in the product (SchemaSet reports it as an issue). */
 const validByLibxml2 = (set: SchemaSet, f: string) =>
   relative(EXAMPLES_DIR, f) === XXE ? false : set.validate(readFileSync(f)).valid;
 
@@ -338,7 +338,7 @@ const MUTATIONS: Record<string, Mutation> = {
   'not an integer': setText(named(...INTEGER_LEAVES), (_t, r) =>
     pick(r, ['12.5', '0x1f', 'ten', '', '1e3'])!,
   ),
-  // At most 16 digits: the decoder's documented bound (longer runs of zeros are a todo test below).
+  // At most 16 digits: the decoder's documented bound (leading zeros do not count).
   'integer spelled with sign or zeros': setText(named(...INTEGER_LEAVES), (t) => {
     const digits = t.replace(/^-/, '');
     return `${t.startsWith('-') ? '-' : '+'}${digits.length <= 14 ? '00' : ''}${digits}`;
@@ -432,10 +432,8 @@ const MUTATIONS: Record<string, Mutation> = {
   'empty container': (doc) => ((doc.root.kids = []), 'root'),
 };
 
-/** Known disagreements (decoder stricter than the schema): see the todo tests below. */
-const KNOWN: { mutation: string; where: string; why: string }[] = [
-  { mutation: 'empty text', where: 'uri', why: 'the decoder refuses an empty xs:anyURI' },
-];
+/** Known disagreements (decoder stricter than the schema); none at present. */
+const KNOWN: { mutation: string; where: string; why: string }[] = [];
 
 /** A generic-object message: its body is kept opaque by design (DESIGN.md: answered "unsupported"). */
 function opaque(xml: string): boolean {
@@ -582,7 +580,7 @@ const unescapeText = (v: string) =>
 /** Where the strict decoder is stricter than libxml2 on purpose, or libxml2 is wrong. */
 const EXPECTED_STRICTER: { why: string; applies: (element: string, value: string) => boolean }[] = [
   {
-    why: "integers beyond 16 digits or ±(2^53-1): lix's documented bound (zero-padded ones are a todo test)",
+    why: "integers beyond 16 digits or ±(2^53-1): lix's documented bound (zero-padded ones are read like the schema reads them)",
     applies: (e, v) =>
       INTEGER_LEAVES.includes(e) && (/\d{17}/.test(v) || !Number.isSafeInteger(Number(v.trim()))),
   },
@@ -590,7 +588,6 @@ const EXPECTED_STRICTER: { why: string; applies: (element: string, value: string
     why: 'libxml2 matches the LIID pattern wrongly (it accepts 60 hex digits, or 50 characters with "!"); the decoder follows the XSD',
     applies: (e, v) => e === 'LIID' && !/^(([!-~]{1,25})|([0-9a-f]{26,50}))$/.test(v),
   },
-  { why: 'xs:anyURI: see the todo test', applies: (e) => e === 'uri' },
   {
     why: 'Version: XSD \\d matches any Unicode digit; lix reads ASCII digits only',
     applies: (e, v) => e === 'version' && [...v].some((c) => c.charCodeAt(0) > 0x7f),
@@ -639,7 +636,7 @@ test('near-valid values in every simple-typed element: the strict decoder refuse
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Known disagreements: each test asserts what the schema asks for; remove `todo` once the codec agrees.
+// Former disagreements, fixed in the codec: each test asserts what the schema asks for.
 
 function destinationWithUri(uri: string): string {
   const [m] = fc.sample(requestOfType('CreateDestinationRequest', 'schema'), { numRuns: 1, seed: 3 });
@@ -650,57 +647,43 @@ function destinationWithUri(uri: string): string {
   );
 }
 
-test(
-  'an empty xs:anyURI delivery address, or one with spaces or "<", is accepted as the schema accepts it',
-  { todo: 'codec disagreement: deliveryAddressOf refuses URIs that xs:anyURI (libxml2, XSD 1.0) accepts' },
-  () => {
-    for (const uri of ['', 'eep+udp://192.0.2.1:9000/a b', 'urn:a&lt;b']) {
-      const xml = destinationWithUri(uri);
-      assert.equal(schema.validate(xml).valid, true, uri);
-      assert.equal(
-        refuses(() => decodeX1(xml)),
-        undefined,
-        uri,
-      );
-    }
-  },
-);
-
-test(
-  'an xs:integer with many leading zeros is read (gtpuTunnelId 0000000000000000004294967296)',
-  { todo: 'codec disagreement: parseInteger refuses more than 16 digits before removing leading zeros' },
-  () => {
-    const [m] = fc.sample(requestOfType('ActivateTaskRequest', 'schema'), {
-      numRuns: 1,
-      seed: 4,
-    }) as ActivateTaskRequest[];
-    const task = {
-      ...m!,
-      taskDetails: {
-        ...m!.taskDetails,
-        targetIdentifiers: [{ kind: 'gtpuTunnelId' as const, value: 4294967296 }],
-      },
-    };
-    const xml = encodeRequest([task]).replace('>4294967296<', '>0000000000000000004294967296<');
-    assert.equal(schema.validate(xml).valid, true);
+test('an empty xs:anyURI delivery address, or one with spaces or "<", is accepted as the schema accepts it', () => {
+  for (const uri of ['', 'eep+udp://192.0.2.1:9000/a b', 'urn:a&lt;b']) {
+    const xml = destinationWithUri(uri);
+    assert.equal(schema.validate(xml).valid, true, uri);
     assert.equal(
       refuses(() => decodeX1(xml)),
       undefined,
+      uri,
     );
-  },
-);
+  }
+});
 
-test(
-  'SchemaSet.validate answers invalid, never throws, for a document with an external entity (sipgate xxe.xml)',
-  {
-    todo: 'validator bug: libxml2-wasm throws XmlError (not XmlLibError) for entity references; validate() lets it escape',
-  },
-  () => {
-    const xxe = readFileSync(join(EXAMPLES_DIR, XXE));
-    assert.equal(schema.validate(xxe).valid, false);
-    assert.notEqual(
-      refuses(() => codec.decode(xxe)),
-      undefined,
-    );
-  },
-);
+test('an xs:integer with many leading zeros is read (gtpuTunnelId 0000000000000000004294967296)', () => {
+  const [m] = fc.sample(requestOfType('ActivateTaskRequest', 'schema'), {
+    numRuns: 1,
+    seed: 4,
+  }) as ActivateTaskRequest[];
+  const task = {
+    ...m!,
+    taskDetails: {
+      ...m!.taskDetails,
+      targetIdentifiers: [{ kind: 'gtpuTunnelId' as const, value: 4294967296 }],
+    },
+  };
+  const xml = encodeRequest([task]).replace('>4294967296<', '>0000000000000000004294967296<');
+  assert.equal(schema.validate(xml).valid, true);
+  assert.equal(
+    refuses(() => decodeX1(xml)),
+    undefined,
+  );
+});
+
+test('SchemaSet.validate answers invalid, never throws, for a document with an external entity (sipgate xxe.xml)', () => {
+  const xxe = readFileSync(join(EXAMPLES_DIR, XXE));
+  assert.equal(schema.validate(xxe).valid, false);
+  assert.notEqual(
+    refuses(() => codec.decode(xxe)),
+    undefined,
+  );
+});

@@ -1,7 +1,7 @@
 // Property tests of the X1 codec (TS 103 221-1): random valid messages of every request and response type,
 // every target identifier kind and delivery address encode to canonical XML that decodes back to the same model;
 // equivalent spellings of that XML decode to the same model; a sample of 300+ messages is valid for xmllint and
-// for the in-process validator. Known codec bugs are `todo` tests at the end (they assert the correct behaviour).
+// for the in-process validator. Codec bugs found earlier are regression tests at the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -206,7 +206,7 @@ test('formatTimestamp and parseTimestamp are inverse from 1970 to 9999', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Known codec bugs: each test asserts the correct behaviour; remove `todo` once the codec is fixed.
+// Codec bugs found by these properties, fixed: each test asserts the correct behaviour.
 
 function taskWith(
   target: ActivateTaskRequest['taskDetails']['targetIdentifiers'][number],
@@ -218,64 +218,38 @@ function taskWith(
   return { ...m!, taskDetails: { ...m!.taskDetails, targetIdentifiers: [target] } };
 }
 
-test(
-  'ShortString lengths count characters, not UTF-16 code units (vrf of 200 astral characters)',
-  { todo: 'codec bug: stringOf/shortStringOf compare String.length (UTF-16 units) with maxLength 255' },
-  () => {
-    const m = taskWith({ kind: 'vrf', value: '\u{1F600}'.repeat(200) });
-    const xml = encodeRequest([m]);
-    assert.deepEqual(schema.validate(xml), { valid: true });
-    assert.deepStrictEqual(decoded(xml), [m]);
-  },
-);
+test('ShortString lengths count characters, not UTF-16 code units (vrf of 200 astral characters)', () => {
+  const m = taskWith({ kind: 'vrf', value: '\u{1F600}'.repeat(200) });
+  const xml = encodeRequest([m]);
+  assert.deepEqual(schema.validate(xml), { valid: true });
+  assert.deepStrictEqual(decoded(xml), [m]);
+});
 
-test(
-  'attribute values with tab and newline in extension content survive encode and decode',
-  {
-    todo: 'codec bug: XmlWriter writes \\t and \\n in attribute values literally; the reader normalises them to spaces',
-  },
-  () => {
-    const m = taskWith({
-      kind: 'targetIdentifierExtension',
-      value: {
-        owner: 'o',
-        content: [
-          { ns: 'urn:x', name: 'e', attrs: [{ ns: '', name: 'a', value: 'l1\nl2\tt' }], children: [] },
-        ],
-      },
-    });
-    assert.deepStrictEqual(decoded(encodeRequest([m])), [m]);
-  },
-);
+test('attribute values with tab and newline in extension content survive encode and decode', () => {
+  const m = taskWith({
+    kind: 'targetIdentifierExtension',
+    value: {
+      owner: 'o',
+      content: [{ ns: 'urn:x', name: 'e', attrs: [{ ns: '', name: 'a', value: 'l1\nl2\tt' }], children: [] }],
+    },
+  });
+  assert.deepStrictEqual(decoded(encodeRequest([m])), [m]);
+});
 
-test(
-  'an xml:lang attribute in extension content is written with the reserved xml prefix',
-  {
-    todo: 'codec bug: XmlWriter declares xmlns:n1="http://www.w3.org/XML/1998/namespace", which XML forbids',
-  },
-  () => {
-    const m = taskWith({
-      kind: 'targetIdentifierExtension',
-      value: {
-        owner: 'o',
-        content: [
-          { ns: 'urn:x', name: 'e', attrs: [{ ns: XML_NS, name: 'lang', value: 'en' }], children: [] },
-        ],
-      },
-    });
-    assert.deepStrictEqual(decoded(encodeRequest([m])), [m]);
-  },
-);
+test('an xml:lang attribute in extension content is written with the reserved xml prefix', () => {
+  const m = taskWith({
+    kind: 'targetIdentifierExtension',
+    value: {
+      owner: 'o',
+      content: [{ ns: 'urn:x', name: 'e', attrs: [{ ns: XML_NS, name: 'lang', value: 'en' }], children: [] }],
+    },
+  });
+  assert.deepStrictEqual(decoded(encodeRequest([m])), [m]);
+});
 
-test(
-  'parseTimestamp reads years 0001-0099 as themselves, and formatTimestamp handles instants before 1970',
-  {
-    todo: 'codec bug: Date.UTC maps years 0-99 to 1900-1999; formatTimestamp truncates negative microseconds towards zero',
-  },
-  () => {
-    const year50 = new Date(0);
-    year50.setUTCFullYear(50, 2, 1);
-    assert.equal(parseTimestamp('0050-03-01T00:00:00.000000Z'), BigInt(year50.getTime()) * 1000n);
-    assert.equal(formatTimestamp(-1n), '1969-12-31T23:59:59.999999Z');
-  },
-);
+test('parseTimestamp reads years 0001-0099 as themselves, and formatTimestamp handles instants before 1970', () => {
+  const year50 = new Date(0);
+  year50.setUTCFullYear(50, 2, 1);
+  assert.equal(parseTimestamp('0050-03-01T00:00:00.000000Z'), BigInt(year50.getTime()) * 1000n);
+  assert.equal(formatTimestamp(-1n), '1969-12-31T23:59:59.999999Z');
+});

@@ -6,6 +6,8 @@
 import { X1Error } from '../errors.js';
 import type { XmlTree } from '../model.js';
 
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+
 /**
  * Escapes text for element content and attribute values. One pass over the characters finds both what needs
  * escaping and what XML 1.0 cannot carry (control characters, U+FFFE/U+FFFF, unpaired surrogates).
@@ -29,6 +31,12 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#13;',
   );
+}
+
+/** Attribute values also keep tab and line feed as character references (attribute-value normalisation). */
+export function escapeAttr(s: string): string {
+  const e = escapeXml(s);
+  return /[\t\n]/.test(e) ? e.replace(/\t/g, '&#9;').replace(/\n/g, '&#10;') : e;
 }
 
 function notXml(): X1Error {
@@ -69,12 +77,13 @@ export class XmlWriter {
     const decls: string[] = [];
     const prefixFor = (ns: string): string => {
       if (ns === '') return '';
+      if (ns === XML_NAMESPACE) return 'xml'; // bound by definition, never declared (Namespaces in XML §3)
       let p = local.get(ns);
       if (p === undefined) {
         p = `n${++counter.n}`;
         if (local === scope) local = new Map(scope);
         (local as Map<string, string>).set(ns, p);
-        decls.push(` xmlns:${p}="${escapeXml(ns)}"`);
+        decls.push(` xmlns:${p}="${escapeAttr(ns)}"`);
       }
       return p;
     };
@@ -85,7 +94,7 @@ export class XmlWriter {
     const name = qn(t.ns, t.name);
     const attrs = t.attrs.map((a) => {
       const value = a.qname ? qn(a.qname.ns, a.qname.local) : a.value;
-      return ` ${qn(a.ns, a.name)}="${escapeXml(value)}"`;
+      return ` ${qn(a.ns, a.name)}="${escapeAttr(value)}"`;
     });
     this.out += `<${name}${decls.join('')}${attrs.join('')}`;
     if (t.children.length === 0) {
