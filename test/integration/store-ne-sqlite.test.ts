@@ -12,7 +12,6 @@ import { NE_MIGRATIONS, NE_SCHEMA_VERSION } from '../../src/store/ne-schema.js';
 import { NE_DB_FILE, openNeStore, SqliteNeStore } from '../../src/store/sqlite-ne-store.js';
 import { StoreError } from '../../src/store/store-errors.js';
 import { neStoreContract } from '../support/store-ne-contract.js';
-import { neStoreRestartContract } from '../support/store-ne-restart-contract.js';
 import { richTask, smallTask, T0 } from '../support/store-ne-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lix-ne-store-'));
@@ -29,7 +28,6 @@ const factory = {
   reopen: () => openNeStore(last),
 };
 neStoreContract('sqlite', factory);
-neStoreRestartContract('sqlite', factory);
 
 /** A second, plain connection to the store's file (what another process would see). */
 function raw(dir: string, opts: Database.Options = {}): Database.Database {

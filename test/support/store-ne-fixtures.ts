@@ -1,8 +1,11 @@
 /**
  * Task and destination details for the NE store tests: one of each with every optional field set and
- * extensions carrying XML trees (attributes, an xsi:type QName, nested elements, mixed text), plus small ones.
+ * extensions carrying XML trees (attributes, an xsi:type QName, nested elements, mixed text), plus small ones;
+ * and the helpers the contract suites share.
  */
 import { randomUUID } from 'node:crypto';
+import type { NeStore } from '../../src/store/ne-store.js';
+import { StoreError } from '../../src/store/store-errors.js';
 import type { DestinationDetails, Extension, TaskDetails } from '../../src/x1/model.js';
 import { XSI_NAMESPACE } from '../../src/x1/model.js';
 
@@ -136,3 +139,28 @@ export function indexedUuid(prefix: string, i: number): string {
 export const T0 = '2026-11-22T10:00:00.000000Z';
 export const T1 = '2026-11-22T11:00:00.000000Z';
 export const T2 = '2026-11-22T12:00:00.500000Z';
+
+/** How the contract suites get a store: `open()` an empty one, `reopen()` the last one opened. */
+export interface NeStoreFactory {
+  open(): NeStore;
+  reopen(): NeStore;
+}
+
+export const uuid = (): string => randomUUID();
+
+export const isStoreError =
+  (kind: StoreError['kind']) =>
+  (e: unknown): boolean =>
+    e instanceof StoreError && e.kind === kind;
+
+export const fault = (code: number, text = `fault ${code}`) => ({ errorCode: code, errorDescription: text });
+
+/** Runs `fn` on a fresh store and closes it afterwards. */
+export function withStore(f: NeStoreFactory, fn: (s: NeStore) => void): void {
+  const s = f.open();
+  try {
+    fn(s);
+  } finally {
+    s.close();
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * The {@link NeStore} contract, part two: what was written is there after the store is closed and opened
+ * The `NeStore` contract, part two: what was written is there after the store is closed and opened
  * again — every kind of state at once, and random valid task and destination details (fast-check).
  */
 import { test } from 'node:test';
@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { NeStore } from '../../src/store/ne-store.js';
 import type { DestinationDetails, TaskDetails } from '../../src/x1/model.js';
-import type { NeStoreFactory } from './store-ne-contract.js';
-import { destinationArb, taskDetailsArb } from './x1-gen.js';
-import { richDestination, richTask, T0, T1, T2 } from './store-ne-fixtures.js';
+import { destinationDetailsArb, taskDetailsArb } from './x1-arbitraries.js';
+import { richDestination, richTask, T0, T1, T2, type NeStoreFactory } from './store-ne-fixtures.js';
 
 /** Everything a store holds, read back in one plain object (so two snapshots compare with deepEqual). */
 export function snapshot(s: NeStore) {
@@ -96,7 +95,7 @@ export function neStoreRestartContract(name: string, f: NeStoreFactory): void {
     const destinations: DestinationDetails[] = [];
     try {
       fc.assert(
-        fc.property(taskDetailsArb(true), destinationArb(true), (t, d) => {
+        fc.property(taskDetailsArb('rich'), destinationDetailsArb('rich'), (t, d) => {
           if (s.getTask(t.xId) || s.getDestination(d.dId)) return;
           s.insertTask({ details: t, origin: 'x1', provisioningStatus: 'complete', at: T0 });
           s.insertDestination(d);
