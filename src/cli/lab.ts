@@ -1,22 +1,28 @@
 /**
- * `lix lab` (what `npm start` runs): a lab PKI, an NE and a collector on loopback with their data under one
- * directory, and ready-to-paste X1 examples. A second start reuses the directory and comes back with the same
- * state (the PKI is kept, the NE store and the captures stay).
+ * `lix lab` (what `npm start` runs): a lab PKI, the ADMF (X1 `/X1/ADMF` + REST API), an NE reporting to it
+ * and a collector on loopback, with their data under one directory, and ready-to-paste examples (through the
+ * ADMF's CLI, and raw X1 straight to the NE). A second start reuses the directory and comes back with the same
+ * state (the PKI and the API token are kept, the ADMF and NE stores and the captures stay).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parseAdmfConfig } from '../admf/config.js';
+import { startAdmfService, type AdmfService } from '../api/service.js';
 import { startCollector } from '../collector/collector.js';
 import { newUuid } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
 import { parseNeConfig } from '../ne/config.js';
 import { startNeServer } from '../ne/server.js';
-import { initPki } from '../transport/pki.js';
+import { initPki, writeFileAtomic } from '../transport/pki.js';
 import { encodeRequest } from '../x1/encode.js';
 import { formatTimestamp } from '../x1/simple-types.js';
+import { readToken } from './admf.js';
 
 /** Fixed loopback ports, so that the printed examples can be pasted as they are. */
-export const LAB_PORTS = { ne: 8443, collector: 9060 } as const;
+export const LAB_PORTS = { ne: 8443, collector: 9060, admf: 8444, api: 8480 } as const;
+const LAB_TOKEN = { bytes: 24, mode: 0o600 } as const;
 const ADMF = 'admf-1';
 const NE = 'ne-1';
 
@@ -79,60 +85,146 @@ function writeExamples(
   return files;
 }
 
+/** The lab's REST API token, made once in `DIR/admf/api-token` (mode 0600) and kept. */
+function labToken(dir: string): { file: string; token: string } {
+  const file = join(dir, 'admf', 'api-token');
+  if (!existsSync(file)) {
+    mkdirSync(join(dir, 'admf'), { recursive: true, mode: 0o700 });
+    writeFileAtomic(file, `${randomBytes(LAB_TOKEN.bytes).toString('hex')}\n`, LAB_TOKEN.mode);
+  }
+  return { file, token: readToken(file) };
+}
+
+function port(s: string, what: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--${what} must be a port number, not ${s}`);
+  return n;
+}
+
+/** The ADMF of the lab: X1 and REST API on loopback, store in `DIR/admf`. */
+async function startLabAdmf(
+  dir: string,
+  pkiDir: string,
+  o: { admfPort: string; apiPort: string },
+  logger: ReturnType<typeof createLogger>,
+): Promise<{ svc: AdmfService; tokenFile: string }> {
+  const { file: tokenFile, token } = labToken(dir);
+  const config = parseAdmfConfig({
+    id: ADMF,
+    listenHost: '127.0.0.1',
+    listenPort: port(o.admfPort, 'admf-port'),
+    apiHost: '127.0.0.1',
+    apiPort: port(o.apiPort, 'api-port'),
+    apiToken: token,
+    tlsDir: pkiDir,
+    dataDir: join(dir, 'admf'),
+    // The NE starts after the ADMF (it needs the ADMF's URL): reconcile once it is up.
+    reconcileOnStart: false,
+  });
+  return { svc: await startAdmfService(config, { logger }), tokenFile };
+}
+
+/** Registers the lab NE with the ADMF (again when its URL changed) and reconciles. */
+async function connectNe(svc: AdmfService, neUrl: string): Promise<void> {
+  const { admf } = svc.running;
+  if ((await admf.store.getNe(NE))?.url !== neUrl) await admf.putNe({ id: NE, url: neUrl });
+  await svc.running.reconcileQuietly(NE);
+}
+
+/** The `lix` command to print: this installation's bin/lix.js, so the example works from any directory. */
+function lixCommand(): string {
+  return `node ${resolve(import.meta.dirname, '../../bin/lix.js')}`;
+}
+
+function admfExample(svc: AdmfService, tokenFile: string, collectorUri: string): string {
+  const lix = lixCommand();
+  const did = newUuid();
+  const xid = newUuid();
+  return [
+    `  export LIX_ADMF_API=${svc.apiUrl} LIX_ADMF_TOKEN_FILE=${tokenFile}`,
+    `  ${lix} admf destination create --ne ${NE} --did ${did} --uri ${collectorUri}`,
+    `  ${lix} admf task activate --ne ${NE} --xid ${xid} --target sipUri=sip:bob@lab.example.net --did ${did}`,
+    `  ${lix} admf task show ${xid} --live`,
+  ].join('\n');
+}
+
 export function registerLabCommands(program: Command): void {
   program
     .command('lab')
-    .description('run the lab on loopback: lab PKI, an NE and a collector, with ready-to-paste X1 examples')
-    .option('--data <dir>', 'lab directory (PKI, NE store, captures)', './lab-data')
+    .description(
+      'run the lab on loopback: lab PKI, the ADMF (X1 + REST API), an NE and a collector, with ready-to-paste examples',
+    )
+    .option('--data <dir>', 'lab directory (PKI, ADMF and NE stores, API token, captures)', './lab-data')
     .option('--ne-port <port>', 'NE X1 port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.ne))
     .option(
       '--collector-port <port>',
       'collector UDP port on 127.0.0.1 (0: any free port)',
       String(LAB_PORTS.collector),
     )
-    .action(async (o: { data: string; nePort: string; collectorPort: string }) => {
-      const dir = resolve(o.data);
-      const logger = createLogger({ name: 'lab', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
-      const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
-      const ne = await startNeServer(
-        parseNeConfig({
-          id: NE,
-          admfId: ADMF,
-          listenHost: '127.0.0.1',
-          listenPort: Number(o.nePort),
-          tlsDir: pki.dir,
-          dataDir: join(dir, 'ne'),
-        }),
-        { logger },
-      );
-      const collector = await startCollector({
-        listen: [`eep+udp://127.0.0.1:${o.collectorPort}`],
-        outDir: join(dir, 'captures'),
-        logger,
-      });
-      const collectorUri = collector.listeners[0]!.text;
-      const ex = writeExamples(join(dir, 'examples'), collectorUri);
-      const curl = (file: string) =>
-        `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +
-        `-H 'Content-Type: application/xml' --data-binary @${file} ${ne.url}`;
-      console.log(`lix lab is up (data in ${dir})
+    .option('--admf-port <port>', 'ADMF X1 port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.admf))
+    .option('--api-port <port>', 'ADMF REST API port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.api))
+    .action(
+      async (o: {
+        data: string;
+        nePort: string;
+        collectorPort: string;
+        admfPort: string;
+        apiPort: string;
+      }) => {
+        const dir = resolve(o.data);
+        const logger = createLogger({ name: 'lab', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
+        const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
+        const { svc, tokenFile } = await startLabAdmf(dir, pki.dir, o, logger.child({ component: 'admf' }));
+        const ne = await startNeServer(
+          parseNeConfig({
+            id: NE,
+            admfId: ADMF,
+            listenHost: '127.0.0.1',
+            listenPort: Number(o.nePort),
+            admfUrl: svc.running.x1Url,
+            tlsDir: pki.dir,
+            dataDir: join(dir, 'ne'),
+          }),
+          { logger },
+        );
+        const collector = await startCollector({
+          listen: [`eep+udp://127.0.0.1:${o.collectorPort}`],
+          outDir: join(dir, 'captures'),
+          logger,
+        });
+        const collectorUri = collector.listeners[0]!.text;
+        await connectNe(svc, ne.url);
+        const ex = writeExamples(join(dir, 'examples'), collectorUri);
+        const curl = (file: string) =>
+          `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +
+          `-H 'Content-Type: application/xml' --data-binary @${file} ${ne.url}`;
+        console.log(`lix lab is up (data in ${dir})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
   collector        ${collectorUri} -> ${join(dir, 'captures')}
   PKI              ${pki.dir} (CA ca.pem; ${ADMF}.pem/.key for the ADMF side; ${NE}.pem/.key)
   NE store         ${join(dir, 'ne', 'ne.sqlite')}   (lix ne audit --data ${join(dir, 'ne')})
+  ADMF X1 endpoint ${svc.running.x1Url}   (identity ${ADMF}; the NE reports here)
+  ADMF REST API    ${svc.apiUrl}   (OpenAPI ${svc.apiUrl}/openapi.json; token in ${tokenFile})
+  ADMF store       ${join(dir, 'admf', 'admf.sqlite')}   (NEs, tasks: ${(await svc.running.admf.store.listTasks()).length})
 
-Task the NE as the ADMF would (paste):
+Task the NE through the ADMF (paste):
+${admfExample(svc, tokenFile, collectorUri)}
+
+Or send X1 straight to the NE, as the ADMF would (the ADMF then shows these tasks as drift):
   ${curl(ex.destination)}
   ${curl(ex.activate)}
   ${curl(ex.status)}
 
 Stop with Ctrl-C; a second start comes back with the same state.`);
-      const stop = async () => {
-        await collector.stop();
-        await ne.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
-    });
+        const stop = async () => {
+          await collector.stop();
+          await ne.close();
+          await svc.close();
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void stop());
+        process.once('SIGTERM', () => void stop());
+      },
+    );
 }

@@ -1,0 +1,65 @@
+/**
+ * A small client of the ADMF REST API, for the CLI (`lix admf ne|destination|task|reports ...`): bearer
+ * token, JSON in and out, and an error carrying the API's own message.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8480`. */
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly timeoutMs?: number;
+}
+
+/** A REST call's timeout: long enough for an NE's TIME2 follow-up and resends. */
+export const API_CLIENT_TIMEOUT_MS = 120_000;
+
+export class ApiClient {
+  constructor(private readonly o: ApiClientOptions) {}
+
+  async call<T = unknown>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const url = new URL(path, this.o.baseUrl);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.o.token}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? API_CLIENT_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const why =
+        err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw new ApiError(0, undefined, `cannot reach the ADMF API at ${this.o.baseUrl}: ${why}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      json = text;
+    }
+    if (!res.ok) {
+      const j = json as { error?: string; message?: string; x1?: { errorCode?: number } } | undefined;
+      const x1 = j?.x1?.errorCode !== undefined ? ` (X1 error ${j.x1.errorCode})` : '';
+      throw new ApiError(res.status, json, `${res.status} ${j?.error ?? ''}: ${j?.message ?? text}${x1}`);
+    }
+    return json as T;
+  }
+}

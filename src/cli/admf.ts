@@ -1,0 +1,432 @@
+/**
+ * `lix admf`: runs the ADMF (X1 requester for many NEs, `/X1/ADMF` report receiver, REST API), and the
+ * operator commands that talk to its REST API from a shell (`lix admf ne|destination|task|reports|audit|health`).
+ */
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { ADMF_DEFAULTS, parseAdmfConfig, type AdmfConfigInput } from '../admf/config.js';
+import { ApiClient, ApiError } from '../api/client.js';
+import { startAdmfService } from '../api/service.js';
+import { createLogger } from '../lib/logger.js';
+import { parseListen } from './ne.js';
+
+interface ServeFlags {
+  config?: string;
+  id?: string;
+  listen?: string;
+  apiListen?: string;
+  apiToken?: string;
+  apiTokenFile?: string;
+  path?: string;
+  tlsDir?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  crl?: string;
+  data?: string;
+  schemas?: string;
+  profile?: 'etsi' | 'draft';
+  x1Version?: string;
+  time2?: string;
+  timeP1?: string;
+  timeP2?: string;
+  identityAttribute?: 'uid' | 'cn';
+  reconcile?: boolean;
+  insecurePlainHttp?: boolean;
+  logLevel?: string;
+}
+
+const seconds = (s: string | undefined) => (s === undefined ? undefined : Math.round(Number(s) * 1000));
+
+/** Reads a token from a file (first line, trimmed). */
+export function readToken(file: string): string {
+  return readFileSync(file, 'utf8').split('\n', 1)[0]!.trim();
+}
+
+/** Flags (over a JSON config file, over defaults) → configuration input. */
+export function admfConfigFromFlags(f: ServeFlags): AdmfConfigInput {
+  const file = f.config ? (JSON.parse(readFileSync(f.config, 'utf8')) as Record<string, unknown>) : {};
+  const listen = f.listen ? parseListen(f.listen) : undefined;
+  const api = f.apiListen ? parseListen(f.apiListen) : undefined;
+  const token =
+    f.apiToken ??
+    (f.apiTokenFile ? readToken(f.apiTokenFile) : undefined) ??
+    process.env.LIX_ADMF_TOKEN ??
+    (process.env.LIX_ADMF_TOKEN_FILE ? readToken(process.env.LIX_ADMF_TOKEN_FILE) : undefined);
+  const pairs: [keyof AdmfConfigInput, unknown][] = [
+    ['id', f.id],
+    ['listenHost', listen?.host],
+    ['listenPort', listen?.port],
+    ['apiHost', api?.host],
+    ['apiPort', api?.port],
+    ['apiToken', token],
+    ['path', f.path],
+    ['tlsDir', f.tlsDir],
+    ['certFile', f.cert],
+    ['keyFile', f.key],
+    ['caFile', f.ca],
+    ['crlFile', f.crl],
+    ['dataDir', f.data],
+    ['schemaDir', f.schemas],
+    ['profile', f.profile],
+    ['version', f.x1Version],
+    ['time2Ms', seconds(f.time2)],
+    ['timeP1Ms', seconds(f.timeP1)],
+    ['timeP2Ms', seconds(f.timeP2)],
+    ['identityAttribute', f.identityAttribute],
+    ['reconcileOnStart', f.reconcile === false ? false : undefined],
+    ['insecurePlainHttp', f.insecurePlainHttp],
+  ];
+  return { ...file, ...Object.fromEntries(pairs.filter(([, v]) => v !== undefined)) } as AdmfConfigInput;
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  let config;
+  try {
+    config = parseAdmfConfig(admfConfigFromFlags(flags));
+  } catch (err) {
+    console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+  const logger = createLogger({
+    name: `admf:${config.id}`,
+    ...(flags.logLevel !== undefined && { level: flags.logLevel }),
+  });
+  const svc = await startAdmfService(config, { logger });
+  console.log(
+    `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
+  );
+  const stop = async () => {
+    await svc.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+interface ClientFlags {
+  api?: string;
+  token?: string;
+  tokenFile?: string;
+  json?: boolean;
+}
+
+function clientOf(f: ClientFlags): ApiClient {
+  const baseUrl =
+    f.api ?? process.env.LIX_ADMF_API ?? `http://${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort}`;
+  const file = f.tokenFile ?? process.env.LIX_ADMF_TOKEN_FILE;
+  const token = f.token ?? process.env.LIX_ADMF_TOKEN ?? (file ? readToken(file) : undefined);
+  if (!token)
+    throw new ApiError(
+      0,
+      undefined,
+      'an API token is required: --token, --token-file, LIX_ADMF_TOKEN or LIX_ADMF_TOKEN_FILE',
+    );
+  return new ApiClient({ baseUrl, token });
+}
+
+/** Adds the API connection options to a command and runs `fn` with a client, printing the API's errors. */
+function apiCommand(
+  cmd: Command,
+  fn: (c: ApiClient, args: unknown[], opts: Record<string, unknown>) => Promise<void>,
+): Command {
+  return cmd
+    .option(
+      '--api <url>',
+      `ADMF REST API (default $LIX_ADMF_API or http://${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort})`,
+    )
+    .option('--token <token>', 'API token (default $LIX_ADMF_TOKEN)')
+    .option('--token-file <file>', 'file holding the API token (default $LIX_ADMF_TOKEN_FILE)')
+    .action(async (...all: unknown[]) => {
+      const command = all.at(-1) as Command;
+      const opts = command.opts<ClientFlags & Record<string, unknown>>();
+      try {
+        await fn(clientOf(opts), all.slice(0, -2), opts);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        console.error(`lix admf: ${err.message}`);
+        process.exitCode = 1;
+      }
+    });
+}
+
+const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `KIND=VALUE` → a REST target (port lists as arrays of numbers). */
+export function targetArg(spec: string): { kind: string; value: unknown } {
+  const eq = spec.indexOf('=');
+  if (eq < 1)
+    throw new ApiError(0, undefined, `target "${spec}": use KIND=VALUE, e.g. sipUri=sip:alice@example.net`);
+  const kind = spec.slice(0, eq);
+  const value = spec.slice(eq + 1);
+  return { kind, value: kind.endsWith('PortList') ? value.split(',').map(Number) : value };
+}
+
+function taskBody(o: Record<string, unknown>) {
+  return {
+    targets: ((o.target as string[] | undefined) ?? []).map(targetArg),
+    dids: (o.did as string[] | undefined) ?? [],
+    ...(o.deliveryType !== undefined && { deliveryType: o.deliveryType }),
+  };
+}
+
+function registerNe(admf: Command): void {
+  const ne = admf.command('ne').description('NEs known to the ADMF');
+  apiCommand(
+    ne
+      .command('add')
+      .description('register an NE (or change it with --update)')
+      .requiredOption('--id <id>', "the NE's X1 identifier (its certificate's Subject UID)")
+      .requiredOption('--url <url>', "the NE's X1 URL, e.g. https://10.0.0.5:443/X1/NE")
+      .option('--keepalive', 'keepalives are agreed with this NE')
+      .option('--keepalive-random', 'random gap inside [TIME_P2, TIME_P1]')
+      .option('--time-p1 <seconds>', 'TIME_P1 for this NE')
+      .option('--time-p2 <seconds>', 'TIME_P2 for this NE')
+      .addOption(
+        new Option('--heal <policy>', 'heal drift: manual (default) or auto').choices(['manual', 'auto']),
+      )
+      .option('--update', 'change an NE that exists'),
+    async (c, _args, o) => {
+      const body = {
+        url: o.url,
+        ...(o.keepalive !== undefined && { keepalive: true }),
+        ...(o.keepaliveRandom !== undefined && { keepaliveRandom: true }),
+        ...(o.timeP1 !== undefined && { timeP1Ms: seconds(o.timeP1 as string) }),
+        ...(o.timeP2 !== undefined && { timeP2Ms: seconds(o.timeP2 as string) }),
+        ...(o.heal !== undefined && { heal: o.heal }),
+      };
+      const r = o.update
+        ? await c.call('PUT', `/api/nes/${encodeURIComponent(o.id as string)}`, body)
+        : await c.call('POST', '/api/nes', { id: o.id, ...body });
+      print(r);
+    },
+  );
+  apiCommand(ne.command('list').description('NEs with their health'), async (c) =>
+    print(await c.call('GET', '/api/nes')),
+  );
+  const perNe: [string, string, 'GET' | 'POST' | 'DELETE', string][] = [
+    ['show', 'one NE with its health', 'GET', ''],
+    ['remove', 'forget an NE (its tasks too; nothing is sent to it)', 'DELETE', ''],
+    ['ping', 'X1 Ping', 'POST', '/ping'],
+    ['status', 'live status (GetNEStatus)', 'GET', '/status'],
+    ['reconcile', 'compare with the desired state and show drift', 'POST', '/reconcile'],
+    ['heal', 'make the NE match the desired state', 'POST', '/heal'],
+  ];
+  for (const [name, description, method, suffix] of perNe) {
+    apiCommand(
+      ne.command(name).description(description).argument('<id>', 'NE identifier'),
+      async (c, [id]) => {
+        const r = await c.call(method, `/api/nes/${encodeURIComponent(id as string)}${suffix}`);
+        print(r ?? { removed: id });
+      },
+    );
+  }
+}
+
+function registerDestination(admf: Command): void {
+  const d = admf.command('destination').description('delivery destinations on the NEs');
+  apiCommand(
+    d
+      .command('create')
+      .description('create a destination on an NE (CreateDestination); prints it')
+      .requiredOption('--ne <id>', 'NE identifier')
+      .option('--did <uuid>', 'destination identifier (made when absent)')
+      .option('--uri <uri>', 'delivery URI, e.g. eep+udp://127.0.0.1:9060')
+      .option('--address <ip:port>', 'delivery address and port (instead of --uri)')
+      .addOption(new Option('--transport <t>', 'with --address').choices(['tcp', 'udp']).default('udp'))
+      .option('--name <text>', 'friendly name')
+      .addOption(
+        new Option('--delivery-type <t>', 'X2Only (default), X3Only, X2andX3').choices([
+          'X2Only',
+          'X3Only',
+          'X2andX3',
+        ]),
+      ),
+    async (c, _args, o) => {
+      const address = o.address ? parseListen(o.address as string) : undefined;
+      const body = {
+        ...(o.did !== undefined && { did: o.did }),
+        ...(o.uri !== undefined && { uri: o.uri }),
+        ...(address && { address: { ip: address.host, port: address.port, transport: o.transport } }),
+        ...(o.name !== undefined && { friendlyName: o.name }),
+        ...(o.deliveryType !== undefined && { deliveryType: o.deliveryType }),
+      };
+      print(await c.call('POST', `/api/nes/${encodeURIComponent(o.ne as string)}/destinations`, body));
+    },
+  );
+  apiCommand(
+    d.command('list').description('destinations').option('--ne <id>', 'of one NE'),
+    async (c, _a, o) =>
+      print(
+        await c.call(
+          'GET',
+          o.ne ? `/api/nes/${encodeURIComponent(o.ne as string)}/destinations` : '/api/destinations',
+        ),
+      ),
+  );
+  apiCommand(
+    d
+      .command('remove')
+      .description('remove a destination (RemoveDestination)')
+      .requiredOption('--ne <id>', 'NE')
+      .requiredOption('--did <uuid>', 'DID'),
+    async (c, _a, o) => {
+      await c.call(
+        'DELETE',
+        `/api/nes/${encodeURIComponent(o.ne as string)}/destinations/${o.did as string}`,
+      );
+      print({ removed: o.did });
+    },
+  );
+}
+
+function registerTask(admf: Command): void {
+  const t = admf.command('task').description('interception tasks');
+  const taskOptions = (cmd: Command) =>
+    cmd
+      .requiredOption(
+        '--target <KIND=VALUE>',
+        'target identifier, repeatable; all must match (e.g. sipUri=sip:alice@example.net)',
+        collect,
+      )
+      .requiredOption('--did <uuid>', 'destination, repeatable', collect)
+      .addOption(
+        new Option('--delivery-type <t>', 'X2Only (default), X3Only, X2andX3').choices([
+          'X2Only',
+          'X3Only',
+          'X2andX3',
+        ]),
+      );
+  apiCommand(
+    taskOptions(
+      t
+        .command('activate')
+        .description('activate a task on an NE (ActivateTask)')
+        .requiredOption('--ne <id>', 'NE')
+        .option('--xid <uuid>', 'XID (made when absent)'),
+    ),
+    async (c, _a, o) => {
+      const r = await c.call<{ xid: string; neId: string; state: string }>('POST', '/api/tasks', {
+        ne: o.ne,
+        ...(o.xid !== undefined && { xid: o.xid }),
+        ...taskBody(o),
+      });
+      console.log(`task ${r.xid} on ${r.neId}: ${r.state}`);
+    },
+  );
+  apiCommand(
+    taskOptions(t.command('modify').description("replace a task's details (ModifyTask)").argument('<xid>')),
+    async (c, [xid], o) => {
+      const r = await c.call<{ xid: string; state: string }>(
+        'PUT',
+        `/api/tasks/${xid as string}`,
+        taskBody(o),
+      );
+      console.log(`task ${r.xid}: ${r.state}`);
+    },
+  );
+  apiCommand(
+    t.command('deactivate').description('deactivate a task (DeactivateTask)').argument('<xid>'),
+    async (c, [xid]) => {
+      const r = await c.call<{ xid: string; state: string }>('DELETE', `/api/tasks/${xid as string}`);
+      console.log(`task ${r.xid}: ${r.state}`);
+    },
+  );
+  apiCommand(
+    t
+      .command('show')
+      .description("a task as the ADMF holds it; --live adds the NE's answer (GetTaskDetails)")
+      .argument('<xid>')
+      .option('--live', 'ask the NE'),
+    async (c, [xid], o) =>
+      print(await c.call('GET', `/api/tasks/${xid as string}${o.live ? '/status' : ''}`)),
+  );
+  apiCommand(
+    t
+      .command('list')
+      .description('tasks')
+      .option('--ne <id>', 'of one NE')
+      .option('--state <state>', 'in one state'),
+    async (c, _a, o) => {
+      const q = new URLSearchParams({
+        ...(o.ne !== undefined && { ne: o.ne as string }),
+        ...(o.state !== undefined && { state: o.state as string }),
+      });
+      print(await c.call('GET', `/api/tasks${q.size ? `?${q}` : ''}`));
+    },
+  );
+}
+
+function recordCommand(admf: Command, name: string, description: string): void {
+  apiCommand(
+    admf
+      .command(name)
+      .description(description)
+      .option('--ne <id>', 'of one NE')
+      .option('--xid <uuid>', 'about one task')
+      .option('--since <id>', 'only after this id')
+      .option('--limit <n>', 'at most this many'),
+    async (c, _a, o) => {
+      const q = new URLSearchParams();
+      for (const k of ['ne', 'xid', 'since', 'limit']) if (o[k] !== undefined) q.set(k, String(o[k]));
+      print(await c.call('GET', `/api/${name}${q.size ? `?${q}` : ''}`));
+    },
+  );
+}
+
+export function registerAdmfCommands(program: Command): void {
+  const admf = program
+    .command('admf')
+    .description('run the ADMF (X1 requester, /X1/ADMF receiver, REST API), or talk to its REST API')
+    .enablePositionalOptions()
+    .option('--config <file>', 'JSON configuration file (keys as in docs/admf.md); flags override it')
+    .option('--id <id>', "this ADMF's identifier (admfIdentifier; its certificate's Subject UID)")
+    .option(
+      '--listen <host:port>',
+      `X1 /X1/ADMF listen address (default ${ADMF_DEFAULTS.listenHost}:${ADMF_DEFAULTS.listenPort})`,
+    )
+    .option(
+      '--api-listen <host:port>',
+      `REST API listen address (default ${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort})`,
+    )
+    .option('--api-token <token>', 'REST API bearer token (or --api-token-file, $LIX_ADMF_TOKEN)')
+    .option('--api-token-file <file>', 'file holding the REST API token')
+    .option('--path <path>', `X1 path (default ${ADMF_DEFAULTS.path})`)
+    .option('--tls-dir <dir>', 'directory with ca.pem, <id>.pem and <id>.key (as written by lix pki init)')
+    .option('--cert <file>', 'certificate (instead of --tls-dir)')
+    .option('--key <file>', 'private key (instead of --tls-dir)')
+    .option('--ca <file>', 'CA certificate(s) that issue NE certificates (instead of --tls-dir)')
+    .option('--crl <file>', 'CRL (PEM) to check NE certificates against')
+    .option('--data <dir>', 'data directory (the SQLite store admf.sqlite lives here)')
+    .option(
+      '--schemas <dir>',
+      'ETSI XSD directory: validate every message fully (strict decoding applies without it)',
+    )
+    .addOption(
+      new Option('--profile <profile>', 'error-code profile (default etsi)').choices(['etsi', 'draft']),
+    )
+    .option('--x1-version <v>', `X1 version we send (default ${ADMF_DEFAULTS.version})`)
+    .option('--time2 <seconds>', `TIME2 (default ${ADMF_DEFAULTS.time2Ms / 1000})`)
+    .option('--time-p1 <seconds>', `default TIME_P1 for new NEs (default ${ADMF_DEFAULTS.timeP1Ms / 1000})`)
+    .option('--time-p2 <seconds>', `default TIME_P2 for new NEs (default ${ADMF_DEFAULTS.timeP2Ms / 1000})`)
+    .addOption(
+      new Option(
+        '--identity-attribute <attr>',
+        'Subject attribute carrying the identity (default uid)',
+      ).choices(['uid', 'cn']),
+    )
+    .option('--no-reconcile', 'do not reconcile every NE at start')
+    .option('--insecure-plain-http', 'plain HTTP without TLS on X1: FOR TESTS ONLY, logged loudly')
+    .option('--log-level <level>', 'pino log level (default info)')
+    .action((flags: ServeFlags) => serve(flags));
+  registerNe(admf);
+  registerDestination(admf);
+  registerTask(admf);
+  recordCommand(admf, 'reports', 'reports received from the NEs');
+  recordCommand(admf, 'audit', 'the audit log (operator actions and X1 exchanges)');
+  apiCommand(admf.command('health').description('the ADMF and every NE'), async (c) =>
+    print(await c.call('GET', '/api/health')),
+  );
+}

@@ -1,0 +1,149 @@
+// `lix lab` with the ADMF: it comes up on a temp dir, the printed ADMF example works as pasted (through the
+// ADMF's CLI and REST API, over mutual TLS to the NE), `lix x1 ping` reaches both X1 endpoints, and a second
+// start reuses the data and comes back with the same state.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
+import { REPO_ROOT } from '../support/shared.js';
+
+async function startLab(dir: string): Promise<{ out: string; stop: () => Promise<void> }> {
+  const args = [
+    'lab',
+    '--data',
+    dir,
+    '--ne-port',
+    '0',
+    '--collector-port',
+    '0',
+    '--admf-port',
+    '0',
+    '--api-port',
+    '0',
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LIX_LOG_LEVEL: 'warn' },
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Stop with Ctrl-C')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`lix lab exited with ${code}: ${out}`)));
+  });
+  return {
+    out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs the printed ADMF example: `export` lines become the environment, `node .../bin/lix.js` runs from source. */
+function runExample(out: string): string[] {
+  const section = out.split('Task the NE through the ADMF (paste):\n')[1]!.split('\n\n')[0]!;
+  const lines = section.split('\n').map((l) => l.trim());
+  // The exported variables reach the commands through this process's environment (runCli passes it on).
+  for (const kv of lines
+    .find((l) => l.startsWith('export '))!
+    .slice('export '.length)
+    .split(' ')) {
+    const [k, v] = kv.split('=');
+    process.env[k!] = v!;
+  }
+  const commands = lines.filter((l) => l.startsWith('node '));
+  assert.ok(commands.length >= 3);
+  return commands.map((c) => {
+    assert.match(c, /^node \S+bin\/lix\.js /);
+    const args = c.replace(/^node \S+bin\/lix\.js /, '').split(/\s+/);
+    const r = runCli(args);
+    assert.equal(r.status, 0, `${c}\n${r.stderr}`);
+    return r.stdout;
+  });
+}
+
+test(
+  'lix lab: the ADMF is up, its printed example works, and a restart keeps the state',
+  { timeout: 120_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lix-admf-lab-'));
+    const lab = await startLab(dir);
+    let xid: string;
+    try {
+      assert.match(lab.out, /ADMF X1 endpoint https:\/\/127\.0\.0\.1:\d+\/X1\/ADMF/);
+      assert.match(lab.out, /ADMF REST API\s+http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(lab.out, /tasks: 0\)/);
+      const [dest, activated, shown] = runExample(lab.out);
+      assert.match(dest!, /"did": "[0-9a-f-]{36}"/);
+      const m = /task ([0-9a-f-]{36}) on ne-1: active/.exec(activated!);
+      assert.ok(m, activated);
+      xid = m[1]!;
+      assert.match(shown!, /"provisioningStatus": "complete"/);
+      const neUrl = /NE X1 endpoint\s+(\S+)/.exec(lab.out)![1]!;
+      const admfUrl = /ADMF X1 endpoint (\S+)/.exec(lab.out)![1]!;
+      for (const url of [neUrl, admfUrl]) {
+        const r = runCli([
+          'x1',
+          'ping',
+          '--url',
+          url,
+          '--tls-dir',
+          join(dir, 'pki'),
+          '--admf-id',
+          'admf-1',
+          '--ne-id',
+          'ne-1',
+        ]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /^PingResponse from (ne-1|admf-1) in/);
+      }
+    } finally {
+      delete process.env.LIX_ADMF_API;
+      delete process.env.LIX_ADMF_TOKEN_FILE;
+      await lab.stop();
+    }
+    const again = await startLab(dir);
+    try {
+      assert.match(again.out, /tasks: 1\)/);
+      assert.match(again.out, /tasks in store: 1/);
+      const api = /ADMF REST API\s+(\S+)/.exec(again.out)![1]!;
+      const r = runCli([
+        'admf',
+        'task',
+        'show',
+        xid,
+        '--live',
+        '--api',
+        api,
+        '--token-file',
+        join(dir, 'admf', 'api-token'),
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /"state": "active"/);
+      const drift = runCli([
+        'admf',
+        'ne',
+        'reconcile',
+        'ne-1',
+        '--api',
+        api,
+        '--token-file',
+        join(dir, 'admf', 'api-token'),
+      ]);
+      assert.match(drift.stdout, /"inSync": true/);
+      const bad = runCli(['admf', 'task', 'show', xid, '--api', api, '--token', 'wrong-token-0123456789']);
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /401 unauthorized/);
+    } finally {
+      await again.stop();
+    }
+  },
+);
