@@ -3,6 +3,7 @@
  * src/cli/ and registers itself on the program here.
  */
 import { Command } from 'commander';
+import { registerAdmfCommands } from './admf.js';
 import { registerCollectorCommands } from './collector.js';
 import { registerLabCommands } from './lab.js';
 import { registerNeCommands } from './ne.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerX1Commands(program);
   registerNeCommands(program);
+  registerAdmfCommands(program);
   registerLabCommands(program);
   registerPkiCommands(program);
   registerCollectorCommands(program);
