@@ -4,6 +4,7 @@ import { readSchemaDir } from '../lib/schema-dir.js';
 import { X1Codec } from '../x1/codec.js';
 import { codeFor, X1Error, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
 import { SchemaSet } from '../x1/schema.js';
+import { registerX1ClientCommands } from './x1-client.js';
 
 /** One file's verdict, as printed by `lix x1 check`. */
 export interface CheckVerdict {
@@ -53,6 +54,7 @@ function printVerdict(v: CheckVerdict): void {
 /** `lix x1 ...`: commands that work on X1 messages. */
 export function registerX1Commands(program: Command): void {
   const x1 = program.command('x1').description('X1 message tools');
+  registerX1ClientCommands(x1);
   x1.command('check')
     .description(
       'check X1 documents: strict decoding always, full XSD validation with --schemas; prints "valid" with the ' +
