@@ -1,11 +1,15 @@
 /**
  * Keepalive scheduler (TS 103 221-1 clause 6.6.2; DESIGN.md): for every NE with which keepalives are agreed,
  * one Keepalive at least every TIME_P1 and never more often than TIME_P2. Each gap is TIME_P2, or, with
- * `random`, drawn uniformly inside [TIME_P2, TIME_P1] so that many NEs do not all fire at once. The gap runs
- * from one send to the next, whatever the answer time, so a slow NE does not stretch it. One timer per NE on
- * the injected clock.
+ * `random`, drawn uniformly inside [TIME_P2, TIME_P1 - guard] so that many NEs do not all fire at once; the
+ * guard (a small share of the window) absorbs a busy event loop firing a timer late, so that the gap stays
+ * within TIME_P1. The gap runs from one send to the next, whatever the answer time, so a slow NE does not
+ * stretch it. One timer per NE on the injected clock.
  */
 import type { Clock, TimerHandle } from '../lib/clock.js';
+
+/** Share of the [TIME_P2, TIME_P1] window kept free at its top for late timers, and its cap. */
+export const KEEPALIVE_GUARD = { share: 0.05, maxMs: 5_000 } as const;
 
 export interface KeepaliveWindow {
   readonly timeP1Ms: number;
@@ -41,8 +45,10 @@ export class KeepaliveScheduler {
   /** The next gap for a window. */
   gap(w: KeepaliveWindow): number {
     if (!w.keepaliveRandom) return w.timeP2Ms;
+    const window = w.timeP1Ms - w.timeP2Ms;
+    const guard = Math.min(KEEPALIVE_GUARD.maxMs, Math.floor(window * KEEPALIVE_GUARD.share));
     const r = (this.o.random ?? Math.random)();
-    return w.timeP2Ms + Math.floor(r * (w.timeP1Ms - w.timeP2Ms + 1));
+    return w.timeP2Ms + Math.floor(r * (window - guard + 1));
   }
 
   /** Starts (or restarts) keepalives to an NE; the first leaves one gap from now. */
