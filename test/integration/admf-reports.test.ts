@@ -182,3 +182,27 @@ test('identities are checked: wrong certificate, unregistered NE, another ADMF, 
     await h.close();
   }
 });
+
+test('hostile or unreadable bodies at /X1/ADMF get a top-level error and change nothing', async () => {
+  const h = await admfWithNe();
+  try {
+    const pki = await getTestPki();
+    const c = createX1Client({ tls: pki.tls('ne-1'), url: h.running.x1Url });
+    try {
+      for (const body of [
+        'not xml at all',
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+        '<X1Request xmlns="http://example.com/other"/>',
+      ]) {
+        const res = await c.post(body);
+        const doc = decodeX1(res.body);
+        assert.equal(doc.root, 'X1TopLevelErrorResponse', body);
+      }
+    } finally {
+      await c.close();
+    }
+    assert.equal((await h.running.admf.store.listReports()).length, 0);
+  } finally {
+    await h.close();
+  }
+});
