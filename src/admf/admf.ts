@@ -67,6 +67,7 @@ interface Connection {
 export class Admf {
   private readonly connections = new Map<string, Connection>();
   private readonly healthByNe = new Map<string, NeHealth>();
+  private readonly auditQueue: { row: AuditInput; done: () => void }[] = [];
   readonly keepalive: KeepaliveScheduler;
   /** Called when an NE comes back; settable after construction (reconciliation wires itself in). */
   onNeBack: ((neId: string) => void) | undefined;
@@ -101,15 +102,29 @@ export class Admf {
   async stop(): Promise<void> {
     this.keepalive.stop();
     for (const id of [...this.connections.keys()]) await this.disconnect(id);
+    await this.flushAudit();
   }
 
-  /** Audits one action (operator, X1 or system). Failures to audit are logged, never thrown. */
-  async audit(a: Omit<AuditInput, 'at'>): Promise<void> {
+  /**
+   * Audits one action (operator, X1 or system); resolves once the row has committed. Rows arriving in the
+   * same turn of the event loop share one commit (group commit). Failures to audit are logged, never thrown.
+   */
+  audit(a: Omit<AuditInput, 'at'>): Promise<void> {
+    return new Promise((resolve) => {
+      this.auditQueue.push({ row: { at: this.clock.now(), ...a }, done: resolve });
+      if (this.auditQueue.length === 1) setImmediate(() => void this.flushAudit());
+    });
+  }
+
+  private async flushAudit(): Promise<void> {
+    const batch = this.auditQueue.splice(0);
+    if (batch.length === 0) return;
     try {
-      await this.store.appendAudit({ at: this.clock.now(), ...a });
+      await this.store.appendAudits(batch.map((b) => b.row));
     } catch (err) {
-      this.logger.error({ err, action: a.action }, 'audit write failed');
+      this.logger.error({ err, rows: batch.length }, 'audit write failed');
     }
+    for (const b of batch) b.done();
   }
 
   defaultOptions(): NeOptions {

@@ -305,9 +305,18 @@ export class SqliteAdmfStore implements AdmfStore {
     return (this.db.prepare(sql).all(...args, limitOf(f)) as Row[]).map(toReport);
   }
 
+  private auditRow(a: AuditInput) {
+    return { neId: null, xid: null, did: null, transactionId: null, detail: null, ...a };
+  }
+
   async appendAudit(a: AuditInput): Promise<number> {
-    const row = { neId: null, xid: null, did: null, transactionId: null, detail: null, ...a };
-    return Number(this.s.audit.run(row).lastInsertRowid);
+    return Number(this.s.audit.run(this.auditRow(a)).lastInsertRowid);
+  }
+
+  async appendAudits(rows: readonly AuditInput[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const a of rows) this.s.audit.run(this.auditRow(a));
+    })();
   }
 
   async readAudit(p: Page & { neId?: string; xid?: string } = {}): Promise<AuditRecord[]> {

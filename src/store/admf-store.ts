@@ -169,6 +169,8 @@ export interface AdmfStore {
 
   /** Appends to the audit log (append-only: rows are never changed or deleted). */
   appendAudit(a: AuditInput): Promise<number>;
+  /** Appends several audit rows in one commit, in order. */
+  appendAudits(rows: readonly AuditInput[]): Promise<void>;
   readAudit(page?: Page & { neId?: string; xid?: string }): Promise<AuditRecord[]>;
 
   getMeta(key: string): Promise<string | undefined>;

@@ -199,6 +199,15 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
     );
     assert.equal(rows[1]!.detail, 'timeout');
     assert.equal((await s.readAudit({ xid })).length, 1);
+    await s.appendAudits([
+      { at: T0 + 2, actor: 'system', action: 'a', outcome: 'ok' },
+      { at: T0 + 3, actor: 'system', action: 'b', outcome: 'ok', xid },
+    ]);
+    assert.deepEqual(
+      (await s.readAudit({ sinceId: rows[1]!.id })).map((r) => r.action),
+      ['a', 'b'],
+    );
+    assert.equal((await s.readAudit({ xid })).length, 2);
     assert.equal((await s.readAudit({ neId: 'ne-2' })).length, 1);
   });
 
