@@ -23,6 +23,8 @@ import {
 /** An HTTPS client for one NE; the ADMF closes it when the NE is removed or changed. */
 export interface NePoster extends X1Poster {
   close(): Promise<void>;
+  /** Re-reads renewed TLS files (new connections use them). */
+  reload?(): void;
 }
 
 export type PosterFactory = (ne: NeRecord) => NePoster;
@@ -103,6 +105,17 @@ export class Admf {
     this.keepalive.stop();
     for (const id of [...this.connections.keys()]) await this.disconnect(id);
     await this.flushAudit();
+  }
+
+  /** Makes every NE client pick up renewed TLS files (certificate, key, CA, CRL). */
+  reloadTls(): void {
+    for (const [id, c] of this.connections) {
+      try {
+        c.poster.reload?.();
+      } catch (err) {
+        this.logger.error({ err, ne: id }, 'TLS reload failed; keeping the previous material');
+      }
+    }
   }
 
   /**

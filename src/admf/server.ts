@@ -11,7 +11,7 @@ import { openAdmfStore } from '../store/admf-sqlite-store.js';
 import type { AdmfStore } from '../store/admf-store.js';
 import { createX1Client } from '../transport/https-client.js';
 import { createX1Server, type X1Server } from '../transport/https-server.js';
-import type { TlsConfig } from '../transport/tls-options.js';
+import { TlsFileWatcher, type TlsConfig } from '../transport/tls-options.js';
 import { X1Codec } from '../x1/codec.js';
 import { SchemaSet } from '../x1/schema.js';
 import { Admf, type PosterFactory } from './admf.js';
@@ -117,6 +117,8 @@ export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Pro
       contentType: 'application/xml',
     }),
   });
+  // Renewed TLS files reach the NE clients too (the server watches its own).
+  const watcher = tls ? new TlsFileWatcher(tls, () => admf.reloadTls()) : undefined;
   const addr = x1Server.address();
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const x1Url = `${config.insecurePlainHttp ? 'http' : 'https'}://${host}:${addr.port}${config.path}`;
@@ -131,6 +133,7 @@ export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Pro
     config,
     reconcileQuietly,
     async close() {
+      watcher?.close();
       await x1Server.close();
       await admf.stop();
       await store.close();
