@@ -5,15 +5,18 @@
  * (desired state written first, X1 over keep-alive mutual TLS, identity check, validation, state settled,
  * every exchange audited). Rate and p99 latency. Baseline: the same NEs activating tasks posted by a bare X1
  * client (no ADMF work at all), measured in the same run, so the ratio is what the ADMF costs on top of X1.
- * The NEs run in this process (one event loop for all: the figures are a floor, not a ceiling).
+ * The 10 NEs run together in a child process (this file, started with LIX_ADMF_BENCH_CHILD=1), so that the
+ * ADMF and the NEs each have a core, as deployed.
  *
  * `admf.keepalive`: the keepalive scheduler holding 1,000 NEs (random gaps in [TIME_P2, TIME_P1], shortened to
  * 0.5 s / 2 s so that a run sees several rounds) on the real clock; each keepalive goes through an NeLink to an
  * in-memory responder and is audited. Reports how many gaps fall inside the window and the worst lateness.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Admf, type NePoster } from '../src/admf/admf.js';
 import { parseAdmfConfig } from '../src/admf/config.js';
 import { startAdmf } from '../src/admf/server.js';
@@ -73,9 +76,58 @@ async function runJobs(n: number, concurrency: number, job: (i: number) => Promi
   return { latencies, ms: performance.now() - start };
 }
 
+/** Child side: starts the NEs, prints `ne ID URL` per NE, then `ready`; stops on SIGTERM. */
+async function serveNes(pkiDir: string, root: string, admfUrl: string): Promise<void> {
+  const nes: RunningNe[] = [];
+  for (const id of neIds) {
+    const cfg = parseNeConfig({
+      id,
+      admfId: 'admf-1',
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      tlsDir: pkiDir,
+      dataDir: join(root, id),
+      admfUrl,
+    });
+    nes.push(await startNeServer(cfg, { logger: silentLogger }));
+    process.stdout.write(`ne ${id} ${nes.at(-1)!.url}\n`);
+  }
+  process.stdout.write('ready\n');
+  process.once('SIGTERM', () => {
+    void Promise.all(nes.map((ne) => ne.close())).then(() => process.exit(0));
+  });
+}
+
+if (process.env.LIX_ADMF_BENCH_CHILD === '1') {
+  const [pkiDir, root, admfUrl] = process.argv.slice(2);
+  await serveNes(pkiDir!, root!, admfUrl!);
+}
+
+/** The NEs in a child process; resolves with their URLs and a stop function. */
+async function startNeChild(pkiDir: string, root: string, admfUrl: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, pkiDir, root, admfUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LIX_ADMF_BENCH_CHILD: '1' },
+  });
+  const urls = new Map<string, string>();
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      const m = /^ne (\S+) (\S+)$/.exec(l);
+      if (m) urls.set(m[1]!, m[2]!);
+      if (l === 'ready') resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`NE child exited with ${code}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { urls, stop };
+}
+
 async function activation(): Promise<BenchResult[]> {
   const root = mkdtempSync(join(tmpdir(), 'lix-bench-admf-'));
-  const nes: RunningNe[] = [];
   try {
     const pkiDir = join(root, 'pki');
     await initPki({ dir: pkiDir, admf: 'admf-1', nes: neIds });
@@ -92,93 +144,92 @@ async function activation(): Promise<BenchResult[]> {
       { logger: silentLogger },
     );
     try {
-      for (const id of neIds) {
-        const cfg = parseNeConfig({
-          id,
-          admfId: 'admf-1',
-          listenHost: '127.0.0.1',
-          listenPort: 0,
-          tlsDir: pkiDir,
-          dataDir: join(root, id),
-          admfUrl: running.x1Url,
-        });
-        nes.push(await startNeServer(cfg, { logger: silentLogger }));
+      const child = await startNeChild(pkiDir, root, running.x1Url);
+      try {
+        return await measureActivations(running.admf, pkiDir, child.urls);
+      } finally {
+        await child.stop();
       }
-      const { admf } = running;
-      const dids = new Map<string, string>();
-      for (const [i, id] of neIds.entries()) {
-        await admf.putNe({ id, url: nes[i]!.url });
-        const did = newUuid();
-        await createDestination(admf, id, {
-          dId: did,
-          deliveryType: 'X2Only',
-          deliveryAddress: { kind: 'uri', value: 'eep+udp://127.0.0.1:9060' },
-          destinationDetailsExtensions: [],
-        });
-        dids.set(id, did);
-      }
-      // Baseline: the same NEs, ActivateTask posted by a bare client (encode + post only).
-      const tls = {
-        certFile: join(pkiDir, 'admf-1.pem'),
-        keyFile: join(pkiDir, 'admf-1.key'),
-        caFile: join(pkiDir, 'ca.pem'),
-      };
-      const clients = nes.map((ne) => createX1Client({ tls, url: ne.url, maxSockets: 8 }));
-      const bare = await runJobs(BASELINE_TASKS, CONCURRENCY, async (i) => {
-        const ne = i % NES;
-        const neId = neIds[ne]!;
-        const body = encodeRequest([
-          {
-            type: 'ActivateTaskRequest',
-            header: {
-              admfIdentifier: 'admf-1',
-              neIdentifier: neId,
-              messageTimestamp: formatTimestamp(systemClock.nowMicros()),
-              version: 'v1.23.1',
-              x1TransactionId: newUuid(),
-            },
-            taskDetails: details(newUuid(), dids.get(neId)!, i),
-          },
-        ]);
-        const res = await clients[ne]!.post(body);
-        if (!res.body.includes('AcknowledgedAndCompleted')) throw new Error('baseline activation failed');
-      });
-      await Promise.all(clients.map((c) => c.close()));
-      const bareRate = (BASELINE_TASKS * 1000) / bare.ms;
-
-      const through = await runJobs(TASKS, CONCURRENCY, async (i) => {
-        const neId = neIds[i % NES]!;
-        const t = await activateTask(admf, neId, details(newUuid(), dids.get(neId)!, i));
-        if (t.state !== 'active') throw new Error(`activation ${t.xid}: ${t.state} ${t.reason ?? ''}`);
-      });
-      const rate = (TASKS * 1000) / through.ms;
-      const active = (await admf.store.listTasks({ states: ['active'] })).length;
-      return [
-        {
-          bench: 'admf.activate',
-          value: rate,
-          unit: 'tasks/s',
-          baseline: 'bare X1 client',
-          baselineValue: bareRate,
-          ratio: rate / bareRate,
-          extra: {
-            tasks: TASKS,
-            nes: NES,
-            concurrency: CONCURRENCY,
-            p50ms: percentile(through.latencies, 50),
-            p99ms: percentile(through.latencies, 99),
-            baselineP99ms: percentile(bare.latencies, 99),
-            activeInStore: active,
-          },
-        },
-      ];
     } finally {
-      for (const ne of nes) await ne.close();
       await running.close();
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+async function measureActivations(
+  admf: Admf,
+  pkiDir: string,
+  urls: ReadonlyMap<string, string>,
+): Promise<BenchResult[]> {
+  const dids = new Map<string, string>();
+  for (const id of neIds) {
+    await admf.putNe({ id, url: urls.get(id)! });
+    const did = newUuid();
+    await createDestination(admf, id, {
+      dId: did,
+      deliveryType: 'X2Only',
+      deliveryAddress: { kind: 'uri', value: 'eep+udp://127.0.0.1:9060' },
+      destinationDetailsExtensions: [],
+    });
+    dids.set(id, did);
+  }
+  // Baseline: the same NEs, ActivateTask posted by a bare client (encode + post only).
+  const tls = {
+    certFile: join(pkiDir, 'admf-1.pem'),
+    keyFile: join(pkiDir, 'admf-1.key'),
+    caFile: join(pkiDir, 'ca.pem'),
+  };
+  const clients = neIds.map((id) => createX1Client({ tls, url: urls.get(id)!, maxSockets: 8 }));
+  const bare = await runJobs(BASELINE_TASKS, CONCURRENCY, async (i) => {
+    const ne = i % NES;
+    const neId = neIds[ne]!;
+    const body = encodeRequest([
+      {
+        type: 'ActivateTaskRequest',
+        header: {
+          admfIdentifier: 'admf-1',
+          neIdentifier: neId,
+          messageTimestamp: formatTimestamp(systemClock.nowMicros()),
+          version: 'v1.23.1',
+          x1TransactionId: newUuid(),
+        },
+        taskDetails: details(newUuid(), dids.get(neId)!, i),
+      },
+    ]);
+    const res = await clients[ne]!.post(body);
+    if (!res.body.includes('AcknowledgedAndCompleted')) throw new Error('baseline activation failed');
+  });
+  await Promise.all(clients.map((c) => c.close()));
+  const bareRate = (BASELINE_TASKS * 1000) / bare.ms;
+
+  const through = await runJobs(TASKS, CONCURRENCY, async (i) => {
+    const neId = neIds[i % NES]!;
+    const t = await activateTask(admf, neId, details(newUuid(), dids.get(neId)!, i));
+    if (t.state !== 'active') throw new Error(`activation ${t.xid}: ${t.state} ${t.reason ?? ''}`);
+  });
+  const rate = (TASKS * 1000) / through.ms;
+  const active = (await admf.store.listTasks({ states: ['active'] })).length;
+  return [
+    {
+      bench: 'admf.activate',
+      value: rate,
+      unit: 'tasks/s',
+      baseline: 'bare X1 client',
+      baselineValue: bareRate,
+      ratio: rate / bareRate,
+      extra: {
+        tasks: TASKS,
+        nes: NES,
+        concurrency: CONCURRENCY,
+        p50ms: percentile(through.latencies, 50),
+        p99ms: percentile(through.latencies, 99),
+        baselineP99ms: percentile(bare.latencies, 99),
+        activeInStore: active,
+      },
+    },
+  ];
 }
 
 /** An NE stand-in that answers every Keepalive at once (no TLS: the scheduler is what is measured). */
