@@ -184,11 +184,25 @@ export async function activateTask(admf: Admf, neId: string, details: TaskDetail
       expectOk(a, 'ActivateTask');
     }
     const s = okState(a.response);
-    // The NE's report may already have moved an acknowledged task on.
-    const current = await admf.store.getTask(xid);
-    if (s.state === 'awaitingProvisioning' && current && current.state !== 'activating') return current;
+    if (s.state === 'awaitingProvisioning') return acknowledged(admf, xid, 'activating', s);
     return settle(admf, xid, s.state, { provisioning: s.provisioning });
   });
+}
+
+/**
+ * An `Acknowledged` answer moves the task on only if it is still where the request left it: the NE's
+ * ReportTaskIssue may have arrived first (it travels on another connection).
+ */
+async function acknowledged(
+  admf: Admf,
+  xid: string,
+  inProgress: TaskState,
+  to: { state: TaskState; provisioning?: ProvisioningStatus; reason?: string },
+): Promise<TaskRecord> {
+  const current = await admf.store.getTask(xid);
+  if (current && current.state !== inProgress) return current;
+  const { state, ...extra } = to;
+  return settle(admf, xid, state, extra);
 }
 
 async function liveTask(admf: Admf, xid: string): Promise<TaskRecord> {
@@ -219,6 +233,7 @@ export async function modifyTask(admf: Admf, details: TaskDetails): Promise<Task
       expectOk(a, 'ModifyTask');
     }
     const s = okState(a.response);
+    if (s.state === 'awaitingProvisioning') return acknowledged(admf, xid, 'modifying', s);
     return settle(admf, xid, s.state, { provisioning: s.provisioning });
   });
 }
@@ -240,7 +255,10 @@ export async function deactivateTask(admf: Admf, xid: string): Promise<TaskRecor
       return settle(admf, xid, 'ended', { reason: 'the NE did not have the task' });
     expectOk(a, 'DeactivateTask');
     if ('oK' in r && r.oK === 'Acknowledged')
-      return settle(admf, xid, 'deactivating', { reason: 'awaiting the NE report' });
+      return acknowledged(admf, xid, 'deactivating', {
+        state: 'deactivating',
+        reason: 'awaiting the NE report',
+      });
     return settle(admf, xid, 'ended', { reason: 'deactivated' });
   });
 }

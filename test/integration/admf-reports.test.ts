@@ -7,7 +7,8 @@ import { terminateTask } from '../../src/ne/lifecycle.js';
 import { createX1Client } from '../../src/transport/https-client.js';
 import { decodeX1 } from '../../src/x1/decode.js';
 import type { X1Request, X1Response } from '../../src/x1/model.js';
-import { admfWithNe, type AdmfWithNe } from '../support/admf-harness.js';
+import { admfHarness, admfWithNe, type AdmfWithNe } from '../support/admf-harness.js';
+import { fakeNe } from '../support/admf-fake-ne.js';
 import { until } from '../support/admf-helpers.js';
 import { getTestPki } from '../support/pki.js';
 import { destination, req, task, uuid, xml } from '../support/x1-builders.js';
@@ -203,6 +204,42 @@ test('hostile or unreadable bodies at /X1/ADMF get a top-level error and change 
     }
     assert.equal((await h.running.admf.store.listReports()).length, 0);
   } finally {
+    await h.close();
+  }
+});
+
+test('a report that overtakes the Acknowledged answer is not undone by it', async () => {
+  const h = await admfHarness();
+  const ne = await fakeNe();
+  try {
+    const { admf } = h.running;
+    await admf.putNe({ id: 'ne-1', url: ne.url });
+    const did = uuid();
+    const xid = uuid();
+    await createDestination(admf, 'ne-1', destination(did));
+    ne.h.dataPlane.delayMs = 10_000;
+    ne.slow.add('ActivateTaskRequest');
+    const activation = activateTask(admf, 'ne-1', task(xid, [did]));
+    await until('the NE has answered Acknowledged (held)', async () => {
+      await ne.h.clock.advance(250);
+      return ne.h.store.getTask(xid) !== undefined;
+    });
+    await sendToAdmf(h.running.x1Url, 'ne-1', [
+      req('ReportTaskIssueRequest', {
+        xId: xid,
+        taskReportType: 'FullyActionedAndSuccessful',
+        taskIssueErrorCode: 9040,
+        taskIssueExtensions: [],
+      }),
+    ]);
+    assert.equal((await admf.store.getTask(xid))?.state, 'active');
+    ne.slow.clear();
+    ne.release();
+    const t = await activation;
+    assert.equal(t.state, 'active');
+    assert.equal((await admf.store.getTask(xid))?.state, 'active');
+  } finally {
+    await ne.close();
     await h.close();
   }
 });
