@@ -3,7 +3,7 @@
  * health, the audit of every operator action and X1 exchange, the keepalive scheduler and reconciliation
  * triggers. Tasking lives in tasking.ts, reports in reports.ts, drift in reconcile.ts.
  */
-import type { Clock } from '../lib/clock.js';
+import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { AdmfStore, AuditInput, NeOptions, NeRecord } from '../store/admf-store.js';
 import type { X1Codec } from '../x1/codec.js';
@@ -39,6 +39,8 @@ export interface AdmfSettings {
   readonly timeP2Ms: number;
   /** Error-code profile the NEs answer in. */
   readonly profile: ErrorProfile;
+  /** How often an unreachable NE is pinged to notice its return (0: never). */
+  readonly probeIntervalMs?: number;
 }
 
 export interface AdmfDeps {
@@ -70,6 +72,8 @@ export class Admf {
   private readonly connections = new Map<string, Connection>();
   private readonly healthByNe = new Map<string, NeHealth>();
   private readonly auditQueue: { row: AuditInput; done: () => void }[] = [];
+  private probeTimer: TimerHandle | undefined;
+  private stopped = false;
   readonly keepalive: KeepaliveScheduler;
   /** Called when an NE comes back; settable after construction (reconciliation wires itself in). */
   onNeBack: ((neId: string) => void) | undefined;
@@ -95,13 +99,16 @@ export class Admf {
     return this.deps.logger;
   }
 
-  /** Opens a link to every stored NE and starts the keepalives agreed with them. */
+  /** Opens a link to every stored NE, starts the keepalives agreed with them and the probe of lost NEs. */
   async start(): Promise<void> {
     for (const ne of await this.store.listNes()) this.connect(ne);
+    this.scheduleProbe();
     this.logger.info({ nes: this.connections.size }, 'ADMF links ready');
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.probeTimer?.cancel();
     this.keepalive.stop();
     for (const id of [...this.connections.keys()]) await this.disconnect(id);
     await this.flushAudit();
@@ -267,6 +274,22 @@ export class Admf {
       this.logger.info({ ne: e.neId }, 'NE reachable again');
       this.onNeBack?.(e.neId);
     }
+  }
+
+  /**
+   * Pings every NE last seen unreachable and not under keepalive (whose keepalives notice it anyway), so
+   * that an NE coming back is noticed, and reconciled, even when nobody tasks it.
+   */
+  private scheduleProbe(): void {
+    const every = this.deps.settings.probeIntervalMs ?? 0;
+    if (every <= 0 || this.stopped) return;
+    this.probeTimer = this.clock.setTimer(every, () => {
+      for (const id of this.connections.keys()) {
+        if (this.health(id).reachable !== false || this.keepalive.has(id)) continue;
+        this.send(id, { type: 'PingRequest' }).catch(() => undefined);
+      }
+      this.scheduleProbe();
+    });
   }
 
   private async sendKeepalive(neId: string): Promise<void> {

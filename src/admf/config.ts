@@ -26,6 +26,8 @@ export const ADMF_DEFAULTS = {
   /** An API token shorter than this is refused (it guards tasking). */
   minTokenLength: 16,
   reconcileOnStart: true,
+  /** An unreachable NE is pinged this often, to notice its return. */
+  probeIntervalMs: 30_000,
 } as const;
 
 const required = { error: (iss: { input: unknown }) => (iss.input === undefined ? 'required' : undefined) };
@@ -61,6 +63,8 @@ export const admfConfigSchema = z
     identityAttribute: z.enum(['uid', 'cn']).default(ADMF_DEFAULTS.identityAttribute),
     maxBodyBytes: z.number().int().min(1024).default(ADMF_DEFAULTS.maxBodyBytes),
     reconcileOnStart: z.boolean().default(ADMF_DEFAULTS.reconcileOnStart),
+    /** Ping an unreachable NE this often to notice its return (0: never). */
+    probeIntervalMs: z.number().int().min(0).default(ADMF_DEFAULTS.probeIntervalMs),
     apiHost: z.string().min(1).default(ADMF_DEFAULTS.apiHost),
     apiPort: z.number().int().min(0).max(65535).default(ADMF_DEFAULTS.apiPort),
     /** Bearer token every REST call must carry. */

@@ -30,6 +30,7 @@ interface ServeFlags {
   time2?: string;
   timeP1?: string;
   timeP2?: string;
+  probeInterval?: string;
   identityAttribute?: 'uid' | 'cn';
   reconcile?: boolean;
   insecurePlainHttp?: boolean;
@@ -73,6 +74,7 @@ export function admfConfigFromFlags(f: ServeFlags): AdmfConfigInput {
     ['time2Ms', seconds(f.time2)],
     ['timeP1Ms', seconds(f.timeP1)],
     ['timeP2Ms', seconds(f.timeP2)],
+    ['probeIntervalMs', seconds(f.probeInterval)],
     ['identityAttribute', f.identityAttribute],
     ['reconcileOnStart', f.reconcile === false ? false : undefined],
     ['insecurePlainHttp', f.insecurePlainHttp],
@@ -411,6 +413,10 @@ export function registerAdmfCommands(program: Command): void {
     .option('--time2 <seconds>', `TIME2 (default ${ADMF_DEFAULTS.time2Ms / 1000})`)
     .option('--time-p1 <seconds>', `default TIME_P1 for new NEs (default ${ADMF_DEFAULTS.timeP1Ms / 1000})`)
     .option('--time-p2 <seconds>', `default TIME_P2 for new NEs (default ${ADMF_DEFAULTS.timeP2Ms / 1000})`)
+    .option(
+      '--probe-interval <seconds>',
+      `ping unreachable NEs this often to notice their return, 0 never (default ${ADMF_DEFAULTS.probeIntervalMs / 1000})`,
+    )
     .addOption(
       new Option(
         '--identity-attribute <attr>',

@@ -125,3 +125,35 @@ test('the NE restarts empty: the ADMF sees it return and, by its heal policy, pr
     await h.running.close();
   }
 });
+
+test('an NE that was down is probed and, when it answers again, reconciled without anyone tasking it', async () => {
+  const h = await admfWithNe({}, {}, { probeIntervalMs: 30_000 });
+  try {
+    const { admf } = h.running;
+    const did = uuid();
+    await createDestination(admf, 'ne-1', destination(did));
+    const port = Number(new URL(h.ne.url!).port);
+    await h.ne.close();
+    // Something fails against it (an operator action, a reconciliation): now it is known unreachable.
+    await assert.rejects(admf.send('ne-1', { type: 'GetNEStatusRequest' }));
+    assert.equal(admf.health('ne-1').reachable, false);
+    await h.clock.advance(30_000);
+    assert.equal(admf.health('ne-1').reachable, false, 'probed, still down');
+    const ne2 = await neHarness({ admfUrl: h.running.x1Url, listenPort: port }, { transport: 'https' });
+    try {
+      await h.clock.advance(30_000);
+      await until(
+        'the NE seen back and reconciled',
+        async () => (await lastDrift(admf, 'ne-1')) !== undefined,
+      );
+      assert.equal(admf.health('ne-1').reachable, true);
+      const drift = (await lastDrift(admf, 'ne-1'))!;
+      assert.deepEqual(drift.destinations.missingFromNe, [did], 'the empty NE is missing its destination');
+      assert.ok(ne2.store.getDestination(did) === undefined, 'manual heal policy: nothing changed at the NE');
+    } finally {
+      await ne2.close();
+    }
+  } finally {
+    await h.running.close();
+  }
+});
