@@ -114,6 +114,19 @@ export class Admf {
     await this.flushAudit();
   }
 
+  /** Replaces the faults shown for an NE by its own list (GetNEStatus); failures are logged. */
+  async refreshNeFaults(neId: string): Promise<void> {
+    try {
+      const r = (await this.send(neId, { type: 'GetNEStatusRequest' })).response;
+      if (r.type === 'GetNEStatusResponse') this.health(neId).faults = [...r.neStatusDetails.listOfFaults];
+    } catch (err) {
+      this.logger.warn(
+        { ne: neId, err: err instanceof Error ? err.message : String(err) },
+        'NE status refresh failed',
+      );
+    }
+  }
+
   /** Makes every NE client pick up renewed TLS files (certificate, key, CA, CRL). */
   reloadTls(): void {
     for (const [id, c] of this.connections) {

@@ -52,9 +52,18 @@ export function applyExchange(h: NeHealth, e: ExchangeEvent, now: number): boole
   }
 }
 
-/** ReportNEIssue (clause 6.5.3): a FaultReport is shown until the matching FaultCleared. */
-export function applyNeIssue(h: NeHealth, type: string, code: number | undefined, description: string): void {
-  if (code === undefined) return;
+/**
+ * ReportNEIssue (clause 6.5.3): a FaultReport is shown until the matching FaultCleared. Returns false when a
+ * FaultCleared names no fault shown (e.g. it carries the generic "cleared" code): the caller then asks the NE.
+ */
+export function applyNeIssue(
+  h: NeHealth,
+  type: string,
+  code: number | undefined,
+  description: string,
+): boolean {
+  if (type === 'FaultCleared' && !h.faults.some((f) => f.errorCode === code)) return false;
+  if (code === undefined) return true;
   if (type === 'FaultReport') {
     h.faults = [
       ...h.faults.filter((f) => f.errorCode !== code),
@@ -63,4 +72,5 @@ export function applyNeIssue(h: NeHealth, type: string, code: number | undefined
   } else if (type === 'FaultCleared') {
     h.faults = h.faults.filter((f) => f.errorCode !== code);
   }
+  return true;
 }

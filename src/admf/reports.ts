@@ -134,7 +134,10 @@ export class ReportReceiver {
           return this.ok(m, 'ReportDestinationIssueResponse');
         }
         case 'ReportNEIssueRequest':
-          applyNeIssue(a.health(m.header.neIdentifier), m.typeOfNeIssueMessage, m.issueCode, m.description);
+          if (
+            !applyNeIssue(a.health(m.header.neIdentifier), m.typeOfNeIssueMessage, m.issueCode, m.description)
+          )
+            void a.refreshNeFaults(m.header.neIdentifier);
           await this.record(m, {
             kind: 'ReportNEIssue',
             reportType: m.typeOfNeIssueMessage,

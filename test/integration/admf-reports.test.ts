@@ -146,6 +146,23 @@ test('ReportNEIssue faults show in the NE health until cleared', async () => {
     ]);
     assert.deepEqual(admf.health('ne-1').faults, []);
     assert.equal((await admf.store.listReports({ neId: 'ne-1' })).length, 2);
+    // lix NEs clear with the generic code 9000: the ADMF then takes the NE's own list (GetNEStatus).
+    for (const [type, code] of [
+      ['FaultReport', 9020],
+      ['FaultCleared', 9000],
+    ] as const) {
+      await sendToAdmf(h.running.x1Url, 'ne-1', [
+        req('ReportNEIssueRequest', {
+          typeOfNeIssueMessage: type,
+          description: 'x',
+          issueCode: code,
+          nEIssueExtensions: [],
+        }),
+      ]);
+    }
+    await until('faults refreshed from the NE', () => admf.health('ne-1').faults.length === 0);
+    const audit = await admf.store.readAudit({ neId: 'ne-1' });
+    assert.ok(audit.some((x) => x.action === 'GetNEStatusRequest' && x.outcome === 'ok'));
   } finally {
     await h.close();
   }
