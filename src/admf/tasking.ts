@@ -6,6 +6,7 @@
  * an ErrorResponse → refused (AdmfError with the NE's code); no answer → the TIME2 follow-up decides.
  */
 import type { DestinationRecord, TaskRecord, TaskState } from '../store/admf-store.js';
+import { LIVE_TASK_STATES } from '../store/admf-store.js';
 import type {
   DestinationDetails,
   GetTaskDetailsResponse,
@@ -278,4 +279,35 @@ function expectOkOrMissing(admf: Admf, a: Answer): TaskResponseDetails | undefin
   const f = followUp(admf, a);
   if (f === 'unknown') expectOk(a, 'GetTaskDetails');
   return f === 'unknown' ? undefined : f;
+}
+
+/** DeactivateAllTasks (clause 6.2.4; disabled at the NE unless agreed): every live task of the NE ends. */
+export async function deactivateAllTasks(admf: Admf, neId: string): Promise<TaskRecord[]> {
+  return audited(admf, 'DeactivateAllTasks', { neId }, async () => {
+    await admf.requireNe(neId);
+    const live = await admf.store.listTasks({ neId, states: LIVE_TASK_STATES });
+    const a = await admf.send(neId, { type: 'DeactivateAllTasksRequest' });
+    const r = a.response;
+    let left = new Set<string>();
+    if (a.recoveredBy) {
+      if (r.type !== 'ListAllDetailsResponse') expectOk(a, 'DeactivateAllTasks');
+      if (r.type === 'ListAllDetailsResponse') left = new Set(r.ListOfXIDs);
+    } else expectOk(a, 'DeactivateAllTasks');
+    const pending = 'oK' in r && r.oK === 'Acknowledged';
+    for (const t of live) {
+      if (left.has(t.xid)) continue;
+      if (pending) await settle(admf, t.xid, 'deactivating', { reason: 'awaiting the NE report' });
+      else await settle(admf, t.xid, 'ended', { reason: 'deactivated (DeactivateAllTasks)' });
+    }
+    return admf.store.listTasks({ neId });
+  });
+}
+
+/** RemoveAllDestinations (clause 6.3.4; disabled at the NE unless agreed, refused while any is in use). */
+export async function removeAllDestinations(admf: Admf, neId: string): Promise<void> {
+  return audited(admf, 'RemoveAllDestinations', { neId }, async () => {
+    await admf.requireNe(neId);
+    expectOk(await admf.send(neId, { type: 'RemoveAllDestinationsRequest' }), 'RemoveAllDestinations');
+    for (const d of await admf.store.listDestinations(neId)) await admf.store.deleteDestination(neId, d.did);
+  });
 }

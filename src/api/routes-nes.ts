@@ -1,7 +1,13 @@
 /** REST routes for NEs (registry, live status, ping, reconciliation) and their destinations. */
 import { AdmfError } from '../admf/errors.js';
 import { heal, lastDrift, reconcile } from '../admf/reconcile.js';
-import { createDestination, modifyDestination, removeDestination } from '../admf/tasking.js';
+import {
+  createDestination,
+  deactivateAllTasks,
+  modifyDestination,
+  removeAllDestinations,
+  removeDestination,
+} from '../admf/tasking.js';
 import type { NeOptions, NeRecord } from '../store/admf-store.js';
 import { toDestinationDetails, type DestinationInput } from './convert.js';
 import type { ApiContext, RouteDef } from './routes.js';
@@ -132,6 +138,14 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
       handler: async ({ params }) =>
         heal(admf, params.id!, await reconcile(admf, params.id!, { heal: false })),
     },
+    {
+      method: 'POST',
+      url: '/api/nes/:id/deactivate-all-tasks',
+      tag,
+      summary: 'deactivate every task of the NE (DeactivateAllTasks; the NE refuses it unless agreed)',
+      params: idParams,
+      handler: async ({ params }) => deactivateAllTasks(admf, params.id!),
+    },
     ...destinationRoutes(ctx),
   ];
 }
@@ -170,6 +184,15 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
         await admf.requireNe(params.id!);
         return createDestination(admf, params.id!, toDestinationDetails(codec, body as DestinationInput));
       },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/nes/:id/destinations',
+      tag,
+      summary: 'remove every destination of the NE (RemoveAllDestinations; the NE refuses it unless agreed)',
+      params: idParams,
+      status: 204,
+      handler: async ({ params }) => void (await removeAllDestinations(admf, params.id!)),
     },
     {
       method: 'GET',

@@ -276,3 +276,23 @@ test('reconcile, drift and heal through the API; reports, audit and health', () 
     assert.equal(health.admf.id, 'admf-1');
     assert.deepEqual([health.nes[0]?.id, health.nes[0]?.health.reachable], ['ne-1', true]);
   }));
+
+test('DeactivateAllTasks and RemoveAllDestinations: done when the NE agrees, refused (nothing changed) when not', () =>
+  withApi(async (m) => {
+    await withNe(m);
+    const did = await withDestination(m);
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        (await m.call('POST', '/api/tasks', { ne: 'ne-1', targets: [target], dids: [did] })).status,
+        201,
+      );
+    await refused(m, 422, [['DELETE', '/api/nes/ne-1/destinations']]);
+    const all = await m.call('POST', '/api/nes/ne-1/deactivate-all-tasks');
+    assert.equal(all.status, 200, JSON.stringify(all.json));
+    assert.deepEqual(
+      (all.json as J[]).map((t) => t.state),
+      ['ended', 'ended'],
+    );
+    assert.deepEqual(m.ne.store.listXids(), []);
+    await refused(m, 404, [['POST', '/api/nes/ne-9/deactivate-all-tasks']]);
+  }));
