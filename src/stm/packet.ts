@@ -6,11 +6,13 @@
 import { internetChecksum } from './gre.js';
 import { formatIpv4, formatIpv6, IPV6_BYTES, parseIp } from './ip.js';
 import { LINKTYPE } from './pcapng-tables.js';
+import { buildSctpSegment, sctpOverhead } from './sctp-packet.js';
 
 /** IANA protocol numbers and header sizes used here. */
 export const PACKET = {
   tcp: 6,
   udp: 17,
+  sctp: 132,
   ipv4Header: 20,
   ipv6Header: 40,
   udpHeader: 8,
@@ -43,7 +45,10 @@ export class PacketError extends Error {
 }
 
 export interface PacketSpec {
-  /** UDP (17) or TCP (6); another protocol number is carried with the payload right after the IP header. */
+  /**
+   * UDP (17), TCP (6) or SCTP (132, one DATA chunk with the whole payload); another protocol number is carried
+   * with the payload right after the IP header.
+   */
   readonly ipProtocol: number;
   readonly srcAddress: string;
   readonly dstAddress: string;
@@ -52,6 +57,8 @@ export interface PacketSpec {
   readonly payload: Uint8Array;
   /** TCP sequence number of the first payload byte (default 1). */
   readonly tcpSeq?: number;
+  /** SCTP payload protocol identifier (default 0). */
+  readonly sctpPpid?: number;
 }
 
 function address(text: string): Uint8Array {
@@ -81,6 +88,10 @@ function pseudoChecksum(src: Uint8Array, dst: Uint8Array, proto: number, segment
 
 function transportSegment(spec: PacketSpec, src: Uint8Array, dst: Uint8Array): Uint8Array {
   const { ipProtocol: proto, payload } = spec;
+  if (proto === PACKET.sctp) {
+    const { srcPort, dstPort, sctpPpid } = spec;
+    return buildSctpSegment({ srcPort, dstPort, payload, ...(sctpPpid !== undefined && { ppid: sctpPpid }) });
+  }
   if (proto !== PACKET.udp && proto !== PACKET.tcp) return payload;
   const hdr = proto === PACKET.udp ? PACKET.udpHeader : PACKET.tcpHeader;
   const seg = new Uint8Array(hdr + payload.length);
@@ -104,7 +115,14 @@ function transportSegment(spec: PacketSpec, src: Uint8Array, dst: Uint8Array): U
 
 /** Largest payload {@link buildIpPacket} accepts for the given addresses and protocol. */
 export function maxPayload(srcAddress: string, ipProtocol: number): number {
-  const l4 = ipProtocol === PACKET.udp ? PACKET.udpHeader : ipProtocol === PACKET.tcp ? PACKET.tcpHeader : 0;
+  const l4 =
+    ipProtocol === PACKET.udp
+      ? PACKET.udpHeader
+      : ipProtocol === PACKET.tcp
+        ? PACKET.tcpHeader
+        : ipProtocol === PACKET.sctp
+          ? sctpOverhead(0) + 3
+          : 0;
   return srcAddress.includes(':') ? PACKET.maxIpv6Payload - l4 : PACKET.maxIpv4 - PACKET.ipv4Header - l4;
 }
 

@@ -30,6 +30,8 @@ export interface StmReport {
   readonly payload: Uint8Array;
   /** The captured IP packet, when there is one (GRE-PCAPng carries it; synthesised when absent). */
   readonly ipPacket?: Uint8Array;
+  /** SCTP payload protocol identifier of a message captured over SCTP (kept in a synthesised packet). */
+  readonly sctpPpid?: number;
 }
 
 export interface StmCounters {
@@ -152,6 +154,7 @@ export function reportPacket(r: StmReport): Uint8Array {
       srcPort: r.srcPort,
       dstPort: r.dstPort,
       payload: r.payload,
+      ...(r.sctpPpid !== undefined && { sctpPpid: r.sctpPpid }),
     })
   );
 }

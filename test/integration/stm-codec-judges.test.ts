@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { toHex } from '../../src/lib/bytes.js';
 import { decodeEep, EEP_PROTOCOL_TYPES, encodeEep, type EepMessage } from '../../src/stm/eep.js';
 import { encodeGre, GRE_PROTOCOL, GRE_UDP_PORT } from '../../src/stm/gre.js';
+import { buildIpPacket, PACKET } from '../../src/stm/packet.js';
 import {
   concatBytes,
   encodeStmPcapng,
@@ -337,5 +338,79 @@ test(
       (e: unknown) => (e as { reason?: string }).reason === 'truncated',
     );
     assert.equal(seen.length, 4);
+  },
+);
+
+/** A Diameter Device-Watchdog-Request (RFC 6733 §5.5.1) with Origin-Host and Origin-Realm. */
+function diameterDwr(): Uint8Array {
+  const avp = (code: number, text: string) => {
+    const value = ascii(text);
+    const len = 8 + value.length;
+    const out = new Uint8Array(len + ((4 - (len % 4)) % 4));
+    const v = new DataView(out.buffer);
+    v.setUint32(0, code);
+    v.setUint32(4, (0x40 << 24) | len);
+    out.set(value, 8);
+    return out;
+  };
+  const avps = concatBytes([avp(264, 'ne.lab'), avp(296, 'lab')]);
+  const msg = new Uint8Array(20 + avps.length);
+  const v = new DataView(msg.buffer);
+  v.setUint32(0, (1 << 24) | msg.length);
+  v.setUint32(4, (0x80 << 24) | 280);
+  v.setUint32(12, 0x1234);
+  v.setUint32(16, 0x5678);
+  msg.set(avps, 20);
+  return msg;
+}
+
+test(
+  'tshark dissects SIP and Diameter inside synthesised SCTP packets, checksum verified',
+  { skip: tsharkSkip },
+  () => {
+    const sipOverSctp = buildIpPacket({
+      ipProtocol: PACKET.sctp,
+      srcAddress: '10.0.0.1',
+      dstAddress: '10.0.0.2',
+      srcPort: 5060,
+      dstPort: 5060,
+      payload: sip('INVITE', 7),
+    });
+    const diaOverSctp = buildIpPacket({
+      ipProtocol: PACKET.sctp,
+      srcAddress: '2001:db8::1',
+      dstAddress: '2001:db8::2',
+      srcPort: 3868,
+      dstPort: 3868,
+      payload: diameterDwr(),
+      sctpPpid: 46,
+    });
+    const file = capture('sctp.pcapng', [sipOverSctp, diaOverSctp]);
+    const out = execFileSync(
+      'tshark',
+      [
+        '-o',
+        'sctp.checksum:CRC-32c',
+        '-r',
+        file,
+        '-T',
+        'fields',
+        '-e',
+        'sctp.checksum.status',
+        '-e',
+        'sip.Method',
+        '-e',
+        'diameter.cmd.code',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    assert.deepEqual(rows, [
+      ['1', 'INVITE', ''],
+      ['1', '', '280'],
+    ]);
   },
 );
