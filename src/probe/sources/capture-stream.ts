@@ -1,0 +1,268 @@
+/**
+ * Incremental reader of a capture byte stream, classic pcap (draft-ietf-opsawg-pcap §4-5: magic a1b2c3d4
+ * microseconds or a1b23c4d nanoseconds, either byte order) or pcapng (draft-ietf-opsawg-pcapng §3-4: any
+ * number of sections, each with its own byte order and interfaces, if_tsresol / if_tsoffset honoured).
+ * Bytes come in chunks of any size (a file read piece by piece, tcpdump's standard output), so a capture of
+ * any length streams through in bounded memory. Pure: no I/O.
+ *
+ * Damage never throws: {@link CaptureStreamParser.push} returns the good frames before it and records a
+ * {@link PcapngDecodeError} in {@link CaptureStreamParser.error}; later bytes are ignored.
+ */
+import { copyBytes, viewOf } from '../../stm/bin.js';
+import { toMicros } from '../../stm/capture-read.js';
+import { parseOptions } from '../../stm/pcapng-read.js';
+import {
+  DEFAULT_TSRESOL,
+  IDB_OPTION,
+  PCAP_LINKTYPE_MASK,
+  PCAP_MAGIC,
+  PCAP_SIZES,
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_SIZES as S,
+  PCAPNG_VERSION,
+  PcapngDecodeError,
+} from '../../stm/pcapng-tables.js';
+import type { Frame } from '../types.js';
+
+/** Limits on one record, so that a damaged length cannot make the reader buffer the rest of a file. */
+export const CAPTURE_LIMITS = {
+  /** Largest classic pcap record (Wireshark's standard maximum packet size). */
+  maxPcapRecord: 262_144,
+  /** Largest pcapng block (Wireshark's limit). */
+  maxPcapngBlock: 16 * 1024 * 1024,
+} as const;
+
+const MICROS_PER_SECOND = 1_000_000n;
+const NANOS_PER_MICRO = 1000n;
+/** Block type + total length: enough to size a pcapng block (its byte order known). */
+const BLOCK_PREFIX = 8;
+/** Through the byte-order magic of an SHB. */
+const SHB_PREFIX = 12;
+const pad4 = (n: number) => n + ((S.align - (n % S.align)) % S.align);
+
+interface Iface {
+  readonly linkType: number;
+  readonly tsresol: number;
+  readonly tsoffset: bigint;
+  readonly snapLen: number;
+}
+
+type State =
+  | { readonly format: 'unknown' }
+  | { readonly format: 'pcap'; readonly le: boolean; readonly nanos: boolean; readonly linkType: number }
+  | { readonly format: 'pcapng'; le: boolean; ifaces: Iface[] };
+
+/** Reads frames out of a pcap or pcapng byte stream fed in chunks. */
+export class CaptureStreamParser {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Stream offset of `buf[0]`, for error messages. */
+  private base = 0;
+  private state: State = { format: 'unknown' };
+  private lastTs = 0n;
+  /** The damage that stopped the reader, if any. */
+  error: PcapngDecodeError | undefined;
+
+  /** 'pcap' or 'pcapng' once the first bytes are in. */
+  get format(): 'unknown' | 'pcap' | 'pcapng' {
+    return this.state.format;
+  }
+
+  /** Feeds the next chunk; returns the frames it completes (data copied: `chunk` may be reused). */
+  push(chunk: Uint8Array): Frame[] {
+    if (this.error) return [];
+    this.append(chunk);
+    const out: Frame[] = [];
+    let off = 0;
+    try {
+      for (;;) {
+        const used = this.step(off, out);
+        if (used === 0) break;
+        off += used;
+      }
+    } catch (e) {
+      if (!(e instanceof PcapngDecodeError)) throw e;
+      this.error = e;
+    }
+    this.buf = this.buf.subarray(off);
+    this.base += off;
+    return out;
+  }
+
+  /** The end of the stream: bytes left over are a truncated record (recorded in {@link error}). */
+  end(): PcapngDecodeError | undefined {
+    if (!this.error && this.buf.length > 0) {
+      const what = this.state.format === 'unknown' ? 'file header' : 'record';
+      this.error = new PcapngDecodeError(
+        'truncated',
+        `${what} cut short (${this.buf.length} bytes)`,
+        this.base,
+      );
+    }
+    if (!this.error && this.state.format === 'unknown')
+      this.error = new PcapngDecodeError('unknown-format', 'empty stream', 0);
+    return this.error;
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.buf.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    const joined = new Uint8Array(this.buf.length + chunk.length);
+    joined.set(this.buf);
+    joined.set(chunk, this.buf.length);
+    this.buf = joined;
+  }
+
+  /** Consumes one header, record or block at `off`; returns its length, or 0 when more bytes are needed. */
+  private step(off: number, out: Frame[]): number {
+    const st = this.state;
+    if (st.format === 'unknown') return this.detect(off);
+    if (st.format === 'pcap') return this.pcapRecord(off, st, out);
+    return this.pcapngBlock(off, st, out);
+  }
+
+  private detect(off: number): number {
+    const avail = this.buf.length - off;
+    if (avail < 4) return 0;
+    const v = viewOf(this.buf);
+    if (v.getUint32(off, true) === PCAPNG_BLOCK.sectionHeader) {
+      const st: State & { format: 'pcapng' } = { format: 'pcapng', le: true, ifaces: [] };
+      this.state = st;
+      return this.pcapngBlock(off, st, []);
+    }
+    const be = v.getUint32(off, false);
+    const le = v.getUint32(off, true);
+    const isMagic = (m: number) => m === PCAP_MAGIC.micro || m === PCAP_MAGIC.nano;
+    if (!isMagic(be) && !isMagic(le))
+      throw new PcapngDecodeError('unknown-format', 'neither pcapng nor pcap magic', this.base + off);
+    if (avail < PCAP_SIZES.fileHeader) return 0;
+    const little = !isMagic(be);
+    const linkType = v.getUint32(off + 20, little) & PCAP_LINKTYPE_MASK;
+    this.state = { format: 'pcap', le: little, nanos: (little ? le : be) === PCAP_MAGIC.nano, linkType };
+    return PCAP_SIZES.fileHeader;
+  }
+
+  private pcapRecord(off: number, st: State & { format: 'pcap' }, out: Frame[]): number {
+    const avail = this.buf.length - off;
+    if (avail < PCAP_SIZES.recordHeader) return 0;
+    const v = viewOf(this.buf);
+    const capLen = v.getUint32(off + 8, st.le);
+    if (capLen > CAPTURE_LIMITS.maxPcapRecord)
+      throw new PcapngDecodeError('bad-block-length', `record of ${capLen} bytes`, this.base + off + 8);
+    const total = PCAP_SIZES.recordHeader + capLen;
+    if (avail < total) return 0;
+    const sec = BigInt(v.getUint32(off, st.le));
+    const frac = BigInt(v.getUint32(off + 4, st.le));
+    const timestampMicros = sec * MICROS_PER_SECOND + (st.nanos ? frac / NANOS_PER_MICRO : frac);
+    const start = off + PCAP_SIZES.recordHeader;
+    out.push({ linkType: st.linkType, timestampMicros, data: copyBytes(this.buf, start, start + capLen) });
+    this.lastTs = timestampMicros;
+    return total;
+  }
+
+  /** Length of the pcapng block at `off` (0 when its prefix is not in yet), switching sections at an SHB. */
+  private blockLength(off: number, st: State & { format: 'pcapng' }): number {
+    const avail = this.buf.length - off;
+    const v = viewOf(this.buf);
+    if (avail < BLOCK_PREFIX) return 0;
+    if (v.getUint32(off, true) === PCAPNG_BLOCK.sectionHeader) {
+      if (avail < SHB_PREFIX) return 0;
+      const magic = v.getUint32(off + 8, true);
+      if (magic !== PCAPNG_BYTE_ORDER_MAGIC && v.getUint32(off + 8, false) !== PCAPNG_BYTE_ORDER_MAGIC)
+        throw new PcapngDecodeError('bad-byte-order', `magic 0x${magic.toString(16)}`, this.base + off + 8);
+      st.le = magic === PCAPNG_BYTE_ORDER_MAGIC;
+      st.ifaces = [];
+    }
+    const len = v.getUint32(off + 4, st.le);
+    if (len < S.blockOverhead || len % S.align !== 0 || len > CAPTURE_LIMITS.maxPcapngBlock)
+      throw new PcapngDecodeError('bad-block-length', `block length ${len}`, this.base + off + 4);
+    return len;
+  }
+
+  private pcapngBlock(off: number, st: State & { format: 'pcapng' }, out: Frame[]): number {
+    const len = this.blockLength(off, st);
+    if (len === 0 || this.buf.length - off < len) return 0;
+    const v = viewOf(this.buf);
+    const at = this.base + off;
+    if (v.getUint32(off + len - 4, st.le) !== len)
+      throw new PcapngDecodeError('trailing-length-mismatch', `trailing length differs from ${len}`, at);
+    const type = v.getUint32(off, st.le);
+    const body = off + BLOCK_PREFIX;
+    const end = off + len - 4;
+    const need = (n: number) => {
+      if (end - body < n) throw new PcapngDecodeError('bad-block-length', `block type ${type} too short`, at);
+    };
+    if (type === PCAPNG_BLOCK.sectionHeader) {
+      need(S.shbFixed);
+      const major = v.getUint16(body + 4, st.le);
+      if (major !== PCAPNG_VERSION.major) throw new PcapngDecodeError('bad-version', `major ${major}`, at);
+    } else if (type === PCAPNG_BLOCK.interfaceDescription) {
+      need(S.idbFixed);
+      st.ifaces.push(this.iface(v, body, end, st.le));
+    } else if (type === PCAPNG_BLOCK.enhancedPacket) {
+      need(S.epbFixed);
+      out.push(this.enhancedPacket(v, body, end, st, at));
+    } else if (type === PCAPNG_BLOCK.simplePacket) {
+      need(S.spbFixed);
+      out.push(this.simplePacket(v, body, end, st, at));
+    }
+    return len;
+  }
+
+  private iface(v: DataView, body: number, end: number, le: boolean): Iface {
+    let tsresol: number = DEFAULT_TSRESOL;
+    let tsoffset = 0n;
+    for (const o of parseOptions(v, this.buf, body + S.idbFixed, end, le)) {
+      if (o.code === IDB_OPTION.tsresol && o.value.length >= 1) tsresol = o.value[0]!;
+      if (o.code === IDB_OPTION.tsoffset && o.value.length === 8)
+        tsoffset = viewOf(o.value).getBigInt64(0, le);
+    }
+    return { linkType: v.getUint16(body, le), tsresol, tsoffset, snapLen: v.getUint32(body + 4, le) };
+  }
+
+  private enhancedPacket(
+    v: DataView,
+    body: number,
+    end: number,
+    st: State & { format: 'pcapng' },
+    at: number,
+  ): Frame {
+    const i = st.ifaces[v.getUint32(body, st.le)];
+    if (!i)
+      throw new PcapngDecodeError('bad-interface', `interface ${v.getUint32(body, st.le)} not declared`, at);
+    const capLen = v.getUint32(body + 12, st.le);
+    const dataStart = body + S.epbFixed;
+    if (pad4(capLen) > end - dataStart)
+      throw new PcapngDecodeError('bad-block-length', `captured length ${capLen} overruns the block`, at);
+    const raw = (BigInt(v.getUint32(body + 4, st.le)) << 32n) | BigInt(v.getUint32(body + 8, st.le));
+    const timestampMicros = toMicros(raw, i.tsresol, i.tsoffset);
+    this.lastTs = timestampMicros;
+    return {
+      linkType: i.linkType,
+      timestampMicros,
+      data: copyBytes(this.buf, dataStart, dataStart + capLen),
+    };
+  }
+
+  /** A Simple Packet Block (pcapng §4.4) has no timestamp: it takes the previous frame's. */
+  private simplePacket(
+    v: DataView,
+    body: number,
+    end: number,
+    st: State & { format: 'pcapng' },
+    at: number,
+  ): Frame {
+    const i = st.ifaces[0];
+    if (!i) throw new PcapngDecodeError('bad-interface', 'simple packet without an interface', at);
+    const room = end - body - S.spbFixed;
+    const capLen = Math.min(v.getUint32(body, st.le), room, i.snapLen === 0 ? room : i.snapLen);
+    const start = body + S.spbFixed;
+    return {
+      linkType: i.linkType,
+      timestampMicros: this.lastTs,
+      data: copyBytes(this.buf, start, start + capLen),
+    };
+  }
+}

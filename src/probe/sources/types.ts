@@ -1,0 +1,82 @@
+/**
+ * What every packet source of the probe shares (DESIGN.md "Probe", sources): the {@link PacketSource}
+ * contract, the parsed form of a source spec, the counters and the one error type. Pure types and
+ * constants; the sources live beside this file and `source.ts` picks one from a spec.
+ */
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Frame } from '../types.js';
+
+/** Counters every source keeps; each source adds its own (see its `counters` type). */
+export interface SourceCounters {
+  /** Frames handed to the sink. */
+  frames: number;
+  /** Bytes of those frames (captured length). */
+  bytes: number;
+  /** Complete passes through a capture file (a file without loop ends with 1). */
+  loops: number;
+  /** Damaged input, failed reads, capture failures: each is also logged. */
+  errors: number;
+}
+
+/** A producer of link-layer frames: a capture file, a live interface or the synthetic generator. */
+export interface PacketSource {
+  /** What it reads, for logs and status, e.g. `pcap:/x.pcap (loop, fast)`. */
+  readonly description: string;
+  /**
+   * Starts feeding frames to `sink`; resolves when the source ends (a file without loop) or after
+   * {@link stop}. Rejects with {@link SourceError} when the source cannot start or fails for good (file
+   * missing, interface missing, no permission). Call once.
+   */
+  run(sink: (frame: Frame) => void): Promise<void>;
+  /** Stops feeding; resolves once `run` has resolved. Harmless before `run` or twice. */
+  stop(): Promise<void>;
+  readonly counters: Readonly<SourceCounters>;
+}
+
+/** How a capture file is replayed: with the capture's inter-frame gaps, or as fast as possible. */
+export type Pace = 'original' | 'fast';
+
+export type SourceSpec =
+  | { readonly kind: 'pcap'; readonly path: string; readonly loop: boolean; readonly pace: Pace }
+  | { readonly kind: 'iface'; readonly name: string; readonly filter?: string }
+  | {
+      readonly kind: 'synthetic';
+      /** Messages (frames) per second. */
+      readonly rate: number;
+      /** Size of the subscriber population ({@link labSubscriber} indexes 0 .. subscribers-1). */
+      readonly subscribers: number;
+      readonly seed: number;
+    };
+
+/** What a source needs from its surroundings; both have defaults (the system clock, a silent logger). */
+export interface SourceOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export const SOURCE_ERROR_KINDS = [
+  /** The spec text does not parse. */
+  'bad-spec',
+  /** The capture file cannot be opened or read. */
+  'open',
+  /** The live capture could not start or died (no such interface, no permission, bad filter). */
+  'capture',
+  /** tcpdump is not installed. */
+  'no-tcpdump',
+  /** `run` called twice. */
+  'busy',
+] as const;
+export type SourceErrorKind = (typeof SOURCE_ERROR_KINDS)[number];
+
+/** The one error type of the sources; `kind` says which family of failure. */
+export class SourceError extends Error {
+  constructor(
+    readonly kind: SourceErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SourceError';
+  }
+}
