@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sipInvite, sipResponse, sipText } from '../../../test/support/probe-wire.js';
+import type { IdentityKind, Inspection } from '../types.js';
+import { ProbeProtocolError } from './errors.js';
+import { inspectSip, splitHeaderList } from './sip.js';
+
+const enc = new TextEncoder();
+const ofKind = (ins: Inspection, kind: IdentityKind) =>
+  ins.identities.filter((i) => i.kind === kind).map((i) => i.value);
+
+const parties = { callId: 'abc@host', from: '"Alice" <sip:alice@Example.net>', to: '<tel:+44-7700-900123>' };
+
+test('INVITE: Request-URI, From, To, every P-Asserted-Identity and Contact; session key from Call-ID', () => {
+  const ins = inspectSip(
+    sipInvite('sip:+447700900123@ims.example.net;user=phone', parties, [
+      'P-Asserted-Identity: "Alice" <sip:alice@example.net>, <tel:+1-201-555-0100>',
+      'P-Asserted-Identity: <sip:+12015550199@ims.example.net;user=phone>',
+      'Contact: <sip:alice@[2001:db8::5]:5062;ob>;expires=600, "x,y" <sip:second@pc.example.net>',
+    ]),
+  );
+  assert.deepEqual(ofKind(ins, 'sipUri'), [
+    'sip:+447700900123@ims.example.net',
+    'sip:alice@example.net',
+    'sip:+12015550199@ims.example.net',
+    'sip:alice@[2001:db8::5]',
+    'sip:second@pc.example.net',
+  ]);
+  assert.deepEqual(ofKind(ins, 'telUri'), ['tel:+447700900123', 'tel:+12015550100']);
+  assert.deepEqual(ofKind(ins, 'e164Number'), ['447700900123', '12015550100', '12015550199']);
+  assert.equal(ofKind(ins, 'impu').length, 7, 'every SIP and tel URI is also an impu');
+  assert.deepEqual(ins.sessionKeys, ['sip:abc@host']);
+  assert.equal(ins.endsSession, false);
+});
+
+test('compact header forms f, t, m, i and folded lines', () => {
+  const ins = inspectSip(
+    sipText('MESSAGE sip:bob@example.net SIP/2.0', [
+      'f: <sip:carol@example.net>;tag=1',
+      't:',
+      '  <sip:dave@example.net>',
+      'i: compact-1',
+      'm: <sip:carol@10.0.0.9>',
+      'CSeq: 7 MESSAGE',
+    ]),
+  );
+  assert.deepEqual(ofKind(ins, 'sipUri'), [
+    'sip:bob@example.net',
+    'sip:carol@example.net',
+    'sip:dave@example.net',
+    'sip:carol@10.0.0.9',
+  ]);
+  assert.deepEqual(ins.sessionKeys, ['sip:compact-1']);
+});
+
+test('Contact: * and unknown URI schemes give no identity', () => {
+  const ins = inspectSip(
+    sipText('REGISTER sip:example.net SIP/2.0', [
+      'From: <urn:service:sos>;tag=1',
+      'To: <mailto:x@example.net>',
+      'Call-ID: r1',
+      'CSeq: 2 REGISTER',
+      'Contact: *',
+    ]),
+  );
+  assert.deepEqual(ins.identities, [
+    { kind: 'sipUri', value: 'sip:example.net' },
+    { kind: 'impu', value: 'sip:example.net' },
+  ]);
+});
+
+test('end of session: BYE answered 2xx/408/481, CANCEL 408/481, INVITE final >= 300', () => {
+  const ends = (status: number, cseq: string) =>
+    inspectSip(sipResponse(status, { ...parties, cseq })).endsSession;
+  assert.equal(ends(200, '2 BYE'), true);
+  assert.equal(ends(481, '2 BYE'), true);
+  assert.equal(ends(408, '2 bye'), true);
+  assert.equal(ends(500, '2 BYE'), false);
+  assert.equal(ends(200, '1 CANCEL'), false, 'the 487 to the INVITE still follows');
+  assert.equal(ends(481, '1 CANCEL'), true);
+  assert.equal(ends(180, '1 INVITE'), false);
+  assert.equal(ends(200, '1 INVITE'), false);
+  assert.equal(ends(486, '1 INVITE'), true);
+  assert.equal(ends(302, '1 INVITE'), true);
+  assert.equal(inspectSip(sipText('BYE sip:a@b SIP/2.0', ['Call-ID: x', 'CSeq: 2 BYE'])).endsSession, false);
+});
+
+test('bare LF line ends are accepted', () => {
+  const ins = inspectSip(enc.encode('OPTIONS sip:a@b SIP/2.0\nCall-ID: lf\nCSeq: 1 OPTIONS\n\n'));
+  assert.deepEqual(ins.sessionKeys, ['sip:lf']);
+});
+
+test('malformed messages give ProbeProtocolError with a reason', () => {
+  const bad: [string, string][] = [
+    ['INVITE sip:a@b SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n', 'no end of the header section'],
+    ['HELLO\r\nCall-ID: x\r\n\r\n', 'not a SIP/2.0 request or status line'],
+    ['SIP/2.0 99 Odd\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n', 'not a SIP/2.0 request or status line'],
+    ['INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n', 'no Call-ID'],
+    ['INVITE sip:a@b SIP/2.0\r\nCall-ID: x\r\nCSeq: one INVITE\r\n\r\n', 'no valid CSeq'],
+    ['INVITE sip:a@b SIP/2.0\r\nCall-ID x\r\n\r\n', 'header line 1 has no name'],
+  ];
+  for (const [text, reason] of bad) {
+    assert.throws(
+      () => inspectSip(enc.encode(text)),
+      (e: unknown) => e instanceof ProbeProtocolError && e.kind === 'sip' && e.reason === reason,
+      text,
+    );
+  }
+  const many = Array.from({ length: 300 }, (_, i) => `X-${i}: y`);
+  assert.throws(() => inspectSip(sipText('OPTIONS sip:a@b SIP/2.0', many)), ProbeProtocolError);
+});
+
+test('splitHeaderList keeps commas inside quotes and angle brackets', () => {
+  assert.deepEqual(splitHeaderList('"a, \\"b" <sip:x@y;p=1,2>, <tel:+1> ,'), [
+    '"a, \\"b" <sip:x@y;p=1,2>',
+    '<tel:+1>',
+  ]);
+});
