@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSource, parseSourceSpec, SourceError, SPEC_DEFAULTS } from './source.js';
+import { FileSource } from './file-source.js';
+import { LiveSource, tcpdumpArgs } from './live-source.js';
+import { SyntheticSource } from './synthetic.js';
+
+test('pcap specs: file, loop, pace', () => {
+  assert.deepEqual(parseSourceSpec('pcap:/x.pcap'), {
+    kind: 'pcap',
+    path: '/x.pcap',
+    loop: false,
+    pace: 'original',
+  });
+  assert.deepEqual(parseSourceSpec('pcap:/x.pcap?loop'), {
+    kind: 'pcap',
+    path: '/x.pcap',
+    loop: true,
+    pace: 'original',
+  });
+  assert.deepEqual(parseSourceSpec('pcap:/x.pcap?loop&pace=fast'), {
+    kind: 'pcap',
+    path: '/x.pcap',
+    loop: true,
+    pace: 'fast',
+  });
+  assert.deepEqual(parseSourceSpec('pcap:rel/a b.pcapng?pace=fast&loop'), {
+    kind: 'pcap',
+    path: 'rel/a b.pcapng',
+    loop: true,
+    pace: 'fast',
+  });
+  assert.deepEqual(parseSourceSpec(' pcap:x?pace=original '), {
+    kind: 'pcap',
+    path: 'x',
+    loop: false,
+    pace: 'original',
+  });
+});
+
+test('iface specs: name and BPF filter taken verbatim to the end', () => {
+  assert.deepEqual(parseSourceSpec('iface:lo'), { kind: 'iface', name: 'lo' });
+  assert.deepEqual(parseSourceSpec('iface:eth0.100?filter=udp port 5060 && host 10.0.0.1'), {
+    kind: 'iface',
+    name: 'eth0.100',
+    filter: 'udp port 5060 && host 10.0.0.1',
+  });
+});
+
+test('synthetic specs: defaults, rate, subscribers, seed', () => {
+  const d = {
+    kind: 'synthetic',
+    rate: SPEC_DEFAULTS.rate,
+    subscribers: SPEC_DEFAULTS.subscribers,
+    seed: SPEC_DEFAULTS.seed,
+  };
+  assert.deepEqual(parseSourceSpec('synthetic'), d);
+  assert.deepEqual(parseSourceSpec('synthetic:200'), { ...d, rate: 200 });
+  assert.deepEqual(parseSourceSpec('synthetic:0.5?subscribers=10&seed=7'), {
+    ...d,
+    rate: 0.5,
+    subscribers: 10,
+    seed: 7,
+  });
+  assert.deepEqual(parseSourceSpec('synthetic?seed=3'), { ...d, seed: 3 });
+});
+
+test('bad specs give a SourceError of kind bad-spec naming the problem', () => {
+  const cases: [string, RegExp][] = [
+    ['', /expected pcap:FILE, iface:NAME or synthetic/],
+    ['file:/x.pcap', /expected pcap:FILE/],
+    ['pcap:', /no file name/],
+    ['pcap:x?pace=slow', /pace must be original or fast/],
+    ['pcap:x?loop=no', /"loop" takes no value/],
+    ['pcap:x?loop&loop', /given twice/],
+    ['pcap:x?speed=2', /unknown parameter "speed"/],
+    ['pcap:x?', /empty parameter/],
+    ['iface:', /no interface name/],
+    ['iface:eth0;rm -rf', /not an interface name/],
+    ['iface:averyveryverylongname', /not an interface name/],
+    ['iface:lo?bpf=udp', /only parameter of iface is "filter=BPF"/],
+    ['iface:lo?filter=', /empty filter/],
+    ['iface:lo?filter=-w /etc/passwd', /cannot start with "-"/],
+    ['synthetic:', /rate must be a number/],
+    ['synthetic:fast', /rate must be a number/],
+    ['synthetic:0', /rate must be above 0/],
+    ['synthetic:-5', /rate must be a number/],
+    ['synthetic:2000000', /rate must be at most/],
+    ['synthetic:10?subscribers=0', /subscribers must be at least 1/],
+    ['synthetic:10?subscribers=2.5', /whole number/],
+    ['synthetic:10?subscribers=100000001', /at most/],
+    ['synthetic:10?seed=x', /seed must be a number/],
+    ['synthetic:10?users=3', /unknown parameter "users"/],
+    ['syntheticx', /expected pcap:FILE/],
+  ];
+  for (const [text, why] of cases) {
+    assert.throws(
+      () => parseSourceSpec(text),
+      (e: unknown) => e instanceof SourceError && e.kind === 'bad-spec' && why.test(e.message),
+      text,
+    );
+  }
+});
+
+test('createSource builds the source a spec names, described for logs', () => {
+  const file = createSource(parseSourceSpec('pcap:/x.pcap?loop&pace=fast'));
+  assert.ok(file instanceof FileSource);
+  assert.equal(file.description, 'pcap:/x.pcap (loop, fast)');
+  const live = createSource(parseSourceSpec('iface:lo?filter=udp'));
+  assert.ok(live instanceof LiveSource);
+  assert.equal(live.description, 'iface:lo (filter udp)');
+  const syn = createSource(parseSourceSpec('synthetic:20?subscribers=5'));
+  assert.ok(syn instanceof SyntheticSource);
+  assert.equal(syn.description, 'synthetic:20 (5 subscribers, seed 1)');
+});
+
+test('tcpdump gets the filter as one argument, after the options', () => {
+  assert.deepEqual(tcpdumpArgs({ name: 'lo', filter: 'udp port 5060' }).slice(-3), [
+    '-w',
+    '-',
+    'udp port 5060',
+  ]);
+  assert.equal(tcpdumpArgs({ name: 'lo' }).at(-1), '-');
+});
