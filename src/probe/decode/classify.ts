@@ -36,7 +36,7 @@ export const GTPV2 = {
 } as const;
 
 /** How far into a payload the SIP start line is looked for. */
-const SIP_START_LINE_MAX = 1024;
+export const SIP_START_LINE_MAX = 1024;
 const SIP_REQUEST_LINE = /^[A-Za-z0-9.!%*_+`'~-]+ [^ \r\n]+:[^ \r\n]* SIP\/2\.0\r\n/;
 const SIP_STATUS_LINE = /^SIP\/2\.0 [1-6]\d\d(?: [^\r\n]*)?\r\n/;
 

@@ -3,7 +3,7 @@
  * form `l`, §7.3.3), Diameter by the 24-bit length of its header (RFC 6733 §3), and GTPv2-C messages
  * piggybacked in one datagram (3GPP TS 29.274 §5.5.1). Pure.
  */
-import { DIAMETER, diameterLength, GTPV2, isSipStart } from './classify.js';
+import { DIAMETER, diameterLength, GTPV2, isSipStart, SIP_START_LINE_MAX } from './classify.js';
 
 /** What lies at the start of a stream buffer. */
 export type FrameResult =
@@ -55,9 +55,14 @@ function leadingCrlf(b: Uint8Array): number {
 export function frameSip(b: Uint8Array, maxMessage: number): FrameResult {
   const skip = leadingCrlf(b);
   if (skip > 0) return { kind: 'skip', length: skip };
-  const end = headerEnd(b, Math.min(SIP_MAX_HEADER, maxMessage));
-  if (end < 0) return b.length >= Math.min(SIP_MAX_HEADER, maxMessage) ? BAD : NEED_MORE;
-  if (!isSipStart(b)) return BAD;
+  // Judge the start line as soon as it is complete, so that junk is not buffered up to the header limit.
+  const lf = b.subarray(0, SIP_START_LINE_MAX).indexOf(LF);
+  if (lf < 0 ? b.length >= SIP_START_LINE_MAX : !isSipStart(b)) return BAD;
+  const end = headerEnd(b, SIP_MAX_HEADER);
+  if (end < 0) {
+    if (b.length >= SIP_MAX_HEADER) return BAD;
+    return b.length >= maxMessage ? TOO_LARGE : NEED_MORE;
+  }
   const body = contentLength(b.subarray(0, end));
   if (body === undefined) return BAD;
   const length = end + body;

@@ -49,10 +49,11 @@ function pieceOf(
 ): { key: string; piece: Piece; streamId: number } | undefined {
   const type = chunk[0]!;
   const flags = chunk[1]!;
+  const header = type === SCTP_WIRE.type.data ? SCTP_WIRE.dataHeader : SCTP_WIRE.iDataHeader;
+  if (chunk.length <= header) return undefined; // a DATA chunk without user data is a protocol error (§3.3.1)
   const unordered = (flags & SCTP_WIRE.flag.unordered) !== 0;
   const streamId = v.getUint16(8);
   if (type === SCTP_WIRE.type.data) {
-    if (chunk.length <= SCTP_WIRE.dataHeader) return undefined;
     const key = `d ${streamId} ${unordered ? 'u' : v.getUint16(10)}`;
     const piece = {
       index: v.getUint32(4),
@@ -62,7 +63,6 @@ function pieceOf(
     };
     return { key, piece, streamId };
   }
-  if (chunk.length <= SCTP_WIRE.iDataHeader) return undefined;
   const begin = (flags & SCTP_WIRE.flag.begin) !== 0;
   const key = `i ${streamId} ${unordered ? 'u' : 'o'} ${v.getUint32(12)}`;
   const word = v.getUint32(16);
