@@ -4,7 +4,7 @@
  * (TS 29.272 §7.2.3-7.2.4) with User-Name = IMSI, the IMEI in Terminal-Information and the MSISDN in
  * Subscription-Data. AVPs are encoded with their vendor IDs and padded to 32 bits. Pure.
  */
-import { encodeUtf8 } from '../../stm/bin.js';
+import { allocBytes, encodeUtf8, viewOf } from '../../stm/bin.js';
 
 /** Wire constants: header flags, command codes, application IDs, AVP codes and values. */
 export const DIAMETER = {
@@ -63,8 +63,8 @@ const pad4 = (n: number) => (4 - (n % 4)) % 4;
 export function avp(code: number, data: Uint8Array, vendor = 0, mandatory = true): Uint8Array {
   const head = DIAMETER.avpHeader + (vendor ? DIAMETER.vendorIdBytes : 0);
   const len = head + data.length;
-  const out = new Uint8Array(len + pad4(len));
-  const v = new DataView(out.buffer);
+  const out = allocBytes(len + pad4(len));
+  const v = viewOf(out);
   v.setUint32(0, code);
   v.setUint32(4, len);
   out[4] = (vendor ? DIAMETER.avpFlags.vendor : 0) | (mandatory ? DIAMETER.avpFlags.mandatory : 0);
@@ -74,7 +74,7 @@ export function avp(code: number, data: Uint8Array, vendor = 0, mandatory = true
 }
 
 const concat = (parts: readonly Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = allocBytes(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {
     out.set(p, off);
@@ -83,8 +83,8 @@ const concat = (parts: readonly Uint8Array[]) => {
   return out;
 };
 const u32 = (n: number) => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n >>> 0);
+  const b = allocBytes(4);
+  viewOf(b).setUint32(0, n >>> 0);
   return b;
 };
 const utf8 = (code: number, s: string, vendor = 0) => avp(code, encodeUtf8(s), vendor);
@@ -94,7 +94,7 @@ const G = DIAMETER.vendor3gpp;
 
 /** TBCD digits (TS 29.002 §17.7.8; used by the MSISDN AVP, TS 29.329 §6.3.2). */
 export function tbcd(digits: string): Uint8Array {
-  const out = new Uint8Array(Math.ceil(digits.length / 2));
+  const out = allocBytes(Math.ceil(digits.length / 2));
   for (let i = 0; i < digits.length; i++) {
     const d = digits.charCodeAt(i) - 48;
     out[i >> 1]! |= i % 2 === 0 ? d : d << 4;
@@ -114,8 +114,8 @@ export interface DiameterHeader {
 /** A whole message: header (RFC 6733 §3) and AVPs. */
 export function diameterMessage(h: DiameterHeader, avps: readonly Uint8Array[]): Uint8Array {
   const body = concat(avps);
-  const out = new Uint8Array(DIAMETER.headerBytes + body.length);
-  const v = new DataView(out.buffer);
+  const out = allocBytes(DIAMETER.headerBytes + body.length);
+  const v = viewOf(out);
   v.setUint32(0, out.length);
   out[0] = DIAMETER.version;
   v.setUint32(4, h.command);

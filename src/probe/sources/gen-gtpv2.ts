@@ -3,6 +3,7 @@
  * (§7.2.1, IMSI, MSISDN, MEI, Sender F-TEID ...), Create Session Response (§7.2.2, Cause, Sender F-TEID,
  * PAA, Bearer Context), Delete Session Request and Response (§7.2.9), addressed by TEID. Pure.
  */
+import { allocBytes, viewOf } from '../../stm/bin.js';
 import { parseIp } from '../../stm/ip.js';
 import { tbcd } from './gen-diameter.js';
 
@@ -53,16 +54,16 @@ const I = GTPV2.ie;
 
 /** One IE (§8.2.1): type, length, spare/instance, value. */
 export function ie(type: number, value: Uint8Array, instance = 0): Uint8Array {
-  const out = new Uint8Array(GTPV2.ieHeader + value.length);
+  const out = allocBytes(GTPV2.ieHeader + value.length);
   out[0] = type;
-  new DataView(out.buffer).setUint16(1, value.length);
+  viewOf(out).setUint16(1, value.length);
   out[3] = instance & 0x0f;
   out.set(value, GTPV2.ieHeader);
   return out;
 }
 
 const concat = (parts: readonly Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = allocBytes(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {
     out.set(p, off);
@@ -75,9 +76,9 @@ const concat = (parts: readonly Uint8Array[]) => {
 export function fteid(iface: number, teid: number, address: string, instance = 0): Uint8Array {
   const ip = parseIp(address);
   if (!ip || ip.length !== 4) throw new RangeError(`F-TEID needs an IPv4 address, not ${address}`);
-  const v = new Uint8Array(9);
+  const v = allocBytes(9);
   v[0] = GTPV2.fteidV4 | iface;
-  new DataView(v.buffer).setUint32(1, teid >>> 0);
+  viewOf(v).setUint32(1, teid >>> 0);
   v.set(ip, 5);
   return ie(I.fteid, v, instance);
 }
@@ -95,8 +96,8 @@ export function gtpv2Message(
   ies: readonly Uint8Array[],
 ): Uint8Array {
   const body = concat(ies);
-  const out = new Uint8Array(GTPV2.headerBytes + body.length);
-  const v = new DataView(out.buffer);
+  const out = allocBytes(GTPV2.headerBytes + body.length);
+  const v = viewOf(out);
   out[0] = GTPV2.flagsWithTeid;
   out[1] = type;
   v.setUint16(2, out.length - GTPV2.lengthExcluded);
@@ -122,7 +123,7 @@ export interface GtpSession {
 }
 
 function bearerQos(): Uint8Array {
-  const v = new Uint8Array(2 + GTPV2.qosRateBytes);
+  const v = allocBytes(2 + GTPV2.qosRateBytes);
   v[0] = GTPV2.qosArp;
   v[1] = GTPV2.qci;
   return ie(I.bearerQos, v);

@@ -3,6 +3,7 @@
  * (INVITE / 100 / 180 / 200 / ACK / BYE / 200) between the lab's P-CSCF and S-CSCF, carrying the
  * subscribers in the Request-URI, From, To, P-Asserted-Identity (RFC 3325 §9.1) and Contact. Pure.
  */
+import { encodeUtf8 } from '../../stm/bin.js';
 import { LAB_NODES, LAB_PORTS, ueAddress } from './lab-nodes.js';
 import { POPULATION, type LabSubscriber } from './population.js';
 
@@ -27,7 +28,7 @@ const REGISTER_EXPIRES = 600;
 const MAX_FORWARDS = 70;
 
 function message(startLine: string, headers: readonly string[], body = ''): string {
-  return [startLine, ...headers, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+  return [startLine, ...headers, `Content-Length: ${encodeUtf8(body).length}`, '', body].join('\r\n');
 }
 
 const via = (branch: string) =>

@@ -3,6 +3,7 @@
  * sequence and acknowledgement numbers follow each direction's byte count, so Wireshark reassembles the
  * stream without complaint. IPv4 only (the lab nodes are IPv4). Pure, no I/O.
  */
+import { allocBytes, viewOf } from '../../stm/bin.js';
 import { internetChecksum } from '../../stm/gre.js';
 import { buildIpPackets, PACKET } from '../../stm/packet.js';
 
@@ -28,13 +29,13 @@ export interface TcpEndpoints {
 
 /** Sets the ACK number and flags of a TCP/IPv4 packet built by `buildIpPackets`, fixing its checksum. */
 function patch(packet: Uint8Array, ack: number, flags: number): Uint8Array {
-  const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  const v = viewOf(packet);
   v.setUint32(OFF.ack, ack >>> 0);
   packet[OFF.flags] = flags;
   v.setUint16(OFF.checksum, 0);
   const seg = packet.subarray(OFF.tcp);
-  const pseudo = new Uint8Array(PSEUDO_HEADER + seg.length);
-  const pv = new DataView(pseudo.buffer);
+  const pseudo = allocBytes(PSEUDO_HEADER + seg.length);
+  const pv = viewOf(pseudo);
   pseudo.set(packet.subarray(OFF.src, OFF.src + 8), 0);
   pseudo[9] = PACKET.tcp;
   pv.setUint16(10, seg.length);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSource, parseSourceSpec, SourceError, SPEC_DEFAULTS } from './source.js';
 import { FileSource } from './file-source.js';
 import { LiveSource, tcpdumpArgs } from './live-source.js';
-import { SyntheticSource } from './synthetic.js';
+import { SyntheticSource } from './synthetic-source.js';
 
 test('pcap specs: file, loop, pace', () => {
   assert.deepEqual(parseSourceSpec('pcap:/x.pcap'), {

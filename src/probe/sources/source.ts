@@ -11,7 +11,7 @@
  */
 import { FileSource } from './file-source.js';
 import { LiveSource } from './live-source.js';
-import { SyntheticSource } from './synthetic.js';
+import { SyntheticSource } from './synthetic-source.js';
 import { SourceError, type PacketSource, type Pace, type SourceOptions, type SourceSpec } from './types.js';
 
 export type { PacketSource, Pace, SourceCounters, SourceOptions, SourceSpec } from './types.js';

@@ -7,7 +7,8 @@ import { DIAMETER } from './gen-diameter.js';
 import { GTPV2 } from './gen-gtpv2.js';
 import { LAB_PORTS } from './lab-nodes.js';
 import { labSubscriber } from './population.js';
-import { generate, SyntheticGenerator, SyntheticSource } from './synthetic.js';
+import { generate, SyntheticGenerator } from './synthetic.js';
+import { SyntheticSource } from './synthetic-source.js';
 import { FakeClock } from '../../../test/support/fake-clock.js';
 
 const text = (p: ParsedPacket) => new TextDecoder().decode(p.payload);

@@ -4,10 +4,9 @@
  * Delete Session) for subscribers of the {@link labSubscriber} population, as raw IPv4 frames
  * (LINKTYPE_RAW) between the fixed {@link LAB_NODES}. Deterministic for a seed.
  *
- * {@link SyntheticGenerator} makes frames on demand (no timers: benchmarks, tests); {@link SyntheticSource}
- * feeds them at a rate on the injected clock, batched per tick of {@link SYNTHETIC}.tickMs.
+ * {@link SyntheticGenerator} makes frames on demand (no timers: benchmarks, tests); `SyntheticSource`
+ * (synthetic-source.ts) feeds them at a rate on the injected clock, batched per tick of {@link SYNTHETIC}.tickMs.
  */
-import { systemClock, type Clock } from '../../lib/clock.js';
 import { encodeUtf8 } from '../../stm/bin.js';
 import { buildIpPacket, PACKET } from '../../stm/packet.js';
 import { LINKTYPE } from '../../stm/pcapng-tables.js';
@@ -24,7 +23,6 @@ import { callDialog, registration, SIP_ENDS, type DialogTokens, type SipMessage 
 import { TcpConnection } from './gen-tcp.js';
 import { LAB_NODES, LAB_PORTS, LAB_REALMS, ueAddress } from './lab-nodes.js';
 import { labSubscriber, POPULATION, type LabSubscriber } from './population.js';
-import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './types.js';
 
 export const SYNTHETIC = {
   /** Procedures in progress at once (their messages interleave). */
@@ -264,71 +262,4 @@ export function generate(count: number, opts: { subscribers?: number; seed?: num
   return new SyntheticGenerator({ subscribers: opts.subscribers ?? 1000, seed: opts.seed ?? 1 }).generate(
     count,
   );
-}
-
-export interface SyntheticConfig {
-  /** Messages (frames) per second. */
-  readonly rate: number;
-  readonly subscribers: number;
-  readonly seed: number;
-}
-
-const MS_PER_SECOND = 1000;
-
-/** The generator at `rate` frames per second on the clock; frames are stamped with the clock's time. */
-export class SyntheticSource implements PacketSource {
-  readonly description: string;
-  readonly counters: SourceCounters = { frames: 0, bytes: 0, loops: 0, errors: 0 };
-  readonly generator: SyntheticGenerator;
-  private readonly clock: Clock;
-  private started = false;
-  private stopped = false;
-  private end: (() => void) | undefined;
-  private timer: { cancel(): void } | undefined;
-  private finished: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly config: SyntheticConfig,
-    opts: SourceOptions = {},
-  ) {
-    this.clock = opts.clock ?? systemClock;
-    this.generator = new SyntheticGenerator(config);
-    this.description = `synthetic:${config.rate} (${config.subscribers} subscribers, seed ${config.seed})`;
-  }
-
-  run(sink: (frame: Frame) => void): Promise<void> {
-    if (this.started)
-      return Promise.reject(new SourceError('busy', `${this.description} is already running`));
-    this.started = true;
-    if (this.stopped) return Promise.resolve();
-    this.finished = new Promise<void>((resolve) => {
-      this.end = resolve;
-      const start = this.clock.now();
-      let sent = 0;
-      const tick = () => {
-        if (this.stopped) return;
-        const due = Math.floor(((this.clock.now() - start) * this.config.rate) / MS_PER_SECOND);
-        const maxBurst = Math.ceil(this.config.rate * SYNTHETIC.maxCatchUpSeconds);
-        if (due - sent > maxBurst) sent = due - maxBurst;
-        for (; sent < due && !this.stopped; sent++) this.emit(sink);
-        this.timer = this.clock.setTimer(SYNTHETIC.tickMs, tick);
-      };
-      tick();
-    });
-    return this.finished;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    this.end?.();
-    await this.finished;
-  }
-
-  private emit(sink: (frame: Frame) => void): void {
-    const data = this.generator.nextPacket();
-    this.counters.frames++;
-    this.counters.bytes += data.length;
-    sink({ linkType: LINKTYPE.raw, timestampMicros: this.clock.nowMicros(), data });
-  }
 }
