@@ -186,3 +186,17 @@ test('a message larger than maxMessageBytes is refused and the stream resumes af
   assert.deepEqual(out, [next]);
   assert.equal(d.counters.malformedByReason.get('message-too-large'), 1);
 });
+
+test('a resent SYN does not restart the stream; bare ACKs of unknown directions hold no state', () => {
+  const a = sipRequest('MESSAGE', 'x'.repeat(100));
+  const d = fresh();
+  const out = run(d, [
+    syn(V4, 50),
+    tcp(V4, 51, a.subarray(0, 60)),
+    syn(V4, 50),
+    tcp(V4, 111, a.subarray(60)),
+  ]);
+  assert.deepEqual(out, [a]);
+  run(d, [tcp({ ...V4, sport: 1 }, 9, new Uint8Array(0), TCP.ack)]);
+  assert.equal(d.state.tcpStreams, 1);
+});

@@ -66,6 +66,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** How far behind the stream a SYN may be and still be a resend of the opening one (not a new connection). */
+const OLD_SYN_WINDOW = 1 << 20;
+const isOldSyn = (synNext: number, next: number) => {
+  const d = seqDiff(synNext, next);
+  return d <= 0 && d >= -OLD_SYN_WINDOW;
+};
+
 const keyOf = (f: TcpFlow) => `${f.srcAddress} ${f.srcPort} ${f.dstAddress} ${f.dstPort}`;
 const reverseKeyOf = (f: TcpFlow) => `${f.dstAddress} ${f.dstPort} ${f.srcAddress} ${f.srcPort}`;
 
@@ -93,6 +100,7 @@ export class TcpReassembler {
       return [];
     }
     const s = this.streamFor(key, seg, now);
+    if (!s) return [];
     const out: StreamMessage[] = [];
     const dataSeq = seg.flags & TCP_FLAG.syn ? (seg.seq + 1) >>> 0 : seg.seq;
     if (seg.flags & TCP_FLAG.fin) s.fin = (dataSeq + seg.payload.length) >>> 0;
@@ -102,18 +110,23 @@ export class TcpReassembler {
     return out;
   }
 
-  private streamFor(key: string, seg: TcpSegment, now: bigint): Stream {
-    let s = this.streams.get(key);
-    if (s && !(seg.flags & TCP_FLAG.syn)) {
+  /**
+   * The direction's state, made new for a SYN that is not a resend of the one that opened it; none for a
+   * bare ACK of a direction not followed (nothing to reassemble).
+   */
+  private streamFor(key: string, seg: TcpSegment, now: bigint): Stream | undefined {
+    const old = this.streams.get(key);
+    const syn = (seg.flags & TCP_FLAG.syn) !== 0;
+    const next = syn ? (seg.seq + 1) >>> 0 : seg.seq;
+    if (old && (!syn || isOldSyn(next, old.next))) {
       this.streams.delete(key); // re-insert: the map stays in least-recently-used order
-      this.streams.set(key, s);
-      s.lastSeen = now;
-      return s;
+      this.streams.set(key, old);
+      old.lastSeen = now;
+      return old;
     }
-    const next = seg.flags & TCP_FLAG.syn ? (seg.seq + 1) >>> 0 : seg.seq;
-    if (s && seqDiff(next, s.next) === 0) return s; // a retransmitted SYN
+    if (!old && !syn && seg.payload.length === 0 && !(seg.flags & TCP_FLAG.fin)) return undefined;
     this.streams.delete(key);
-    s = { next, mode: 'hunt', buf: EMPTY, held: [], heldBytes: 0, lastSeen: now };
+    const s: Stream = { next, mode: 'hunt', buf: EMPTY, held: [], heldBytes: 0, lastSeen: now };
     this.streams.set(key, s);
     while (this.streams.size > this.options.maxTcpStreams) {
       this.streams.delete(this.streams.keys().next().value as string);
