@@ -227,3 +227,22 @@ test('a missing file rejects with SourceError open; a second run is refused', as
     (e: unknown) => e instanceof SourceError && e.kind === 'busy',
   );
 });
+
+test('a replay alone keeps the process alive until its last frame (the clock timers do not)', async () => {
+  const path = join(tmp, 'alone.pcap');
+  writeFileSync(
+    path,
+    classicPcap([0n, 300_000n].map((d, i) => ({ timestampMicros: T0 + d, data: bytesOf(28, i) }))),
+  );
+  const script = [
+    `import { FileSource } from ${JSON.stringify(join(import.meta.dirname, 'file-source.ts'))};`,
+    `const src = new FileSource({ path: ${JSON.stringify(path)}, loop: false, pace: 'original' });`,
+    'await src.run(() => undefined);',
+    'process.stdout.write(String(src.counters.frames));',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: join(import.meta.dirname, '../../..'),
+  });
+  assert.equal(out, '2');
+});

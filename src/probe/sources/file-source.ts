@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { Frame } from '../types.js';
 import { CaptureStreamParser } from './capture-stream.js';
+import { keepAlive } from './keep-alive.js';
 import {
   SourceError,
   type PacketSource,
@@ -86,7 +87,8 @@ export class FileSource implements PacketSource {
     if (this.started)
       return Promise.reject(new SourceError('busy', `${this.description} is already running`));
     this.started = true;
-    this.finished = this.replay(sink);
+    const release = keepAlive();
+    this.finished = this.replay(sink).finally(release);
     return this.finished;
   }
 

@@ -6,6 +6,7 @@
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { LINKTYPE } from '../../stm/pcapng-tables.js';
 import type { Frame } from '../types.js';
+import { keepAlive } from './keep-alive.js';
 import { SYNTHETIC, SyntheticGenerator } from './synthetic.js';
 import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './types.js';
 
@@ -44,6 +45,7 @@ export class SyntheticSource implements PacketSource {
       return Promise.reject(new SourceError('busy', `${this.description} is already running`));
     this.started = true;
     if (this.stopped) return Promise.resolve();
+    const release = keepAlive();
     this.finished = new Promise<void>((resolve) => {
       this.end = resolve;
       const start = this.clock.now();
@@ -57,7 +59,7 @@ export class SyntheticSource implements PacketSource {
         this.timer = this.clock.setTimer(SYNTHETIC.tickMs, tick);
       };
       tick();
-    });
+    }).finally(release);
     return this.finished;
   }
 
