@@ -32,7 +32,7 @@ export function classicPcap(
   hv.setUint16(6, 4, le);
   hv.setUint32(16, 262144, le);
   hv.setUint32(20, opts.linkType ?? 101, le);
-  const parts = [head];
+  const parts: Uint8Array[] = [head];
   for (const f of frames) {
     const r = new Uint8Array(16);
     const v = new DataView(r.buffer);
