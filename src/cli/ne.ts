@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { createLogger } from '../lib/logger.js';
 import { NE_DEFAULTS, parseNeConfig, type NeConfigInput } from '../ne/config.js';
 import { startNeServer } from '../ne/server.js';
+import { createProbeFor } from './probe-source.js';
 import { registerNeAdminCommands } from './ne-admin.js';
 
 interface NeFlags {
@@ -35,6 +36,7 @@ interface NeFlags {
   certWarningDays?: string;
   insecurePlainHttp?: boolean;
   logLevel?: string;
+  source?: string;
 }
 
 /** `host:port`, `[v6]:port` or `:port` → host and port. */
@@ -77,6 +79,7 @@ export function neConfigFromFlags(f: NeFlags): NeConfigInput {
     ['identityAttribute', f.identityAttribute],
     ['certWarningDays', f.certWarningDays === undefined ? undefined : Number(f.certWarningDays)],
     ['insecurePlainHttp', f.insecurePlainHttp],
+    ['source', f.source],
   ];
   return { ...file, ...Object.fromEntries(pairs.filter(([, v]) => v !== undefined)) } as NeConfigInput;
 }
@@ -132,6 +135,11 @@ export function registerNeCommands(program: Command): void {
       '--cert-warning-days <n>',
       `warn this many days before a certificate expires (default ${NE_DEFAULTS.certWarningDays})`,
     )
+    .option(
+      '--source <spec>',
+      'probe packet source: pcap:FILE[?loop][&pace=original|fast], iface:NAME or synthetic[:RATE] ' +
+        '(without it the NE intercepts nothing)',
+    )
     .option('--insecure-plain-http', 'plain HTTP without TLS: FOR TESTS ONLY, logged loudly')
     .option('--log-level <level>', 'pino log level (default info)')
     .action(async (flags: NeFlags) => {
@@ -146,8 +154,16 @@ export function registerNeCommands(program: Command): void {
         name: `ne:${config.id}`,
         ...(flags.logLevel !== undefined && { level: flags.logLevel }),
       });
-      const running = await startNeServer(config, { logger });
+      let dataPlane;
+      try {
+        dataPlane = config.source ? createProbeFor(config, { logger }) : undefined;
+      } catch (err) {
+        console.error(`lix ne: --source: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(2);
+      }
+      const running = await startNeServer(config, { logger, ...(dataPlane && { dataPlane }) });
       console.log(`NE ${config.id} listening on ${running.url} (data ${config.dataDir})`);
+      if (dataPlane) console.log(`probe source: ${dataPlane.sourceDescription}`);
       const stop = async () => {
         await running.close();
         process.exit(0);

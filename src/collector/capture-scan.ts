@@ -6,7 +6,7 @@ import { EepDeframer, protocolIdAt } from '../stm/eep.js';
 import { GRE_UDP_PORT } from '../stm/gre.js';
 import { ipOfFrame, PACKET, parseIpPacket, type ParsedPacket } from '../stm/packet.js';
 import { readPackets } from '../stm/pcapng.js';
-import { collectEep, collectGre, type CollectedReport } from './decode.js';
+import { collectEep, collectGre, TcpSequencer, type CollectedReport } from './decode.js';
 
 export interface FoundReports {
   readonly reports: CollectedReport[];
@@ -34,6 +34,7 @@ function parse(linkType: number, frame: Uint8Array): ParsedPacket | undefined {
 export function findReports(capture: Uint8Array, grePort: number = GRE_UDP_PORT): FoundReports {
   const found: FoundReports = { reports: [], malformed: 0, packets: 0 };
   const flows = new Map<string, EepDeframer>();
+  const tcpSeq = new TcpSequencer();
   const take = (fn: () => CollectedReport) => {
     try {
       found.reports.push(fn());
@@ -43,7 +44,7 @@ export function findReports(capture: Uint8Array, grePort: number = GRE_UDP_PORT)
   };
   const stream = (d: EepDeframer, data: Uint8Array, remote: string, ts: bigint, end = false) => {
     for (const x of end ? d.flush() : d.push(data)) {
-      if (x.ok) take(() => collectEep(x.frame, SCAN_LISTENER, remote, ts));
+      if (x.ok) take(() => collectEep(x.frame, SCAN_LISTENER, remote, ts, tcpSeq));
       else found.malformed++;
     }
   };
@@ -55,7 +56,8 @@ export function findReports(capture: Uint8Array, grePort: number = GRE_UDP_PORT)
       const remote = `${pkt.srcAddress}:${pkt.srcPort}`;
       const ts = p.timestampMicros;
       if (pkt.ipProtocol === PACKET.udp) {
-        if (protocolIdAt(pkt.payload, 0)) take(() => collectEep(pkt.payload, SCAN_LISTENER, remote, ts));
+        if (protocolIdAt(pkt.payload, 0))
+          take(() => collectEep(pkt.payload, SCAN_LISTENER, remote, ts, tcpSeq));
         else if (pkt.dstPort === grePort) take(() => collectGre(pkt.payload, SCAN_LISTENER, remote));
       } else if (pkt.ipProtocol === PACKET.tcp) {
         const key = `${remote}>${pkt.dstAddress}:${pkt.dstPort}`;

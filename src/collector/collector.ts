@@ -10,7 +10,7 @@ import { EepDeframer } from '../stm/eep.js';
 import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../transport/stm-uri.js';
 import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
-import { collectEep, collectGre, type CollectedReport } from './decode.js';
+import { collectEep, collectGre, TcpSequencer, type CollectedReport } from './decode.js';
 import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
 import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
@@ -63,6 +63,7 @@ const hostOf = (remote: string) => remote.replace(/:\d+$/, '').replace(/^\[(.*)\
 class Intake implements InputHandler {
   readonly book = new StatsBook();
   readonly #seq = new SequenceTracker();
+  readonly #tcpSeq = new TcpSequencer();
 
   constructor(
     private readonly o: CollectorOptions,
@@ -106,7 +107,7 @@ class Intake implements InputHandler {
     try {
       r =
         l.encoding === 'eep'
-          ? collectEep(data, l.text, remote, this.clock.nowMicros())
+          ? collectEep(data, l.text, remote, this.clock.nowMicros(), this.#tcpSeq)
           : collectGre(data, l.text, remote, this.o.greProtocolType ?? GRE_PROTOCOL.pcapng);
     } catch (e) {
       return this.#malformed(s, remote, e);
@@ -129,7 +130,7 @@ class Intake implements InputHandler {
         }
         this.book.received(s, x.frame.length);
         try {
-          this.#accept(s, collectEep(x.frame, l.text, remote, this.clock.nowMicros()));
+          this.#accept(s, collectEep(x.frame, l.text, remote, this.clock.nowMicros(), this.#tcpSeq));
           sinceValid = deframer.pending;
         } catch (e) {
           this.#malformed(s, remote, e);

@@ -6,6 +6,9 @@
 import { decodeEep, EEP_IP_FAMILY, type EepMessage } from '../stm/eep.js';
 import { decodeGre, GRE_PROTOCOL } from '../stm/gre.js';
 import { buildIpPackets, maxPayload, PACKET } from '../stm/packet.js';
+import { TcpSequencer } from '../stm/tcp-sequencer.js';
+
+export { TcpSequencer };
 import { LINKTYPE, parseStmComments, readPackets, stmComments } from '../stm/pcapng.js';
 
 /** One report as the collector received it. */
@@ -48,7 +51,7 @@ function timeOf(m: EepMessage, now: bigint): bigint {
 }
 
 /** The packets that show an EEP report in Wireshark: its payload between its addresses and ports. */
-function eepPackets(m: EepMessage): { packets: Uint8Array[]; truncated: boolean } {
+function eepPackets(m: EepMessage, seq?: TcpSequencer): { packets: Uint8Array[]; truncated: boolean } {
   const v6 = m.ipFamily === EEP_IP_FAMILY.ipv6 || (m.srcAddress ?? m.dstAddress ?? '').includes(':');
   const any = v6 ? ANY6 : ANY4;
   let src = m.srcAddress ?? any;
@@ -60,26 +63,31 @@ function eepPackets(m: EepMessage): { packets: Uint8Array[]; truncated: boolean 
   const max = maxPayload(src, ipProtocol);
   const truncated = ipProtocol !== PACKET.tcp && payload.length > max;
   if (truncated) payload = payload.subarray(0, max);
+  const srcPort = m.srcPort ?? 0;
+  const dstPort = m.dstPort ?? 0;
+  const flow = `${m.correlationId ?? ''}|${src}|${srcPort}|${dst}|${dstPort}`;
   const spec = {
     ipProtocol,
     srcAddress: src,
     dstAddress: dst,
-    srcPort: m.srcPort ?? 0,
-    dstPort: m.dstPort ?? 0,
+    srcPort,
+    dstPort,
     payload,
+    ...(seq && ipProtocol === PACKET.tcp && { tcpSeq: seq.take(flow, payload.length) }),
   };
   return { packets: buildIpPackets(spec), truncated };
 }
 
-/** Decodes one whole EEP message. Throws on malformed input. */
+/** Decodes one whole EEP message (TCP payloads numbered per flow by `seq`). Throws on malformed input. */
 export function collectEep(
   frame: Uint8Array,
   listener: string,
   remote: string,
   now: bigint,
+  seq?: TcpSequencer,
 ): CollectedReport {
   const m = decodeEep(frame);
-  const { packets, truncated } = eepPackets(m);
+  const { packets, truncated } = eepPackets(m, seq);
   const comments = stmComments({ xid: m.correlationId, neId: m.nodeName });
   if (truncated) comments.push(`lix.truncated=${m.payload?.length ?? 0}`);
   const linkType = LINKTYPE.raw;

@@ -61,6 +61,11 @@ export const neConfigSchema = z
     identityAttribute: z.enum(['uid', 'cn']).default(NE_DEFAULTS.identityAttribute),
     certWarningDays: z.number().int().min(0).default(NE_DEFAULTS.certWarningDays),
     maxBodyBytes: z.number().int().min(1024).default(NE_DEFAULTS.maxBodyBytes),
+    /**
+     * The probe's packet source (`pcap:FILE[?loop][&pace=original|fast]`, `iface:NAME`, `synthetic[:RATE]`);
+     * without it the NE answers X1 but intercepts nothing.
+     */
+    source: z.string().min(1).optional(),
     /** Plain HTTP for tests only; logged loudly. */
     insecurePlainHttp: z.boolean().default(false),
   })

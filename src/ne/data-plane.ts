@@ -3,15 +3,38 @@
  * The probe implements it later; {@link InMemoryDataPlane} is the lab/test implementation that can be made
  * slow or failing.
  */
-import type { ErrorKind } from '../x1/errors.js';
-import type { DeliveryAddress, DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { NeStore } from '../store/ne-store.js';
+import { checkDeliveryAddress } from '../transport/stm-uri.js';
+import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
+import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
 
-export interface Refusal {
-  readonly kind: ErrorKind;
-  readonly reason: string;
+/** What the NE hands its data plane: the store (task counters, delivery status) and the issue reporter. */
+export interface DataPlaneHost {
+  readonly store: NeStore;
+  readonly issues: IssueSink;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/** The part of the NE's IssueReporter a data plane uses (context.ts implements it). */
+export interface IssueSink {
+  warn(scope: { kind: 'task' | 'destination' | 'ne'; id: string }, text: string): void;
+  fault(
+    scope: { kind: 'task' | 'destination' | 'ne'; id: string },
+    fault: { errorCode: number; errorDescription: string },
+  ): void;
+  clear(scope: { kind: 'task' | 'destination' | 'ne'; id: string }, code: number, text: string): void;
 }
 
 export interface DataPlane {
+  /** Called once by the NE before any task is applied. */
+  attach?(host: DataPlaneHost): void;
+  /** Called once the NE has restored its tasks (starts capture). */
+  start?(): void;
+  /** Called when the NE stops. */
+  close?(): Promise<void>;
   /** Why this task cannot be intercepted here (unsupported target kind, combination, service type), if so. */
   checkTask(task: TaskDetails): Refusal | undefined;
   /** Why this destination cannot be delivered to (unsupported or unusable address), if so. */
@@ -23,81 +46,8 @@ export interface DataPlane {
   removeDestination(did: string): Promise<void>;
 }
 
-/** Target kinds the probe can match (DESIGN.md "Probe"). */
-export const PROBE_TARGET_KINDS: readonly TargetKind[] = [
-  'sipUri',
-  'telUri',
-  'e164Number',
-  'impu',
-  'impi',
-  'imsi',
-  'imei',
-  'gpsiMsisdn',
-  'supiimsi',
-  'peiImei',
-  'ipv4Address',
-  'ipv6Address',
-  'ipv4Cidr',
-  'ipv6Cidr',
-  'tcpPort',
-  'udpPort',
-  'tcpPortRange',
-  'udpPortRange',
-  'callPartyRole',
-  'nonLocalIdentifier',
-];
-
-/** URI schemes of STM destinations (DESIGN.md "STM reports"). */
-export const STM_URI_SCHEMES = ['eep+udp', 'eep+tcp', 'eep+tls', 'eep+sctp', 'gre-pcapng+udp'] as const;
-
-/** Target kinds that qualify another identifier and cannot form a task alone. */
-const QUALIFIERS: ReadonlySet<TargetKind> = new Set(['callPartyRole', 'nonLocalIdentifier']);
-
-export function checkTargets(task: TaskDetails, supported: ReadonlySet<TargetKind>): Refusal | undefined {
-  const unsupported = task.targetIdentifiers.find((t) => !supported.has(t.kind));
-  if (unsupported)
-    return {
-      kind: 'TargetTypeUnsupported',
-      reason: `target kind ${unsupported.kind} is not supported by this NE`,
-    };
-  if (task.targetIdentifiers.every((t) => QUALIFIERS.has(t.kind))) {
-    return {
-      kind: 'TargetCombinationUnsupported',
-      reason: 'callPartyRole/nonLocalIdentifier need an identifier to qualify',
-    };
-  }
-  const roles = task.targetIdentifiers.filter((t) => t.kind === 'callPartyRole');
-  if (roles.length > 1)
-    return { kind: 'TargetCombinationUnsupported', reason: 'more than one callPartyRole' };
-  return undefined;
-}
-
-/** Parses a delivery address into scheme, host and port, or says why it is unusable. */
-export function checkDeliveryAddress(a: DeliveryAddress): Refusal | undefined {
-  if (a.kind === 'ipAddressAndPort') {
-    if (a.port.port === 0) return { kind: 'DeliveryAddressUnusable', reason: 'port 0' };
-    return undefined;
-  }
-  if (a.kind !== 'uri')
-    return { kind: 'DeliveryAddressUnusable', reason: `delivery to ${a.kind} is not supported` };
-  let url: URL;
-  try {
-    url = new URL(a.value);
-  } catch {
-    return { kind: 'DeliveryAddressUnusable', reason: `not a URI: ${a.value}` };
-  }
-  const scheme = url.protocol.replace(/:$/, '');
-  if (!(STM_URI_SCHEMES as readonly string[]).includes(scheme)) {
-    return {
-      kind: 'DeliveryAddressUnusable',
-      reason: `scheme ${scheme} is not one of ${STM_URI_SCHEMES.join(', ')}`,
-    };
-  }
-  if (url.hostname === '') return { kind: 'DeliveryAddressUnusable', reason: 'no host' };
-  if (url.port === '' && scheme !== 'gre-pcapng+udp')
-    return { kind: 'DeliveryAddressUnusable', reason: 'no port' };
-  return undefined;
-}
+export { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
+export { checkDeliveryAddress, STM_URI_SCHEMES } from '../transport/stm-uri.js';
 
 export interface InMemoryDataPlaneOptions {
   readonly supportedTargets?: readonly TargetKind[];

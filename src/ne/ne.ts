@@ -75,6 +75,7 @@ export class NetworkElement {
       issues: new IssueReporter(store, logger, () => this.reporter.kick()),
       audit: this.audit,
     };
+    deps.dataPlane.attach?.({ store, issues: this.ctx.issues, logger, clock });
   }
 
   /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
@@ -182,6 +183,7 @@ export class NetworkElement {
     const { ctx } = this;
     const restored = await restoreDataPlane(ctx);
     ctx.logger.info(restored, 'data plane restored from the store');
+    ctx.dataPlane.start?.();
     if (ctx.config.keepalive) {
       const last = Number(ctx.store.getMeta('lastKeepalive') ?? ctx.clock.now());
       this.watchdog = new KeepaliveWatchdog(
@@ -220,6 +222,7 @@ export class NetworkElement {
   async stop(): Promise<void> {
     this.reporter.stop();
     this.watchdog?.stop();
+    await this.ctx.dataPlane.close?.();
     this.audit.close();
   }
 }

@@ -5,6 +5,7 @@
 import { encodeEep, EepTooLargeError, type EepProtocolId } from '../stm/eep.js';
 import { encodeGre, GRE_PROTOCOL } from '../stm/gre.js';
 import { maxPayload } from '../stm/packet.js';
+import { TcpSequencer } from '../stm/tcp-sequencer.js';
 import { encodeStmPcapng, LINKTYPE } from '../stm/pcapng.js';
 import { reportPacket, reportToEep, type StmReport } from './stm-report.js';
 
@@ -43,11 +44,12 @@ export function eepEncoder(
 
 /** GRE-PCAPng: the report's IP packet (captured or synthesised) as raw IP, with the XID and NE as comments. */
 export function grePcapngEncoder(maxSize: number, protocolType: number = GRE_PROTOCOL.pcapng): ReportEncoder {
+  const seq = new TcpSequencer();
   return {
     encode(r) {
       if (r.ipPacket === undefined && r.payload.length > maxPayload(r.srcAddress, r.ipProtocol))
         throw new StmTooLargeError(r.payload.length, maxSize);
-      const packet = reportPacket(r);
+      const packet = reportPacket(r, seq);
       const png = encodeStmPcapng({
         linkType: LINKTYPE.raw,
         timestampMicros: r.timestampMicros,

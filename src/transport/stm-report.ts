@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { EEP_IP_FAMILY, type EepEventTypeName, type EepMessage, type EepProtocolId } from '../stm/eep.js';
-import { buildIpPacket } from '../stm/packet.js';
+import { buildIpPacket, PACKET } from '../stm/packet.js';
+import type { TcpSequencer } from '../stm/tcp-sequencer.js';
 import type { TlsConfig } from './tls-options.js';
 
 /** One captured message to deliver. */
@@ -143,11 +144,16 @@ export function reportToEep(
   };
 }
 
-/** The captured IP packet of a report, synthesised from its addresses, ports and payload when absent. */
-export function reportPacket(r: StmReport): Uint8Array {
+/**
+ * The captured IP packet of a report, synthesised from its addresses, ports and payload when absent (TCP
+ * payloads numbered consecutively per flow by `seq`, so that a TCP dialog reads as one stream).
+ */
+export function reportPacket(r: StmReport, seq?: TcpSequencer): Uint8Array {
+  const flow = () => `${r.xid}|${r.srcAddress}|${r.srcPort}|${r.dstAddress}|${r.dstPort}`;
   return (
     r.ipPacket ??
     buildIpPacket({
+      ...(seq && r.ipProtocol === PACKET.tcp && { tcpSeq: seq.take(flow(), r.payload.length) }),
       ipProtocol: r.ipProtocol,
       srcAddress: r.srcAddress,
       dstAddress: r.dstAddress,

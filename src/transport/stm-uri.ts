@@ -5,6 +5,8 @@
  */
 import { EEP_PROTOCOL_IDS, type EepProtocolId } from '../stm/eep.js';
 import { GRE_UDP_PORT } from '../stm/gre.js';
+import type { DeliveryAddress } from '../x1/model.js';
+import type { Refusal } from '../x1/targets.js';
 
 /** The URI schemes and what each means. */
 export const STM_SCHEMES = {
@@ -90,4 +92,27 @@ export function parseStmUri(uri: string): StmUri {
 /** The URI text for a scheme, host and port (IPv6 in brackets). */
 export function formatStmUri(scheme: StmScheme, host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** URI schemes of STM destinations, in table order. */
+export const STM_URI_SCHEMES = Object.keys(STM_SCHEMES) as readonly StmScheme[];
+
+/**
+ * Why a destination's delivery address cannot be delivered to, if so (X1 DeliveryAddressUnusable): a `uri`
+ * must be an STM URI the senders take; an IP address and port (sent as EEP over that transport) needs a port.
+ */
+export function checkDeliveryAddress(a: DeliveryAddress): Refusal | undefined {
+  if (a.kind === 'ipAddressAndPort') {
+    if (a.port.port === 0) return { kind: 'DeliveryAddressUnusable', reason: 'port 0' };
+    return undefined;
+  }
+  if (a.kind !== 'uri')
+    return { kind: 'DeliveryAddressUnusable', reason: `delivery to ${a.kind} is not supported` };
+  try {
+    const u = parseStmUri(a.value);
+    if (u.port === 0) return { kind: 'DeliveryAddressUnusable', reason: 'port 0' };
+  } catch (err) {
+    return { kind: 'DeliveryAddressUnusable', reason: err instanceof Error ? err.message : String(err) };
+  }
+  return undefined;
 }

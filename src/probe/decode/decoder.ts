@@ -34,9 +34,9 @@ export interface DecoderState {
 export class PacketDecoder {
   private readonly counts = new CounterSet();
   private readonly options: DecodeOptions;
-  private readonly defrag: IpDefragmenter;
-  private readonly tcp: TcpReassembler;
-  private readonly sctp: SctpReassembler;
+  private defrag: IpDefragmenter;
+  private tcp: TcpReassembler;
+  private sctp: SctpReassembler;
   private latest: bigint | undefined;
   private lastSweep: bigint | undefined;
 
@@ -55,6 +55,18 @@ export class PacketDecoder {
   /** How much state is held now. */
   get state(): DecoderState {
     return { reassemblies: this.defrag.size, tcpStreams: this.tcp.size, sctpPartials: this.sctp.size };
+  }
+
+  /**
+   * Forgets every fragment, TCP stream and SCTP partial message (counters are kept): a capture replayed from
+   * its start again would otherwise look like retransmissions of the previous pass.
+   */
+  reset(): void {
+    this.defrag = new IpDefragmenter(this.options, this.counts);
+    this.tcp = new TcpReassembler(this.options, this.counts);
+    this.sctp = new SctpReassembler(this.options, this.counts);
+    this.latest = undefined;
+    this.lastSweep = undefined;
   }
 
   /** Every whole message this frame completes (none, one or several), in the order they end. */

@@ -63,12 +63,17 @@ test('fast replay of every sample delivers as many frames as capinfos counts', a
 test('loop restarts at the end and counts passes; stop() inside the sink ends the run', async () => {
   const src = new FileSource({ path: sample('diameter-cx-tcp.pcap'), loop: true, pace: 'fast' });
   const frames: Frame[] = [];
-  await src.run((f) => {
-    frames.push(f);
-    if (frames.length === 35) void src.stop();
-  });
+  const rewinds: number[] = [];
+  await src.run(
+    (f) => {
+      frames.push(f);
+      if (frames.length === 35) void src.stop();
+    },
+    { rewind: () => rewinds.push(frames.length) },
+  );
   assert.equal(frames.length, 35);
   assert.equal(src.counters.loops, 2);
+  assert.deepEqual(rewinds, [14, 28], 'the consumer hears of each new pass before its first frame');
   const original = [...readPackets(readFileSync(sample('diameter-cx-tcp.pcap')))];
   assert.deepEqual(frames[14]!.data, original[0]!.data, 'the second pass starts with the first frame');
 });

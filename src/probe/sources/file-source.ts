@@ -23,6 +23,7 @@ import {
   type PacketSource,
   type Pace,
   type SourceCounters,
+  type SourceEvents,
   type SourceOptions,
 } from './types.js';
 
@@ -83,12 +84,12 @@ export class FileSource implements PacketSource {
     this.description = `pcap:${config.path} (${config.loop ? 'loop, ' : ''}${config.pace})`;
   }
 
-  run(sink: (frame: Frame) => void): Promise<void> {
+  run(sink: (frame: Frame) => void, events: SourceEvents = {}): Promise<void> {
     if (this.started)
       return Promise.reject(new SourceError('busy', `${this.description} is already running`));
     this.started = true;
     const release = keepAlive();
-    this.finished = this.replay(sink).finally(release);
+    this.finished = this.replay(sink, events).finally(release);
     return this.finished;
   }
 
@@ -98,8 +99,9 @@ export class FileSource implements PacketSource {
     await this.finished.catch(() => undefined);
   }
 
-  private async replay(sink: (frame: Frame) => void): Promise<void> {
+  private async replay(sink: (frame: Frame) => void, events: SourceEvents): Promise<void> {
     while (!this.stopped) {
+      if (this.counters.loops > 0) events.rewind?.();
       const delivered = await this.pass(sink);
       if (this.stopped) break;
       this.counters.loops++;

@@ -28,13 +28,22 @@ export interface PacketSource {
    * {@link stop}. Rejects with {@link SourceError} when the source cannot start or fails for good (file
    * missing, interface missing, no permission). Call once.
    */
-  run(sink: (frame: Frame) => void): Promise<void>;
+  run(sink: (frame: Frame) => void, events?: SourceEvents): Promise<void>;
   /** Stops feeding; resolves once `run` has resolved. Harmless before `run` or twice. */
   stop(): Promise<void>;
   readonly counters: Readonly<SourceCounters>;
 }
 
 /** How a capture file is replayed: with the capture's inter-frame gaps, or as fast as possible. */
+/** What a source tells its consumer besides frames. */
+export interface SourceEvents {
+  /**
+   * A looping file starts again from its first frame: state built from the previous pass (TCP streams,
+   * fragments) no longer applies, or the replayed segments would look like retransmissions.
+   */
+  rewind?(): void;
+}
+
 export type Pace = 'original' | 'fast';
 
 export type SourceSpec =

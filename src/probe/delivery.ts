@@ -1,0 +1,161 @@
+/**
+ * The probe's destinations: one STM sender per DID (DESIGN.md "STM reports"), and their health. A queue
+ * overflow, a connection that stays down longer than {@link DELIVERY_TIMERS.downFaultMs} or UDP send errors
+ * make a destination fault; delivery resuming clears it. The owner turns these into ReportDestinationIssue
+ * and the DestinationStatus `deliveryFault` (TS 103 221-1 clause 6.3.2.2, 6.3.4).
+ */
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import {
+  createStmSender,
+  type StmReport,
+  type StmSender,
+  type StmSenderOptions,
+  type StmTooLargeInfo,
+} from '../transport/stm-sender.js';
+import type { DeliveryAddress, DestinationDetails } from '../x1/model.js';
+
+/** Named timers of delivery health (ms). */
+export const DELIVERY_TIMERS = {
+  /** A stream destination down this long is a fault even before its queue overflows. */
+  downFaultMs: 5_000,
+} as const;
+
+export interface DeliveryEvents {
+  fault(did: string, reason: string): void;
+  clear(did: string, reason: string): void;
+  tooLarge(did: string, info: StmTooLargeInfo): void;
+}
+
+export interface DeliveryOptions {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Sender options (TLS material for eep+tls, queue limit, back-off, EEP IDs). */
+  readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
+  readonly events: DeliveryEvents;
+  readonly downFaultMs?: number;
+}
+
+/** The STM URI of a delivery address: a `uri` as given; an IP address and UDP port as `eep+udp`. */
+export function stmUriOf(a: DeliveryAddress): string | undefined {
+  if (a.kind === 'uri') return a.value;
+  if (a.kind !== 'ipAddressAndPort') return undefined;
+  const ip = a.address.family === 'IPv6Address' ? `[${a.address.value}]` : a.address.value;
+  const scheme = a.port.protocol === 'TCPPort' ? 'eep+tcp' : 'eep+udp';
+  return `${scheme}://${ip}:${a.port.port}`;
+}
+
+interface Entry {
+  readonly uri: string;
+  readonly sender: StmSender;
+  faulted: boolean;
+  /** When the sender was first seen down (ms), or undefined while up. */
+  downSince: number | undefined;
+  /** UDP send errors seen at the last health check. */
+  errorsSeen: number;
+}
+
+/** Senders by DID, created when a destination is applied and closed when it is removed or replaced. */
+export class Deliveries {
+  private readonly byDid = new Map<string, Entry>();
+  private readonly downFaultMs: number;
+
+  constructor(private readonly opts: DeliveryOptions) {
+    this.downFaultMs = opts.downFaultMs ?? DELIVERY_TIMERS.downFaultMs;
+  }
+
+  /** Creates the destination's sender, or replaces it when its address changed. Throws for an unusable URI. */
+  async set(d: DestinationDetails): Promise<void> {
+    const uri = stmUriOf(d.deliveryAddress);
+    if (uri === undefined) throw new Error(`delivery to ${d.deliveryAddress.kind} is not supported`);
+    const old = this.byDid.get(d.dId);
+    if (old?.uri === uri) return;
+    const sender = createStmSender(uri, {
+      ...this.opts.sender,
+      logger: this.opts.logger.child({ did: d.dId }),
+      clock: this.opts.clock,
+    });
+    const entry: Entry = { uri, sender, faulted: false, downSince: undefined, errorsSeen: 0 };
+    sender.on('fault', (f) => this.fault(d.dId, entry, `${f.reason}; ${f.dropped} report(s) dropped`));
+    sender.on('clear', () => this.clear(d.dId, entry, 'delivery resumed'));
+    sender.on('tooLarge', (info) => this.opts.events.tooLarge(d.dId, info));
+    this.byDid.set(d.dId, entry);
+    if (old) await this.closeEntry(d.dId, old);
+  }
+
+  async remove(did: string): Promise<void> {
+    const e = this.byDid.get(did);
+    if (!e) return;
+    this.byDid.delete(did);
+    await this.closeEntry(did, e);
+  }
+
+  /** Hands a report to the DID's sender; false when there is no such destination here. */
+  send(did: string, report: StmReport): boolean {
+    const e = this.byDid.get(did);
+    if (!e) return false;
+    e.sender.send(report);
+    return true;
+  }
+
+  has(did: string): boolean {
+    return this.byDid.has(did);
+  }
+
+  /** Per-DID sender counters and state, for logs and `lix ne` status. */
+  snapshot(): { did: string; uri: string; state: string; faulted: boolean; sent: number; dropped: number }[] {
+    return [...this.byDid].map(([did, e]) => ({
+      did,
+      uri: e.uri,
+      state: e.sender.state,
+      faulted: e.faulted,
+      sent: e.sender.counters.sent,
+      dropped: e.sender.counters.dropped,
+    }));
+  }
+
+  /** Periodic health check: long-down stream senders and new UDP send errors fault; recovery clears. */
+  check(): void {
+    const now = this.opts.clock.now();
+    for (const [did, e] of this.byDid) {
+      const errors = e.sender.counters.errors;
+      const newErrors = errors - e.errorsSeen;
+      e.errorsSeen = errors;
+      if (e.sender.state === 'down') {
+        e.downSince ??= now;
+        if (now - e.downSince >= this.downFaultMs)
+          this.fault(did, e, `${e.uri} unreachable for ${Math.round((now - e.downSince) / 1000)} s`);
+        continue;
+      }
+      e.downSince = undefined;
+      if (newErrors > 0) this.fault(did, e, `${newErrors} send error(s) to ${e.uri}`);
+      else if (e.faulted && e.sender.counters.queued === 0) this.clear(did, e, 'delivery resumed');
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.byDid];
+    this.byDid.clear();
+    await Promise.all(all.map(([did, e]) => this.closeEntry(did, e)));
+  }
+
+  private fault(did: string, e: Entry, reason: string): void {
+    if (e.faulted || this.byDid.get(did) !== e) return;
+    e.faulted = true;
+    this.opts.events.fault(did, reason);
+  }
+
+  private clear(did: string, e: Entry, reason: string): void {
+    if (!e.faulted || this.byDid.get(did) !== e) return;
+    e.faulted = false;
+    this.opts.events.clear(did, reason);
+  }
+
+  private async closeEntry(did: string, e: Entry): Promise<void> {
+    try {
+      await e.sender.close();
+    } catch (err) {
+      this.opts.logger.warn({ did, err }, 'closing the STM sender failed');
+    }
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * The probe: the NE's data plane (DESIGN.md "Probe"). Frames from a packet source are decoded into whole
+ * SIP, Diameter and GTPv2-C messages, inspected for identities and session keys, matched against the active
+ * tasks, and every matched message goes as an STM report to each X2 destination of its task. Activating,
+ * modifying or deactivating a task changes the index at once, so the next frame already sees it.
+ *
+ * Task counters (TaskStatus clause 6.4.2.2: time of last intercept, amount of X2 data) are batched and
+ * written every {@link PROBE_TIMERS.counterFlushMs}; destination faults become ReportDestinationIssue and
+ * the DestinationStatus `deliveryFault`, cleared when delivery resumes.
+ */
+import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { InterceptUpdate, NeStore } from '../store/ne-store.js';
+import { checkDeliveryAddress } from '../transport/stm-uri.js';
+import type { StmReport, StmSenderOptions } from '../transport/stm-sender.js';
+import { ISSUE_CODES } from '../x1/errors.js';
+import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
+import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
+import { EEP_PROTOCOL_TYPES } from '../stm/eep.js';
+import { formatTimestamp } from '../x1/simple-types.js';
+import { PacketDecoder, type DecodeOptions } from './decode/decoder.js';
+import { Deliveries } from './delivery.js';
+import { TargetIndex } from './match/index.js';
+import { inspect, ProbeProtocolError } from './proto/inspect.js';
+import type { PacketSource } from './sources/source.js';
+import type { AppProtocol, Frame, ProbeMessage } from './types.js';
+
+/** EEP captured-protocol type of each protocol (SIP from HEP's table; Diameter and GTPv2-C project values). */
+export const EEP_PROTOCOL_TYPE_OF: Readonly<Record<AppProtocol, number>> = {
+  sip: EEP_PROTOCOL_TYPES.sip,
+  diameter: EEP_PROTOCOL_TYPES.diameter,
+  gtpv2: EEP_PROTOCOL_TYPES.gtpv2c,
+};
+
+/** Named timers of the probe (ms). */
+export const PROBE_TIMERS = {
+  /** How often task counters are written and destination health is checked. */
+  counterFlushMs: 1_000,
+  /** How often a progress line with the counters is logged. */
+  progressLogMs: 60_000,
+} as const;
+
+export interface ProbeOptions {
+  readonly neId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Where frames come from; without one the probe only takes frames given to {@link Probe.feed}. */
+  readonly source?: PacketSource;
+  readonly decoder?: Partial<DecodeOptions>;
+  readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
+  readonly counterFlushMs?: number;
+}
+
+/** What the probe counted (the decoder, index and sources count their own). */
+export interface ProbeCounters {
+  frames: number;
+  messages: number;
+  /** Messages whose SIP/Diameter/GTPv2-C could not be read (counted and skipped). */
+  malformed: number;
+  /** Messages that belonged to at least one task. */
+  matched: number;
+  /** Reports handed to destinations' senders. */
+  reports: number;
+  /** Deliveries that named a DID this NE does not have (counted, logged once per DID). */
+  noDestination: number;
+  /** Frames whose decoding threw unexpectedly (a bug; counted, never fatal). */
+  internalErrors: number;
+}
+
+/** Scope of an issue, as the NE's IssueReporter takes it. */
+type IssueScope = { kind: 'task' | 'destination' | 'ne'; id: string };
+
+/**
+ * What the NE hands the probe (its `DataPlaneHost`, matched by shape: the probe does not import the NE): the
+ * store for task counters and delivery status, and the issue reporter for ReportDestinationIssue.
+ */
+export interface ProbeHost {
+  readonly store: Pick<NeStore, 'addInterceptCounters' | 'setDestinationDeliveryStatus'>;
+  readonly issues: {
+    warn(scope: IssueScope, text: string): void;
+    fault(scope: IssueScope, fault: { errorCode: number; errorDescription: string }): void;
+    clear(scope: IssueScope, code: number, text: string): void;
+  };
+}
+
+interface ActiveTask {
+  readonly xid: string;
+  readonly x2: boolean;
+  readonly dids: readonly string[];
+}
+
+/** Target kinds with a meaning for captured signalling (the NE refuses the rest with TargetTypeUnsupported). */
+const SUPPORTED: ReadonlySet<TargetKind> = new Set(PROBE_TARGET_KINDS);
+
+/** The probe; it has the shape of the NE's `DataPlane` (the CLI hands one to the other). */
+export class Probe {
+  readonly counters: ProbeCounters = {
+    frames: 0,
+    messages: 0,
+    malformed: 0,
+    matched: 0,
+    reports: 0,
+    noDestination: 0,
+    internalErrors: 0,
+  };
+  readonly decoder: PacketDecoder;
+  readonly index = new TargetIndex();
+  private readonly tasks = new Map<string, ActiveTask>();
+  private readonly deliveries: Deliveries;
+  private host: ProbeHost | undefined;
+  private pending = new Map<string, { bytes: number; at: bigint }>();
+  private readonly missingDids = new Set<string>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: ProbeOptions) {
+    this.decoder = new PacketDecoder(opts.decoder);
+    this.deliveries = new Deliveries({
+      logger: opts.logger,
+      clock: opts.clock,
+      ...(opts.sender && { sender: opts.sender }),
+      events: {
+        fault: (did, reason) => this.destinationFault(did, reason),
+        clear: (did, reason) => this.destinationClear(did, reason),
+        tooLarge: (did, info) =>
+          this.host?.issues.warn(
+            { kind: 'task', id: info.xid },
+            `a message of ${info.size} bytes does not fit a report to ${did} (limit ${info.maxSize}); not delivered`,
+          ),
+      },
+    });
+  }
+
+  /** Called by the NE once its store and issue reporter exist (before tasks are restored). */
+  attach(host: ProbeHost): void {
+    this.host = host;
+  }
+
+  checkTask(task: TaskDetails): Refusal | undefined {
+    const refusal = checkTargets(task, SUPPORTED);
+    if (refusal) return refusal;
+    try {
+      new TargetIndex().add(task.xId, task.targetIdentifiers);
+    } catch (err) {
+      return { kind: 'TargetTypeUnsupported', reason: err instanceof Error ? err.message : String(err) };
+    }
+    return undefined;
+  }
+
+  checkDestination(d: DestinationDetails): Refusal | undefined {
+    return checkDeliveryAddress(d.deliveryAddress);
+  }
+
+  async applyTask(task: TaskDetails): Promise<void> {
+    // Re-adding keeps the task's sessions when its targets did not change (ModifyTask of other details).
+    this.index.add(task.xId, task.targetIdentifiers);
+    this.tasks.set(task.xId, {
+      xid: task.xId,
+      x2: task.deliveryType !== 'X3Only',
+      dids: task.listOfDIDs.dIds,
+    });
+  }
+
+  async removeTask(xid: string): Promise<void> {
+    this.index.remove(xid);
+    this.tasks.delete(xid);
+  }
+
+  async applyDestination(d: DestinationDetails): Promise<void> {
+    await this.deliveries.set(d);
+    this.missingDids.delete(d.dId);
+  }
+
+  async removeDestination(did: string): Promise<void> {
+    await this.deliveries.remove(did);
+  }
+
+  /** Starts the periodic work and, when there is one, the packet source. */
+  start(): void {
+    const { clock } = this.opts;
+    const every = (name: string, ms: number, fn: () => void) => {
+      const tick = () => {
+        if (this.closed) return;
+        try {
+          fn();
+        } catch (err) {
+          this.opts.logger.error({ err, work: name }, 'probe periodic work failed');
+        }
+        this.timers.set(name, clock.setTimer(ms, tick));
+      };
+      this.timers.set(name, clock.setTimer(ms, tick));
+    };
+    every('counters', this.opts.counterFlushMs ?? PROBE_TIMERS.counterFlushMs, () => {
+      this.flushCounters();
+      this.deliveries.check();
+    });
+    every('progress', PROBE_TIMERS.progressLogMs, () =>
+      this.opts.logger.info(this.stats(), 'probe counters'),
+    );
+    const source = this.opts.source;
+    if (source) {
+      this.opts.logger.info({ source: source.description }, 'probe source started');
+      this.running = source
+        .run((f) => this.feed(f), { rewind: () => this.decoder.reset() })
+        .then(
+          () => this.opts.logger.info({ source: source.description, ...this.stats() }, 'probe source ended'),
+          (err: unknown) =>
+            this.opts.logger.error({ err, source: source.description }, 'probe source failed'),
+        );
+    }
+  }
+
+  /** The source's description, or a note that frames are fed by hand. */
+  get sourceDescription(): string {
+    return this.opts.source?.description ?? 'none (frames fed directly)';
+  }
+
+  /** Resolves when the source has ended (a file without loop); at once without a source. */
+  async sourceEnded(): Promise<void> {
+    await this.running;
+  }
+
+  /** Decodes, matches and delivers one frame. Never throws. */
+  feed(frame: Frame): void {
+    this.counters.frames++;
+    let messages: ProbeMessage[];
+    try {
+      messages = this.decoder.decode(frame);
+    } catch (err) {
+      this.counters.internalErrors++;
+      this.opts.logger.error({ err }, 'decoder failed on a frame');
+      return;
+    }
+    for (const m of messages) this.message(m);
+  }
+
+  private message(m: ProbeMessage): void {
+    this.counters.messages++;
+    let xids: readonly string[];
+    try {
+      xids = this.index.match(m, inspect(m));
+    } catch (err) {
+      if (err instanceof ProbeProtocolError) this.counters.malformed++;
+      else {
+        this.counters.internalErrors++;
+        this.opts.logger.error({ err }, 'inspecting a message failed');
+      }
+      return;
+    }
+    if (xids.length === 0) return;
+    this.counters.matched++;
+    for (const xid of xids) this.deliver(xid, m);
+  }
+
+  private deliver(xid: string, m: ProbeMessage): void {
+    const task = this.tasks.get(xid);
+    if (!task?.x2) return;
+    const report: StmReport = {
+      xid,
+      neId: this.opts.neId,
+      timestampMicros: m.timestampMicros,
+      ipVersion: m.ipVersion,
+      ipProtocol: m.ipProtocol,
+      srcAddress: m.srcAddress,
+      dstAddress: m.dstAddress,
+      srcPort: m.srcPort,
+      dstPort: m.dstPort,
+      protocolType: EEP_PROTOCOL_TYPE_OF[m.protocol],
+      payload: m.payload,
+      ...(m.sctpPpid !== undefined && { sctpPpid: m.sctpPpid }),
+    };
+    for (const did of task.dids) {
+      if (this.deliveries.send(did, report)) this.counters.reports++;
+      else this.noDestination(xid, did);
+    }
+    const p = this.pending.get(xid);
+    if (p) {
+      p.bytes += m.payload.length;
+      p.at = m.timestampMicros;
+    } else this.pending.set(xid, { bytes: m.payload.length, at: m.timestampMicros });
+  }
+
+  private noDestination(xid: string, did: string): void {
+    this.counters.noDestination++;
+    if (this.missingDids.has(did)) return;
+    this.missingDids.add(did);
+    this.opts.logger.warn({ xid, did }, 'task names a destination this NE does not have; not delivered');
+  }
+
+  /** Writes the batched task counters (one transaction). */
+  flushCounters(): void {
+    if (this.pending.size === 0 || !this.host) return;
+    const updates: InterceptUpdate[] = [];
+    for (const [xid, p] of this.pending) {
+      updates.push({ xid, x2Bytes: p.bytes, at: formatTimestamp(p.at) });
+    }
+    this.pending = new Map();
+    this.host.store.addInterceptCounters(updates);
+  }
+
+  private destinationFault(did: string, reason: string): void {
+    const host = this.host;
+    if (!host) return;
+    host.store.setDestinationDeliveryStatus(did, 'deliveryFault');
+    host.issues.fault(
+      { kind: 'destination', id: did },
+      { errorCode: ISSUE_CODES.NonTerminating, errorDescription: `delivery fault: ${reason}` },
+    );
+  }
+
+  private destinationClear(did: string, reason: string): void {
+    const host = this.host;
+    if (!host) return;
+    host.store.setDestinationDeliveryStatus(did, 'activeAndWorking');
+    host.issues.clear({ kind: 'destination', id: did }, ISSUE_CODES.NonTerminating, reason);
+  }
+
+  /** Everything counted, for logs and tests. */
+  stats(): Record<string, unknown> {
+    return {
+      probe: { ...this.counters },
+      decoder: this.decoder.counters,
+      index: { tasks: this.tasks.size, ...this.index.counters },
+      source: this.opts.source?.counters,
+      destinations: this.deliveries.snapshot(),
+    };
+  }
+
+  /** Stops the source, writes the last counters and closes every sender. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+    await this.opts.source?.stop();
+    await this.running;
+    try {
+      this.flushCounters();
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'last counter flush failed');
+    }
+    await this.deliveries.close();
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * TCP sequence numbers for messages written as synthesised packets (collector files, GRE-PCAPng reports). Pure.
+ */
+
+/** Flows remembered by a {@link TcpSequencer} before the oldest is forgotten. */
+export const TCP_SEQUENCER_MAX_FLOWS = 100_000;
+/** Sequence numbers are modulo 2^32 (RFC 9293 §3.4). */
+const UINT32_SPAN = 0x1_0000_0000;
+
+/**
+ * Consecutive TCP sequence numbers per flow (XID, addresses, ports), so that the messages of one TCP
+ * connection written to a file read as one stream: with the same number on every segment Wireshark takes
+ * them for retransmissions and does not dissect them. Bounded: the oldest flow is forgotten first.
+ */
+export class TcpSequencer {
+  readonly #next = new Map<string, number>();
+
+  constructor(private readonly maxFlows = TCP_SEQUENCER_MAX_FLOWS) {}
+
+  /** The sequence number for `length` bytes of `flow`, advancing the flow past them. */
+  take(flow: string, length: number): number {
+    const seq = this.#next.get(flow) ?? 1;
+    this.#next.delete(flow);
+    if (this.#next.size >= this.maxFlows) {
+      const oldest = this.#next.keys().next();
+      if (!oldest.done) this.#next.delete(oldest.value);
+    }
+    this.#next.set(flow, (seq + length) % UINT32_SPAN);
+    return seq;
+  }
+}
