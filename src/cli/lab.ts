@@ -15,16 +15,25 @@ import { newUuid } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
 import { parseNeConfig } from '../ne/config.js';
 import { startNeServer } from '../ne/server.js';
+import { labSubscriber } from '../probe/sources/population.js';
 import { initPki, writeFileAtomic } from '../transport/pki.js';
 import { encodeRequest } from '../x1/encode.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { readToken } from './admf.js';
+import { createProbeFor } from './probe-source.js';
 
 /** Fixed loopback ports, so that the printed examples can be pasted as they are. */
 export const LAB_PORTS = { ne: 8443, collector: 9060, admf: 8444, api: 8480 } as const;
 const LAB_TOKEN = { bytes: 24, mode: 0o600 } as const;
 const ADMF = 'admf-1';
 const NE = 'ne-1';
+/**
+ * The NE's traffic: generated SIP, Diameter and GTPv2-C of a small population, so that any one subscriber
+ * has signalling within seconds (at 50 messages/s a procedure of about 7 messages starts every 0.15 s).
+ */
+export const LAB_TRAFFIC = 'synthetic:50?subscribers=10';
+/** The subscriber the printed examples target. */
+const TARGET = labSubscriber(0);
 
 function header() {
   return {
@@ -73,7 +82,7 @@ function writeExamples(
         header: header(),
         taskDetails: {
           xId: xid,
-          targetIdentifiers: [{ kind: 'sipUri', value: 'sip:alice@lab.example.net' }],
+          targetIdentifiers: [{ kind: 'sipUri', value: TARGET.sipUri }],
           deliveryType: 'X2Only',
           listOfDIDs: { dIds: [did], dSIds: [] },
           taskDetailsExtensions: [],
@@ -137,15 +146,16 @@ function lixCommand(): string {
   return `node ${resolve(import.meta.dirname, '../../bin/lix.js')}`;
 }
 
-function admfExample(svc: AdmfService, tokenFile: string, collectorUri: string): string {
+function admfExample(svc: AdmfService, tokenFile: string, collectorUri: string, captures: string): string {
   const lix = lixCommand();
   const did = newUuid();
   const xid = newUuid();
   return [
     `  export LIX_ADMF_API=${svc.apiUrl} LIX_ADMF_TOKEN_FILE=${tokenFile}`,
     `  ${lix} admf destination create --ne ${NE} --did ${did} --uri ${collectorUri}`,
-    `  ${lix} admf task activate --ne ${NE} --xid ${xid} --target sipUri=sip:bob@lab.example.net --did ${did}`,
+    `  ${lix} admf task activate --ne ${NE} --xid ${xid} --target imsi=${TARGET.imsi} --did ${did}`,
     `  ${lix} admf task show ${xid} --live`,
+    `  ls -l ${captures}/${xid}-*.pcapng    # the subscriber's signalling, within seconds (tshark -r FILE)`,
   ].join('\n');
 }
 
@@ -164,6 +174,7 @@ export function registerLabCommands(program: Command): void {
     )
     .option('--admf-port <port>', 'ADMF X1 port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.admf))
     .option('--api-port <port>', 'ADMF REST API port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.api))
+    .option('--traffic <spec>', 'the NE probe\'s packet source (as lix ne --source), or "none"', LAB_TRAFFIC)
     .action(
       async (o: {
         data: string;
@@ -171,23 +182,24 @@ export function registerLabCommands(program: Command): void {
         collectorPort: string;
         admfPort: string;
         apiPort: string;
+        traffic: string;
       }) => {
         const dir = resolve(o.data);
         const logger = createLogger({ name: 'lab', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
         const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
         const { svc, tokenFile } = await startLabAdmf(dir, pki.dir, o, logger.child({ component: 'admf' }));
-        const ne = await startNeServer(
-          parseNeConfig({
-            id: NE,
-            admfId: ADMF,
-            listenHost: '127.0.0.1',
-            listenPort: Number(o.nePort),
-            admfUrl: svc.running.x1Url,
-            tlsDir: pki.dir,
-            dataDir: join(dir, 'ne'),
-          }),
-          { logger },
-        );
+        const neConfig = parseNeConfig({
+          id: NE,
+          admfId: ADMF,
+          listenHost: '127.0.0.1',
+          listenPort: Number(o.nePort),
+          admfUrl: svc.running.x1Url,
+          tlsDir: pki.dir,
+          dataDir: join(dir, 'ne'),
+          ...(o.traffic !== 'none' && { source: o.traffic }),
+        });
+        const probe = neConfig.source ? createProbeFor(neConfig, { logger }) : undefined;
+        const ne = await startNeServer(neConfig, { logger, ...(probe && { dataPlane: probe }) });
         const collector = await startCollector({
           listen: [`eep+udp://127.0.0.1:${o.collectorPort}`],
           outDir: join(dir, 'captures'),
@@ -202,6 +214,8 @@ export function registerLabCommands(program: Command): void {
         console.log(`lix lab is up (data in ${dir})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
   collector        ${collectorUri} -> ${join(dir, 'captures')}
+  NE traffic       ${probe?.sourceDescription ?? 'none'}
+                   (subscriber 0: IMSI ${TARGET.imsi}, MSISDN ${TARGET.msisdn}, IMEI ${TARGET.imei}, ${TARGET.sipUri})
   PKI              ${pki.dir} (CA ca.pem; ${ADMF}.pem/.key for the ADMF side; ${NE}.pem/.key)
   NE store         ${join(dir, 'ne', 'ne.sqlite')}   (lix ne audit --data ${join(dir, 'ne')})
   ADMF X1 endpoint ${svc.running.x1Url}   (identity ${ADMF}; the NE reports here)
@@ -209,7 +223,7 @@ export function registerLabCommands(program: Command): void {
   ADMF store       ${join(dir, 'admf', 'admf.sqlite')}   (NEs, tasks: ${(await svc.running.admf.store.listTasks()).length})
 
 Task the NE through the ADMF (paste):
-${admfExample(svc, tokenFile, collectorUri)}
+${admfExample(svc, tokenFile, collectorUri, join(dir, 'captures'))}
 
 Or send X1 straight to the NE, as the ADMF would (the ADMF then shows these tasks as drift):
   ${curl(ex.destination)}

@@ -3,8 +3,8 @@
 // start reuses the data and comes back with the same state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
@@ -70,6 +70,17 @@ function runExample(out: string): string[] {
   });
 }
 
+/** Waits until the collector has written packets for `xid` (real time); returns the file. */
+async function captureOf(dir: string, xid: string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const f = existsSync(dir) ? readdirSync(dir).find((n) => n.startsWith(xid)) : undefined;
+    if (f && statSync(join(dir, f)).size > 200) return join(dir, f);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no capture for ${xid} in ${dir} after ${ms} ms`);
+}
+
 test(
   'lix lab: the ADMF is up, its printed example works, and a restart keeps the state',
   { timeout: 120_000 },
@@ -87,6 +98,13 @@ test(
       assert.ok(m, activated);
       xid = m[1]!;
       assert.match(shown!, /"provisioningStatus": "complete"/);
+      // The lab's generated traffic reaches the collector for the tasked subscriber within seconds.
+      const file = await captureOf(join(dir, 'captures'), xid, 20_000);
+      const protocols = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.protocols'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      assert.match(protocols, /diameter|gtpv2|sip/, 'tshark reads signalling in the capture');
       const neUrl = /NE X1 endpoint\s+(\S+)/.exec(lab.out)![1]!;
       const admfUrl = /ADMF X1 endpoint (\S+)/.exec(lab.out)![1]!;
       for (const url of [neUrl, admfUrl]) {

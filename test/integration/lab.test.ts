@@ -59,7 +59,7 @@ test(
       const answers = curls.map((c) => execSync(c, { encoding: 'utf8' }));
       assert.match(answers[0]!, /CreateDestinationResponse.*AcknowledgedAndCompleted/s);
       assert.match(answers[1]!, /ActivateTaskResponse.*AcknowledgedAndCompleted/s);
-      assert.match(answers[2]!, /GetAllDetailsResponse.*sip:alice@lab\.example\.net/s);
+      assert.match(answers[2]!, /GetAllDetailsResponse.*sip:\+447900000000@ims\.lab\.lix/s);
     } finally {
       await lab.stop();
     }
