@@ -16,39 +16,44 @@ export interface Posting {
 /** Matched identifier bits per candidate task, filled while one message is looked up. */
 export type Hits = Map<TaskEntry, number>;
 
-/** A map from looked-up value to postings. */
+/**
+ * A map from looked-up value to postings. A value named by one identifier (the usual case) maps to the
+ * posting itself, not to a list of one: a hit in a large map then costs one memory access less.
+ */
 export class PostingMap<K> {
-  private readonly map = new Map<K, Posting[]>();
+  private readonly map = new Map<K, Posting | Posting[]>();
 
   get size(): number {
     return this.map.size;
   }
 
   add(key: K, p: Posting): void {
-    const list = this.map.get(key);
-    if (list) list.push(p);
-    else this.map.set(key, [p]);
+    const cur = this.map.get(key);
+    if (cur === undefined) this.map.set(key, p);
+    else if (Array.isArray(cur)) cur.push(p);
+    else this.map.set(key, [cur, p]);
   }
 
   /** Removes every posting of `task` under `key`. */
   remove(key: K, task: TaskEntry): void {
-    const list = this.map.get(key);
-    if (!list) return;
-    const kept = list.filter((p) => p.task !== task);
+    const cur = this.map.get(key);
+    if (cur === undefined) return;
+    const kept = (Array.isArray(cur) ? cur : [cur]).filter((p) => p.task !== task);
     if (kept.length === 0) this.map.delete(key);
-    else this.map.set(key, kept);
+    else this.map.set(key, kept.length === 1 ? kept[0]! : kept);
   }
 
   /** Records the postings under `key` in `hits`; returns `hits` (created on the first hit). */
   collect(key: K, hits: Hits | undefined): Hits | undefined {
-    const list = this.map.get(key);
-    return list === undefined ? hits : record(list, hits);
+    const cur = this.map.get(key);
+    if (cur === undefined) return hits;
+    const out = hits ?? new Map<TaskEntry, number>();
+    if (Array.isArray(cur)) for (const p of cur) set(out, p);
+    else set(out, cur);
+    return out;
   }
 }
 
-/** Sets each posting's bit on its task in `hits` (created when undefined). */
-export function record(list: readonly Posting[], hits: Hits | undefined): Hits {
-  const out = hits ?? new Map<TaskEntry, number>();
-  for (const p of list) out.set(p.task, (out.get(p.task) ?? 0) | (1 << p.bit));
-  return out;
+function set(hits: Hits, p: Posting): void {
+  hits.set(p.task, (hits.get(p.task) ?? 0) | (1 << p.bit));
 }

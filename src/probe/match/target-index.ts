@@ -17,6 +17,7 @@ import type { TargetIdentifier } from '../../x1/model.js';
 import type { IdentityKind, Inspection, ProbeMessage } from '../types.js';
 import { CidrIndex } from './cidr.js';
 import { PortRangeIndex } from './ports.js';
+import { Prefilter } from './prefilter.js';
 import { PostingMap, type Hits, type TaskEntry } from './postings.js';
 import { SessionTable, type SessionCounters, type SessionOptions } from './sessions.js';
 import { compileTarget, MAX_IDENTIFIERS_PER_TASK, TargetIndexError, type CompiledTarget } from './targets.js';
@@ -41,6 +42,8 @@ const NO_XIDS: readonly string[] = [];
 export class TargetIndex {
   private readonly tasks = new Map<string, Indexed>();
   private readonly identities = new Map<IdentityKind, PostingMap<string>>();
+  /** In front of `identities` (see `prefilter.ts`), seeded by kind. */
+  private readonly filter = new Prefilter();
   private readonly addresses = new PostingMap<string>();
   private readonly cidrs = new CidrIndex();
   /** Transport (IP protocol number) → port → postings. */
@@ -118,7 +121,7 @@ export class TargetIndex {
     let hits: Hits | undefined;
     for (const id of ins.identities) {
       const m = this.identities.get(id.kind);
-      if (m !== undefined) hits = m.collect(id.value, hits);
+      if (m !== undefined && this.filter.mayContain(id.kind, id.value)) hits = m.collect(id.value, hits);
     }
     if (this.addresses.size > 0) {
       hits = this.addresses.collect(msg.srcAddress, hits);
@@ -146,6 +149,7 @@ export class TargetIndex {
     switch (c.index) {
       case 'identity':
         getOr(this.identities, c.kind, () => new PostingMap<string>()).add(c.value, p);
+        this.filter.add(c.kind, c.value);
         return;
       case 'address':
         this.addresses.add(c.value, p);
@@ -170,6 +174,7 @@ export class TargetIndex {
         case 'identity': {
           const m = this.identities.get(c.kind);
           m?.remove(c.value, entry);
+          this.filter.remove(c.kind, c.value);
           if (m?.size === 0) this.identities.delete(c.kind);
           break;
         }

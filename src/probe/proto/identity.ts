@@ -154,12 +154,12 @@ function normaliseHost(hostPort: string): string | undefined {
     const v6 = close < 0 ? undefined : parseIpv6(hostPort.slice(1, close));
     return v6 ? `[${formatIpv6(v6)}]` : undefined;
   }
-  const colons = hostPort.split(':').length - 1;
-  if (colons > 1) {
+  const colon = hostPort.indexOf(':');
+  if (colon >= 0 && hostPort.indexOf(':', colon + 1) >= 0) {
     const v6 = parseIpv6(hostPort) ?? parseIpv6(hostPort.slice(0, hostPort.lastIndexOf(':')));
     return v6 ? `[${formatIpv6(v6)}]` : undefined;
   }
-  const host = (colons === 1 ? hostPort.slice(0, hostPort.indexOf(':')) : hostPort).toLowerCase();
+  const host = (colon >= 0 ? hostPort.slice(0, colon) : hostPort).toLowerCase();
   return /^[a-z0-9\-_.]+$/.test(host) ? host : undefined;
 }
 
@@ -211,14 +211,11 @@ export function uriIdentities(text: string, out: Identity[]): void {
   if (e164 !== undefined) out.push({ kind: 'e164Number', value: e164 });
 }
 
-/** `ids` without repeated (kind, value) pairs, first occurrence kept. */
+/** `ids` without repeated (kind, value) pairs, first occurrence kept (a linear scan: lists are short). */
 export function dedupe(ids: readonly Identity[]): Identity[] {
-  const seen = new Set<string>();
   const out: Identity[] = [];
-  for (const id of ids) {
-    const k = `${id.kind}\u0000${id.value}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
+  outer: for (const id of ids) {
+    for (const o of out) if (o.value === id.value && o.kind === id.kind) continue outer;
     out.push(id);
   }
   return out;

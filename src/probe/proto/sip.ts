@@ -13,7 +13,12 @@ export const SIP = {
   maxHeaderBytes: 64 * 1024,
   maxHeaderFields: 256,
   /** Compact header names (RFC 3261 §7.3.3) that matter here → full lower-case names. */
-  compact: { f: 'from', t: 'to', m: 'contact', i: 'call-id' } as Readonly<Record<string, string>>,
+  compact: new Map([
+    ['f', 'from'],
+    ['t', 'to'],
+    ['m', 'contact'],
+    ['i', 'call-id'],
+  ]) as ReadonlyMap<string, string>,
   /** Status classes (RFC 3261 §21). */
   successMin: 200,
   successMax: 299,
@@ -30,6 +35,15 @@ const STATUS_LINE = /^SIP\/2\.0 ([1-6][0-9]{2})(?: .*)?$/;
 const CSEQ = /^([0-9]{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)$/;
 
 const decoder = new TextDecoder('utf-8');
+/** Header fields the inspector reads; the others are only checked for a name. */
+const WANTED: ReadonlySet<string> = new Set([
+  'from',
+  'to',
+  'p-asserted-identity',
+  'contact',
+  'call-id',
+  'cseq',
+]);
 
 function fail(reason: string): never {
   throw new ProbeProtocolError('sip', reason);
@@ -104,7 +118,8 @@ function parseHead(payload: Uint8Array): SipHeaders {
     const colon = line.indexOf(':');
     if (colon <= 0) fail(`header line ${i} has no name`);
     const raw = line.slice(0, colon).trim().toLowerCase();
-    const name = SIP.compact[raw] ?? raw;
+    const name = raw.length === 1 ? (SIP.compact.get(raw) ?? raw) : raw;
+    if (!WANTED.has(name)) continue;
     const value = line.slice(colon + 1).trim();
     const list = fields.get(name);
     if (list) list.push(value);
