@@ -7,6 +7,7 @@ import { parseIpv4, parseIpv6 } from '../../stm/ip.js';
 import { prefixKey } from './targets.js';
 import { PostingMap, type Hits, type Posting, type TaskEntry } from './postings.js';
 
+/** CIDR prefixes of both families, by prefix length in use. */
 export class CidrIndex {
   /** family → prefix length → masked prefix → postings. */
   private readonly byFamily = {

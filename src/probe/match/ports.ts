@@ -10,6 +10,7 @@ import { PostingMap, type Hits, type Posting, type TaskEntry } from './postings.
 const PORT_MAX = 0xffff;
 const ROOT = 1;
 
+/** Port ranges of one transport, as a segment tree over 0-65535. */
 export class PortRangeIndex {
   /** Segment-tree node number (root 1, children 2n and 2n + 1) → postings of ranges covering it. */
   private readonly nodes = new PostingMap<number>();

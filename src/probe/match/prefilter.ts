@@ -33,6 +33,7 @@ function probes(h: number): [number, number] {
   return [h & MASK, (h2 >>> (FILTER.wordBits - FILTER.log2Bits)) & MASK];
 }
 
+/** Counting Bloom filter over (seed, value) pairs: two probes into 2^20 bits. */
 export class Prefilter {
   private readonly bits = new Uint32Array(SIZE / FILTER.wordBits);
   private readonly counts = new Uint16Array(SIZE);

@@ -10,7 +10,8 @@ import type { Inspection } from '../types.js';
 export const SESSION_DEFAULTS = {
   /** A session nobody saw for an hour is forgotten. */
   idleMs: 60 * 60 * 1000,
-  maxSessions: 1_000_000,
+  /** Sessions of targets only (a few hundred bytes each): room for 100,000 concurrent dialogs and tunnels. */
+  maxSessions: 100_000,
   /** Keys per session; the least recently seen go first (GTP sequence keys pile up in long tunnels). */
   maxKeysPerSession: 32,
 } as const;

@@ -60,10 +60,12 @@ export class TargetIndex {
     return this.tasks.size;
   }
 
+  /** Whether task `xid` is indexed. */
   has(xid: string): boolean {
     return this.tasks.has(xid);
   }
 
+  /** A snapshot of the counters (messages matched, session hits, evictions ...). */
   get counters(): TargetIndexCounters {
     return { ...this.sessions.counters, sessions: this.sessions.size };
   }

@@ -211,9 +211,22 @@ export function uriIdentities(text: string, out: Identity[]): void {
   if (e164 !== undefined) out.push({ kind: 'e164Number', value: e164 });
 }
 
-/** `ids` without repeated (kind, value) pairs, first occurrence kept (a linear scan: lists are short). */
+/** Above this many identities {@link dedupe} hashes instead of scanning (hostile lists of thousands). */
+const DEDUPE_SCAN_MAX = 16;
+
+/** `ids` without repeated (kind, value) pairs, first occurrence kept. */
 export function dedupe(ids: readonly Identity[]): Identity[] {
   const out: Identity[] = [];
+  if (ids.length > DEDUPE_SCAN_MAX) {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      const k = `${id.kind}:${id.value}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(id);
+    }
+    return out;
+  }
   outer: for (const id of ids) {
     for (const o of out) if (o.value === id.value && o.kind === id.kind) continue outer;
     out.push(id);

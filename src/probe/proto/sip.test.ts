@@ -110,6 +110,15 @@ test('malformed messages give ProbeProtocolError with a reason', () => {
   assert.throws(() => inspectSip(sipText('OPTIONS sip:a@b SIP/2.0', many)), ProbeProtocolError);
 });
 
+test('a long Contact list is read whole and deduplicated', () => {
+  const entries = Array.from({ length: 2000 }, (_, i) => `<sip:u${i % 1000}@example.net>`).join(', ');
+  const ins = inspectSip(
+    sipText('REGISTER sip:example.net SIP/2.0', ['Call-ID: r', 'CSeq: 1 REGISTER', `Contact: ${entries}`]),
+  );
+  assert.equal(ofKind(ins, 'sipUri').length, 1001, 'the Request-URI and 1000 distinct contacts');
+  assert.equal(ofKind(ins, 'impu').length, 1001);
+});
+
 test('splitHeaderList keeps commas inside quotes and angle brackets', () => {
   assert.deepEqual(splitHeaderList('"a, \\"b" <sip:x@y;p=1,2>, <tel:+1> ,'), [
     '"a, \\"b" <sip:x@y;p=1,2>',
