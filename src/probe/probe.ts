@@ -205,10 +205,22 @@ export class Probe {
         .run((f) => this.feed(f), { rewind: () => this.decoder.reset() })
         .then(
           () => this.opts.logger.info({ source: source.description, ...this.stats() }, 'probe source ended'),
-          (err: unknown) =>
-            this.opts.logger.error({ err, source: source.description }, 'probe source failed'),
+          (err: unknown) => this.sourceFailed(source.description, err),
         );
     }
+  }
+
+  /** A source that cannot capture (no interface, no permission, unreadable file) is an NE fault for the ADMF. */
+  private sourceFailed(description: string, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    this.opts.logger.error({ err, source: description }, 'probe source failed');
+    this.host?.issues.fault(
+      { kind: 'ne', id: this.opts.neId },
+      {
+        errorCode: ISSUE_CODES.NonTerminating,
+        errorDescription: `packet source ${description} failed: ${why}`,
+      },
+    );
   }
 
   /** The source's description, or a note that frames are fed by hand. */

@@ -24,6 +24,8 @@ export const PROBE_TARGET_KINDS: readonly TargetKind[] = [
   'gpsiMsisdn',
   'supiimsi',
   'peiImei',
+  'peiImeiCheckDigit',
+  'peiImeisv',
   'ipv4Address',
   'ipv6Address',
   'ipv4Cidr',

@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { silentLogger } from '../lib/logger.js';
+import { buildIpPacket } from '../stm/packet.js';
+import { LINKTYPE } from '../stm/pcapng-tables.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { destination, task, uuid } from '../../test/support/x1-builders.js';
+import type { DestinationDeliveryStatus } from '../x1/model.js';
+import { DELIVERY_TIMERS } from './delivery.js';
+import { Probe, type ProbeHost } from './probe.js';
+import { createSource, parseSourceSpec } from './sources/source.js';
+import type { Frame } from './types.js';
+
+/** A host that records what the probe tells the NE. */
+function recordingHost() {
+  const events: string[] = [];
+  const status = new Map<string, DestinationDeliveryStatus>();
+  const counters: { xid: string; x2Bytes: number }[] = [];
+  const host: ProbeHost = {
+    store: {
+      addInterceptCounters: (u) => counters.push(...u.map(({ xid, x2Bytes }) => ({ xid, x2Bytes }))),
+      setDestinationDeliveryStatus: (did, s) => {
+        status.set(did, s);
+        return true;
+      },
+    },
+    issues: {
+      warn: (scope, text) => events.push(`warn ${scope.kind} ${text}`),
+      fault: (scope, f) => events.push(`fault ${scope.kind} ${f.errorCode} ${f.errorDescription}`),
+      clear: (scope, code) => events.push(`clear ${scope.kind} ${code}`),
+    },
+  };
+  return { host, events, status, counters };
+}
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+function sipFrame(from: string, callId: string): Frame {
+  const text =
+    `MESSAGE sip:bob@example.net SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK${callId}\r\n` +
+    `From: <${from}>;tag=1\r\nTo: <sip:bob@example.net>\r\nCall-ID: ${callId}\r\nCSeq: 1 MESSAGE\r\n` +
+    `Content-Length: 0\r\n\r\n`;
+  const data = buildIpPacket({
+    ipProtocol: 17,
+    srcAddress: '10.0.0.1',
+    dstAddress: '10.0.0.2',
+    srcPort: 5060,
+    dstPort: 5060,
+    payload: ascii(text),
+  });
+  return { linkType: LINKTYPE.raw, timestampMicros: 1_700_000_000_000_000n, data };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+test('a TCP destination down for the fault delay becomes deliveryFault and is reported; reaching it clears both', async () => {
+  const clock = new FakeClock();
+  const rec = recordingHost();
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock, counterFlushMs: 1000 });
+  probe.attach(rec.host);
+  const port = await freePort();
+  const did = uuid();
+  await probe.applyDestination(
+    destination(did, { deliveryAddress: { kind: 'uri', value: `eep+tcp://127.0.0.1:${port}` } }),
+  );
+  probe.start();
+  try {
+    await clock.advance(DELIVERY_TIMERS.downFaultMs + 1500);
+    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(1000);
+    assert.equal(rec.status.get(did), 'deliveryFault');
+    assert.equal(
+      rec.events.filter((e) => e.startsWith('fault destination 9020')).length,
+      1,
+      rec.events.join('\n'),
+    );
+    const server = createServer((s) => s.resume());
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      for (let i = 0; i < 40 && rec.status.get(did) !== 'activeAndWorking'; i++) {
+        await clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(rec.status.get(did), 'activeAndWorking');
+      assert.ok(rec.events.includes('clear destination 9020'), rec.events.join('\n'));
+    } finally {
+      await probe.close();
+      server.close();
+    }
+  } finally {
+    await probe.close();
+  }
+});
+
+test('delivery: X2 tasks deliver and count once per message; X3Only delivers nothing; an unknown DID is counted', async () => {
+  const clock = new FakeClock();
+  const rec = recordingHost();
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock });
+  probe.attach(rec.host);
+  const port = await freePort();
+  const did = uuid();
+  await probe.applyDestination(
+    destination(did, { deliveryAddress: { kind: 'uri', value: `eep+udp://127.0.0.1:${port}` } }),
+  );
+  const [x2, x3, lost] = [uuid(), uuid(), uuid()];
+  const target = [{ kind: 'sipUri' as const, value: 'sip:alice@example.net' }];
+  await probe.applyTask(task(x2, [did, did], { targetIdentifiers: target }));
+  await probe.applyTask(task(x3, [did], { targetIdentifiers: target, deliveryType: 'X3Only' }));
+  await probe.applyTask(task(lost, [uuid()], { targetIdentifiers: target }));
+  const frame = sipFrame('sip:alice@example.net', 'c1');
+  probe.feed(frame);
+  probe.feed(sipFrame('sip:carol@example.net', 'c2'));
+  assert.equal(probe.counters.messages, 2);
+  assert.equal(probe.counters.matched, 1);
+  assert.equal(probe.counters.reports, 2, 'two destinations of the X2 task, none for X3Only');
+  assert.equal(probe.counters.noDestination, 1);
+  probe.flushCounters();
+  const payload = frame.data.length - 28;
+  assert.deepEqual(
+    rec.counters.sort((a, b) => a.xid.localeCompare(b.xid)),
+    [
+      { xid: x2, x2Bytes: payload },
+      { xid: lost, x2Bytes: payload },
+    ].sort((a, b) => a.xid.localeCompare(b.xid)),
+  );
+  await probe.removeTask(x2);
+  probe.feed(sipFrame('sip:alice@example.net', 'c3'));
+  assert.equal(probe.counters.reports, 2, 'deactivation takes effect at once');
+  await probe.close();
+});
+
+test('a source that cannot start is an NE fault for the ADMF', async () => {
+  const rec = recordingHost();
+  const source = createSource(parseSourceSpec('pcap:/nonexistent/lix-missing.pcap'), {
+    logger: silentLogger,
+  });
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: new FakeClock(), source });
+  probe.attach(rec.host);
+  probe.start();
+  await probe.sourceEnded();
+  assert.equal(rec.events.length, 1);
+  assert.match(
+    rec.events[0]!,
+    /^fault ne 9020 packet source pcap:\/nonexistent\/lix-missing\.pcap .* failed/,
+  );
+  await probe.close();
+});
+
+test('checkTask refuses kinds the index cannot match, with the reason', () => {
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: new FakeClock() });
+  const refusal = probe.checkTask(task(uuid(), [], { targetIdentifiers: [{ kind: 'imsi', value: '12' }] }));
+  assert.equal(refusal?.kind, 'TargetTypeUnsupported');
+  assert.equal(
+    probe.checkTask(task(uuid(), [], { targetIdentifiers: [{ kind: 'imsi', value: '001010000000001' }] })),
+    undefined,
+  );
+  assert.equal(
+    probe.checkTask(
+      task(uuid(), [], { targetIdentifiers: [{ kind: 'macAddress', value: '00:11:22:33:44:55' }] }),
+    )?.kind,
+    'TargetTypeUnsupported',
+  );
+});
