@@ -80,6 +80,20 @@ test('GTP tunnel: Create Session Request by IMSI, response by sequence/TEID, Mod
   assert.deepEqual(idx.match(other, inspect(other)), []);
 });
 
+test("GTP: a request of the other end that reuses a sequence number of the target's tunnel is not taken", () => {
+  const idx = new TargetIndex();
+  idx.add('x', [T('imsi', IMSI)]);
+  const csr = gtp(
+    gtpv2({ type: 32, teid: 0, seq: 200 }, [ie(1, tbcd(IMSI)), fteid(10, 0x2a100, MME)]),
+    MME,
+    SGW,
+  );
+  assert.deepEqual(idx.match(csr, inspect(csr)), ['x']);
+  // The SGW numbers its own requests: its Downlink Data Notification 200 is for someone else's tunnel.
+  const ddn = gtp(gtpv2({ type: 176, teid: 0x77, seq: 200 }, []), SGW, MME);
+  assert.deepEqual(idx.match(ddn, inspect(ddn)), []);
+});
+
 test('GTP tunnel of the real NSA attach capture follows its IMSI (tshark extracts the datagrams)', (t) => {
   const file = join(SHARED, 'samples', 'lte-nsa-attach-gtpv2-diameter.pcap');
   const why = skipUnless(hasTool('tshark', ['-v']), 'tshark');

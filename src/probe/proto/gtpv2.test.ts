@@ -24,7 +24,7 @@ test('Create Session Request: IMSI, MSISDN, MEI (IMEISV to 14 digits); sequence 
     { kind: 'e164Number', value: '447700900123' },
     { kind: 'imei', value: '35349002123456' },
   ]);
-  assert.deepEqual(ins.sessionKeys, [`gtp:s:${MME}|${SGW}:658188`, `gtp:t:${MME}:172288`]);
+  assert.deepEqual(ins.sessionKeys, [`gtp:s:${MME}>${SGW}:658188`, `gtp:t:${MME}:172288`]);
   assert.equal(ins.endsSession, false);
 });
 
@@ -34,7 +34,20 @@ test('the response shares the sequence key; its header TEID names the receiver',
     fteid(11, 2, SGW),
   ]);
   const ins = inspectGtpv2(at(rsp, SGW, MME));
-  assert.deepEqual(ins.sessionKeys, [`gtp:t:${MME}:172288`, `gtp:s:${MME}|${SGW}:658188`, `gtp:t:${SGW}:2`]);
+  assert.deepEqual(ins.sessionKeys, [`gtp:t:${MME}:172288`, `gtp:s:${MME}>${SGW}:658188`, `gtp:t:${SGW}:2`]);
+});
+
+test("the two ends' sequence spaces are kept apart: a request of the SGW does not share the MME's key", () => {
+  const fromSgw = gtpv2({ type: 176, teid: 0x2a100, seq: 0x0a0b0c }, []); // Downlink Data Notification
+  assert.deepEqual(inspectGtpv2(at(fromSgw, SGW, MME)).sessionKeys, [
+    `gtp:t:${MME}:172288`,
+    `gtp:s:${SGW}>${MME}:658188`,
+  ]);
+  const ack = gtpv2({ type: 177, teid: 2, seq: 0x0a0b0c }, []);
+  assert.deepEqual(inspectGtpv2(at(ack, MME, SGW)).sessionKeys, [
+    `gtp:t:${SGW}:2`,
+    `gtp:s:${SGW}>${MME}:658188`,
+  ]);
 });
 
 test('Delete Session Response ends the session only when accepted; echo has no TEID', () => {
@@ -46,7 +59,7 @@ test('Delete Session Response ends the session only when accepted; echo has no T
     false,
   );
   const echo = inspectGtpv2(at(gtpv2({ type: 1, seq: 5 }, [ie(3, Uint8Array.of(1))])));
-  assert.deepEqual(echo, { identities: [], sessionKeys: [`gtp:s:${MME}|${SGW}:5`], endsSession: false });
+  assert.deepEqual(echo, { identities: [], sessionKeys: [`gtp:s:${MME}>${SGW}:5`], endsSession: false });
 });
 
 test('a piggybacked message is inspected too', () => {
@@ -54,7 +67,7 @@ test('a piggybacked message is inspected too', () => {
   const second = gtpv2({ type: 95, teid: 1, seq: 2 }, [ie(1, tbcd('001010000000009'))]);
   const ins = inspectGtpv2(at(Uint8Array.from([...first, ...second])));
   assert.deepEqual(ins.identities, [{ kind: 'imsi', value: '001010000000009' }]);
-  assert.deepEqual(ins.sessionKeys, [`gtp:t:${SGW}:1`, `gtp:s:${MME}|${SGW}:1`, `gtp:s:${MME}|${SGW}:2`]);
+  assert.deepEqual(ins.sessionKeys, [`gtp:t:${SGW}:1`, `gtp:s:${SGW}>${MME}:1`, `gtp:s:${MME}>${SGW}:2`]);
 });
 
 test('malformed messages give ProbeProtocolError', () => {

@@ -34,6 +34,16 @@ export const GTPV2 = {
   keyPrefix: { teid: 'gtp:t:', seq: 'gtp:s:' },
 } as const;
 
+/**
+ * Message types sent back to the sender of the message they answer (TS 29.274 Table 6.1-1: responses,
+ * acknowledgements and failure indications). Every other message is taken as sent by the party that chose
+ * its sequence number.
+ */
+export const GTPV2_REPLY_TYPES: ReadonlySet<number> = new Set([
+  2, 33, 35, 37, 39, 41, 65, 67, 69, 70, 96, 98, 100, 102, 104, 129, 131, 134, 136, 138, 140, 150, 154, 156,
+  159, 161, 163, 165, 167, 169, 171, 177, 180, 201, 212, 232, 234, 236,
+]);
+
 function fail(reason: string): never {
   throw new ProbeProtocolError('gtpv2', reason);
 }
@@ -116,9 +126,10 @@ function inspectOne(
   const teid = hasTeid ? u32(b, off + 4) : 0;
   const seq = u24(b, off + (hasTeid ? 8 : 4));
   if (teid !== 0) f.keys.push(`${GTPV2.keyPrefix.teid}${msg.dstAddress}:${teid}`);
-  const [a, z] =
-    msg.srcAddress < msg.dstAddress ? [msg.srcAddress, msg.dstAddress] : [msg.dstAddress, msg.srcAddress];
-  f.keys.push(`${GTPV2.keyPrefix.seq}${a}|${z}:${seq}`);
+  // Each end numbers its own requests (§7.6): the key names whose sequence space the number is from.
+  const reply = GTPV2_REPLY_TYPES.has(messageType);
+  const [requester, responder] = reply ? [msg.dstAddress, msg.srcAddress] : [msg.srcAddress, msg.dstAddress];
+  f.keys.push(`${GTPV2.keyPrefix.seq}${requester}>${responder}:${seq}`);
   walkIes(b.subarray(off + headerBytes, end), messageType, f);
   return { end, piggyback: (flags & GTPV2.flagPiggyback) !== 0 };
 }
@@ -126,8 +137,8 @@ function inspectOne(
 /**
  * Inspects one GTPv2-C datagram (with its piggybacked message, §5.5.1). Identities: IMSI (§8.3), MSISDN
  * (§8.11) and MEI (§8.10, an IMEI or IMEISV, normalised to 14 digits) IEs at the top level. Session keys:
- * `gtp:t:<dstAddress>:<TEID>` for a non-zero header TEID (the receiver allocated it), `gtp:s:<lower
- * address>|<higher address>:<sequence>` (a request and its response share it), and `gtp:t:<address>:<TEID>`
+ * `gtp:t:<dstAddress>:<TEID>` for a non-zero header TEID (the receiver allocated it), `gtp:s:<requester>><responder>:<sequence>` (a request and its reply share it; the direction keeps
+ * apart the two ends' independent sequence spaces, which the sorted address pair would mix), and `gtp:t:<address>:<TEID>`
  * for each address of the Sender F-TEID for Control Plane (F-TEID IE instance 0), TEIDs in decimal. Ends
  * the session on a Delete Session Response whose Cause is an acceptance (16-63, Table 8.4-1).
  *

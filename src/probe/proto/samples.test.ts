@@ -153,9 +153,12 @@ for (const file of ['lte-nsa-attach-gtpv2-diameter.pcap', 'lte-roaming-diameter-
         `frame ${r.frame}`,
       );
       const teid = Number(r['gtpv2.teid']);
-      const [lo, hi] = [r.src4!, r.dst4!].sort();
+      // These captures hold only Create/Modify Bearer/Delete Session (32-37): the odd types are the responses.
+      const type = Number(r['gtpv2.message_type']);
+      assert.ok(type >= 32 && type <= 37, `frame ${r.frame} type ${type}`);
+      const [requester, responder] = type % 2 === 1 ? [r.dst4, r.src4] : [r.src4, r.dst4];
       assert.ok(
-        ins.sessionKeys.includes(`gtp:s:${lo}|${hi}:${Number(r['gtpv2.seq'])}`),
+        ins.sessionKeys.includes(`gtp:s:${requester}>${responder}:${Number(r['gtpv2.seq'])}`),
         `frame ${r.frame} seq`,
       );
       assert.equal(ins.sessionKeys.includes(`gtp:t:${r.dst4}:${teid}`), teid !== 0, `frame ${r.frame} TEID`);
