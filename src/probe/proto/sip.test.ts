@@ -69,7 +69,7 @@ test('Contact: * and unknown URI schemes give no identity', () => {
   ]);
 });
 
-test('end of session: BYE answered 2xx/408/481, CANCEL 408/481, INVITE final >= 300', () => {
+test('end of session: BYE answered 2xx/408/481, CANCEL 408/481; never a response to INVITE', () => {
   const ends = (status: number, cseq: string) =>
     inspectSip(sipResponse(status, { ...parties, cseq })).endsSession;
   assert.equal(ends(200, '2 BYE'), true);
@@ -80,8 +80,10 @@ test('end of session: BYE answered 2xx/408/481, CANCEL 408/481, INVITE final >= 
   assert.equal(ends(481, '1 CANCEL'), true);
   assert.equal(ends(180, '1 INVITE'), false);
   assert.equal(ends(200, '1 INVITE'), false);
-  assert.equal(ends(486, '1 INVITE'), true);
-  assert.equal(ends(302, '1 INVITE'), true);
+  // The ACK of a failed INVITE, and the retry after a challenge, follow in the same Call-ID.
+  assert.equal(ends(486, '1 INVITE'), false);
+  assert.equal(ends(407, '1 INVITE'), false);
+  assert.equal(ends(302, '1 INVITE'), false);
   assert.equal(inspectSip(sipText('BYE sip:a@b SIP/2.0', ['Call-ID: x', 'CSeq: 2 BYE'])).endsSession, false);
 });
 

@@ -22,7 +22,6 @@ export const SIP = {
   /** Status classes (RFC 3261 §21). */
   successMin: 200,
   successMax: 299,
-  redirectionMin: 300,
   requestTimeout: 408,
   transactionDoesNotExist: 481,
   sessionKeyPrefix: 'sip:',
@@ -134,15 +133,17 @@ function ends(status: number | undefined, method: string): boolean {
   const gone = status === SIP.requestTimeout || status === SIP.transactionDoesNotExist;
   if (method === 'BYE') return gone || (status >= SIP.successMin && status <= SIP.successMax);
   if (method === 'CANCEL') return gone;
-  if (method === 'INVITE') return status >= SIP.redirectionMin;
   return false;
 }
 
 /**
  * Inspects one SIP message. Identities: the Request-URI, From, To, every P-Asserted-Identity and Contact
  * entry (see `uriIdentities`). Session key `sip:<Call-ID>`. The message ends the session when it is a 2xx,
- * 408 or 481 response to BYE, a 408 or 481 to CANCEL, or a final response ≥ 300 to INVITE (the dialog
- * never came up). A 200 to CANCEL does not end it: the 487 to the INVITE follows.
+ * 408 or 481 response to BYE, or a 408 or 481 to CANCEL. A 200 to CANCEL does not end it: the 487 to the
+ * INVITE follows. No response to INVITE ends it: after a final response ≥ 300 the ACK of the same INVITE
+ * transaction follows (RFC 3261 §17.1.1.3), and often a new INVITE with the same Call-ID (the retry after a
+ * 401/407 challenge, §22.2); the dialog that never came up is then forgotten after the session table's idle
+ * time (sessions exist only for intercepted traffic, so few linger).
  *
  * @throws ProbeProtocolError without a start line, end of headers, Call-ID or valid CSeq (§8.1.1).
  */
