@@ -27,8 +27,8 @@ import { median, opsPerSecond, type Bench } from './harness.js';
 const MESSAGES = 3000;
 const SMALL = 10;
 const LARGE = 100_000;
-const ROUNDS = 41;
-const MS_PER_ROUND = 80;
+const ROUNDS = 61;
+const MS_PER_ROUND = 60;
 
 const imsiOf = (s: number) => `00101${String(s).padStart(10, '0')}`;
 const msisdnOf = (s: number) => `4477${String(s).padStart(8, '0')}`;
