@@ -1,5 +1,10 @@
 /** The probe's matcher: target index (per identifier kind) and session tracking. */
-export { TargetIndex, type TargetIndexCounters, type TargetIndexOptions } from './target-index.js';
+export {
+  PREFILTER_MIN_KEYS,
+  TargetIndex,
+  type TargetIndexCounters,
+  type TargetIndexOptions,
+} from './target-index.js';
 export {
   MAX_IDENTIFIERS_PER_TASK,
   TARGET_INDEX_ERROR_KINDS,

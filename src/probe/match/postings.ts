@@ -27,20 +27,28 @@ export class PostingMap<K> {
     return this.map.size;
   }
 
-  add(key: K, p: Posting): void {
+  /** The keys held. */
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+
+  /** Adds a posting under `key`; true when the key is new. */
+  add(key: K, p: Posting): boolean {
     const cur = this.map.get(key);
     if (cur === undefined) this.map.set(key, p);
     else if (Array.isArray(cur)) cur.push(p);
     else this.map.set(key, [cur, p]);
+    return cur === undefined;
   }
 
-  /** Removes every posting of `task` under `key`. */
-  remove(key: K, task: TaskEntry): void {
+  /** Removes every posting of `task` under `key`; true when the key is gone with them. */
+  remove(key: K, task: TaskEntry): boolean {
     const cur = this.map.get(key);
-    if (cur === undefined) return;
+    if (cur === undefined) return false;
     const kept = (Array.isArray(cur) ? cur : [cur]).filter((p) => p.task !== task);
     if (kept.length === 0) this.map.delete(key);
     else this.map.set(key, kept.length === 1 ? kept[0]! : kept);
+    return kept.length === 0;
   }
 
   /** Records the postings under `key` in `hits`; returns `hits` (created on the first hit). */

@@ -22,7 +22,16 @@ import { PostingMap, type Hits, type TaskEntry } from './postings.js';
 import { SessionTable, type SessionCounters, type SessionOptions } from './sessions.js';
 import { compileTarget, MAX_IDENTIFIERS_PER_TASK, TargetIndexError, type CompiledTarget } from './targets.js';
 
-export type TargetIndexOptions = SessionOptions;
+export interface TargetIndexOptions extends SessionOptions {
+  /**
+   * Identity keys from which on a prefilter (`prefilter.ts`, 2.1 MiB) guards the identity maps; below it the
+   * maps are small enough to stay in cache. Default {@link PREFILTER_MIN_KEYS}.
+   */
+  readonly prefilterMinKeys?: number;
+}
+
+/** Default of {@link TargetIndexOptions.prefilterMinKeys}. */
+export const PREFILTER_MIN_KEYS = 4096;
 
 /** Counters of the index: those of its session table and the number of sessions held. */
 export interface TargetIndexCounters extends Readonly<SessionCounters> {
@@ -42,8 +51,10 @@ const NO_XIDS: readonly string[] = [];
 export class TargetIndex {
   private readonly tasks = new Map<string, Indexed>();
   private readonly identities = new Map<IdentityKind, PostingMap<string>>();
-  /** In front of `identities` (see `prefilter.ts`), seeded by kind. */
-  private readonly filter = new Prefilter();
+  /** In front of `identities` once they hold `prefilterMinKeys` keys (see `prefilter.ts`), seeded by kind. */
+  private filter: Prefilter | undefined;
+  private identityKeys = 0;
+  private readonly prefilterMinKeys: number;
   private readonly addresses = new PostingMap<string>();
   private readonly cidrs = new CidrIndex();
   /** Transport (IP protocol number) → port → postings. */
@@ -53,6 +64,7 @@ export class TargetIndex {
 
   constructor(opts: TargetIndexOptions = {}) {
     this.sessions = new SessionTable(opts);
+    this.prefilterMinKeys = opts.prefilterMinKeys ?? PREFILTER_MIN_KEYS;
   }
 
   /** Number of tasks indexed. */
@@ -123,7 +135,9 @@ export class TargetIndex {
     let hits: Hits | undefined;
     for (const id of ins.identities) {
       const m = this.identities.get(id.kind);
-      if (m !== undefined && this.filter.mayContain(id.kind, id.value)) hits = m.collect(id.value, hits);
+      if (m === undefined) continue;
+      if (this.filter === undefined || this.filter.mayContain(id.kind, id.value))
+        hits = m.collect(id.value, hits);
     }
     if (this.addresses.size > 0) {
       hits = this.addresses.collect(msg.srcAddress, hits);
@@ -150,8 +164,7 @@ export class TargetIndex {
     const p = { task, bit };
     switch (c.index) {
       case 'identity':
-        getOr(this.identities, c.kind, () => new PostingMap<string>()).add(c.value, p);
-        this.filter.add(c.kind, c.value);
+        if (getOr(this.identities, c.kind, () => new PostingMap<string>()).add(c.value, p)) this.keyAdded(c);
         return;
       case 'address':
         this.addresses.add(c.value, p);
@@ -170,13 +183,27 @@ export class TargetIndex {
     }
   }
 
+  /** Counts a new identity key; builds the prefilter when the maps reach `prefilterMinKeys` keys. */
+  private keyAdded(c: { readonly kind: IdentityKind; readonly value: string }): void {
+    this.identityKeys++;
+    if (this.filter !== undefined) {
+      this.filter.add(c.kind, c.value);
+    } else if (this.identityKeys >= this.prefilterMinKeys) {
+      const f = new Prefilter();
+      for (const [kind, m] of this.identities) for (const v of m.keys()) f.add(kind, v);
+      this.filter = f;
+    }
+  }
+
   private unindex({ entry, compiled }: Indexed): void {
     for (const c of compiled) {
       switch (c.index) {
         case 'identity': {
           const m = this.identities.get(c.kind);
-          m?.remove(c.value, entry);
-          this.filter.remove(c.kind, c.value);
+          if (m?.remove(c.value, entry)) {
+            this.identityKeys--;
+            this.filter?.remove(c.kind, c.value);
+          }
           if (m?.size === 0) this.identities.delete(c.kind);
           break;
         }
