@@ -68,6 +68,8 @@ export const CAPTURES: Record<string, readonly TaskCase[]> = {
       identity: sipPhone('9171969136@[^;>]*'),
       count: 4,
     },
+    // Only the INVITE carries the tel URI: the 100, the 403 and the ACK of the failed INVITE follow by
+    // Call-ID (the ACK is part of the INVITE transaction, RFC 3261 §17.1.1.3).
     {
       what: 'caller tel URI in P-Asserted-Identity',
       targets: [{ kind: 'telUri', value: 'tel:917-196-9136;phone-context=+7' }],
@@ -128,6 +130,7 @@ export const CAPTURES: Record<string, readonly TaskCase[]> = {
       identity: 'e212.imsi == "001020000000064"',
       count: 10,
     },
+    // The MEI IE holds a 16-digit IMEISV; the target is the 14-digit IMEI (TS 23.003 §6.2).
     {
       what: 'IMEI of the MEI (an IMEISV)',
       targets: [{ kind: 'imei', value: '40941753377600' }],
