@@ -5,7 +5,7 @@
  */
 import { parseIpv4, parseIpv6 } from '../../stm/ip.js';
 import { prefixKey } from './targets.js';
-import { PostingMap, type Hits, type Posting, type TaskEntry } from './postings.js';
+import { PostingMap, type Collector, type Posting, type TaskEntry } from './postings.js';
 
 /** CIDR prefixes of both families, by prefix length in use. */
 export class CidrIndex {
@@ -34,14 +34,13 @@ export class CidrIndex {
     if (m.size === 0) lengths.delete(prefix);
   }
 
-  /** Records the prefixes that contain `address` (canonical text) in `hits`. */
-  collect(address: string, hits: Hits | undefined): Hits | undefined {
+  /** Records the prefixes that contain `address` (canonical text) in `c`. */
+  collect(address: string, c: Collector): void {
     const v6 = address.includes(':');
     const lengths = this.byFamily[v6 ? 6 : 4];
-    if (lengths.size === 0) return hits;
+    if (lengths.size === 0) return;
     const bytes = v6 ? parseIpv6(address) : parseIpv4(address);
-    if (!bytes) return hits;
-    for (const [prefix, m] of lengths) hits = m.collect(prefixKey(bytes, prefix), hits);
-    return hits;
+    if (!bytes) return;
+    for (const [prefix, m] of lengths) m.collect(prefixKey(bytes, prefix), c);
   }
 }

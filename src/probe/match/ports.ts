@@ -5,7 +5,7 @@
  * sorted array of breakpoints (binary search, rebuilt on every change, quadratic in memory for nested
  * ranges) the cost of a change and of a lookup does not depend on how many ranges there are.
  */
-import { PostingMap, type Hits, type Posting, type TaskEntry } from './postings.js';
+import { PostingMap, type Collector, type Posting, type TaskEntry } from './postings.js';
 
 const PORT_MAX = 0xffff;
 const ROOT = 1;
@@ -27,14 +27,14 @@ export class PortRangeIndex {
     this.cover(ROOT, 0, PORT_MAX, start, end, (n) => this.nodes.remove(n, task));
   }
 
-  /** Records the ranges that contain `port` in `hits`. */
-  collect(port: number, hits: Hits | undefined): Hits | undefined {
+  /** Records the ranges that contain `port` in `c`. */
+  collect(port: number, c: Collector): void {
     let node = ROOT;
     let lo = 0;
     let hi = PORT_MAX;
     for (;;) {
-      hits = this.nodes.collect(node, hits);
-      if (lo === hi) return hits;
+      this.nodes.collect(node, c);
+      if (lo === hi) return;
       const mid = (lo + hi) >> 1;
       if (port <= mid) {
         node = 2 * node;

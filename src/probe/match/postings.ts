@@ -7,14 +7,43 @@ export interface TaskEntry {
   readonly full: number;
 }
 
-/** Identifier number `bit` of `task`. */
+/**
+ * Identifier number `bit` of `task`. `xid` and `single` (the task has this one identifier) are copies, so a
+ * hit on a one-identifier task, the usual case, needs no other object than the posting.
+ */
 export interface Posting {
   readonly task: TaskEntry;
   readonly bit: number;
+  readonly xid: string;
+  readonly single: boolean;
 }
 
-/** Matched identifier bits per candidate task, filled while one message is looked up. */
-export type Hits = Map<TaskEntry, number>;
+/**
+ * What the lookups of one message found: XIDs of one-identifier tasks, and the identifier bits matched so
+ * far per task with several. One instance per index, reset for every message (matching is synchronous).
+ */
+export class Collector {
+  private readonly singles: string[] = [];
+  private readonly partial = new Map<TaskEntry, number>();
+
+  reset(): void {
+    this.singles.length = 0;
+    if (this.partial.size > 0) this.partial.clear();
+  }
+
+  record(p: Posting): void {
+    if (p.single) this.singles.push(p.xid);
+    else this.partial.set(p.task, (this.partial.get(p.task) ?? 0) | (1 << p.bit));
+  }
+
+  /** XIDs of the tasks all of whose identifiers were recorded, without repeats. */
+  matched(): string[] {
+    const out: string[] = [];
+    for (const x of this.singles) if (!out.includes(x)) out.push(x);
+    for (const [task, bits] of this.partial) if (bits === task.full) out.push(task.xid);
+    return out;
+  }
+}
 
 /**
  * A map from looked-up value to postings. A value named by one identifier (the usual case) maps to the
@@ -51,17 +80,11 @@ export class PostingMap<K> {
     return kept.length === 0;
   }
 
-  /** Records the postings under `key` in `hits`; returns `hits` (created on the first hit). */
-  collect(key: K, hits: Hits | undefined): Hits | undefined {
+  /** Records the postings under `key` in `c`. */
+  collect(key: K, c: Collector): void {
     const cur = this.map.get(key);
-    if (cur === undefined) return hits;
-    const out = hits ?? new Map<TaskEntry, number>();
-    if (Array.isArray(cur)) for (const p of cur) set(out, p);
-    else set(out, cur);
-    return out;
+    if (cur === undefined) return;
+    if (Array.isArray(cur)) for (const p of cur) c.record(p);
+    else c.record(cur);
   }
-}
-
-function set(hits: Hits, p: Posting): void {
-  hits.set(p.task, (hits.get(p.task) ?? 0) | (1 << p.bit));
 }

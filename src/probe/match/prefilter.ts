@@ -20,10 +20,9 @@ const FILTER = {
 const SIZE = 1 << FILTER.log2Bits;
 const MASK = SIZE - 1;
 
-/** FNV-1a over the UTF-16 code units of `seed` and `value`. */
-function hash(seed: string, value: string): number {
-  let h: number = FILTER.fnvOffset;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), FILTER.fnvPrime);
+/** FNV-1a over `seed` (one step) and the UTF-16 code units of `value`. */
+function hash(seed: number, value: string): number {
+  let h = Math.imul(FILTER.fnvOffset ^ seed, FILTER.fnvPrime);
   for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), FILTER.fnvPrime);
   return h;
 }
@@ -33,19 +32,19 @@ function probes(h: number): [number, number] {
   return [h & MASK, (h2 >>> (FILTER.wordBits - FILTER.log2Bits)) & MASK];
 }
 
-/** Counting Bloom filter over (seed, value) pairs: two probes into 2^20 bits. */
+/** Counting Bloom filter over (seed, value) pairs (the seed tells apart kinds): two probes into 2^20 bits. */
 export class Prefilter {
   private readonly bits = new Uint32Array(SIZE / FILTER.wordBits);
   private readonly counts = new Uint16Array(SIZE);
 
-  add(seed: string, value: string): void {
+  add(seed: number, value: string): void {
     for (const p of probes(hash(seed, value))) {
       if (this.counts[p]! < FILTER.countMax) this.counts[p]!++;
       this.bits[p >>> FILTER.log2WordBits]! |= 1 << (p & (FILTER.wordBits - 1));
     }
   }
 
-  remove(seed: string, value: string): void {
+  remove(seed: number, value: string): void {
     for (const p of probes(hash(seed, value))) {
       const c = this.counts[p]!;
       // A saturated count is never decremented (it may stand for more keys than it can count).
@@ -56,7 +55,7 @@ export class Prefilter {
   }
 
   /** False when (seed, value) was certainly never added (or was removed). */
-  mayContain(seed: string, value: string): boolean {
+  mayContain(seed: number, value: string): boolean {
     const h = hash(seed, value);
     const a = h & MASK;
     if ((this.bits[a >>> FILTER.log2WordBits]! & (1 << (a & (FILTER.wordBits - 1)))) === 0) return false;

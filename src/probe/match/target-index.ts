@@ -18,7 +18,7 @@ import type { IdentityKind, Inspection, ProbeMessage } from '../types.js';
 import { CidrIndex } from './cidr.js';
 import { PortRangeIndex } from './ports.js';
 import { Prefilter } from './prefilter.js';
-import { PostingMap, type Hits, type TaskEntry } from './postings.js';
+import { Collector, PostingMap, type TaskEntry } from './postings.js';
 import { SessionTable, type SessionCounters, type SessionOptions } from './sessions.js';
 import { compileTarget, MAX_IDENTIFIERS_PER_TASK, TargetIndexError, type CompiledTarget } from './targets.js';
 
@@ -47,6 +47,17 @@ interface Indexed {
 
 const NO_XIDS: readonly string[] = [];
 
+/** Prefilter seed per identity kind. */
+const KIND_SEED: Readonly<Record<IdentityKind, number>> = {
+  sipUri: 1,
+  telUri: 2,
+  e164Number: 3,
+  impu: 4,
+  impi: 5,
+  imsi: 6,
+  imei: 7,
+};
+
 /** XIDs by target identifier, with session tracking; see the file comment for the matching rules. */
 export class TargetIndex {
   private readonly tasks = new Map<string, Indexed>();
@@ -61,6 +72,7 @@ export class TargetIndex {
   private readonly ports = new Map<number, PostingMap<number>>();
   private readonly ranges = new Map<number, PortRangeIndex>();
   private readonly sessions: SessionTable;
+  private readonly collector = new Collector();
 
   constructor(opts: TargetIndexOptions = {}) {
     this.sessions = new SessionTable(opts);
@@ -121,47 +133,43 @@ export class TargetIndex {
 
   /** The XIDs `msg` belongs to: tasks its identities, addresses and ports match, and its sessions' tasks. */
   match(msg: ProbeMessage, ins: Inspection): readonly string[] {
-    const hits = this.lookup(msg, ins);
-    let own = NO_XIDS;
-    if (hits !== undefined) {
-      const out: string[] = [];
-      for (const [task, bits] of hits) if (bits === task.full) out.push(task.xid);
-      own = out;
-    }
-    return this.sessions.track(ins, own);
+    const c = this.collector;
+    c.reset();
+    this.lookup(msg, ins, c);
+    const own = c.matched();
+    return this.sessions.track(ins, own.length === 0 ? NO_XIDS : own);
   }
 
-  private lookup(msg: ProbeMessage, ins: Inspection): Hits | undefined {
-    let hits: Hits | undefined;
+  private lookup(msg: ProbeMessage, ins: Inspection, c: Collector): void {
     for (const id of ins.identities) {
       const m = this.identities.get(id.kind);
       if (m === undefined) continue;
-      if (this.filter === undefined || this.filter.mayContain(id.kind, id.value))
-        hits = m.collect(id.value, hits);
+      if (this.filter === undefined || this.filter.mayContain(KIND_SEED[id.kind], id.value))
+        m.collect(id.value, c);
     }
+    const { srcAddress: sa, dstAddress: da, srcPort: sp, dstPort: dp } = msg;
     if (this.addresses.size > 0) {
-      hits = this.addresses.collect(msg.srcAddress, hits);
-      if (msg.dstAddress !== msg.srcAddress) hits = this.addresses.collect(msg.dstAddress, hits);
+      this.addresses.collect(sa, c);
+      if (da !== sa) this.addresses.collect(da, c);
     }
     if (!this.cidrs.empty) {
-      hits = this.cidrs.collect(msg.srcAddress, hits);
-      if (msg.dstAddress !== msg.srcAddress) hits = this.cidrs.collect(msg.dstAddress, hits);
+      this.cidrs.collect(sa, c);
+      if (da !== sa) this.cidrs.collect(da, c);
     }
     const ports = this.ports.get(msg.ipProtocol);
     if (ports !== undefined) {
-      hits = ports.collect(msg.srcPort, hits);
-      if (msg.dstPort !== msg.srcPort) hits = ports.collect(msg.dstPort, hits);
+      ports.collect(sp, c);
+      if (dp !== sp) ports.collect(dp, c);
     }
     const ranges = this.ranges.get(msg.ipProtocol);
     if (ranges !== undefined) {
-      hits = ranges.collect(msg.srcPort, hits);
-      if (msg.dstPort !== msg.srcPort) hits = ranges.collect(msg.dstPort, hits);
+      ranges.collect(sp, c);
+      if (dp !== sp) ranges.collect(dp, c);
     }
-    return hits;
   }
 
   private index(c: CompiledTarget, task: TaskEntry, bit: number): void {
-    const p = { task, bit };
+    const p = { task, bit, xid: task.xid, single: task.full === 1 };
     switch (c.index) {
       case 'identity':
         if (getOr(this.identities, c.kind, () => new PostingMap<string>()).add(c.value, p)) this.keyAdded(c);
@@ -187,10 +195,10 @@ export class TargetIndex {
   private keyAdded(c: { readonly kind: IdentityKind; readonly value: string }): void {
     this.identityKeys++;
     if (this.filter !== undefined) {
-      this.filter.add(c.kind, c.value);
+      this.filter.add(KIND_SEED[c.kind], c.value);
     } else if (this.identityKeys >= this.prefilterMinKeys) {
       const f = new Prefilter();
-      for (const [kind, m] of this.identities) for (const v of m.keys()) f.add(kind, v);
+      for (const [kind, m] of this.identities) for (const v of m.keys()) f.add(KIND_SEED[kind], v);
       this.filter = f;
     }
   }
@@ -202,7 +210,7 @@ export class TargetIndex {
           const m = this.identities.get(c.kind);
           if (m?.remove(c.value, entry)) {
             this.identityKeys--;
-            this.filter?.remove(c.kind, c.value);
+            this.filter?.remove(KIND_SEED[c.kind], c.value);
           }
           if (m?.size === 0) this.identities.delete(c.kind);
           break;
