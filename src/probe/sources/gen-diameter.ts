@@ -73,7 +73,8 @@ export function avp(code: number, data: Uint8Array, vendor = 0, mandatory = true
   return out;
 }
 
-const concat = (parts: readonly Uint8Array[]) => {
+/** The parts one after another, in slab memory (the generator's encoders share it). */
+export const concat = (parts: readonly Uint8Array[]): Uint8Array => {
   const out = allocBytes(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {

@@ -5,7 +5,7 @@
  */
 import { allocBytes, viewOf } from '../../stm/bin.js';
 import { parseIp } from '../../stm/ip.js';
-import { tbcd } from './gen-diameter.js';
+import { concat, tbcd } from './gen-diameter.js';
 
 /** Wire constants (TS 29.274 §5.1, §6.1, §8). */
 export const GTPV2 = {
@@ -62,15 +62,6 @@ export function ie(type: number, value: Uint8Array, instance = 0): Uint8Array {
   return out;
 }
 
-const concat = (parts: readonly Uint8Array[]) => {
-  const out = allocBytes(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-};
 
 /** F-TEID (§8.22) with an IPv4 address. */
 export function fteid(iface: number, teid: number, address: string, instance = 0): Uint8Array {
