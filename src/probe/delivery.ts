@@ -51,8 +51,9 @@ interface Entry {
   faulted: boolean;
   /** When the sender was first seen down (ms), or undefined while up. */
   downSince: number | undefined;
-  /** UDP send errors seen at the last health check. */
+  /** Send errors and reports sent, as seen at the last health check. */
   errorsSeen: number;
+  sentSeen: number;
 }
 
 /** Senders by DID, created when a destination is applied and closed when it is removed or replaced. */
@@ -75,7 +76,7 @@ export class Deliveries {
       logger: this.opts.logger.child({ did: d.dId }),
       clock: this.opts.clock,
     });
-    const entry: Entry = { uri, sender, faulted: false, downSince: undefined, errorsSeen: 0 };
+    const entry: Entry = { uri, sender, faulted: false, downSince: undefined, errorsSeen: 0, sentSeen: 0 };
     sender.on('fault', (f) => this.fault(d.dId, entry, `${f.reason}; ${f.dropped} report(s) dropped`));
     sender.on('clear', () => this.clear(d.dId, entry, 'delivery resumed'));
     sender.on('tooLarge', (info) => this.opts.events.tooLarge(d.dId, info));
@@ -114,22 +115,29 @@ export class Deliveries {
     }));
   }
 
-  /** Periodic health check: long-down stream senders and new UDP send errors fault; recovery clears. */
+  /**
+   * Periodic health check: long-down stream senders and new send errors (UDP: ICMP unreachable) fault. A fault
+   * clears once a check period saw reports sent without a new error and nothing is queued, so a destination
+   * that is down while traffic is sparse does not flap.
+   */
   check(): void {
     const now = this.opts.clock.now();
     for (const [did, e] of this.byDid) {
-      const errors = e.sender.counters.errors;
+      const { errors, sent, queued } = e.sender.counters;
       const newErrors = errors - e.errorsSeen;
+      const newSent = sent - e.sentSeen;
       e.errorsSeen = errors;
+      e.sentSeen = sent;
       if (e.sender.state === 'down') {
         e.downSince ??= now;
         if (now - e.downSince >= this.downFaultMs)
           this.fault(did, e, `${e.uri} unreachable for ${Math.round((now - e.downSince) / 1000)} s`);
         continue;
       }
+      const wasDown = e.downSince !== undefined;
       e.downSince = undefined;
       if (newErrors > 0) this.fault(did, e, `${newErrors} send error(s) to ${e.uri}`);
-      else if (e.faulted && e.sender.counters.queued === 0) this.clear(did, e, 'delivery resumed');
+      else if (e.faulted && queued === 0 && (newSent > 0 || wasDown)) this.clear(did, e, 'delivery resumed');
     }
   }
 

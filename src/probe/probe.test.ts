@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { silentLogger } from '../lib/logger.js';
 import { buildIpPacket } from '../stm/packet.js';
@@ -167,4 +168,56 @@ test('checkTask refuses kinds the index cannot match, with the reason', () => {
     )?.kind,
     'TargetTypeUnsupported',
   );
+});
+
+test('a UDP destination that answers with ICMP unreachable faults; it clears only once reports go out without error', async () => {
+  const clock = new FakeClock();
+  const rec = recordingHost();
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock, counterFlushMs: 1000 });
+  probe.attach(rec.host);
+  const rx = createSocket('udp4');
+  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+  const port = rx.address().port;
+  await new Promise<void>((r) => rx.close(() => r()));
+  const did = uuid();
+  const xid = uuid();
+  await probe.applyDestination(
+    destination(did, { deliveryAddress: { kind: 'uri', value: `eep+udp://127.0.0.1:${port}` } }),
+  );
+  await probe.applyTask(
+    task(xid, [did], { targetIdentifiers: [{ kind: 'sipUri', value: 'sip:alice@example.net' }] }),
+  );
+  probe.start();
+  const tick = async () => {
+    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(1000);
+  };
+  try {
+    for (let i = 0; i < 20 && rec.status.get(did) !== 'deliveryFault'; i++) {
+      probe.feed(sipFrame('sip:alice@example.net', `f${i}`));
+      await tick();
+    }
+    assert.equal(rec.status.get(did), 'deliveryFault');
+    await tick();
+    await tick();
+    assert.equal(rec.status.get(did), 'deliveryFault', 'no traffic, no proof of recovery: the fault stays');
+    const back = createSocket('udp4');
+    await new Promise<void>((r) => back.bind(port, '127.0.0.1', r));
+    back.on('message', () => undefined);
+    try {
+      for (let i = 0; i < 20 && rec.status.get(did) !== 'activeAndWorking'; i++) {
+        probe.feed(sipFrame('sip:alice@example.net', `r${i}`));
+        await tick();
+      }
+      assert.equal(rec.status.get(did), 'activeAndWorking');
+      assert.deepEqual(
+        rec.events.map((e) => e.split(' ').slice(0, 3).join(' ')),
+        ['fault destination 9020', 'clear destination 9020'],
+      );
+    } finally {
+      back.close();
+    }
+  } finally {
+    await probe.close();
+  }
 });
