@@ -7,6 +7,7 @@ import { encodeGre, GRE_PROTOCOL } from '../stm/gre.js';
 import { maxPayload } from '../stm/packet.js';
 import { TcpSequencer } from '../stm/tcp-sequencer.js';
 import { encodeStmPcapng, LINKTYPE } from '../stm/pcapng.js';
+import { EepReportTemplates } from './eep-template.js';
 import { reportPacket, reportToEep, type StmReport } from './stm-report.js';
 
 /** A report too large for its encoding; carries the sizes for the `tooLarge` event. */
@@ -25,21 +26,37 @@ export interface ReportEncoder {
   encode(r: StmReport, sequence: number): Uint8Array;
 }
 
+/**
+ * EEP: the report's fields as chunks (see `reportToEep`). Common reports take the template fast path
+ * ({@link EepReportTemplates}, byte-identical); the rest (gzip, bad fields) the generic `encodeEep`.
+ */
 export function eepEncoder(
   protocolId: EepProtocolId,
   captureAgentId: number,
   maxSize: number,
 ): ReportEncoder {
+  const fast = new EepReportTemplates(protocolId, captureAgentId, maxSize);
   return {
     encode(r, sequence) {
-      try {
-        return encodeEep(reportToEep(r, sequence, protocolId, captureAgentId), { maxSize });
-      } catch (e) {
-        if (e instanceof EepTooLargeError) throw new StmTooLargeError(e.compressedSize ?? e.size, maxSize);
-        throw e;
-      }
+      return fast.encode(r, sequence) ?? genericEep(r, sequence, protocolId, captureAgentId, maxSize);
     },
   };
+}
+
+/** The generic path: `encodeEep` of the report's EEP message, with a too-large error made a report error. */
+export function genericEep(
+  r: StmReport,
+  sequence: number,
+  protocolId: EepProtocolId,
+  captureAgentId: number,
+  maxSize: number,
+): Uint8Array {
+  try {
+    return encodeEep(reportToEep(r, sequence, protocolId, captureAgentId), { maxSize });
+  } catch (e) {
+    if (e instanceof EepTooLargeError) throw new StmTooLargeError(e.compressedSize ?? e.size, maxSize);
+    throw e;
+  }
 }
 
 /** GRE-PCAPng: the report's IP packet (captured or synthesised) as raw IP, with the XID and NE as comments. */
