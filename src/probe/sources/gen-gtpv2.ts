@@ -62,7 +62,6 @@ export function ie(type: number, value: Uint8Array, instance = 0): Uint8Array {
   return out;
 }
 
-
 /** F-TEID (§8.22) with an IPv4 address. */
 export function fteid(iface: number, teid: number, address: string, instance = 0): Uint8Array {
   const ip = parseIp(address);
