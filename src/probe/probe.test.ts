@@ -221,3 +221,18 @@ test('a UDP destination that answers with ICMP unreachable faults; it clears onl
     await probe.close();
   }
 });
+
+test('eep+tls without the NE’s TLS material is refused at check; if applied anyway it is a destination fault, not a rejection', async () => {
+  const rec = recordingHost();
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: new FakeClock() });
+  probe.attach(rec.host);
+  const did = uuid();
+  const d = destination(did, { deliveryAddress: { kind: 'uri', value: 'eep+tls://127.0.0.1:9061' } });
+  const refusal = probe.checkDestination(d);
+  assert.equal(refusal?.kind, 'DeliveryAddressUnusable');
+  assert.match(refusal!.reason, /TLS material/);
+  await probe.applyDestination(d);
+  assert.equal(rec.status.get(did), 'deliveryFault');
+  assert.match(rec.events[0]!, /^fault destination 9020 delivery fault: no sender: .*TLS/);
+  await probe.close();
+});

@@ -11,6 +11,7 @@
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { InterceptUpdate, NeStore } from '../store/ne-store.js';
+import { loadSctp } from '../transport/sctp.js';
 import { checkDeliveryAddress } from '../transport/stm-uri.js';
 import type { StmReport, StmSenderOptions } from '../transport/stm-sender.js';
 import { ISSUE_CODES } from '../x1/errors.js';
@@ -19,7 +20,7 @@ import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js
 import { EEP_PROTOCOL_TYPES } from '../stm/eep.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { PacketDecoder, type DecodeOptions } from './decode/decoder.js';
-import { Deliveries } from './delivery.js';
+import { Deliveries, stmUriOf } from './delivery.js';
 import { TargetIndex } from './match/index.js';
 import { inspect, ProbeProtocolError } from './proto/inspect.js';
 import type { PacketSource } from './sources/source.js';
@@ -148,8 +149,24 @@ export class Probe {
     return undefined;
   }
 
+  /** The address must be an STM destination this NE can send to: TLS material for eep+tls, SCTP for eep+sctp. */
   checkDestination(d: DestinationDetails): Refusal | undefined {
-    return checkDeliveryAddress(d.deliveryAddress);
+    const refusal = checkDeliveryAddress(d.deliveryAddress);
+    if (refusal) return refusal;
+    const uri = stmUriOf(d.deliveryAddress);
+    const unusable = (reason: string): Refusal => ({ kind: 'DeliveryAddressUnusable', reason });
+    if (uri?.startsWith('eep+tls:') && !this.opts.sender?.tls)
+      return unusable('eep+tls needs the NE to run with TLS material');
+    if (uri?.startsWith('eep+sctp:')) {
+      try {
+        loadSctp();
+      } catch (err) {
+        return unusable(
+          `SCTP is not available on this NE: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   async applyTask(task: TaskDetails): Promise<void> {
@@ -167,8 +184,14 @@ export class Probe {
     this.tasks.delete(xid);
   }
 
+  /** Never rejects once the NE stored the destination: a sender that cannot be made is a destination fault. */
   async applyDestination(d: DestinationDetails): Promise<void> {
-    await this.deliveries.set(d);
+    try {
+      await this.deliveries.set(d);
+    } catch (err) {
+      this.destinationFault(d.dId, `no sender: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     this.missingDids.delete(d.dId);
   }
 
