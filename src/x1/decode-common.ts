@@ -39,7 +39,7 @@ export class Seq {
     readonly el: XElem,
     private readonly ns: string = X1_NAMESPACE,
   ) {
-    if (!WS_ONLY.test(el.text)) fail('SchemaInvalid', 'text not allowed here', el);
+    if (el.text.length !== 0 && !WS_ONLY.test(el.text)) fail('SchemaInvalid', 'text not allowed here', el);
     noAttributes(el);
   }
 
@@ -95,6 +95,7 @@ export class Seq {
 
 /** X1 types declare no attributes: only the `xsi:` ones (xsi:type) may appear, as XSD allows everywhere. */
 function noAttributes(el: XElem): void {
+  if (el.attrs.length === 0) return;
   for (const a of el.attrs) {
     if (a.ns !== XSI_NAMESPACE) fail('SchemaInvalid', `attribute ${a.name} not allowed`, el);
   }
@@ -181,7 +182,7 @@ export function shortStringOf(el: XElem): string {
 
 /** The resolved `xsi:type` of an element, or undefined when absent. Unbound prefixes are errors. */
 export function xsiTypeOf(el: XElem): { ns: string; local: string } | undefined {
-  const a = el.attrs.find((x) => x.ns === XSI_NAMESPACE && x.name === 'type');
+  const a = el.attrs.length === 0 ? undefined : el.attrs.find((x) => x.ns === XSI_NAMESPACE && x.name === 'type');
   if (a === undefined) return undefined;
   return resolveQName(el, collapse(a.value));
 }

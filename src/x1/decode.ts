@@ -81,7 +81,7 @@ export function decodeX1(input: Uint8Array | string, opts: DecodeOptions = {}): 
 /** The strict reader with X1 limits; maps reader failures to `SchemaInvalid`. */
 export function readX1Xml(input: Uint8Array | string, opts: DecodeOptions = {}): XElem {
   try {
-    return readXml(input, { ...DEFAULT_READER_LIMITS, ...opts.limits });
+    return readXml(input, opts.limits ? { ...DEFAULT_READER_LIMITS, ...opts.limits } : DEFAULT_READER_LIMITS);
   } catch (err) {
     if (err instanceof XmlReadError) throw new X1Error('SchemaInvalid', `XML not acceptable: ${err.message}`);
     throw err;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readXml, XmlReadError } from './reader.js';
+import { DEFAULT_READER_LIMITS, readXml, XmlReadError } from './reader.js';
 
 const read = (s: string) => readXml(new TextEncoder().encode(s));
 
@@ -76,4 +76,87 @@ test('repeated start tags resolve against their own scope (the attribute cache i
   const c = read('<a xmlns:p="urn:1"><b p:x="1"/></a>');
   assert.equal(c.children[0]!.attrs[0]!.ns, 'urn:1');
   assert.throws(() => read('<a xmlns:q="urn:1"><b p:x="1"/></a>'), /unbound prefix p/);
+});
+
+test('names: prefixed and unprefixed, first and repeated reads (known names are recognised, not rescanned)', () => {
+  for (let i = 0; i < 2; i++) {
+    const root = read(
+      '<r xmlns="urn:d" xmlns:p="urn:p"><b/><p:longElementName>t</p:longElementName ><c>x</c></r>',
+    );
+    assert.deepEqual(
+      root.children.map((c) => [c.ns, c.name, c.text]),
+      [
+        ['urn:d', 'b', ''],
+        ['urn:p', 'longElementName', 't'],
+        ['urn:d', 'c', 'x'],
+      ],
+    );
+    assert.equal(root.name, 'r');
+  }
+});
+
+test('end tags must match exactly, short and long names alike', () => {
+  read('<averyveryverylongname></averyveryverylongname>');
+  for (const xml of [
+    '<averyveryverylongname></averyveryverylongnamf>',
+    '<averyveryverylongname></averyveryverylongname2>',
+    '<ab></abc>',
+    '<abc></ab>',
+  ]) {
+    assert.throws(() => read(xml), /does not match|malformed end tag|unterminated/, xml);
+  }
+});
+
+test('a name validated before is still held to the name-length limit', () => {
+  const xml = '<a><elementname/></a>';
+  read(xml);
+  assert.throws(
+    () => readXml(new TextEncoder().encode(xml), { ...DEFAULT_READER_LIMITS, maxNameLength: 5 }),
+    /name too long/,
+  );
+});
+
+test('only the five predefined entities exist (no Object.prototype names)', () => {
+  for (const ref of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    assert.throws(() => read(`<a>&${ref};</a>`), /undefined entity/, ref);
+    assert.throws(() => read(`<a b="&${ref};"/>`), /undefined entity/, ref);
+  }
+  assert.equal(read('<a b="x&amp;y&#x9;z&#10;">&#x1F600;&lt;</a>').attrs[0]!.value, 'x&y\tz\n');
+  assert.equal(read('<a>&#x1F600;&lt;</a>').text, '\u{1F600}<');
+});
+
+test('references: malformed, too long, split by "&", outside the value', () => {
+  for (const xml of [
+    '<a>&lt</a>',
+    '<a>&aaaaaaaaaaaaaaaaaaaa;</a>',
+    '<a>&l&t;</a>',
+    '<a b="&lt">x;</a>',
+    '<a>&#xZZ;</a>',
+  ]) {
+    assert.throws(() => read(xml), /malformed|undefined entity/, xml);
+  }
+});
+
+test('invalid characters are refused in text, attributes, comments, CDATA and processing instructions', () => {
+  for (const xml of [
+    '<a>x\u0001</a>',
+    '<a b="\u0002"/>',
+    '<a><!-- \u0003 --></a>',
+    '<a><![CDATA[\u0004]]></a>',
+    '<a><?pi \u0005?></a>',
+    '<a>\uFFFE</a>',
+  ]) {
+    assert.throws(() => read(xml), /invalid character/, JSON.stringify(xml));
+  }
+});
+
+test('a remembered start tag is reused only under the same limits and scope', () => {
+  const xml = `<a xmlns="urn:a" b="${'v'.repeat(40)}"/>`;
+  assert.equal(read(xml).attrs[0]!.value.length, 40);
+  assert.throws(
+    () => readXml(new TextEncoder().encode(xml), { ...DEFAULT_READER_LIMITS, maxValueLength: 10 }),
+    /attribute value longer than 10/,
+  );
+  assert.equal(read(xml).ns, 'urn:a');
+  assert.throws(() => read(`<a xmlns="urn:a" b="${'v'.repeat(40)}"/ >`), /malformed empty-element tag/);
 });
