@@ -8,7 +8,7 @@ import { X1Error } from './errors.js';
 import type { MessageHeader, X1Request, X1Response } from './model.js';
 import { requestMessageTypeOf } from './model.js';
 import type { SchemaIssue, SchemaSet } from './schema.js';
-import { DEFAULT_READER_LIMITS, type ReaderLimits } from './xml/reader.js';
+import { decodeUtf8, DEFAULT_READER_LIMITS, type ReaderLimits } from './xml/reader.js';
 
 export interface X1CodecOptions {
   /** A compiled ETSI schema set; without it the strict decoder alone is the gate. */
@@ -27,12 +27,13 @@ export class X1Codec {
   decode(input: Uint8Array | string): DecodedDocument {
     const readOpts = this.opts.limits ? { limits: this.opts.limits } : {};
     const schema = this.opts.schema;
-    if (schema === undefined || !safeForLibxml2(input, this.maxBytes))
-      return decodeTree(readX1Xml(input, readOpts));
+    const text = schema === undefined ? undefined : textForLibxml2(input, this.maxBytes);
+    if (schema === undefined || text === undefined) return decodeTree(readX1Xml(input, readOpts));
     // Validating first and reading second is measurably faster (the tree is not alive across the wasm call);
-    // libxml2 only sees bodies within the size limit and without any DOCTYPE.
+    // libxml2 only sees bodies within the size limit, in UTF-8 and without any DOCTYPE. The reader then reads
+    // the text already decoded.
     const result = schema.validate(input);
-    const doc = decodeTree(readX1Xml(input, readOpts));
+    const doc = decodeTree(readX1Xml(text, readOpts));
     if (result.valid) return doc;
     if (doc.root === 'X1TopLevelErrorResponse') throw new X1Error('SchemaInvalid', describe(result.issues));
     if (doc.root === 'X1Request') {
@@ -52,17 +53,22 @@ export class X1Codec {
   }
 }
 
-/** What may be handed to libxml2 before the strict reader has seen it: bounded size, no DTD at all. */
-function safeForLibxml2(input: Uint8Array | string, maxBytes: number): boolean {
-  if (input.length > maxBytes) return false;
-  const text = typeof input === 'string';
-  const hay = text ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const at = (i: number, word: string) =>
-    text ? input.startsWith(word, i) : (hay as Buffer).toString('latin1', i, i + word.length) === word;
-  for (let i = hay.indexOf('<!'); i !== -1; i = hay.indexOf('<!', i + 2)) {
-    if (at(i, '<!DOCTYPE') || at(i, '<!ENTITY')) return false;
+/**
+ * The text of a body that may be handed to libxml2 before the strict reader has seen it: bounded size, valid
+ * UTF-8, no DTD at all. Undefined otherwise (the strict reader then refuses it with its own reason).
+ */
+function textForLibxml2(input: Uint8Array | string, maxBytes: number): string | undefined {
+  if (input.length > maxBytes) return undefined;
+  let text: string;
+  try {
+    text = typeof input === 'string' ? input : decodeUtf8(input);
+  } catch {
+    return undefined;
   }
-  return true;
+  for (let i = text.indexOf('<!'); i !== -1; i = text.indexOf('<!', i + 2)) {
+    if (text.startsWith('<!DOCTYPE', i) || text.startsWith('<!ENTITY', i)) return undefined;
+  }
+  return text;
 }
 
 function describe(issues: readonly SchemaIssue[]): string {

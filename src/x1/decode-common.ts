@@ -11,14 +11,7 @@ import {
   type XmlAttr,
   type XmlTree,
 } from './model.js';
-import {
-  collapse,
-  parseBoolean,
-  parseInteger,
-  parseTimestamp,
-  PATTERNS,
-  SHORT_STRING_MAX,
-} from './simple-types.js';
+import { collapse, parseBoolean, parseInteger, PATTERNS, SHORT_STRING_MAX } from './simple-types.js';
 import type { XElem } from './xml/reader.js';
 
 /** Raised inside the decoder; the message decoder adds the message index and type. */
@@ -145,8 +138,38 @@ export function uuidOf(el: XElem): string {
 
 export function timestampOf(el: XElem): string {
   const v = tokenOf(el, PATTERNS.QualifiedMicrosecondDateTime, `timestamp in <${el.name}>`);
-  if (parseTimestamp(v) === undefined) fail('SchemaInvalid', `invalid date-time "${v}"`, el);
+  if (!calendarValid(v)) fail('SchemaInvalid', `invalid date-time "${v}"`, el);
   return v;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+/** Offsets range over -14:00..+14:00 (XSD 1.0 timezone). */
+const MAX_OFFSET_HOURS = 14;
+
+/**
+ * Whether a string that matches the `QualifiedMicrosecondDateTime` pattern names a real instant: the rules of
+ * {@link parseTimestamp} (XSD 1.0 dateTime: no year 0000, days per month with leap years, hours to 23, offset
+ * within ±14:00), checked without building a Date.
+ */
+export function calendarValid(s: string): boolean {
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 7);
+  const d = digits(s, 8, 10);
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const dim = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
+  if (y === 0 || mo < 1 || mo > 12 || d < 1 || d > dim) return false;
+  if (digits(s, 11, 13) > 23 || digits(s, 14, 16) > 59 || digits(s, 17, 19) > 59) return false;
+  if (s.length <= 27) return true;
+  const oh = digits(s, 27, 29);
+  const om = digits(s, 30, 32);
+  return oh < MAX_OFFSET_HOURS ? om <= 59 : oh === MAX_OFFSET_HOURS && om === 0;
+}
+
+/** The decimal number in `s[from, to)` (digits already checked by the pattern). */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
 }
 
 export function integerOf(el: XElem, min?: number, max?: number): number {
@@ -182,7 +205,8 @@ export function shortStringOf(el: XElem): string {
 
 /** The resolved `xsi:type` of an element, or undefined when absent. Unbound prefixes are errors. */
 export function xsiTypeOf(el: XElem): { ns: string; local: string } | undefined {
-  const a = el.attrs.length === 0 ? undefined : el.attrs.find((x) => x.ns === XSI_NAMESPACE && x.name === 'type');
+  const a =
+    el.attrs.length === 0 ? undefined : el.attrs.find((x) => x.ns === XSI_NAMESPACE && x.name === 'type');
   if (a === undefined) return undefined;
   return resolveQName(el, collapse(a.value));
 }

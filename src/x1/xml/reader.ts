@@ -9,7 +9,7 @@
  * native `indexOf`, values are slices of the document, and only values with references or white space to
  * normalise are rebuilt.
  */
-import { interned } from './scan.js';
+import { interned, NAME_TABLE, TERMINATOR } from './scan.js';
 import { NO_ATTRS, TagReader } from './start-tag.js';
 import {
   DEFAULT_READER_LIMITS,
@@ -50,12 +50,16 @@ interface QName {
   readonly qname: string;
   readonly prefix: string;
   readonly local: string;
+  /** The start tag that followed this one last time (documents of one kind repeat their markup). */
+  next: QName | undefined;
 }
 
-/** Element names seen in start tags without attributes, interned; bounded (cleared when full). */
+/** Element names seen in start tags, interned; bounded (cleared when full). */
 const KNOWN_NAMES = new Map<string, QName>();
 const KNOWN_NAMES_MAX = 1024;
 const KNOWN_NAME_LENGTH = 64;
+/** The root element name of the document read last. */
+let firstName: QName | undefined;
 
 /** Decodes bytes as strict UTF-8 (a leading BOM is allowed and dropped, as XML 1.0 §4.3.3 permits). */
 export function decodeUtf8(bytes: Uint8Array): string {
@@ -90,6 +94,7 @@ class Reader extends TagReader {
   private lastScope: NsScope | undefined;
   private lastPrefix = '';
   private lastUri = '';
+  private prevName: QName | undefined;
 
   document(): XElem {
     const s = this.s;
@@ -145,39 +150,68 @@ class Reader extends TagReader {
   }
 
   /**
-   * The name of a start tag at `start` (after its `<`). A tag without attributes whose name was validated
-   * before (a bounded set of interned names) is recognised by one slice and lookup; anything else is scanned
-   * character by character against the Name production.
+   * The name of a start tag at `start` (after its `<`). Names already validated (a bounded set of interned
+   * names) are recognised without rescanning: first the name that followed the previous start tag last time,
+   * compared in place and required to end where a name ends; then, for a tag without attributes, the text up
+   * to its `>` looked up. Anything else is scanned character by character against the Name production.
    */
   private startName(start: number): QName {
+    const prev = this.prevName;
+    const predicted = prev === undefined ? firstName : prev.next;
+    let q: QName;
+    if (predicted !== undefined && this.nameAt(start, predicted.qname)) {
+      q = predicted;
+      this.pos = start + q.qname.length;
+    } else {
+      q = this.knownName(start) ?? this.scanName(start);
+      if (q.qname.length <= KNOWN_NAME_LENGTH) {
+        if (prev === undefined) firstName = q;
+        else prev.next = q;
+      }
+    }
+    this.prevName = q;
+    return q;
+  }
+
+  /** Whether the validated `qname` is the whole name at `at`. */
+  private nameAt(at: number, qname: string): boolean {
+    const s = this.s;
+    const n = qname.length;
+    if (n > this.lim.maxNameLength) return false;
+    const c = s.charCodeAt(at + n);
+    if (!(c < NAME_TABLE.length && NAME_TABLE[c] === TERMINATOR)) return false;
+    return s.slice(at, at + n) === qname;
+  }
+
+  /** A known name that is the whole of a start tag without attributes (up to `>` or `/>`). */
+  private knownName(start: number): QName | undefined {
     const s = this.s;
     const gt = s.indexOf('>', start);
     const end = s.charCodeAt(gt - 1) === SLASH ? gt - 1 : gt;
     const bare = end - start;
-    if (bare > 0 && bare <= KNOWN_NAME_LENGTH && bare <= this.lim.maxNameLength) {
-      const known = KNOWN_NAMES.get(s.slice(start, end));
-      if (known !== undefined) {
-        this.pos = end;
-        return known;
-      }
-    }
+    if (bare <= 0 || bare > KNOWN_NAME_LENGTH || bare > this.lim.maxNameLength) return undefined;
+    const known = KNOWN_NAMES.get(s.slice(start, end));
+    if (known !== undefined) this.pos = end;
+    return known;
+  }
+
+  private scanName(start: number): QName {
+    const s = this.s;
     const colon = this.name();
     const qEnd = this.pos;
     const qname = s.slice(start, qEnd);
-    if (qEnd !== end || bare > KNOWN_NAME_LENGTH) {
-      return {
-        qname,
-        prefix: colon === -1 ? '' : s.slice(start, colon),
-        local: s.slice(colon === -1 ? start : colon + 1, qEnd),
-      };
+    const local = colon === -1 ? start : colon + 1;
+    if (qEnd - start > KNOWN_NAME_LENGTH) {
+      const prefix = colon === -1 ? '' : s.slice(start, colon);
+      return { qname, prefix, local: s.slice(local, qEnd), next: undefined };
     }
-    if (KNOWN_NAMES.size >= KNOWN_NAMES_MAX) KNOWN_NAMES.clear();
-    const q: QName = {
-      qname: interned(qname),
-      prefix: colon === -1 ? '' : interned(s.slice(start, colon)),
-      local: interned(s.slice(colon === -1 ? start : colon + 1, qEnd)),
-    };
-    KNOWN_NAMES.set(q.qname, q);
+    let q = KNOWN_NAMES.get(qname);
+    if (q === undefined) {
+      if (KNOWN_NAMES.size >= KNOWN_NAMES_MAX) KNOWN_NAMES.clear();
+      const prefix = colon === -1 ? '' : interned(s.slice(start, colon));
+      q = { qname: interned(qname), prefix, local: interned(s.slice(local, qEnd)), next: undefined };
+      KNOWN_NAMES.set(q.qname, q);
+    }
     return q;
   }
 
