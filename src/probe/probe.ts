@@ -105,7 +105,7 @@ export class Probe {
     internalErrors: 0,
   };
   readonly decoder: PacketDecoder;
-  readonly index = new TargetIndex();
+  readonly index: TargetIndex;
   private readonly tasks = new Map<string, ActiveTask>();
   private readonly deliveries: Deliveries;
   private host: ProbeHost | undefined;
@@ -117,6 +117,8 @@ export class Probe {
 
   constructor(private readonly opts: ProbeOptions) {
     this.decoder = new PacketDecoder(opts.decoder);
+    // Sessions age on the NE's clock (tests jump it).
+    this.index = new TargetIndex({ now: () => opts.clock.now() });
     this.deliveries = new Deliveries({
       logger: opts.logger,
       clock: opts.clock,
@@ -144,6 +146,8 @@ export class Probe {
     try {
       new TargetIndex().add(task.xId, task.targetIdentifiers);
     } catch (err) {
+      // A kind it cannot match, or a value that is not an identifier of its kind (a schema-valid IMSI of 3
+      // digits): TS 103 221-1 has no finer code than TargetTypeUnsupported for either.
       return { kind: 'TargetTypeUnsupported', reason: err instanceof Error ? err.message : String(err) };
     }
     return undefined;
