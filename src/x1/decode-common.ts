@@ -132,12 +132,21 @@ export function stringOf(el: XElem, max?: number): string {
   return v;
 }
 
+/**
+ * A token of a pattern that admits no white space (UUID, timestamp): a text that already matches is its own
+ * collapsed form, so the white-space folding is skipped for it.
+ */
+function spaceFreeTokenOf(el: XElem, pattern: RegExp, what: string): string {
+  const v = leaf(el);
+  return pattern.test(v) ? v : tokenOf(el, pattern, `${what} in <${el.name}>`);
+}
+
 export function uuidOf(el: XElem): string {
-  return tokenOf(el, PATTERNS.UUID, `UUID in <${el.name}>`);
+  return spaceFreeTokenOf(el, PATTERNS.UUID, 'UUID');
 }
 
 export function timestampOf(el: XElem): string {
-  const v = tokenOf(el, PATTERNS.QualifiedMicrosecondDateTime, `timestamp in <${el.name}>`);
+  const v = spaceFreeTokenOf(el, PATTERNS.QualifiedMicrosecondDateTime, 'timestamp');
   if (!calendarValid(v)) fail('SchemaInvalid', `invalid date-time "${v}"`, el);
   return v;
 }

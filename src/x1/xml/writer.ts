@@ -8,6 +8,18 @@ import type { XmlTree } from '../model.js';
 
 const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
 
+const ASCII = 0x80;
+const PLAIN = 0;
+const ESCAPED = 1;
+const NOT_XML = 2;
+/** ASCII characters: written as they are, escaped (`& < > "` and CR, which a reader would normalise), or refused. */
+const ASCII_CLASS = (() => {
+  const t = new Uint8Array(ASCII);
+  for (let c = 0; c < 0x20; c++) t[c] = c === 0x09 || c === 0x0a ? PLAIN : NOT_XML;
+  for (const c of '&<>"\r') t[c.charCodeAt(0)] = ESCAPED;
+  return t;
+})();
+
 /**
  * Escapes text for element content and attribute values. One pass over the characters finds both what needs
  * escaping and what XML 1.0 cannot carry (control characters, U+FFFE/U+FFFF, unpaired surrogates).
@@ -16,12 +28,13 @@ export function escapeXml(s: string): string {
   let plain = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x3f && c < 0xd800) continue;
-    if (c < 0x20) {
-      if (c === 0x0d) plain = false;
-      else if (c !== 0x09 && c !== 0x0a) throw notXml();
-    } else if (c === 0x26 || c === 0x3c || c === 0x3e || c === 0x22) plain = false;
-    else if (c >= 0xd800 && c <= 0xdbff) {
+    if (c < ASCII) {
+      const k = ASCII_CLASS[c]!;
+      if (k === PLAIN) continue;
+      if (k === ESCAPED) plain = false;
+      else throw notXml();
+    } else if (c < 0xd800) continue;
+    else if (c <= 0xdbff) {
       const d = s.charCodeAt(i + 1);
       if (!(d >= 0xdc00 && d <= 0xdfff)) throw notXml();
       i++;
