@@ -34,6 +34,11 @@ const HASH = 0x23;
 /** Below this every character needs a second look in a value: controls, white space, `&`. */
 const PLAIN_FROM = 0x27;
 const NOT_A_CHAR = 0xfffe;
+/** What makes a value need the character loop: controls, `&`, U+FFFE/U+FFFF; in attributes also tab and LF. */
+// eslint-disable-next-line no-control-regex
+const TEXT_SPECIAL = /[\u0000-\u0008\u000B-\u001F&\uFFFE\uFFFF]/;
+// eslint-disable-next-line no-control-regex
+const ATTR_SPECIAL = /[\u0000-\u001F&\uFFFE\uFFFF]/;
 
 export class Scanner {
   protected pos = 0;
@@ -201,6 +206,9 @@ export class Scanner {
    */
   private value(from: number, to: number, attr: boolean): string {
     const s = this.s;
+    const raw = s.slice(from, to);
+    // Most values hold nothing to look at twice; one native scan tells (the loop below finds what and where).
+    if (!(attr ? ATTR_SPECIAL : TEXT_SPECIAL).test(raw)) return raw;
     let amp = false;
     let ws = false;
     for (let i = from; i < to; i++) {
@@ -211,7 +219,6 @@ export class Scanner {
       else if (isInvalidChar(c)) this.fail('invalid character');
     }
     if (amp) return this.expand(from, to, attr && ws);
-    const raw = s.slice(from, to);
     return attr && ws ? raw.replace(/[\t\n]/g, ' ') : raw;
   }
 

@@ -20,11 +20,15 @@ const ASCII_CLASS = (() => {
   return t;
 })();
 
+/** Anything but the characters written as they are (one native scan decides for most values). */
+const SPECIAL = /[^\t\n\u0020\u0021\u0023-\u0025\u0027-\u003B\u003D\u003F-\uD7FF\uE000-\uFFFD]/;
+
 /**
  * Escapes text for element content and attribute values. One pass over the characters finds both what needs
  * escaping and what XML 1.0 cannot carry (control characters, U+FFFE/U+FFFF, unpaired surrogates).
  */
 export function escapeXml(s: string): string {
+  if (!SPECIAL.test(s)) return s;
   let plain = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
