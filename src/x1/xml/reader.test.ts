@@ -160,3 +160,16 @@ test('a remembered start tag is reused only under the same limits and scope', ()
   assert.equal(read(xml).ns, 'urn:a');
   assert.throws(() => read(`<a xmlns="urn:a" b="${'v'.repeat(40)}"/ >`), /malformed empty-element tag/);
 });
+
+test('more distinct names than the name set holds: every read still yields the right names', () => {
+  const names = Array.from({ length: 1500 }, (_, i) => `n${i}`);
+  const xml = `<r>${names.map((n, i) => (i % 2 ? `<${n}/>` : `<${n} a="1">x</${n}>`)).join('')}</r>`;
+  for (let k = 0; k < 3; k++) {
+    const root = read(k === 2 ? xml.replace('<n7/>', '<m7/>') : xml);
+    assert.equal(root.children.length, names.length);
+    assert.deepEqual(
+      root.children.map((c) => c.name),
+      names.map((n) => (k === 2 && n === 'n7' ? 'm7' : n)),
+    );
+  }
+});

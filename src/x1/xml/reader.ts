@@ -61,6 +61,13 @@ const KNOWN_NAME_LENGTH = 64;
 /** The root element name of the document read last. */
 let firstName: QName | undefined;
 
+/** Empties the name set, unlinking its names so that forgotten ones are not kept alive through predictions. */
+function forgetNames(): void {
+  for (const q of KNOWN_NAMES.values()) q.next = undefined;
+  KNOWN_NAMES.clear();
+  firstName = undefined;
+}
+
 /** Decodes bytes as strict UTF-8 (a leading BOM is allowed and dropped, as XML 1.0 §4.3.3 permits). */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
@@ -207,7 +214,7 @@ class Reader extends TagReader {
     }
     let q = KNOWN_NAMES.get(qname);
     if (q === undefined) {
-      if (KNOWN_NAMES.size >= KNOWN_NAMES_MAX) KNOWN_NAMES.clear();
+      if (KNOWN_NAMES.size >= KNOWN_NAMES_MAX) forgetNames();
       const prefix = colon === -1 ? '' : interned(s.slice(start, colon));
       q = { qname: interned(qname), prefix, local: interned(s.slice(local, qEnd)), next: undefined };
       KNOWN_NAMES.set(q.qname, q);

@@ -24,7 +24,8 @@ interface Remembered {
   readonly maxAttributes: number;
   readonly maxValueLength: number;
   readonly maxNameLength: number;
-  readonly scope: NsScope;
+  /** The element's scope when the tag declares namespaces (else it is the parent's). */
+  readonly scope: NsScope | undefined;
   readonly attrs: readonly XAttr[];
 }
 
@@ -49,7 +50,7 @@ export class TagReader extends Scanner {
     if (hit !== undefined) {
       this.pos += hit.text.length;
       this.tagAttrs = hit.attrs;
-      return hit.scope;
+      return hit.scope ?? parentScope;
     }
     const start = this.pos;
     const scope = this.attributes(parentScope);
@@ -77,8 +78,11 @@ export class TagReader extends Scanner {
     if (remembered.length >= REMEMBERED_MAX) remembered.shift();
     // Detached copies: slices would keep the whole document alive.
     const text = detach(this.s.slice(start, this.pos));
-    const kept = new Map<string, string>();
-    for (const [prefix, uri] of scope) kept.set(interned(prefix), interned(uri));
+    let kept: Map<string, string> | undefined;
+    if (scope !== parent) {
+      kept = new Map<string, string>();
+      for (const [prefix, uri] of scope) kept.set(interned(prefix), interned(uri));
+    }
     const attrs = this.tagAttrs.map((a) => ({
       ns: interned(a.ns),
       name: interned(a.name),
