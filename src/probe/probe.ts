@@ -8,81 +8,29 @@
  * written every {@link PROBE_TIMERS.counterFlushMs}; destination faults become ReportDestinationIssue and
  * the DestinationStatus `deliveryFault`, cleared when delivery resumes.
  */
-import type { Clock, TimerHandle } from '../lib/clock.js';
-import type { Logger } from '../lib/logger.js';
-import type { InterceptUpdate, NeStore } from '../store/ne-store.js';
+import type { TimerHandle } from '../lib/clock.js';
+import type { InterceptUpdate } from '../store/ne-store.js';
 import { loadSctp } from '../transport/sctp.js';
 import { checkDeliveryAddress } from '../transport/stm-uri.js';
-import type { StmReport, StmSenderOptions } from '../transport/stm-sender.js';
+import type { StmReport } from '../transport/stm-sender.js';
 import { ISSUE_CODES } from '../x1/errors.js';
 import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
 import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
-import { EEP_PROTOCOL_TYPES } from '../stm/eep.js';
 import { formatTimestamp } from '../x1/simple-types.js';
-import { PacketDecoder, type DecodeOptions } from './decode/decoder.js';
+import { PacketDecoder } from './decode/decoder.js';
 import { Deliveries, stmUriOf } from './delivery.js';
 import { TargetIndex } from './match/index.js';
 import { inspect, ProbeProtocolError } from './proto/inspect.js';
-import type { PacketSource } from './sources/source.js';
-import type { AppProtocol, Frame, ProbeMessage } from './types.js';
+import {
+  EEP_PROTOCOL_TYPE_OF,
+  PROBE_TIMERS,
+  type ProbeCounters,
+  type ProbeHost,
+  type ProbeOptions,
+} from './probe-types.js';
+import type { Frame, ProbeMessage } from './types.js';
 
-/** EEP captured-protocol type of each protocol (SIP from HEP's table; Diameter and GTPv2-C project values). */
-export const EEP_PROTOCOL_TYPE_OF: Readonly<Record<AppProtocol, number>> = {
-  sip: EEP_PROTOCOL_TYPES.sip,
-  diameter: EEP_PROTOCOL_TYPES.diameter,
-  gtpv2: EEP_PROTOCOL_TYPES.gtpv2c,
-};
-
-/** Named timers of the probe (ms). */
-export const PROBE_TIMERS = {
-  /** How often task counters are written and destination health is checked. */
-  counterFlushMs: 1_000,
-  /** How often a progress line with the counters is logged. */
-  progressLogMs: 60_000,
-} as const;
-
-export interface ProbeOptions {
-  readonly neId: string;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  /** Where frames come from; without one the probe only takes frames given to {@link Probe.feed}. */
-  readonly source?: PacketSource;
-  readonly decoder?: Partial<DecodeOptions>;
-  readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
-  readonly counterFlushMs?: number;
-}
-
-/** What the probe counted (the decoder, index and sources count their own). */
-export interface ProbeCounters {
-  frames: number;
-  messages: number;
-  /** Messages whose SIP/Diameter/GTPv2-C could not be read (counted and skipped). */
-  malformed: number;
-  /** Messages that belonged to at least one task. */
-  matched: number;
-  /** Reports handed to destinations' senders. */
-  reports: number;
-  /** Deliveries that named a DID this NE does not have (counted, logged once per DID). */
-  noDestination: number;
-  /** Frames whose decoding threw unexpectedly (a bug; counted, never fatal). */
-  internalErrors: number;
-}
-
-/** Scope of an issue, as the NE's IssueReporter takes it. */
-type IssueScope = { kind: 'task' | 'destination' | 'ne'; id: string };
-
-/**
- * What the NE hands the probe (its `DataPlaneHost`, matched by shape: the probe does not import the NE): the
- * store for task counters and delivery status, and the issue reporter for ReportDestinationIssue.
- */
-export interface ProbeHost {
-  readonly store: Pick<NeStore, 'addInterceptCounters' | 'setDestinationDeliveryStatus'>;
-  readonly issues: {
-    warn(scope: IssueScope, text: string): void;
-    fault(scope: IssueScope, fault: { errorCode: number; errorDescription: string }): void;
-    clear(scope: IssueScope, code: number, text: string): void;
-  };
-}
+export * from './probe-types.js';
 
 interface ActiveTask {
   readonly xid: string;

@@ -1,0 +1,69 @@
+/**
+ * The probe's options, counters, timers and what it needs from the NE (its host), apart from the probe itself.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { EEP_PROTOCOL_TYPES } from '../stm/eep.js';
+import type { NeStore } from '../store/ne-store.js';
+import type { StmSenderOptions } from '../transport/stm-sender.js';
+import type { DecodeOptions } from './decode/decoder.js';
+import type { PacketSource } from './sources/source.js';
+import type { AppProtocol } from './types.js';
+
+/** EEP captured-protocol type of each protocol (SIP from HEP's table; Diameter and GTPv2-C project values). */
+export const EEP_PROTOCOL_TYPE_OF: Readonly<Record<AppProtocol, number>> = {
+  sip: EEP_PROTOCOL_TYPES.sip,
+  diameter: EEP_PROTOCOL_TYPES.diameter,
+  gtpv2: EEP_PROTOCOL_TYPES.gtpv2c,
+};
+
+/** Named timers of the probe (ms). */
+export const PROBE_TIMERS = {
+  /** How often task counters are written and destination health is checked. */
+  counterFlushMs: 1_000,
+  /** How often a progress line with the counters is logged. */
+  progressLogMs: 60_000,
+} as const;
+
+export interface ProbeOptions {
+  readonly neId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Where frames come from; without one the probe only takes frames given to `Probe.feed`. */
+  readonly source?: PacketSource;
+  readonly decoder?: Partial<DecodeOptions>;
+  readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
+  readonly counterFlushMs?: number;
+}
+
+/** What the probe counted (the decoder, index and sources count their own). */
+export interface ProbeCounters {
+  frames: number;
+  messages: number;
+  /** Messages whose SIP/Diameter/GTPv2-C could not be read (counted and skipped). */
+  malformed: number;
+  /** Messages that belonged to at least one task. */
+  matched: number;
+  /** Reports handed to destinations' senders. */
+  reports: number;
+  /** Deliveries that named a DID this NE does not have (counted, logged once per DID). */
+  noDestination: number;
+  /** Frames whose decoding threw unexpectedly (a bug; counted, never fatal). */
+  internalErrors: number;
+}
+
+/** Scope of an issue, as the NE's IssueReporter takes it. */
+export type IssueScope = { kind: 'task' | 'destination' | 'ne'; id: string };
+
+/**
+ * What the NE hands the probe (its `DataPlaneHost`, matched by shape: the probe does not import the NE): the
+ * store for task counters and delivery status, and the issue reporter for ReportDestinationIssue.
+ */
+export interface ProbeHost {
+  readonly store: Pick<NeStore, 'addInterceptCounters' | 'setDestinationDeliveryStatus'>;
+  readonly issues: {
+    warn(scope: IssueScope, text: string): void;
+    fault(scope: IssueScope, fault: { errorCode: number; errorDescription: string }): void;
+    clear(scope: IssueScope, code: number, text: string): void;
+  };
+}
