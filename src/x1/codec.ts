@@ -8,7 +8,7 @@ import { X1Error } from './errors.js';
 import type { MessageHeader, X1Request, X1Response } from './model.js';
 import { requestMessageTypeOf } from './model.js';
 import type { SchemaIssue, SchemaSet } from './schema.js';
-import { decodeUtf8, DEFAULT_READER_LIMITS, type ReaderLimits } from './xml/reader.js';
+import type { ReaderLimits } from './xml/reader.js';
 
 export interface X1CodecOptions {
   /** A compiled ETSI schema set; without it the strict decoder alone is the gate. */
@@ -26,14 +26,12 @@ export class X1Codec {
   /** Decodes a document. Throws {@link X1Error} for container-level faults (answered top-level). */
   decode(input: Uint8Array | string): DecodedDocument {
     const readOpts = this.opts.limits ? { limits: this.opts.limits } : {};
+    // The strict reader is the gate: libxml2 only ever sees a body it accepted (within the limits, strict
+    // UTF-8, no DOCTYPE or other markup declaration), and every such body is validated in full.
+    const doc = decodeTree(readX1Xml(input, readOpts));
     const schema = this.opts.schema;
-    const text = schema === undefined ? undefined : textForLibxml2(input, this.maxBytes);
-    if (schema === undefined || text === undefined) return decodeTree(readX1Xml(input, readOpts));
-    // Validating first and reading second is measurably faster (the tree is not alive across the wasm call);
-    // libxml2 only sees bodies within the size limit, in UTF-8 and without any DOCTYPE. The reader then reads
-    // the text already decoded.
+    if (schema === undefined) return doc;
     const result = schema.validate(input);
-    const doc = decodeTree(readX1Xml(text, readOpts));
     if (result.valid) return doc;
     if (doc.root === 'X1TopLevelErrorResponse') throw new X1Error('SchemaInvalid', describe(result.issues));
     if (doc.root === 'X1Request') {
@@ -47,28 +45,6 @@ export class X1Codec {
       results: attribute(doc.results, result.issues, schema, (m) => encodeResponse([m])),
     };
   }
-
-  private get maxBytes(): number {
-    return this.opts.limits?.maxBytes ?? DEFAULT_READER_LIMITS.maxBytes;
-  }
-}
-
-/**
- * The text of a body that may be handed to libxml2 before the strict reader has seen it: bounded size, valid
- * UTF-8, no DTD at all. Undefined otherwise (the strict reader then refuses it with its own reason).
- */
-function textForLibxml2(input: Uint8Array | string, maxBytes: number): string | undefined {
-  if (input.length > maxBytes) return undefined;
-  let text: string;
-  try {
-    text = typeof input === 'string' ? input : decodeUtf8(input);
-  } catch {
-    return undefined;
-  }
-  for (let i = text.indexOf('<!'); i !== -1; i = text.indexOf('<!', i + 2)) {
-    if (text.startsWith('<!DOCTYPE', i) || text.startsWith('<!ENTITY', i)) return undefined;
-  }
-  return text;
 }
 
 function describe(issues: readonly SchemaIssue[]): string {

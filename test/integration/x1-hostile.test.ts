@@ -94,3 +94,24 @@ test('with response-sized limits the per-value, depth and attribute limits still
     );
   }
 });
+
+test('"<!DOCTYPE" inside a comment does not switch validation off (libxml2 sees what the strict reader accepted)', () => {
+  // An ActivateTask with a foreign element in its extension: the strict decoder alone accepts it, the schema not.
+  const taskDetails =
+    '<x1:taskDetails><x1:xId>29f28e1c-f230-486a-a860-000000000001</x1:xId><x1:targetIdentifiers>' +
+    '<x1:targetIdentifier><x1:sipUri>sip:a@example.net</x1:sipUri></x1:targetIdentifier></x1:targetIdentifiers>' +
+    '<x1:deliveryType>X2Only</x1:deliveryType><x1:listOfDIDs><x1:dId>19867c20-8c94-473e-b9cd-8b72b7b05fd4</x1:dId>' +
+    '</x1:listOfDIDs><x1:taskDetailsExtensions><x1:Owner>o</x1:Owner><f:x xmlns:f="urn:foreign">1</f:x>' +
+    '</x1:taskDetailsExtensions></x1:taskDetails>';
+  const activate = pingXml()
+    .replace('x1:PingRequest', 'x1:ActivateTaskRequest')
+    .replace('</x1:x1TransactionId>', `</x1:x1TransactionId>${taskDetails}`);
+  const strictAlone = decodeX1(new TextEncoder().encode(activate));
+  assert.ok(strictAlone.root === 'X1Request' && strictAlone.results[0]!.ok, 'the strict decoder accepts it');
+  const withComment = activate.replace('<x1:admfIdentifier>', '<!-- <!DOCTYPE x> --><x1:admfIdentifier>');
+  for (const doc of [activate, withComment]) {
+    const d = validating.decode(new TextEncoder().encode(doc));
+    const r = d.root === 'X1Request' ? d.results[0] : undefined;
+    assert.ok(r && !r.ok && r.error.kind === 'SchemaInvalid' && /foreign/.test(r.error.message), doc);
+  }
+});
