@@ -30,10 +30,7 @@ export function nameClass(c: number): number {
   return c === 0xb7 || (c >= 0xc0 && c <= 0xfffd) ? NAME_START : INVALID;
 }
 
-/** Characters outside the XML 1.0 Char production (surrogates are checked when the text is decoded). */
-// eslint-disable-next-line no-control-regex
-export const INVALID_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
+/** Outside the XML 1.0 Char production (§2.2); surrogates are checked when the text is decoded. */
 export function isInvalidChar(c: number): boolean {
   return c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c >= 0xfffe && c <= 0xffff;
 }
@@ -41,17 +38,6 @@ export function isInvalidChar(c: number): boolean {
 /** White space (XML 1.0 §2.3 S). */
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
-}
-
-export function allSpace(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isSpace(s.charCodeAt(i))) return false;
-  return true;
-}
-
-/** Whether `s[at, at + len)` equals `s[other, other + len)`. */
-export function sameRange(s: string, at: number, other: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (s.charCodeAt(at + i) !== s.charCodeAt(other + i)) return false;
-  return true;
 }
 
 /**

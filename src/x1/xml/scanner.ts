@@ -149,20 +149,6 @@ export class Scanner {
     return i > start;
   }
 
-  /** Whether the document has `word` at `at`. */
-  protected sameAt(at: number, word: string): boolean {
-    const s = this.s;
-    for (let i = 0; i < word.length; i++) if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
-    return true;
-  }
-
-  /** Whether `s[at, at + len)` equals `s[other, other + len)`. */
-  protected sameRange(at: number, other: number, len: number): boolean {
-    const s = this.s;
-    for (let i = 0; i < len; i++) if (s.charCodeAt(at + i) !== s.charCodeAt(other + i)) return false;
-    return true;
-  }
-
   protected resolve(scope: NsScope, prefix: string): string {
     const uri = scope.get(prefix);
     if (uri === undefined || uri === '') this.fail(`unbound prefix ${prefix}`);
