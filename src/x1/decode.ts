@@ -125,7 +125,7 @@ function topLevelError(root: XElem): TopLevelErrorResponse {
 type BodyDecoder<M> = (type: string, header: MessageHeader, body: Seq) => M;
 
 function container<M>(root: XElem, item: string, body: BodyDecoder<M>): MessageResult<M>[] {
-  if (!/^[\t\n\r ]*$/.test(root.text))
+  if (root.text.length !== 0 && !/^[\t\n\r ]*$/.test(root.text))
     throw new X1Error('SchemaInvalid', `text not allowed in <${root.name}>`);
   if (root.children.length === 0) throw new X1Error('SchemaInvalid', `<${root.name}> holds no ${item}`);
   const bad = root.children.find((c) => c.name !== item || c.ns !== X1_NAMESPACE);
