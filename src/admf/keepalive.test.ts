@@ -85,3 +85,22 @@ test('a slow or failing send does not stretch the schedule', async () => {
   await clock.advance(5 * P2);
   assert.deepEqual(gaps(sends), [P2, P2, P2, P2]);
 });
+
+test('a timer that fires early by the clock (a long event-loop turn) waits out the rest of the gap', async () => {
+  const clock = new FakeClock();
+  // A timer armed in a long event-loop turn is measured from the turn's start: the gap timer fires 7 ms
+  // early by the clock; the short timer for the rest is armed in a short turn and fires on time.
+  const early: FakeClock = Object.assign(Object.create(clock) as FakeClock, {
+    setTimer: (ms: number, fn: () => void) => clock.setTimer(ms > 1000 ? ms - 7 : ms, fn),
+  });
+  const sends: number[] = [];
+  const s = new KeepaliveScheduler({ clock: early, send: async () => void sends.push(clock.now()) });
+  s.add('ne-1', { timeP1Ms: P1, timeP2Ms: P2, keepaliveRandom: false });
+  const t0 = clock.now();
+  await clock.advance(5 * P2 + 100);
+  assert.deepEqual(
+    sends.map((t) => t - t0),
+    [1, 2, 3, 4, 5].map((k) => k * P2),
+  );
+  s.stop();
+});

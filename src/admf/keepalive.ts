@@ -82,15 +82,26 @@ export class KeepaliveScheduler {
     this.entries.clear();
   }
 
-  private schedule(neId: string, entry: Entry): void {
-    entry.timer = this.o.clock.setTimer(this.gap(entry.window), () => {
+  /**
+   * Arms the next send `gap` after the last one (by the clock). A timer can fire a little early by the clock
+   * (Node measures timers from the event loop's cached time, which lags when a turn ran long), so a timer
+   * that fires before the gap has passed waits out the rest: never more often than TIME_P2.
+   */
+  private schedule(neId: string, entry: Entry, gap = this.gap(entry.window)): void {
+    const due = (entry.lastSentAt ?? this.o.clock.now()) + gap;
+    const fire = () => {
       if (this.entries.get(neId) !== entry) return;
       const at = this.o.clock.now();
+      if (at < due) {
+        entry.timer = this.o.clock.setTimer(Math.max(1, due - at), fire);
+        return;
+      }
       entry.lastSentAt = at;
       entry.sent++;
       this.schedule(neId, entry);
       this.onSend?.(neId, at);
       void this.o.send(neId).catch(() => undefined);
-    });
+    };
+    entry.timer = this.o.clock.setTimer(gap, fire);
   }
 }

@@ -145,13 +145,41 @@ export function tlsFiles(cfg: TlsConfig): readonly string[] {
   return [cfg.certFile, cfg.keyFile, cfg.caFile, ...crlFiles(cfg)];
 }
 
+type StatListener = (curr: Stats, prev: Stats) => void;
+
+/**
+ * One `fs.watchFile` poller per file for the whole process, fanned out to every watcher of that file (a
+ * process with many X1 clients on the same TLS files would otherwise stack listeners on one StatWatcher).
+ */
+const pollers = new Map<string, Set<StatListener>>();
+
+function watch(file: string, intervalMs: number, fn: StatListener): void {
+  let set = pollers.get(file);
+  if (!set) {
+    const listeners = new Set<StatListener>();
+    set = listeners;
+    pollers.set(file, listeners);
+    watchFile(file, { interval: intervalMs, persistent: false }, (curr, prev) => {
+      for (const l of listeners) l(curr, prev);
+    });
+  }
+  set.add(fn);
+}
+
+function unwatch(file: string, fn: StatListener): void {
+  const set = pollers.get(file);
+  if (!set?.delete(fn) || set.size > 0) return;
+  pollers.delete(file);
+  unwatchFile(file);
+}
+
 /**
  * Calls `onChange` (once per burst of changes) when any file of `cfg` changes. Polls with `fs.watchFile`
  * because certificate tooling replaces files by rename, which `fs.watch` loses track of.
  */
 export class TlsFileWatcher {
   readonly #files: readonly string[];
-  readonly #listener: (curr: Stats, prev: Stats) => void;
+  readonly #listener: StatListener;
 
   constructor(cfg: TlsConfig, onChange: () => void, intervalMs: number = TLS_PROFILE.watchIntervalMs) {
     this.#files = tlsFiles(cfg);
@@ -166,10 +194,10 @@ export class TlsFileWatcher {
         onChange();
       }, intervalMs).unref();
     };
-    for (const f of this.#files) watchFile(f, { interval: intervalMs, persistent: false }, this.#listener);
+    for (const f of this.#files) watch(f, intervalMs, this.#listener);
   }
 
   close(): void {
-    for (const f of this.#files) unwatchFile(f, this.#listener);
+    for (const f of this.#files) unwatch(f, this.#listener);
   }
 }
