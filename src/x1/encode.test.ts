@@ -139,3 +139,52 @@ test('a bulk answer from stored task fragments decodes to the same model, and va
   const none = encodeResponse([encodeBulkTaskResponse('GetAllTaskDetailsResponse', h, [], undefined)]);
   assert.deepEqual(schema.validate(none), { valid: true });
 });
+
+test('bulk task status: the one-template fast path writes what the writer writes, for any status', async () => {
+  const fc = (await import('fast-check')).default;
+  const { encodeBulkTaskResponse, encodeTaskDetailsFragment } = await import('./encode.js');
+  const { timestampArb } = await import('../../test/support/x1-arbitraries.js');
+  const { PROVISIONING_STATUSES } = await import('./model.js');
+  const h = { ...header, x1TransactionId: header.x1TransactionId.toLowerCase() };
+  const taskDetails = {
+    xId: '29f28e1c-f230-486a-a860-000000000001',
+    targetIdentifiers: [{ kind: 'imsi' as const, value: '001010000000001' }],
+    deliveryType: 'X2Only' as const,
+    listOfDIDs: { dIds: ['19867c20-8c94-473e-b9cd-8b72b7b05fd4'], dSIds: [] },
+    taskDetailsExtensions: [],
+  };
+  const count = fc.option(fc.nat(), { nil: undefined });
+  const status = fc.record({
+    provisioningStatus: fc.constantFrom(...PROVISIONING_STATUSES),
+    listOfFaults: fc.oneof(
+      fc.constant([]),
+      fc.constant([{ errorCode: 9020, errorDescription: 'probe <lost> & "found"' }]),
+    ),
+    timeOfLastIntercept: fc.option(timestampArb, { nil: undefined }),
+    amountOfX2Data: count,
+    amountOfX3Data: count,
+    timeOfLastModification: fc.option(timestampArb, { nil: undefined }),
+    numberOfModifications: count,
+    taskStatusExtensions: fc.constant([]),
+  });
+  fc.assert(
+    fc.property(status, (raw) => {
+      const s = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as typeof raw;
+      const bulk = encodeBulkTaskResponse(
+        'GetAllTaskDetailsResponse',
+        h,
+        [{ taskDetailsXml: encodeTaskDetailsFragment(taskDetails), taskStatus: s }],
+        undefined,
+      );
+      const model = encodeResponse([
+        {
+          type: 'GetAllTaskDetailsResponse',
+          header: h,
+          listOfTaskResponseDetails: [{ taskDetails, taskStatus: s }],
+        },
+      ]);
+      assert.equal(encodeResponse([bulk]), model);
+    }),
+    { numRuns: 500 },
+  );
+});
