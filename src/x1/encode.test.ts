@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { TaskStatus } from './model.js';
 import assert from 'node:assert/strict';
 import { decodeX1 } from './decode.js';
 import { encodeRequest, encodeResponse } from './encode.js';
@@ -169,7 +170,7 @@ test('bulk task status: the one-template fast path writes what the writer writes
   });
   fc.assert(
     fc.property(status, (raw) => {
-      const s = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as typeof raw;
+      const s = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as TaskStatus;
       const bulk = encodeBulkTaskResponse(
         'GetAllTaskDetailsResponse',
         h,
