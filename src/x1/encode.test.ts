@@ -1,10 +1,9 @@
 import { test } from 'node:test';
-import type { TaskStatus } from './model.js';
 import assert from 'node:assert/strict';
 import { decodeX1 } from './decode.js';
 import { encodeRequest, encodeResponse } from './encode.js';
 import { X1Error } from './errors.js';
-import type { ActivateTaskRequest, MessageHeader } from './model.js';
+import type { ActivateTaskRequest, MessageHeader, TaskStatus } from './model.js';
 import { expandIpv6, formatTimestamp, parseTimestamp } from './simple-types.js';
 
 const header: MessageHeader = {
@@ -170,7 +169,9 @@ test('bulk task status: the one-template fast path writes what the writer writes
   });
   fc.assert(
     fc.property(status, (raw) => {
-      const s = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as TaskStatus;
+      const s = Object.fromEntries(
+        Object.entries(raw).filter(([, v]) => v !== undefined),
+      ) as unknown as TaskStatus;
       const bulk = encodeBulkTaskResponse(
         'GetAllTaskDetailsResponse',
         h,
