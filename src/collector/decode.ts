@@ -65,7 +65,7 @@ function eepPackets(m: EepMessage, seq?: TcpSequencer): { packets: Uint8Array[];
   if (truncated) payload = payload.subarray(0, max);
   const srcPort = m.srcPort ?? 0;
   const dstPort = m.dstPort ?? 0;
-  const flow = `${m.correlationId ?? ''}|${src}|${srcPort}|${dst}|${dstPort}`;
+  const flow = { xid: m.correlationId ?? '', srcAddress: src, srcPort, dstAddress: dst, dstPort };
   const spec = {
     ipProtocol,
     srcAddress: src,

@@ -47,7 +47,7 @@ export interface DataPlane {
 }
 
 export { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
-export { checkDeliveryAddress, STM_URI_SCHEMES } from '../transport/stm-uri.js';
+export { checkDeliveryAddress } from '../transport/stm-uri.js';
 
 export interface InMemoryDataPlaneOptions {
   readonly supportedTargets?: readonly TargetKind[];

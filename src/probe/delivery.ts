@@ -99,10 +99,6 @@ export class Deliveries {
     return true;
   }
 
-  has(did: string): boolean {
-    return this.byDid.has(did);
-  }
-
   /** Per-DID sender counters and state, for logs and `lix ne` status. */
   snapshot(): { did: string; uri: string; state: string; faulted: boolean; sent: number; dropped: number }[] {
     return [...this.byDid].map(([did, e]) => ({

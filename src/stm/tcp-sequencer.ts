@@ -12,13 +12,23 @@ const UINT32_SPAN = 0x1_0000_0000;
  * connection written to a file read as one stream: with the same number on every segment Wireshark takes
  * them for retransmissions and does not dissect them. Bounded: the oldest flow is forgotten first.
  */
+/** One direction of a TCP connection as written to a file, per task. */
+export interface TcpFlow {
+  readonly xid: string;
+  readonly srcAddress: string;
+  readonly srcPort: number;
+  readonly dstAddress: string;
+  readonly dstPort: number;
+}
+
 export class TcpSequencer {
   readonly #next = new Map<string, number>();
 
   constructor(private readonly maxFlows = TCP_SEQUENCER_MAX_FLOWS) {}
 
-  /** The sequence number for `length` bytes of `flow`, advancing the flow past them. */
-  take(flow: string, length: number): number {
+  /** The sequence number for `length` bytes of `f`, advancing the flow past them. */
+  take(f: TcpFlow, length: number): number {
+    const flow = `${f.xid}|${f.srcAddress}|${f.srcPort}|${f.dstAddress}|${f.dstPort}`;
     const seq = this.#next.get(flow) ?? 1;
     this.#next.delete(flow);
     if (this.#next.size >= this.maxFlows) {

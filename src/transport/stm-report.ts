@@ -149,11 +149,10 @@ export function reportToEep(
  * payloads numbered consecutively per flow by `seq`, so that a TCP dialog reads as one stream).
  */
 export function reportPacket(r: StmReport, seq?: TcpSequencer): Uint8Array {
-  const flow = () => `${r.xid}|${r.srcAddress}|${r.srcPort}|${r.dstAddress}|${r.dstPort}`;
   return (
     r.ipPacket ??
     buildIpPacket({
-      ...(seq && r.ipProtocol === PACKET.tcp && { tcpSeq: seq.take(flow(), r.payload.length) }),
+      ...(seq && r.ipProtocol === PACKET.tcp && { tcpSeq: seq.take(r, r.payload.length) }),
       ipProtocol: r.ipProtocol,
       srcAddress: r.srcAddress,
       dstAddress: r.dstAddress,

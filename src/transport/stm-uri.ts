@@ -94,9 +94,6 @@ export function formatStmUri(scheme: StmScheme, host: string, port: number): str
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** URI schemes of STM destinations, in table order. */
-export const STM_URI_SCHEMES = Object.keys(STM_SCHEMES) as readonly StmScheme[];
-
 /**
  * Why a destination's delivery address cannot be delivered to, if so (X1 DeliveryAddressUnusable): a `uri`
  * must be an STM URI the senders take; an IP address and port (sent as EEP over that transport) needs a port.

@@ -3,21 +3,14 @@
  * either byte order and resolution, for tests of the capture readers. Test helper only.
  */
 import type { Frame } from '../../src/probe/types.js';
+import { concatBytes as concat } from '../../src/stm/pcapng.js';
+
+export { concat };
 
 const PCAP_MAGIC = { micro: 0xa1b2c3d4, nano: 0xa1b23c4d } as const;
 const BLOCK = { shb: 0x0a0d0d0a, idb: 1, epb: 6, spb: 3 } as const;
 const OPT_TSRESOL = 9;
 const pad4 = (n: number) => n + ((4 - (n % 4)) % 4);
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** A classic pcap file of `frames` (all of `linkType`), little- or big-endian, micro- or nanoseconds. */
 export function classicPcap(

@@ -5,6 +5,9 @@
  */
 import { parseIpv4 } from '../../src/stm/ip.js';
 import type { AppProtocol, ProbeMessage } from '../../src/probe/types.js';
+import { concatBytes as concat } from '../../src/stm/pcapng.js';
+
+export { concat };
 
 const enc = new TextEncoder();
 
@@ -93,16 +96,6 @@ export function avp(code: number, data: Uint8Array | string | number, vendor?: n
   out[4] = vendor === undefined ? 0x40 : 0xc0;
   if (vendor !== undefined) v.setUint32(8, vendor);
   out.set(bytes, head);
-  return out;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }
 
