@@ -102,6 +102,33 @@ export async function interleavedRates(
   return { baseline: median(b), subject: median(s) };
 }
 
+/**
+ * Like {@link interleavedRates}, but the ratio is the median of the per-round ratios: each round measures both
+ * sides back to back (the order alternates between rounds), which cancels the load drift of a shared machine
+ * better than a ratio of two medians taken over the whole run.
+ */
+export async function pairedRates(
+  baseline: () => unknown,
+  subject: () => unknown,
+  opts: { rounds?: number; msPerRound?: number } = {},
+): Promise<{ baseline: number; subject: number; ratio: number }> {
+  const rounds = opts.rounds ?? 21;
+  const ms = opts.msPerRound ?? 150;
+  const b: number[] = [];
+  const s: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const first = i % 2 === 0;
+    const x = first ? await opsPerSecond(baseline, ms) : 0;
+    const y = await opsPerSecond(subject, ms);
+    const z = first ? x : await opsPerSecond(baseline, ms);
+    b.push(z);
+    s.push(y);
+    r.push(y / z);
+  }
+  return { baseline: median(b), subject: median(s), ratio: median(r) };
+}
+
 export function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, c) => a - c);
   const mid = sorted.length >> 1;

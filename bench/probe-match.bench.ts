@@ -26,7 +26,7 @@ import {
   sipInvite,
   tbcd,
 } from '../test/support/probe-wire.js';
-import { median, opsPerSecond, type Bench } from './harness.js';
+import { pairedRates, type Bench } from './harness.js';
 
 const MESSAGES = 3000;
 const SMALL = 10;
@@ -151,30 +151,6 @@ function runner(idx: TargetIndex, msgs: readonly ProbeMessage[]): { step: () => 
   };
 }
 
-/**
- * Like `interleavedRates`, but the ratio is the median of the per-round ratios (each round measures both
- * sides back to back, in alternating order), which cancels the load drift of a shared machine better.
- */
-async function pairedRates(
-  baseline: () => unknown,
-  subject: () => unknown,
-  rounds = ROUNDS,
-): Promise<{ baseline: number; subject: number; ratio: number }> {
-  const b: number[] = [];
-  const s: number[] = [];
-  const r: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const first = i % 2 === 0;
-    const x = first ? await opsPerSecond(baseline, MS_PER_ROUND) : 0;
-    const y = await opsPerSecond(subject, MS_PER_ROUND);
-    const z = first ? x : await opsPerSecond(baseline, MS_PER_ROUND);
-    b.push(z);
-    s.push(y);
-    r.push(y / z);
-  }
-  return { baseline: median(b), subject: median(s), ratio: median(r) };
-}
-
 const benches: Bench[] = [
   {
     name: 'probe.match',
@@ -194,7 +170,7 @@ const benches: Bench[] = [
       if (decoded !== largeMsgs.length) throw new Error(`decoded ${decoded} of ${largeMsgs.length} frames`);
       const a = runner(small, smallMsgs);
       const b = runner(large, largeMsgs);
-      const rates = await pairedRates(a.step, b.step);
+      const rates = await pairedRates(a.step, b.step, { rounds: ROUNDS, msPerRound: MS_PER_ROUND });
       return [
         {
           bench: 'probe.match.100k-tasks',
