@@ -32,9 +32,6 @@ const args = [
   '--test',
   '--test-reporter=spec',
   `--test-concurrency=${process.env.LIX_TEST_CONCURRENCY ?? '2'}`,
-  // A test file's process ends when its tests have: the userland SCTP stack (npm sctp) can leave an
-  // association timer or its raw-socket watcher alive after close, which would otherwise hold the run.
-  '--test-force-exit',
   ...passThrough,
   ...files,
 ];

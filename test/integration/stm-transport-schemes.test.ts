@@ -1,7 +1,7 @@
 // Every STM URI scheme end to end on loopback: our sender → our collector → PCAPng files that capinfos and
 // tshark read, with the SIP inside. SCTP runs as root only (userland stack over raw sockets) and is also
 // watched on the wire by tshark (INIT, INIT_ACK, COOKIE_ECHO, COOKIE_ACK, DATA).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +19,12 @@ const tsharkSkip = skipUnless(hasTool('tshark', ['-v']) && hasTool('capinfos', [
 const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'lix-stm-schemes-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+// The userland SCTP package (npm sctp) has been seen to keep an association timer or raw-socket watcher
+// alive after close. Once this file's tests are done, a timer that cannot itself hold the process ends it if
+// something else still does, with the exit code the runner set; otherwise the process ends on its own first.
+after(() => {
+  setTimeout(() => process.exit(), 3000).unref();
+});
 
 const METHODS = ['INVITE', 'ACK', 'BYE'] as const;
 
