@@ -184,6 +184,9 @@ async function captureSctp(file: string): Promise<() => Promise<void>> {
   let err = '';
   p.stderr.on('data', (d: Buffer) => (err += d.toString()));
   await until(() => err.includes('Capturing on'), 10_000);
+  // tshark reports "Capturing on" as dumpcap starts; under load the first packets after it (the INIT) were
+  // seen to go uncaptured in a CI dry run, so give the capture a moment to be live.
+  await new Promise((r) => setTimeout(r, 1000));
   return async () => {
     await new Promise((r) => setTimeout(r, 300));
     p.kill('SIGINT');
