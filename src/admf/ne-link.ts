@@ -21,6 +21,8 @@ import { formatTimestamp } from '../x1/simple-types.js';
 /** What the link needs from an HTTPS client (src/transport/https-client.ts `X1Client` fits). */
 export interface X1Poster {
   post(body: string): Promise<{ status: number; body: Uint8Array; peerIdentity: string | undefined }>;
+  /** Closes the persistent connections, so that the next request gets a new handshake. */
+  dropConnections?(reason: string): void;
 }
 
 /** A request message without its header: the link fills the header in. */
@@ -109,6 +111,8 @@ export interface NeLinkCounters {
   answered: number;
   timeouts: number;
   disregarded: number;
+  /** Answers whose certificate identity was not the NE's (each one also drops the connections). */
+  identityMismatches: number;
   late: number;
   transportErrors: number;
 }
@@ -131,6 +135,7 @@ export class NeLink {
     answered: 0,
     timeouts: 0,
     disregarded: 0,
+    identityMismatches: 0,
     late: 0,
     transportErrors: 0,
   };
@@ -271,10 +276,12 @@ export class NeLink {
   /** Checks and dispatches one HTTP answer to the request(s) it names. */
   private accept(sentTid: string, res: { body: Uint8Array; peerIdentity: string | undefined }): void {
     if (res.peerIdentity !== this.o.neId) {
-      return this.disregard(
-        sentTid,
-        `certificate identity "${res.peerIdentity ?? '(none)'}" is not the NE "${this.o.neId}"`,
-      );
+      const why = `certificate identity "${res.peerIdentity ?? '(none)'}" is not the NE "${this.o.neId}"`;
+      // Asking again on the same connection would get the same answer: the next request starts a new one.
+      this.counters.identityMismatches++;
+      this.o.poster.dropConnections?.(why);
+      this.o.logger.error({ ne: this.o.neId, tid: sentTid }, `security: ${why}; connections dropped`);
+      return this.disregard(sentTid, why);
     }
     let doc;
     try {

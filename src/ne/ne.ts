@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { NeStore } from '../store/ne-store.js';
 import type { X1Codec } from '../x1/codec.js';
 import { encodeResponse, encodeTopLevelError, type EncodedResponseMessage } from '../x1/encode.js';
-import { X1Error } from '../x1/errors.js';
+import { codeFor, X1Error } from '../x1/errors.js';
 import { requestMessageTypeOf, type X1Request, type X1Response } from '../x1/model.js';
 import { AuditLog, requestAuditRow as auditRow } from './audit.js';
 import type { NeConfig } from './config.js';
@@ -18,7 +18,7 @@ import { handleMessage, isMutating } from './dispatch.js';
 import { KeepaliveWatchdog } from './keepalive-watchdog.js';
 import { keepaliveLost, ManualChangeFollower, restoreDataPlane } from './lifecycle.js';
 import { Mutex } from './mutex.js';
-import { Reporter, type X1Poster } from './reporter.js';
+import { Reporter, type PeerIdentityWatch, type X1Poster } from './reporter.js';
 import { errorFrom, errorResponse, topLevelError, type ResponderIdentity } from './responses.js';
 
 export interface NeDeps {
@@ -63,6 +63,7 @@ export class NetworkElement {
       admfId: config.admfId,
       version: config.version,
       time2Ms: config.time2Ms,
+      identityWatch: this.admfIdentityWatch(),
     });
     this.audit = new AuditLog(store, clock, logger);
     this.ctx = {
@@ -76,6 +77,32 @@ export class NetworkElement {
       audit: this.audit,
     };
     deps.dataPlane.attach?.({ store, issues: this.ctx.issues, logger, clock });
+  }
+
+  /**
+   * A fault on the NE while the answers to its reports come from a certificate that is not the ADMF's (or
+   * carry no verified identity): shown in status, reported once, cleared when the ADMF answers again.
+   */
+  private admfIdentityWatch(): PeerIdentityWatch {
+    const { config, store } = this.deps;
+    const scope = { kind: 'ne', id: config.id } as const;
+    const code = codeFor(config.profile, 'AdmfIdentityMismatch');
+    let faulted: boolean | undefined;
+    return {
+      mismatch: (peer) => {
+        faulted = true;
+        this.ctx.issues.fault(scope, {
+          errorCode: code,
+          errorDescription: `answers to reports come from "${peer ?? '(no verified identity)'}", not the ADMF ${config.admfId}`,
+        });
+      },
+      matched: () => {
+        faulted ??= store.listFaults(scope).some((f) => f.errorCode === code);
+        if (!faulted) return;
+        faulted = false;
+        this.ctx.issues.clear(scope, code, `answers to reports come from the ADMF ${config.admfId} again`);
+      },
+    };
   }
 
   /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */

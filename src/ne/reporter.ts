@@ -16,6 +16,14 @@ import type { NeStore, OutboxEntry } from '../store/ne-store.js';
 /** What the reporter needs from an HTTPS client. */
 export interface X1Poster {
   post(body: string): Promise<{ status: number; body: Uint8Array; peerIdentity: string | undefined }>;
+  /** Closes the persistent connections, so that the next request gets a new handshake. */
+  dropConnections?(reason: string): void;
+}
+
+/** What the reporter tells the NE about the ADMF's certificate identity (a fault while it is wrong). */
+export interface PeerIdentityWatch {
+  mismatch(peer: string | undefined): void;
+  matched(): void;
 }
 
 export interface ReporterOptions {
@@ -30,6 +38,7 @@ export interface ReporterOptions {
   readonly time2Ms: number;
   /** Longest pause between attempts while the ADMF is unreachable. */
   readonly maxBackoffMs?: number;
+  readonly identityWatch?: PeerIdentityWatch;
 }
 
 export class Reporter {
@@ -38,7 +47,7 @@ export class Reporter {
   private stopped = false;
   private failures = 0;
   /** Counters for status and tests. */
-  readonly counters = { sent: 0, attempts: 0, disregarded: 0, errorsFromAdmf: 0 };
+  readonly counters = { sent: 0, attempts: 0, disregarded: 0, errorsFromAdmf: 0, connectionsDropped: 0 };
 
   constructor(private readonly o: ReporterOptions) {}
 
@@ -98,10 +107,16 @@ export class Reporter {
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       if (res.peerIdentity !== this.o.admfId) {
         this.counters.disregarded++;
-        throw new Error(
-          `response from "${res.peerIdentity ?? '(no identity)'}" disregarded: not the ADMF ${this.o.admfId}`,
-        );
+        const why = `response from "${res.peerIdentity ?? '(no identity)'}" disregarded: not the ADMF ${this.o.admfId}`;
+        // The same connection would give the same answer: the next attempt starts a new one.
+        if (this.o.poster?.dropConnections) {
+          this.o.poster.dropConnections(why);
+          this.counters.connectionsDropped++;
+        }
+        this.o.identityWatch?.mismatch(res.peerIdentity);
+        throw new Error(why);
       }
+      this.o.identityWatch?.matched();
       const doc = this.o.codec.decode(res.body);
       if (doc.root !== 'X1Response') throw new Error(`ADMF answered ${doc.root}`);
       const r = doc.results.find(

@@ -158,6 +158,14 @@ export interface X1Client {
   post(body: Buffer | string): Promise<X1PostResult>;
   /** Re-reads the TLS files; new requests use a new agent, the old one closes when its requests end. */
   reload(): void;
+  /**
+   * Closes every persistent connection (those in use once their requests end): the next request opens a new
+   * connection with a full handshake. For a caller that disregarded an answer for its identity, so that it
+   * does not ask again on a connection that will give the same answer.
+   */
+  dropConnections(reason: string): void;
+  /** Connections dropped by {@link X1Client.dropConnections}. */
+  readonly droppedConnections: number;
   /** Validity of the server certificate seen on the last response. */
   peerCertificate(): CertificateExpiry | undefined;
   /** Refuses new requests, waits for those in flight, closes every connection. */
@@ -202,6 +210,10 @@ export function createX1Client(o: X1ClientOptions): X1Client {
     if (plain || !o.tls) return { agent: new http.Agent(common), inFlight: 0, retiring: false };
     const agent = new https.Agent({
       ...common,
+      // No TLS session resumption (docs/security.md): a resumed session carries no certificate of the
+      // server on this connection, and the X1 identity must come from one verified here. A full handshake
+      // costs about a millisecond per new connection; connections are persistent, so that is rare.
+      maxCachedSessions: 0,
       ...clientTlsOptions(loadTlsMaterial(o.tls)),
       ...(o.checkServerName === false && { checkServerIdentity: () => undefined }),
     });
@@ -224,7 +236,9 @@ export function createX1Client(o: X1ClientOptions): X1Client {
     if (plain) return undefined;
     // Read the certificate once per connection: getPeerCertificate() is costly.
     if (!identities.has(socket)) {
-      identities.set(socket, peerIdentity(socket as never, attribute));
+      // A resumed session would offer the certificate of an earlier connection (or none): not trusted.
+      const resumed = (socket as { isSessionReused?: () => boolean }).isSessionReused?.() === true;
+      identities.set(socket, resumed ? undefined : peerIdentity(socket as never, attribute));
       lastPeer = peerCertificateExpiry(socket as never) ?? lastPeer;
     }
     return identities.get(socket);
@@ -284,14 +298,19 @@ export function createX1Client(o: X1ClientOptions): X1Client {
       req.end(payload);
     });
 
-  const reload = () => {
+  /** New requests go to a new agent; the old one closes its connections once its requests end. */
+  const replaceSlot = () => {
     const next = newSlot();
     const old = slot;
     slot = next;
     old.retiring = true;
     if (old.inFlight === 0) old.agent.destroy();
+  };
+  const reload = () => {
+    replaceSlot();
     o.logger?.info({ url: o.url }, 'X1 client TLS material reloaded');
   };
+  let dropped = 0;
   const watcher =
     o.watchTlsFiles && o.tls
       ? new TlsFileWatcher(
@@ -321,6 +340,21 @@ export function createX1Client(o: X1ClientOptions): X1Client {
       }
     },
     reload,
+    dropConnections(reason) {
+      if (closed) return;
+      dropped++;
+      try {
+        replaceSlot();
+      } catch (err) {
+        // The TLS files cannot be read now: keep the agent, but close its idle connections.
+        o.logger?.error({ err }, 'X1 client TLS material unreadable; closing idle connections only');
+        for (const list of Object.values(slot.agent.freeSockets)) list?.forEach((sk) => sk.destroy());
+      }
+      o.logger?.warn({ url: o.url, reason }, 'X1 client dropped its connections');
+    },
+    get droppedConnections() {
+      return dropped;
+    },
     peerCertificate: () => lastPeer,
     async close() {
       closed = true;
