@@ -63,8 +63,9 @@ const STRING_TARGETS: Record<string, (el: XElem) => string> = {
   ipv6Cidr: (el) => tokenOf(el, PATTERNS.IPv6CIDR, 'IPv6 CIDR'),
   emailAddress: (el) => stringValueOf(el, PATTERNS.EmailAddress, 'email address', 255),
   internationalizedEmailAddress: (el) => stringPattern(el, PATTERNS.InternationalizedEmailAddress, 255),
-  sipUri: (el) => anyUri(el, tokenOf(el, PATTERNS.SIPURI, 'SIP URI')),
-  telUri: (el) => anyUri(el, tokenOf(el, PATTERNS.TELURI, 'TEL URI')),
+  // Pattern-restricted anyURI types: the pattern is the whole lexical rule (src/x1/schema-adapt.ts).
+  sipUri: (el) => tokenOf(el, PATTERNS.SIPURI, 'SIP URI'),
+  telUri: (el) => tokenOf(el, PATTERNS.TELURI, 'TEL URI'),
   h323Uri: (el) => stringPattern(el, PATTERNS.H323URI, 255),
   impu: (el) => stringPattern(el, PATTERNS.IMPU, 255),
   impi: (el) => stringOf(el),

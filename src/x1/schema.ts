@@ -32,6 +32,7 @@ import {
   xmlSchemaSetValidStructuredErrors,
   xmlSchemaValidateDoc,
 } from 'libxml2-wasm/lib/libxml2.mjs';
+import { adaptSchemaFiles } from './schema-adapt.js';
 
 /** The wrapper that imports the TS 103 280 dictionary, HashedID, DestinationSet and TS 103 221-1. */
 export const DEFAULT_SCHEMA_ENTRY = 'x1-validate.xsd';
@@ -109,7 +110,9 @@ export class SchemaSet {
    * Compiles the schema set given as file name → bytes (all `.xsd` files of one directory), starting from
    * `entry`. Throws an Error naming the file and reason when the set does not compile.
    */
-  static compile(files: ReadonlyMap<string, Uint8Array>, entry = DEFAULT_SCHEMA_ENTRY): SchemaSet {
+  static compile(given: ReadonlyMap<string, Uint8Array>, entry = DEFAULT_SCHEMA_ENTRY): SchemaSet {
+    // Pattern-restricted anyURI types (SIP/TEL URIs) on xs:token: libxml2 is stricter than XSD there.
+    const files = adaptSchemaFiles(given);
     const main = files.get(entry);
     if (main === undefined)
       throw new Error(`schema entry ${entry} not found among ${[...files.keys()].join(', ')}`);

@@ -189,11 +189,37 @@ const matching = (p: string, quantified = p) => fc.stringMatching(new RegExp(`^(
 export const ipv4Arb = matching(XSD.IPv4Address);
 export const ipv6Arb = matching(XSD.IPv6Address);
 /**
- * `xs:anyURI`-safe URI characters: the schema's class minus `[`, `]`, `#` and a bare `%` (libxml2 parses an
- * anyURI as an RFC 3986 reference, which refuses those), with `%XX` escapes and one optional fragment.
+ * `xs:anyURI`-safe URI characters for anyURI values without a pattern (libxml2 parses those as RFC 3986
+ * references, which refuse `[`, `]` outside an authority, `#` twice and a bare `%`): `%XX` escapes and one
+ * optional fragment.
  */
-const uriBody = fc.stringMatching(
+const anyUriBody = fc.stringMatching(
   /^([a-zA-Z0-9!$&'()*+,\-./:;=?@_~]|%[0-9a-fA-F]{2}){1,24}(#([a-zA-Z0-9!$&'()*+,\-./:;=?@_~]|%[0-9a-fA-F]{2}){0,8})?$/,
+);
+/** IPv6 literals as SIP puts them in a host part: expanded, compressed, with an IPv4 tail. */
+const ipv6Literal = fc.oneof(
+  ipv6Arb,
+  fc.constantFrom(
+    '::1',
+    '2001:db8::1',
+    'fe80::21a:a0ff:fe07:32e0',
+    '::ffff:192.0.2.7',
+    '2001:DB8:0:0:8:800:200C:417A',
+  ),
+);
+/** SIP/TEL URI bodies: the schema's full class (`[`, `]`, `#`, bare `%` included), and IPv6-literal hosts. */
+const sipTelBody = fc.oneof(
+  matching(XSD.UriChar, `${XSD.UriChar}{1,40}`),
+  fc
+    .tuple(
+      fc.stringMatching(/^[a-zA-Z0-9+._-]{1,12}$/),
+      ipv6Literal,
+      fc.option(fc.integer({ min: 1, max: 65535 })),
+    )
+    .map(([user, host, port]) => `${user}@[${host}]${port === null ? '' : `:${port}`}`),
+  fc
+    .tuple(ipv6Literal, fc.constantFrom('', ';transport=tcp', ';transport=tls;lr'))
+    .map(([host, params]) => `[${host}]${params}`),
 );
 /** The full IMPU / H323URI class (ShortString-based: no anyURI parsing applies), up to `max` characters. */
 const uriClassString = (max: number) =>
@@ -251,8 +277,8 @@ const TARGET_VALUES: Record<TargetKind, (mode: GenMode) => fc.Arbitrary<unknown>
       .tuple(xmlString(10, 1), xmlString(10, 1))
       .filter(([a, b]) => XSD_DOT.test(a) && XSD_DOT.test(b))
       .map(([a, b]) => `${a}@${b}`),
-  sipUri: () => fc.tuple(fc.constantFrom('sip:', 'sips:'), uriBody).map(([s, b]) => s + b),
-  telUri: () => uriBody.map((b) => `tel:${b}`),
+  sipUri: () => fc.tuple(fc.constantFrom('sip:', 'sips:'), sipTelBody).map(([s, b]) => s + b),
+  telUri: () => sipTelBody.map((b) => `tel:${b}`),
   h323Uri: () => uriClassString(250).map((b) => `h323:${b}`),
   impu: () => uriClassString(255),
   impi: () => xmlString(),
@@ -318,7 +344,7 @@ const DELIVERY_ADDRESSES: Record<DeliveryAddress['kind'], fc.Arbitrary<DeliveryA
       fc
         .tuple(fc.constantFrom('eep+udp', 'eep+tcp', 'eep+tls', 'gre-pcapng+udp'), ipv4Arb, udpPort)
         .map(([s, h, p]) => `${s}://${h}:${p}`),
-      fc.tuple(fc.constantFrom('https:', 'urn:', 'x-a.b+c:'), uriBody).map(([s, b]) => s + b),
+      fc.tuple(fc.constantFrom('https:', 'urn:', 'x-a.b+c:'), anyUriBody).map(([s, b]) => s + b),
     )
     .map((value) => ({ kind: 'uri', value })),
   emailAddress: emailArb.map((value) => ({ kind: 'emailAddress', value })),
@@ -578,7 +604,7 @@ const objectDetails = (mode: GenMode): fc.Arbitrary<XmlTree> =>
         );
 /** `GenericObjectType`: `Q\{[^{}]*\}.+`. */
 const objectType = fc
-  .tuple(uriBody, ncName)
+  .tuple(anyUriBody, ncName)
   .map(([u, n]) => leafEl(X1_NAMESPACE, 'objectType', `Q{${u.replace(/[{}]/g, '')}}${n}`));
 const objectId = uuidArb.map((u) => leafEl(X1_NAMESPACE, 'objectId', u));
 const okLeaf = fc.constantFrom(...OK_VALUES).map((v) => [leafEl(X1_NAMESPACE, 'oK', v)]);

@@ -3,7 +3,10 @@
  * and its per-file verdict lines are parsed. Run as `../shared/etsi/SOURCE.md` says: `--noout --nonet --schema`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { readSchemaDir } from '../../src/lib/schema-dir.js';
+import { adaptSchemaFiles } from '../../src/x1/schema-adapt.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,6 +17,27 @@ export const ETSI_SCHEMA_DIR = resolve(REPO_ROOT, '../shared/etsi');
 export const X1_VALIDATE_XSD = join(ETSI_SCHEMA_DIR, 'x1-validate.xsd');
 /** The same plus the ETSI example generic-object types. */
 export const X1_VALIDATE_WITH_EXAMPLES_XSD = join(ETSI_SCHEMA_DIR, 'x1-validate-with-example-objects.xsd');
+
+let adaptedDir: string | undefined;
+
+/**
+ * The ETSI schema set with lix's one documented adaptation (src/x1/schema-adapt.ts: pattern-restricted anyURI
+ * types on xs:token), written to a temp dir once per process. xmllint is libxml2 as well, and refuses the same
+ * valid SIP/TEL URIs (`sip:user@[2001:db8::1]`) that the adaptation exists for; every other rule it judges on
+ * its own. `schema-adapt.test.ts` checks that the adaptation changes exactly those two types.
+ */
+export function adaptedSchema(entry = 'x1-validate.xsd'): string {
+  if (adaptedDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'lix-xsd-'));
+    for (const [name, bytes] of adaptSchemaFiles(readSchemaDir(ETSI_SCHEMA_DIR))) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), bytes);
+    }
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    adaptedDir = dir;
+  }
+  return join(adaptedDir, entry);
+}
 
 /** xmllint exit code for a schema that does not compile. */
 const EXIT_SCHEMA_BROKEN = 5;
@@ -41,7 +65,7 @@ export function xmllintAvailable(): boolean {
  */
 export function xmllintFiles(
   files: readonly string[],
-  schema = X1_VALIDATE_XSD,
+  schema = adaptedSchema(),
 ): Map<string, XmllintVerdict> {
   const errors = new Map<string, string[]>(files.map((f) => [f, []]));
   const valid = new Set<string>();
@@ -70,7 +94,7 @@ export function xmllintFiles(
 /** Writes the documents to a temporary directory, validates them all, removes the directory. */
 export function xmllintDocuments(
   docs: readonly (string | Uint8Array)[],
-  schema = X1_VALIDATE_XSD,
+  schema = adaptedSchema(),
 ): XmllintVerdict[] {
   const dir = mkdtempSync(join(tmpdir(), 'lix-xmllint-'));
   try {
