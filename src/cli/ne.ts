@@ -137,7 +137,7 @@ export function registerNeCommands(program: Command): void {
     )
     .option(
       '--source <spec>',
-      'probe packet source: pcap:FILE[?loop][&pace=original|fast], iface:NAME or synthetic[:RATE] ' +
+      'probe packet source: pcap:FILE[?loop][&pace=original|fast], iface:NAME[?buffer=KIB][&filter=BPF] or synthetic[:RATE] ' +
         '(without it the NE intercepts nothing)',
     )
     .option('--insecure-plain-http', 'plain HTTP without TLS: FOR TESTS ONLY, logged loudly')

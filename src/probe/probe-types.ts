@@ -34,6 +34,8 @@ export interface ProbeOptions {
   readonly decoder?: Partial<DecodeOptions>;
   readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
   readonly counterFlushMs?: number;
+  /** A capture-drop fault clears after this long without new drops (default CAPTURE_HEALTH.quietMs). */
+  readonly captureQuietMs?: number;
 }
 
 /** What the probe counted (the decoder, index and sources count their own). */

@@ -17,6 +17,7 @@ import { ISSUE_CODES } from '../x1/errors.js';
 import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
 import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
 import { formatTimestamp } from '../x1/simple-types.js';
+import { CaptureHealth } from './capture-health.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { Deliveries, stmUriOf } from './delivery.js';
 import { TargetIndex } from './match/index.js';
@@ -57,6 +58,8 @@ export class Probe {
   private readonly tasks = new Map<string, ActiveTask>();
   private readonly deliveries: Deliveries;
   private host: ProbeHost | undefined;
+  /** The NE fault for a source that drops packets or fails. */
+  private readonly capture: CaptureHealth;
   private pending = new Map<string, { bytes: number; at: bigint }>();
   private readonly missingDids = new Set<string>();
   private readonly timers = new Map<string, TimerHandle>();
@@ -65,6 +68,13 @@ export class Probe {
 
   constructor(private readonly opts: ProbeOptions) {
     this.decoder = new PacketDecoder(opts.decoder);
+    this.capture = new CaptureHealth({
+      neId: opts.neId,
+      clock: opts.clock,
+      logger: opts.logger,
+      host: () => this.host,
+      ...(opts.captureQuietMs !== undefined && { quietMs: opts.captureQuietMs }),
+    });
     // Sessions age on the NE's clock (tests jump it).
     this.index = new TargetIndex({ now: () => opts.clock.now() });
     this.deliveries = new Deliveries({
@@ -169,6 +179,7 @@ export class Probe {
     every('counters', this.opts.counterFlushMs ?? PROBE_TIMERS.counterFlushMs, () => {
       this.flushCounters();
       this.deliveries.check();
+      this.capture.observe((this.opts.source?.counters as { dropped?: number } | undefined)?.dropped);
     });
     every('progress', PROBE_TIMERS.progressLogMs, () =>
       this.opts.logger.info(this.stats(), 'probe counters'),
@@ -189,13 +200,7 @@ export class Probe {
   private sourceFailed(description: string, err: unknown): void {
     const why = err instanceof Error ? err.message : String(err);
     this.opts.logger.error({ err, source: description }, 'probe source failed');
-    this.host?.issues.fault(
-      { kind: 'ne', id: this.opts.neId },
-      {
-        errorCode: ISSUE_CODES.NonTerminating,
-        errorDescription: `packet source ${description} failed: ${why}`,
-      },
-    );
+    this.capture.failed(description, why);
   }
 
   /** The source's description, or a note that frames are fed by hand. */
@@ -307,6 +312,7 @@ export class Probe {
   stats(): Record<string, unknown> {
     return {
       probe: { ...this.counters },
+      capture: this.capture.current,
       decoder: this.decoder.counters,
       index: { tasks: this.tasks.size, ...this.index.counters },
       source: this.opts.source?.counters,

@@ -11,9 +11,11 @@
  * Frames keep their capture timestamps (the kernel's, which are the current time).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { systemClock, type Clock, type TimerHandle } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { Frame } from '../types.js';
 import { CaptureStreamParser } from './capture-stream.js';
+import { TcpdumpStatsReader } from './tcpdump-stats.js';
 import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './types.js';
 
 export const LIVE_CAPTURE = {
@@ -22,16 +24,35 @@ export const LIVE_CAPTURE = {
   snapLen: 262_144,
   /** Characters of tcpdump's standard error kept for error messages. */
   stderrKeep: 2000,
+  /**
+   * Kernel capture buffer in KiB (`tcpdump -B`). libpcap's default is 2 MiB, which loopback SIP at a few
+   * hundred calls per second overruns whenever the NE pauses (docs/probe.md, measured figures); 32 MiB is
+   * about a second of 1,000 calls/s of SIP and costs that much locked memory only while capturing.
+   */
+  bufferKiB: 32_768,
+  /** How often tcpdump is asked for its statistics (SIGUSR1) while it runs. */
+  statsIntervalMs: 1_000,
 } as const;
 
 export interface LiveSourceCounters extends SourceCounters {
-  /** Packets the kernel dropped, as tcpdump reports when it ends. */
+  /** Packets lost before the probe saw them: dropped by the kernel plus dropped by the interface. */
   dropped: number;
+  /** tcpdump's own figures, read while it runs (SIGUSR1) and when it ends. */
+  captured: number;
+  receivedByFilter: number;
+  droppedByKernel: number;
+  droppedByInterface: number;
+  /** Statistics reports read from tcpdump. */
+  statsReports: number;
 }
 
 export interface LiveSourceConfig {
   readonly name: string;
   readonly filter?: string;
+  /** Kernel capture buffer in KiB (default {@link LIVE_CAPTURE}.bufferKiB). */
+  readonly bufferKiB?: number;
+  /** Statistics polling period (default {@link LIVE_CAPTURE}.statsIntervalMs; 0: only at the end). */
+  readonly statsIntervalMs?: number;
 }
 
 /** The tcpdump arguments for a capture (no shell is involved: each is one argv entry). */
@@ -44,6 +65,8 @@ export function tcpdumpArgs(config: LiveSourceConfig): string[] {
     '-n',
     '-s',
     String(LIVE_CAPTURE.snapLen),
+    '-B',
+    String(config.bufferKiB ?? LIVE_CAPTURE.bufferKiB),
     '-w',
     '-',
   ];
@@ -52,8 +75,22 @@ export function tcpdumpArgs(config: LiveSourceConfig): string[] {
 
 export class LiveSource implements PacketSource {
   readonly description: string;
-  readonly counters: LiveSourceCounters = { frames: 0, bytes: 0, loops: 0, errors: 0, dropped: 0 };
+  readonly counters: LiveSourceCounters = {
+    frames: 0,
+    bytes: 0,
+    loops: 0,
+    errors: 0,
+    dropped: 0,
+    captured: 0,
+    receivedByFilter: 0,
+    droppedByKernel: 0,
+    droppedByInterface: 0,
+    statsReports: 0,
+  };
   private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly stats = new TcpdumpStatsReader();
+  private poll: TimerHandle | undefined;
   private child: ChildProcess | undefined;
   private stopping = false;
   private started = false;
@@ -66,7 +103,9 @@ export class LiveSource implements PacketSource {
     opts: SourceOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
-    this.description = `iface:${config.name}${config.filter === undefined ? '' : ` (filter ${config.filter})`}`;
+    this.clock = opts.clock ?? systemClock;
+    const buffer = config.bufferKiB === undefined ? '' : ` buffer ${config.bufferKiB} KiB`;
+    this.description = `iface:${config.name}${buffer}${config.filter === undefined ? '' : ` (filter ${config.filter})`}`;
   }
 
   run(sink: (frame: Frame) => void): Promise<void> {
@@ -85,6 +124,7 @@ export class LiveSource implements PacketSource {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.poll?.cancel();
     this.child?.kill('SIGTERM');
     await this.finished.catch(() => undefined);
   }
@@ -107,6 +147,7 @@ export class LiveSource implements PacketSource {
     });
     child.on('close', (code) => {
       this.child = undefined;
+      this.poll?.cancel();
       const damage = parser.error || parser.format === 'unknown' ? undefined : parser.end();
       if (damage) this.fail(`unreadable tcpdump output: ${damage.message}`);
       if (this.stopping || code === 0) return resolve();
@@ -141,8 +182,31 @@ export class LiveSource implements PacketSource {
 
   private noteStderr(text: string): void {
     this.stderr = (this.stderr + text).slice(-LIVE_CAPTURE.stderrKeep);
-    if (text.includes('listening on')) this.listening = true;
-    const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
-    if (dropped) this.counters.dropped = Number(dropped[1]);
+    if (!this.listening && text.includes('listening on')) {
+      this.listening = true;
+      this.schedulePoll();
+    }
+    if (this.stats.push(text)) {
+      const s = this.stats.stats;
+      const c = this.counters;
+      c.captured = s.captured;
+      c.receivedByFilter = s.receivedByFilter;
+      c.droppedByKernel = s.droppedByKernel;
+      c.droppedByInterface = s.droppedByInterface;
+      c.dropped = s.droppedByKernel + s.droppedByInterface;
+      c.statsReports = this.stats.reports;
+    }
+  }
+
+  /** Asks tcpdump for its statistics every period while it runs (it prints them on SIGUSR1). */
+  private schedulePoll(): void {
+    const every = this.config.statsIntervalMs ?? LIVE_CAPTURE.statsIntervalMs;
+    if (every <= 0) return;
+    const tick = () => {
+      if (this.stopping || !this.child) return;
+      this.child.kill('SIGUSR1');
+      this.poll = this.clock.setTimer(every, tick);
+    };
+    this.poll = this.clock.setTimer(every, tick);
   }
 }

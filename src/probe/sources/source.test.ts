@@ -45,6 +45,13 @@ test('iface specs: name and BPF filter taken verbatim to the end', () => {
     name: 'eth0.100',
     filter: 'udp port 5060 && host 10.0.0.1',
   });
+  assert.deepEqual(parseSourceSpec('iface:lo?buffer=65536'), { kind: 'iface', name: 'lo', bufferKiB: 65536 });
+  assert.deepEqual(parseSourceSpec('iface:lo?buffer=1&filter=udp port 5060 & tcp'), {
+    kind: 'iface',
+    name: 'lo',
+    bufferKiB: 1,
+    filter: 'udp port 5060 & tcp',
+  });
 });
 
 test('synthetic specs: defaults, rate, subscribers, seed', () => {
@@ -78,7 +85,12 @@ test('bad specs give a SourceError of kind bad-spec naming the problem', () => {
     ['iface:', /no interface name/],
     ['iface:eth0;rm -rf', /not an interface name/],
     ['iface:averyveryverylongname', /not an interface name/],
-    ['iface:lo?bpf=udp', /only parameter of iface is "filter=BPF"/],
+    ['iface:lo?bpf=udp', /unknown parameter "bpf" \(allowed: buffer\)/],
+    ['iface:lo?buffer=0', /buffer must be at least 1/],
+    ['iface:lo?buffer=2.5', /whole number/],
+    ['iface:lo?buffer=x&filter=udp', /buffer must be a number/],
+    ['iface:lo?buffer=99999999', /buffer must be at most/],
+    ['iface:lo?buffer=8&buffer=9', /given twice/],
     ['iface:lo?filter=', /empty filter/],
     ['iface:lo?filter=-w /etc/passwd', /cannot start with "-"/],
     ['synthetic:', /rate must be a number/],

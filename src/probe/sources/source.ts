@@ -5,7 +5,8 @@
  * Spec syntax:
  * - `pcap:FILE[?loop][&pace=original|fast]` (also `pcap:FILE?pace=fast`): a pcap or pcapng file; default
  *   pace original, no loop.
- * - `iface:NAME[?filter=BPF]`: a live interface through tcpdump; the filter runs to the end of the text.
+ * - `iface:NAME[?buffer=KIB][&filter=BPF]`: a live interface through tcpdump with a kernel capture buffer of
+ *   KIB KiB (`tcpdump -B`); the filter comes last and runs to the end of the text.
  * - `synthetic[:RATE][?subscribers=N&seed=S]`: generated SIP / Diameter / GTPv2-C traffic, RATE messages
  *   per second (default {@link SPEC_DEFAULTS}.rate).
  */
@@ -28,6 +29,9 @@ export const SPEC_LIMITS = {
   /** Linux IFNAMSIZ - 1. */
   maxIfaceName: 15,
   maxFilter: 4096,
+  /** Capture buffer, KiB: 1 KiB to 4 GiB (tcpdump -B). */
+  minBufferKiB: 1,
+  maxBufferKiB: 4 * 1024 * 1024,
 } as const;
 
 const IFACE_NAME = /^[A-Za-z0-9_.:@-]+$/;
@@ -73,12 +77,22 @@ function parseIface(text: string, rest: string): SourceSpec {
   if (name.length > SPEC_LIMITS.maxIfaceName || !IFACE_NAME.test(name))
     throw bad(text, `"${name}" is not an interface name`);
   if (query === undefined) return { kind: 'iface', name };
-  if (!query.startsWith('filter=')) throw bad(text, 'the only parameter of iface is "filter=BPF"');
-  const filter = query.slice('filter='.length).trim();
+  // `filter=` runs to the end (a BPF expression may hold "&"); anything before it is `key=value&`.
+  const at = query.startsWith('filter=') ? 0 : query.indexOf('&filter=');
+  const head = at < 0 ? query : query.slice(0, at);
+  const p = head === '' ? new Map<string, string | undefined>() : params(text, head, ['buffer']);
+  let bufferKiB: number | undefined;
+  if (p.has('buffer')) {
+    bufferKiB = number(text, 'buffer', p.get('buffer'), SPEC_LIMITS.maxBufferKiB, true);
+    if (bufferKiB < SPEC_LIMITS.minBufferKiB) throw bad(text, 'buffer must be at least 1 (KiB)');
+  }
+  const spec = { kind: 'iface' as const, name, ...(bufferKiB !== undefined && { bufferKiB }) };
+  if (at < 0) return spec;
+  const filter = query.slice(at + (at === 0 ? 0 : 1) + 'filter='.length).trim();
   if (filter === '') throw bad(text, 'empty filter');
   if (filter.length > SPEC_LIMITS.maxFilter) throw bad(text, 'filter too long');
   if (filter.startsWith('-')) throw bad(text, 'a filter cannot start with "-"');
-  return { kind: 'iface', name, filter };
+  return { ...spec, filter };
 }
 
 function number(text: string, key: string, value: string | undefined, max: number, integer: boolean): number {

@@ -48,7 +48,13 @@ export type Pace = 'original' | 'fast';
 
 export type SourceSpec =
   | { readonly kind: 'pcap'; readonly path: string; readonly loop: boolean; readonly pace: Pace }
-  | { readonly kind: 'iface'; readonly name: string; readonly filter?: string }
+  | {
+      readonly kind: 'iface';
+      readonly name: string;
+      readonly filter?: string;
+      /** Kernel capture buffer, KiB (`tcpdump -B`); the live source's default when absent. */
+      readonly bufferKiB?: number;
+    }
   | {
       readonly kind: 'synthetic';
       /** Messages (frames) per second. */
