@@ -96,3 +96,17 @@ test('no import cycles in src', () => {
   for (const f of files) visit(f, []);
   assert.deepEqual(cycles, []);
 });
+
+test('NE task state is written only by its owner, src/ne/task-state.ts (and the store that keeps it)', () => {
+  const writes = /\.(insertTask|replaceTask|setProvisioningStatus|deleteTask|deleteAllTasks)\(/;
+  const offenders = files
+    .filter((f) => !['store'].includes(layerOf(f)) && relative(SRC, f) !== 'ne/task-state.ts')
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => [line, i] as const)
+        .filter(([line]) => writes.test(line) && !/^\s*(\/\/|\*)/.test(line))
+        .map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`),
+    );
+  assert.deepEqual(offenders, []);
+});

@@ -12,6 +12,7 @@ import type { NeConfig } from './config.js';
 import type { AuditLog } from './audit.js';
 import type { DataPlane } from './data-plane.js';
 import type { ResponderIdentity } from './responses.js';
+import type { NeTasks } from './task-state.js';
 
 export interface NeContext {
   readonly config: NeConfig;
@@ -22,6 +23,8 @@ export interface NeContext {
   readonly me: ResponderIdentity;
   readonly issues: IssueReporter;
   readonly audit: AuditLog;
+  /** The one writer of task state (src/ne/task-state.ts). */
+  readonly tasks: NeTasks;
 }
 
 /** Turns issues into durable reports for the ADMF and keeps faults in the store until cleared. */

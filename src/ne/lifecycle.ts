@@ -14,12 +14,10 @@ export async function terminateTask(
   code: number,
   reason: string,
 ): Promise<void> {
-  ctx.audit.commit(
-    () => {
-      ctx.issues.task(xid, 'TerminatingFault', code, reason);
-      ctx.store.deleteTask(xid);
-    },
+  ctx.tasks.remove(
+    xid,
     { actor: 'system', action: 'TerminateTask', xid, outcome: 'ok', detail: reason },
+    { type: 'TerminatingFault', code, text: reason },
   );
   await ctx.dataPlane
     .removeTask(xid)
@@ -43,25 +41,22 @@ function destinationsOf(ctx: NeContext, t: StoredTask) {
   return t.details.listOfDIDs.dIds.flatMap((did) => ctx.store.getDestination(did)?.details ?? []);
 }
 
-/** After a (re)start: destinations and tasks from the store go back into the data plane. */
+/**
+ * After a (re)start: destinations and tasks from the store go back into the data plane. A task whose
+ * acknowledged deactivation had not finished is not restored: its deactivation completes now.
+ */
 export async function restoreDataPlane(ctx: NeContext): Promise<{ tasks: number; failed: number }> {
   for (const d of ctx.store.listDestinations()) await ctx.dataPlane.applyDestination(d.details);
   let tasks = 0;
   let failed = 0;
   for (const t of [...ctx.store.iterateTasks()]) {
+    if (t.pending === 'deactivate' && t.status.provisioningStatus !== 'complete') {
+      ctx.tasks.restored(t.details.xId, true);
+      continue;
+    }
     try {
       await ctx.dataPlane.applyTask(t.details, destinationsOf(ctx, t));
-      if (t.status.provisioningStatus !== 'complete') {
-        ctx.audit.commit(() => {
-          ctx.store.setProvisioningStatus(t.details.xId, 'complete');
-          ctx.issues.task(
-            t.details.xId,
-            'FullyActionedAndSuccessful',
-            ISSUE_CODES.Actioned,
-            'provisioned after restart',
-          );
-        });
-      }
+      ctx.tasks.restored(t.details.xId, true);
       tasks++;
     } catch (err) {
       failed++;
@@ -106,19 +101,12 @@ export class ManualChangeFollower {
           const t = ctx.store.getTask(r.xid);
           if (!t) continue;
           await ctx.dataPlane.applyTask(t.details, destinationsOf(ctx, t));
-          const xid = r.xid;
-          ctx.audit.commit(() => {
-            ctx.store.setProvisioningStatus(xid, 'complete');
-            ctx.issues.ne(
-              'Warning',
-              ISSUE_CODES.Warning,
-              `task ${xid} was created by manual action on the NE`,
-            );
-          });
+          ctx.tasks.manualApplied(r.xid);
           added.push(r.xid);
         } else if (r.action === MANUAL_ACTIONS.remove) {
           await ctx.dataPlane.removeTask(r.xid);
-          if (r.detail?.includes('origin=x1')) {
+          // The removed task's origin is a column of the audit row, never read out of the free text.
+          if (r.taskOrigin === 'x1') {
             ctx.issues.task(
               r.xid,
               'TerminatingFault',

@@ -10,6 +10,7 @@ import type { DeliveryType, DestinationDetails, TargetIdentifier, TaskDetails } 
 import { formatTimestamp } from '../x1/simple-types.js';
 import { checkDeliveryAddress, checkTargets, PROBE_TARGET_KINDS } from './data-plane.js';
 import { MANUAL_ACTIONS } from './lifecycle.js';
+import { manualTaskWrites, TaskStateRefusal } from './task-state.js';
 
 export interface ManualTaskInput {
   readonly targets: readonly TargetIdentifier[];
@@ -33,40 +34,30 @@ export function addManualTask(store: NeStore, input: ManualTaskInput, nowMs = Da
   for (const did of input.dids) {
     if (!store.getDestination(did)) throw new X1Error('DidDoesNotExist', `DID ${did} does not exist`);
   }
-  store.transaction(() => {
-    store.insertTask({
-      details,
-      origin: 'manual',
-      provisioningStatus: 'awaitingProvisioning',
-      at: formatTimestamp(BigInt(nowMs) * 1000n),
-    });
-    store.appendAudit({
-      at: nowMs,
-      actor: 'manual',
-      action: MANUAL_ACTIONS.add,
-      xid,
-      outcome: 'ok',
-      detail: input.reason,
-    });
-  });
+  manualTaskWrites.add(
+    store,
+    details,
+    { at: nowMs, action: MANUAL_ACTIONS.add, xid, outcome: 'ok', detail: input.reason },
+    formatTimestamp(BigInt(nowMs) * 1000n),
+  );
   return xid;
 }
 
 /** Removes a task by hand (manual or X1); the NE reports an X1 task removed this way as a terminating fault. */
 export function removeTaskByHand(store: NeStore, xid: string, reason: string, nowMs = Date.now()): void {
-  const t = store.getTask(xid);
-  if (!t) throw new X1Error('XidDoesNotExist', `XID ${xid} does not exist`);
-  store.transaction(() => {
-    store.deleteTask(xid);
-    store.appendAudit({
+  if (!store.getTask(xid)) throw new X1Error('XidDoesNotExist', `XID ${xid} does not exist`);
+  try {
+    manualTaskWrites.remove(store, xid, {
       at: nowMs,
-      actor: 'manual',
       action: MANUAL_ACTIONS.remove,
       xid,
       outcome: 'ok',
-      detail: `origin=${t.origin}; ${reason}`,
+      detail: reason,
     });
-  });
+  } catch (err) {
+    if (err instanceof TaskStateRefusal) throw new X1Error('XidDoesNotExist', `XID ${xid}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Adds a destination by hand (for manual tasks). */

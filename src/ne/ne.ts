@@ -18,6 +18,8 @@ import { handleMessage, isMutating } from './dispatch.js';
 import { KeepaliveWatchdog } from './keepalive-watchdog.js';
 import { keepaliveLost, ManualChangeFollower, restoreDataPlane } from './lifecycle.js';
 import { Mutex } from './mutex.js';
+import { NeTasks } from './task-state.js';
+import { formatTimestamp } from '../x1/simple-types.js';
 import { Reporter, type PeerIdentityWatch, type X1Poster } from './reporter.js';
 import { errorFrom, errorResponse, topLevelError, type ResponderIdentity } from './responses.js';
 
@@ -66,6 +68,7 @@ export class NetworkElement {
       identityWatch: this.admfIdentityWatch(),
     });
     this.audit = new AuditLog(store, clock, logger);
+    const issues = new IssueReporter(store, logger, () => this.reporter.kick());
     this.ctx = {
       config,
       store,
@@ -73,8 +76,16 @@ export class NetworkElement {
       clock,
       logger,
       me,
-      issues: new IssueReporter(store, logger, () => this.reporter.kick()),
+      issues,
       audit: this.audit,
+      tasks: new NeTasks({
+        store,
+        audit: this.audit,
+        issues,
+        dataPlane: deps.dataPlane,
+        logger,
+        now: () => formatTimestamp(clock.nowMicros()),
+      }),
     };
     deps.dataPlane.attach?.({ store, issues: this.ctx.issues, logger, clock });
   }

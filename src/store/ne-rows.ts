@@ -12,6 +12,7 @@ import type {
 import type {
   AuditEntry,
   OutboxEntry,
+  PendingRequest,
   ReportKind,
   StoredDestination,
   StoredTask,
@@ -32,6 +33,7 @@ export interface TaskRow extends CounterColumns {
   readonly details: string;
   readonly origin: TaskOrigin;
   readonly created_at: string;
+  readonly pending: PendingRequest | null;
 }
 
 /** `SELECT xid, details_xml, <counter columns>` as a raw array (cheaper than objects at 100,000 rows). */
@@ -76,6 +78,7 @@ export interface AuditRow {
   readonly did: string | null;
   readonly transaction_id: string | null;
   readonly detail: string | null;
+  readonly task_origin: TaskOrigin | null;
 }
 
 export function toCounters(r: CounterColumns): TaskCounters {
@@ -94,6 +97,7 @@ export function toTask(r: TaskRow): StoredTask {
     details: JSON.parse(r.details) as TaskDetails,
     origin: r.origin,
     status: toCounters(r),
+    ...(r.pending !== null && { pending: r.pending }),
     createdAt: r.created_at,
   };
 }
@@ -142,6 +146,7 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
     ...(r.did !== null && { did: r.did }),
     ...(r.transaction_id !== null && { transactionId: r.transaction_id }),
     ...(r.detail !== null && { detail: r.detail }),
+    ...(r.task_origin !== null && { taskOrigin: r.task_origin }),
   };
 }
 

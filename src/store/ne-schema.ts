@@ -46,6 +46,15 @@ CREATE INDEX tasks_by_delivery_type ON tasks(delivery_type);
 ALTER TABLE outbox ADD COLUMN enqueued_at INTEGER;
 ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;
 `,
+  // 3: the lifecycle request a task awaits (src/ne/task-state.ts), so that a restart finishes the request that
+  // was acknowledged: tasks awaiting provisioning before this migration were activations or modifications
+  // (both finish by provisioning), so they become 'activate'. The audit row of a manual removal names the
+  // removed task's origin as a column (it was free text).
+  `
+ALTER TABLE tasks ADD COLUMN pending TEXT;
+UPDATE tasks SET pending = 'activate' WHERE provisioning = 'awaitingProvisioning';
+ALTER TABLE audit ADD COLUMN task_origin TEXT;
+`,
 ];
 
 /** The schema version this lix writes: the number of migrations. */

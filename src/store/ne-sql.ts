@@ -3,7 +3,7 @@
  * {@link NE_PLUCKED} return their single column's value instead of a row object; {@link NE_RAW} return arrays.
  */
 const TASK_COUNTERS = 'provisioning, last_intercept, x2_bytes, x3_bytes, last_modification, modifications';
-const TASK_COLUMNS = `details, origin, created_at, ${TASK_COUNTERS}`;
+const TASK_COLUMNS = `details, origin, created_at, pending, ${TASK_COUNTERS}`;
 
 export const NE_SQL = {
   getTask: `SELECT ${TASK_COLUMNS} FROM tasks WHERE xid = ?`,
@@ -11,11 +11,11 @@ export const NE_SQL = {
   allFragments: `SELECT xid, details_xml, ${TASK_COUNTERS} FROM tasks ORDER BY rowid`,
   xids: 'SELECT xid FROM tasks ORDER BY rowid',
   countTasks: 'SELECT count(*) FROM tasks',
-  insertTask: `INSERT INTO tasks (xid, details, details_xml, delivery_type, origin, provisioning, created_at)
-    VALUES (@xid, @details, @xml, @deliveryType, @origin, @provisioning, @at)`,
+  insertTask: `INSERT INTO tasks (xid, details, details_xml, delivery_type, origin, provisioning, pending, created_at)
+    VALUES (@xid, @details, @xml, @deliveryType, @origin, @provisioning, @pending, @at)`,
   replaceTask: `UPDATE tasks SET details = @details, details_xml = @xml, delivery_type = @deliveryType,
     last_modification = @at, modifications = modifications + 1 WHERE xid = @xid`,
-  setProvisioning: 'UPDATE tasks SET provisioning = ? WHERE xid = ?',
+  setProvisioning: 'UPDATE tasks SET provisioning = ?, pending = ? WHERE xid = ?',
   deleteTask: 'DELETE FROM tasks WHERE xid = ?',
   deleteAllTasks: 'DELETE FROM tasks',
   insertDid: 'INSERT OR IGNORE INTO task_dids (xid, did) VALUES (?, ?)',
@@ -45,8 +45,8 @@ export const NE_SQL = {
   sent: 'DELETE FROM outbox WHERE id = ?',
   attempt: `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
 
-  audit: `INSERT INTO audit (at, actor, action, outcome, xid, did, transaction_id, detail)
-    VALUES (@at, @actor, @action, @outcome, @xid, @did, @transactionId, @detail)`,
+  audit: `INSERT INTO audit (at, actor, action, outcome, xid, did, transaction_id, detail, task_origin)
+    VALUES (@at, @actor, @action, @outcome, @xid, @did, @transactionId, @detail, @taskOrigin)`,
   readAudit: 'SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?',
   lastAudit: 'SELECT coalesce(max(id), 0) FROM audit',
 

@@ -15,6 +15,9 @@ export { StoreError, type StoreErrorKind } from './store-errors.js';
 
 export type TaskOrigin = 'x1' | 'manual';
 
+/** The lifecycle request a task awaiting provisioning waits on (src/ne/task-state.ts). */
+export type PendingRequest = 'activate' | 'modify' | 'deactivate';
+
 export interface TaskCounters {
   readonly provisioningStatus: ProvisioningStatus;
   readonly timeOfLastIntercept?: Timestamp;
@@ -28,6 +31,8 @@ export interface StoredTask {
   readonly details: TaskDetails;
   readonly origin: TaskOrigin;
   readonly status: TaskCounters;
+  /** Set while `status.provisioningStatus` is `awaitingProvisioning`: the request that waits. */
+  readonly pending?: PendingRequest;
   /** When the task was stored (ActivateTask or the manual command). */
   readonly createdAt: Timestamp;
 }
@@ -67,6 +72,8 @@ export interface AuditInput {
   readonly did?: string;
   readonly transactionId?: string;
   readonly detail?: string;
+  /** The origin of the task the row is about, where it matters (a manual removal). */
+  readonly taskOrigin?: TaskOrigin;
 }
 
 export interface AuditEntry extends AuditInput {
@@ -104,6 +111,7 @@ export interface NeStore {
     details: TaskDetails;
     origin: TaskOrigin;
     provisioningStatus: ProvisioningStatus;
+    pending?: PendingRequest;
     at: Timestamp;
   }): void;
   /**
@@ -111,7 +119,8 @@ export interface NeStore {
    * (TaskStatus clause 6.4.2.2); the task's DID links follow the new details. False when there is no such task.
    */
   replaceTask(details: TaskDetails, at: Timestamp): boolean;
-  setProvisioningStatus(xid: string, status: ProvisioningStatus): boolean;
+  /** Sets the provisioning status and the request it awaits (none when `complete`). */
+  setProvisioningStatus(xid: string, status: ProvisioningStatus, pending?: PendingRequest): boolean;
   /** Deletes the task and its faults; false when there was none. */
   deleteTask(xid: string): boolean;
   /** Deletes every task and every task fault (DeactivateAllTasks); returns the deleted XIDs. */

@@ -18,6 +18,7 @@ import type {
 import type {
   AuditEntry,
   AuditInput,
+  PendingRequest,
   FaultScope,
   InterceptUpdate,
   NeStore,
@@ -127,6 +128,7 @@ export class SqliteNeStore implements NeStore {
     details: TaskDetails;
     origin: TaskOrigin;
     provisioningStatus: ProvisioningStatus;
+    pending?: PendingRequest;
     at: Timestamp;
   }): void {
     const xid = t.details.xId;
@@ -136,6 +138,7 @@ export class SqliteNeStore implements NeStore {
           ...this.detailColumns(t.details),
           origin: t.origin,
           provisioning: t.provisioningStatus,
+          pending: t.provisioningStatus === 'complete' ? null : (t.pending ?? 'activate'),
           at: t.at,
         });
       } catch (err) {
@@ -156,8 +159,9 @@ export class SqliteNeStore implements NeStore {
     });
   }
 
-  setProvisioningStatus(xid: string, status: ProvisioningStatus): boolean {
-    return this.s.setProvisioning.run(status, xid).changes > 0;
+  setProvisioningStatus(xid: string, status: ProvisioningStatus, pending?: PendingRequest): boolean {
+    const waits = status === 'complete' ? null : (pending ?? 'activate');
+    return this.s.setProvisioning.run(status, waits, xid).changes > 0;
   }
 
   deleteTask(xid: string): boolean {
@@ -295,7 +299,7 @@ export class SqliteNeStore implements NeStore {
   // ----- audit ------------------------------------------------------------------------------------------
 
   appendAudit(a: AuditInput): number {
-    const row = { xid: null, did: null, transactionId: null, detail: null, ...a };
+    const row = { xid: null, did: null, transactionId: null, detail: null, taskOrigin: null, ...a };
     return Number(this.s.audit.run(row).lastInsertRowid);
   }
 

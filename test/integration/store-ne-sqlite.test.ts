@@ -128,6 +128,41 @@ test('sqlite: a version-1 file is migrated on open, its rows kept and the delive
   }
 });
 
+test('sqlite: a version-2 file is migrated on open: awaiting tasks await their activation', () => {
+  const dir = freshDir();
+  const [waiting, done] = [randomUUID(), randomUUID()];
+  mkdirSync(dir);
+  const v2 = raw(dir);
+  v2.exec(NE_MIGRATIONS[0]!);
+  v2.exec(NE_MIGRATIONS[1]!);
+  v2.pragma('user_version = 2');
+  const insert = v2.prepare(
+    `INSERT INTO tasks (xid, details, details_xml, origin, provisioning, created_at) VALUES (?, ?, '<x/>', 'x1', ?, ?)`,
+  );
+  insert.run(waiting, JSON.stringify(richTask(waiting, [])), 'awaitingProvisioning', T0);
+  insert.run(done, JSON.stringify(richTask(done, [])), 'complete', T0);
+  v2.prepare("INSERT INTO audit (at, actor, action, outcome) VALUES (1, 'x1', 'PingRequest', 'ok')").run();
+  v2.close();
+  const s = openNeStore(dir);
+  try {
+    assert.equal(s.getTask(waiting)?.pending, 'activate');
+    assert.equal(s.getTask(done)?.pending, undefined);
+    const [old] = s.readAudit();
+    assert.equal(old?.taskOrigin, undefined, 'old audit rows name no origin');
+    s.appendAudit({
+      at: 2,
+      actor: 'manual',
+      action: 'ManualRemoveTask',
+      outcome: 'ok',
+      xid: done,
+      taskOrigin: 'x1',
+    });
+    assert.equal(s.readAudit({ sinceId: old!.id })[0]?.taskOrigin, 'x1');
+  } finally {
+    s.close();
+  }
+});
+
 test('sqlite: a change is visible to another connection as soon as the call returns', () => {
   const dir = freshDir();
   const s = openNeStore(dir);

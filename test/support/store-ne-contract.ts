@@ -39,13 +39,20 @@ function taskContract(name: string, f: NeStoreFactory): void {
     const details = richTask(xid, [did], [mdid]);
     withStore(f, (s) => {
       assert.equal(s.getTask(xid), undefined);
-      s.insertTask({ details, origin: 'manual', provisioningStatus: 'awaitingProvisioning', at: T0 });
+      s.insertTask({
+        details,
+        origin: 'manual',
+        provisioningStatus: 'awaitingProvisioning',
+        pending: 'modify',
+        at: T0,
+      });
     });
     const s = f.reopen();
     try {
       assert.deepEqual(s.getTask(xid), {
         details,
         origin: 'manual',
+        pending: 'modify',
         createdAt: T0,
         status: {
           provisioningStatus: 'awaitingProvisioning',
@@ -54,6 +61,10 @@ function taskContract(name: string, f: NeStoreFactory): void {
           numberOfModifications: 0,
         },
       });
+      assert.ok(s.setProvisioningStatus(xid, 'awaitingProvisioning', 'deactivate'));
+      assert.equal(s.getTask(xid)?.pending, 'deactivate');
+      assert.ok(s.setProvisioningStatus(xid, 'complete'));
+      assert.equal(s.getTask(xid)?.pending, undefined, 'a complete task awaits nothing');
       const [fragment] = [...s.iterateTaskFragments()];
       assert.equal(fragment?.xid, xid);
       assert.match(fragment?.taskDetailsXml ?? '', new RegExp(`<[^>]*xId>${xid}<`));

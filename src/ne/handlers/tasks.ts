@@ -4,7 +4,7 @@
  * takes longer than the TIME1 budget the answer is `Acknowledged` and a ReportTaskIssue
  * FullyActionedAndSuccessful / FullyActionedAndUnsuccessful follows (DESIGN.md).
  */
-import { ISSUE_CODES, X1Error } from '../../x1/errors.js';
+import { X1Error } from '../../x1/errors.js';
 import type {
   ActivateTaskRequest,
   DeactivateAllTasksRequest,
@@ -15,11 +15,11 @@ import type {
   ServiceType,
   TaskDetails,
 } from '../../x1/model.js';
-import { formatTimestamp } from '../../x1/simple-types.js';
 import type { NeContext } from '../context.js';
 import { okResponse } from '../responses.js';
 import { requestAuditRow } from '../audit.js';
-import { raceBudget } from './budget.js';
+import { TaskStateRefusal, type Generation, type PendingRequest } from '../task-state.js';
+import { raceBudget, type LateHandlers } from './budget.js';
 
 /** Service types whose signalling the probe sees (SIP, Diameter, GTP-C). */
 const SUPPORTED_SERVICE_TYPES: ReadonlySet<ServiceType> = new Set(['voice', 'data', 'messaging']);
@@ -65,8 +65,24 @@ function checkTask(ctx: NeContext, t: TaskDetails): DestinationDetails[] {
   return destinations;
 }
 
-function now(ctx: NeContext): string {
-  return formatTimestamp(ctx.clock.nowMicros());
+/**
+ * Late handlers that hand a late outcome to the task-state owner, once the change that started the wait has
+ * told its generation (the outcome may settle before the handler has written the change).
+ */
+function lateTo(ctx: NeContext, xids: () => ReadonlyMap<string, Generation>, request: PendingRequest) {
+  let resolve!: () => void;
+  const ready = new Promise<void>((r) => (resolve = r));
+  const handlers: LateHandlers = {
+    onLateSuccess: () =>
+      void ready.then(() => {
+        for (const [xid, g] of xids()) ctx.tasks.lateOutcome(xid, request, g, true);
+      }),
+    onLateFailure: (why) =>
+      void ready.then(() => {
+        for (const [xid, g] of xids()) ctx.tasks.lateOutcome(xid, request, g, false, why);
+      }),
+  };
+  return { handlers, ready: resolve };
 }
 
 /** An answer that may be sent only once its change has committed (group commit); `rollback` undoes the data plane. */
@@ -88,35 +104,18 @@ export async function activateTask(
   const destinations = checkTask(ctx, t);
   // The data plane first, then the commit (task + audit, grouped with concurrent activations): a crash in
   // between leaves nothing acknowledged.
-  const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.applyTask(t, destinations), {
-    onLateSuccess: () =>
-      ctx.audit.commit(() => {
-        ctx.store.setProvisioningStatus(t.xId, 'complete');
-        ctx.issues.task(t.xId, 'FullyActionedAndSuccessful', ISSUE_CODES.Actioned, 'activation completed');
-      }),
-    onLateFailure: (why) =>
-      ctx.audit.commit(() => {
-        ctx.issues.task(
-          t.xId,
-          'FullyActionedAndUnsuccessful',
-          ISSUE_CODES.Terminating,
-          `activation failed: ${why}`,
-        );
-        removeFromStore(ctx, t.xId, 'system', `activation failed: ${why}`);
-      }),
-  });
+  let generation: Generation = 0;
+  const late = lateTo(ctx, () => new Map([[t.xId, generation]]), 'activate');
+  const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.applyTask(t, destinations), late.handlers);
   if (outcome.kind === 'failed')
     throw new X1Error('ActivateFailed', `activation of ${t.xId} failed: ${outcome.reason}`);
-  const status = outcome.kind === 'done' ? 'complete' : 'awaitingProvisioning';
-  const committed = ctx.audit.stage(
-    () => ctx.store.insertTask({ details: t, origin: 'x1', provisioningStatus: status, at: now(ctx) }),
-    requestAuditRow(m, 'ok'),
-    t.xId,
-  );
+  const started = ctx.tasks.activate(t, outcome.kind === 'late', requestAuditRow(m, 'ok'));
+  generation = started.generation;
+  late.ready();
   const ok = outcome.kind === 'done' ? 'AcknowledgedAndCompleted' : 'Acknowledged';
   return {
     response: okResponse(ctx.me, m.header, 'ActivateTaskResponse', ok),
-    committed,
+    committed: started.committed,
     rollback: () => ctx.dataPlane.removeTask(t.xId),
   };
 }
@@ -129,26 +128,16 @@ export async function modifyTask(
   const t = m.taskDetails;
   const old = ctx.store.getTask(t.xId);
   if (!old) throw new X1Error('XidDoesNotExist', `XID ${t.xId} does not exist`);
+  try {
+    ctx.tasks.checkModify(t.xId);
+  } catch (err) {
+    if (err instanceof TaskStateRefusal) throw new X1Error('ModifyFailed', `${t.xId}: ${err.message}`);
+    throw err;
+  }
   const destinations = checkTask(ctx, t);
-  const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.applyTask(t, destinations), {
-    onLateSuccess: () =>
-      ctx.audit.commit(() => {
-        ctx.store.setProvisioningStatus(t.xId, 'complete');
-        ctx.issues.task(t.xId, 'FullyActionedAndSuccessful', ISSUE_CODES.Actioned, 'modification completed');
-      }),
-    onLateFailure: (why) => {
-      void ctx.dataPlane.removeTask(t.xId).catch(() => undefined);
-      ctx.audit.commit(() => {
-        ctx.issues.task(
-          t.xId,
-          'FullyActionedAndUnsuccessful',
-          ISSUE_CODES.Terminating,
-          `modification failed: ${why}`,
-        );
-        removeFromStore(ctx, t.xId, 'system', `modification failed: ${why}`);
-      });
-    },
-  });
+  let generation: Generation = 0;
+  const late = lateTo(ctx, () => new Map([[t.xId, generation]]), 'modify');
+  const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.applyTask(t, destinations), late.handlers);
   if (outcome.kind === 'failed') {
     // The old task stays in force, in the data plane as in the store (which was not touched).
     const oldDestinations = old.details.listOfDIDs.dIds.flatMap(
@@ -157,37 +146,14 @@ export async function modifyTask(
     await ctx.dataPlane.applyTask(old.details, oldDestinations).catch(() => undefined);
     throw new X1Error('ModifyFailed', `modification of ${t.xId} failed: ${outcome.reason}`);
   }
-  ctx.audit.commit(
-    () => {
-      ctx.store.replaceTask(t, now(ctx));
-      ctx.store.setProvisioningStatus(t.xId, outcome.kind === 'done' ? 'complete' : 'awaitingProvisioning');
-    },
-    requestAuditRow(m, 'ok'),
-  );
+  generation = ctx.tasks.modify(t, outcome.kind === 'late', requestAuditRow(m, 'ok'));
+  late.ready();
   return okResponse(
     ctx.me,
     m.header,
     'ModifyTaskResponse',
     outcome.kind === 'done' ? 'AcknowledgedAndCompleted' : 'Acknowledged',
   );
-}
-
-/** Deletes a task and its faults from the store, audited. */
-export function removeFromStore(
-  ctx: NeContext,
-  xid: string,
-  actor: 'x1' | 'manual' | 'system',
-  detail: string,
-  transactionId?: string,
-): void {
-  ctx.audit.commit(() => ctx.store.deleteTask(xid), {
-    actor,
-    action: 'RemoveTask',
-    xid,
-    outcome: 'ok',
-    detail,
-    ...(transactionId !== undefined && { transactionId }),
-  });
 }
 
 export async function deactivateTask(
@@ -197,34 +163,22 @@ export async function deactivateTask(
 ): Promise<OkResponse> {
   const xid = m.xId;
   if (!ctx.store.getTask(xid)) throw new X1Error('XidDoesNotExist', `XID ${xid} does not exist`);
-  const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.removeTask(xid), {
-    onLateSuccess: () =>
-      ctx.audit.commit(() => {
-        ctx.store.deleteTask(xid);
-        ctx.issues.task(xid, 'FullyActionedAndSuccessful', ISSUE_CODES.Actioned, 'deactivation completed');
-      }),
-    onLateFailure: (why) =>
-      ctx.audit.commit(() => {
-        ctx.store.deleteTask(xid);
-        ctx.issues.task(
-          xid,
-          'FullyActionedAndUnsuccessful',
-          ISSUE_CODES.Terminating,
-          `deactivation failed: ${why}`,
-        );
-      }),
-  });
-  if (outcome.kind === 'late') {
-    ctx.audit.commit(
-      () => ctx.store.setProvisioningStatus(xid, 'awaitingProvisioning'),
-      requestAuditRow(m, 'ok', 'acknowledged'),
-    );
-    return okResponse(ctx.me, m.header, 'DeactivateTaskResponse', 'Acknowledged');
-  }
+  let generations: ReadonlyMap<string, Generation> = new Map();
+  const late = lateTo(ctx, () => generations, 'deactivate');
+  const outcome = await raceBudget(ctx, deadline, ctx.dataPlane.removeTask(xid), late.handlers);
   // A data plane that fails to stop still loses the task: interception must not outlive its authorisation.
-  const detail = outcome.kind === 'failed' ? `data plane reported: ${outcome.reason}` : undefined;
-  ctx.audit.commit(() => ctx.store.deleteTask(xid), requestAuditRow(m, 'ok', detail));
-  return okResponse(ctx.me, m.header, 'DeactivateTaskResponse', 'AcknowledgedAndCompleted');
+  const detail =
+    outcome.kind === 'late'
+      ? 'acknowledged'
+      : outcome.kind === 'failed'
+        ? `data plane reported: ${outcome.reason}`
+        : undefined;
+  // A task removed by hand while the data plane worked is gone already: nothing left to write.
+  const present = ctx.tasks.state(xid).kind === 'absent' ? [] : [xid];
+  generations = ctx.tasks.deactivate(present, outcome.kind === 'late', requestAuditRow(m, 'ok', detail));
+  late.ready();
+  const ok = outcome.kind === 'late' ? 'Acknowledged' : 'AcknowledgedAndCompleted';
+  return okResponse(ctx.me, m.header, 'DeactivateTaskResponse', ok);
 }
 
 export async function deactivateAllTasks(
@@ -236,30 +190,19 @@ export async function deactivateAllTasks(
     throw new X1Error('DeactivateAllDisabled', 'DeactivateAllTasks is not enabled on this NE');
   const xids = ctx.store.listXids();
   const all = Promise.allSettled(xids.map((x) => ctx.dataPlane.removeTask(x))).then(() => undefined);
-  const outcome = await raceBudget(ctx, deadline, all, {
-    onLateSuccess: () =>
-      ctx.audit.commit(() => {
-        for (const xid of xids) {
-          ctx.store.deleteTask(xid);
-          ctx.issues.task(xid, 'FullyActionedAndSuccessful', ISSUE_CODES.Actioned, 'deactivation completed');
-        }
-      }),
-    onLateFailure: () => undefined,
-  });
-  if (outcome.kind === 'late') {
-    ctx.audit.commit(
-      () => {
-        for (const xid of xids) ctx.store.setProvisioningStatus(xid, 'awaitingProvisioning');
-      },
-      requestAuditRow(m, 'ok', `${xids.length} task(s), acknowledged`),
-    );
-    return okResponse(ctx.me, m.header, 'DeactivateAllTasksResponse', 'Acknowledged');
-  }
-  ctx.audit.commit(
-    () => {
-      for (const xid of xids) ctx.store.deleteTask(xid);
-    },
-    requestAuditRow(m, 'ok', `${xids.length} task(s)`),
+  let generations: ReadonlyMap<string, Generation> = new Map();
+  const late = lateTo(ctx, () => generations, 'deactivate');
+  const outcome = await raceBudget(ctx, deadline, all, late.handlers);
+  const isLate = outcome.kind === 'late';
+  const detail = `${xids.length} task(s)${isLate ? ', acknowledged' : ''}`;
+  // Tasks removed by hand while the data plane worked are gone already.
+  const present = xids.filter((x) => ctx.tasks.state(x).kind !== 'absent');
+  generations = ctx.tasks.deactivate(present, isLate, requestAuditRow(m, 'ok', detail));
+  late.ready();
+  return okResponse(
+    ctx.me,
+    m.header,
+    'DeactivateAllTasksResponse',
+    isLate ? 'Acknowledged' : 'AcknowledgedAndCompleted',
   );
-  return okResponse(ctx.me, m.header, 'DeactivateAllTasksResponse', 'AcknowledgedAndCompleted');
 }
