@@ -18,6 +18,7 @@ import { Admf, type PosterFactory } from './admf.js';
 import type { AdmfConfig } from './config.js';
 import { reconcile } from './reconcile.js';
 import { ReportReceiver } from './reports.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 
 export interface RunningAdmf {
   readonly admf: Admf;
@@ -67,7 +68,32 @@ function httpsPosters(config: AdmfConfig, tls: TlsConfig | undefined, logger: Lo
     });
 }
 
+/**
+ * Starts the ADMF. On its own store (`dataDir`) it holds the data directory exclusively while it runs: a second
+ * ADMF on it fails with {@link DataDirLockedError} naming the holder's PID.
+ */
 export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
+  if (opts.store) return startLockedAdmf(config, opts);
+  const lock = lockDataDir(config.dataDir, `admf ${config.id}`);
+  try {
+    const running = await startLockedAdmf(config, opts);
+    return {
+      ...running,
+      async close() {
+        try {
+          await running.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const tls = config.insecurePlainHttp ? undefined : admfTlsConfig(config);

@@ -94,7 +94,13 @@ async function serve(flags: ServeFlags): Promise<void> {
     name: `admf:${config.id}`,
     ...(flags.logLevel !== undefined && { level: flags.logLevel }),
   });
-  const svc = await startAdmfService(config, { logger });
+  let svc;
+  try {
+    svc = await startAdmfService(config, { logger });
+  } catch (err) {
+    console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   console.log(
     `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
   );

@@ -21,6 +21,7 @@ import { encodeRequest } from '../x1/encode.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { readToken } from './admf.js';
 import { createProbeFor } from './probe-source.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 
 /** Fixed loopback ports, so that the printed examples can be pasted as they are. */
 export const LAB_PORTS = { ne: 8443, collector: 9060, admf: 8444, api: 8480 } as const;
@@ -186,6 +187,13 @@ export function registerLabCommands(program: Command): void {
       }) => {
         const dir = resolve(o.data);
         const logger = createLogger({ name: 'lab', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
+        try {
+          // The lab holds its directory (and the ADMF and the NE theirs): a second lab on it stops here.
+          lockDataDir(dir, 'lab');
+        } catch (err) {
+          console.error(`lix lab: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        }
         const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
         const { svc, tokenFile } = await startLabAdmf(dir, pki.dir, o, logger.child({ component: 'admf' }));
         const neConfig = parseNeConfig({
@@ -198,8 +206,8 @@ export function registerLabCommands(program: Command): void {
           dataDir: join(dir, 'ne'),
           ...(o.traffic !== 'none' && { source: o.traffic }),
         });
-        const probe = neConfig.source ? createProbeFor(neConfig, { logger }) : undefined;
-        const ne = await startNeServer(neConfig, { logger, ...(probe && { dataPlane: probe }) });
+        const probe = createProbeFor(neConfig, { logger });
+        const ne = await startNeServer(neConfig, { logger, dataPlane: probe });
         const collector = await startCollector({
           listen: [`eep+udp://127.0.0.1:${o.collectorPort}`],
           outDir: join(dir, 'captures'),
@@ -214,7 +222,7 @@ export function registerLabCommands(program: Command): void {
         console.log(`lix lab is up (data in ${dir})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
   collector        ${collectorUri} -> ${join(dir, 'captures')}
-  NE traffic       ${probe?.sourceDescription ?? 'none'}
+  NE traffic       ${neConfig.source ? probe.sourceDescription : 'none'}
                    (subscriber 0: IMSI ${TARGET.imsi}, MSISDN ${TARGET.msisdn}, IMEI ${TARGET.imei}, ${TARGET.sipUri})
   PKI              ${pki.dir} (CA ca.pem; ${ADMF}.pem/.key for the ADMF side; ${NE}.pem/.key)
   NE store         ${join(dir, 'ne', 'ne.sqlite')}   (lix ne audit --data ${join(dir, 'ne')})

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { readSchemaDir } from '../lib/schema-dir.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 import { openNeStore } from '../store/sqlite-ne-store.js';
 import { createX1Client } from '../transport/https-client.js';
 import { createX1Server } from '../transport/https-server.js';
@@ -61,7 +62,31 @@ function watched(label: string, file: string): WatchedCertificate[] {
   }
 }
 
+/**
+ * Starts an NE on its data directory, which it holds exclusively while it runs (a second NE on the same
+ * directory fails with {@link DataDirLockedError} naming the holder's PID).
+ */
 export async function startNeServer(config: NeConfig, opts: StartNeOptions): Promise<RunningNe> {
+  const lock = lockDataDir(config.dataDir, `ne ${config.id}`);
+  try {
+    const running = await startLockedNe(config, opts);
+    return {
+      ...running,
+      async close() {
+        try {
+          await running.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLockedNe(config: NeConfig, opts: StartNeOptions): Promise<RunningNe> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const tls = config.insecurePlainHttp ? undefined : neTlsConfig(config);

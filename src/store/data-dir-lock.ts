@@ -1,0 +1,72 @@
+/**
+ * One daemon per data directory (docs/store.md "One process per data directory"). Two `lix ne` on one
+ * directory would both intercept and both deliver every report; two `lix admf` would both task the NEs.
+ *
+ * The lock is an exclusive SQLite write lock on `DIR/lix.lock`, held open for the daemon's life: SQLite takes it
+ * with POSIX advisory locks, which the kernel releases when the process dies however it dies (SIGKILL, OOM),
+ * so a crash never leaves a stale lock to clean up by hand. `DIR/lix.pid` names the holder for the message a
+ * second start gives; it is informational only (the lock is the SQLite lock). Manual administration
+ * (`lix ne task|destination|audit --data DIR`) opens the store itself, not this file, and keeps working.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const LOCK_FILE = 'lix.lock';
+export const PID_FILE = 'lix.pid';
+
+/** Another live process holds the directory. */
+export class DataDirLockedError extends Error {
+  override readonly name = 'DataDirLockedError';
+  constructor(
+    readonly dir: string,
+    readonly holderPid: number | undefined,
+  ) {
+    super(
+      `data directory ${dir} is in use by another lix process` +
+        `${holderPid === undefined ? '' : ` (PID ${holderPid})`}: stop it first, or give another --data`,
+    );
+  }
+}
+
+export interface DataDirLock {
+  readonly dir: string;
+  /** Releases the lock (idempotent). */
+  release(): void;
+}
+
+function holderOf(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dir, PID_FILE), 'utf8').trim().split(/\s/)[0]);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes the directory's lock, creating the directory (mode 0700); throws {@link DataDirLockedError}. */
+export function lockDataDir(dir: string, what: string): DataDirLock {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const db = new Database(join(dir, LOCK_FILE), { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY'))
+      throw new DataDirLockedError(dir, holderOf(dir));
+    throw err;
+  }
+  writeFileSync(join(dir, PID_FILE), `${process.pid} ${what}\n`);
+  let held = true;
+  return {
+    dir,
+    release() {
+      if (!held) return;
+      held = false;
+      if (holderOf(dir) === process.pid) rmSync(join(dir, PID_FILE), { force: true });
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
+}
