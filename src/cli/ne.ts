@@ -156,14 +156,25 @@ export function registerNeCommands(program: Command): void {
       });
       let dataPlane;
       try {
-        dataPlane = config.source ? createProbeFor(config, { logger }) : undefined;
+        dataPlane = createProbeFor(config, { logger });
       } catch (err) {
         console.error(`lix ne: --source: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(2);
       }
-      const running = await startNeServer(config, { logger, ...(dataPlane && { dataPlane }) });
+      let running;
+      try {
+        running = await startNeServer(config, { logger, dataPlane });
+      } catch (err) {
+        console.error(`lix ne: ${err instanceof Error ? err.message : String(err)}`);
+        await dataPlane.close();
+        process.exit(1);
+      }
       console.log(`NE ${config.id} listening on ${running.url} (data ${config.dataDir})`);
-      if (dataPlane) console.log(`probe source: ${dataPlane.sourceDescription}`);
+      console.log(
+        config.source === undefined
+          ? 'probe source: none (no --source: nothing is intercepted; destinations are still watched)'
+          : `probe source: ${dataPlane.sourceDescription}`,
+      );
       const stop = async () => {
         await running.close();
         process.exit(0);

@@ -9,16 +9,23 @@ import { neTlsConfig } from '../ne/server.js';
 import { Probe } from '../probe/probe.js';
 import { createSource, parseSourceSpec } from '../probe/sources/source.js';
 
-/** A probe for `config` (whose `source` must be set); throws a clear Error for a bad source spec. */
+/**
+ * The data plane of a `lix ne`: a probe on `config.source`, or without a source (it then sees no traffic but
+ * still keeps a sender per destination, so that destination health does not depend on the probe being
+ * configured: a consumer that is down is a destination fault either way). Throws a clear Error for a bad
+ * source spec.
+ */
 export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?: Clock }): Probe {
-  if (config.source === undefined) throw new Error('no packet source configured');
   const clock = deps.clock ?? systemClock;
-  const source = createSource(parseSourceSpec(config.source), { clock, logger: deps.logger });
+  const source =
+    config.source === undefined
+      ? undefined
+      : createSource(parseSourceSpec(config.source), { clock, logger: deps.logger });
   return new Probe({
     neId: config.id,
     logger: deps.logger.child({ component: 'probe' }),
     clock,
-    source,
+    ...(source && { source }),
     ...(!config.insecurePlainHttp && { sender: { tls: neTlsConfig(config) } }),
   });
 }

@@ -11,6 +11,7 @@ import { testLink, until } from '../support/admf-helpers.js';
 import { runCli } from '../support/cli.js';
 import { startNeProcess, stopNeProcess } from '../support/ne-process.js';
 import { getTestPki } from '../support/pki.js';
+import { freePort } from '../support/nginx.js';
 import { SHARED } from '../support/shared.js';
 import { destination, task, uuid } from '../support/x1-builders.js';
 
@@ -100,6 +101,52 @@ test(
       await t.close();
       await stopNeProcess(p, 'SIGTERM');
       await collector.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'lix ne without --source: a destination whose consumer is down becomes a delivery fault',
+  { timeout: 60_000 },
+  async () => {
+    const pki = await getTestPki();
+    const ne = pki.identities['ne-1']!;
+    const dir = mkdtempSync(join(tmpdir(), 'lix-ne-nosrc-'));
+    const closed = await freePort(); // nothing listens there
+    const p = await startNeProcess({
+      certFile: ne.certFile,
+      keyFile: ne.keyFile,
+      caFile: pki.caFile,
+      dataDir: dir,
+    });
+    const t = await testLink(p.url);
+    try {
+      const did = uuid();
+      const d = await t.link.request({
+        type: 'CreateDestinationRequest',
+        destinationDetails: destination(did, {
+          deliveryAddress: { kind: 'uri', value: `eep+tcp://127.0.0.1:${closed}` },
+        }),
+      });
+      assert.equal(d.response.type, 'CreateDestinationResponse');
+      let status = '';
+      await until(
+        'the destination shows the fault',
+        async () => {
+          const g = await t.link.request({ type: 'GetDestinationDetailsRequest', dId: did });
+          status =
+            g.response.type === 'GetDestinationDetailsResponse'
+              ? g.response.destinationResponseDetails.destinationStatus.destinationDeliveryStatus
+              : '';
+          return status !== '' && status !== 'activeAndWorking';
+        },
+        20_000,
+      );
+      assert.equal(status, 'deliveryFault');
+    } finally {
+      await t.close();
+      await stopNeProcess(p, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     }
   },
