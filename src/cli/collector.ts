@@ -15,6 +15,7 @@ interface CollectorFlags {
   listen: string[];
   out: string;
   split: 'xid' | 'destination';
+  keepCopies?: boolean;
   rotateBytes?: number;
   rotateSeconds?: number;
   tlsDir?: string;
@@ -102,6 +103,10 @@ export function registerCollectorCommands(program: Command): void {
         .default('xid'),
     )
     .option(
+      '--keep-copies',
+      'per XID, also write copies of a report that came through another destination (default: count and drop)',
+    )
+    .option(
       '--rotate-bytes <n>',
       'start a new file before one grows past N bytes',
       positiveNumber('--rotate-bytes'),
@@ -135,6 +140,7 @@ export function registerCollectorCommands(program: Command): void {
           listen: f.listen,
           outDir: f.out,
           split: f.split,
+          ...(f.keepCopies && { dedupeWindowMs: 0 }),
           rotate: {
             ...(f.rotateBytes !== undefined && { maxBytes: f.rotateBytes }),
             ...(f.rotateSeconds !== undefined && { maxSeconds: f.rotateSeconds }),

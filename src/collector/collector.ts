@@ -10,10 +10,11 @@ import { EepDeframer } from '../stm/eep.js';
 import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../transport/stm-uri.js';
 import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
-import { collectEep, collectGre, TcpSequencer, type CollectedReport } from './decode.js';
+import { collectEep, collectGre, TcpSequencer, type CollectedReport, type CopyCheck } from './decode.js';
 import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
 import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
+import { DEDUPE_DEFAULTS, ReportDedupe } from './dedupe.js';
 
 export interface CollectorOptions {
   /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
@@ -22,6 +23,12 @@ export interface CollectorOptions {
   readonly outDir?: string;
   /** One file set per XID (default) or per listen URI. */
   readonly split?: 'xid' | 'destination';
+  /**
+   * With one file set per XID, a copy of a report seen within this many ms (through another destination of
+   * the same task) is counted as a duplicate and not written again (default 5000; 0 keeps every copy). Per
+   * destination (`split: 'destination'`) every copy goes to its own file and none is dropped.
+   */
+  readonly dedupeWindowMs?: number;
   readonly rotate?: RotateOptions;
   /** Mutual TLS material for `eep+tls` listeners. */
   readonly tls?: TlsConfig;
@@ -64,12 +71,19 @@ class Intake implements InputHandler {
   readonly book = new StatsBook();
   readonly #seq = new SequenceTracker();
   readonly #tcpSeq = new TcpSequencer();
+  readonly #isCopy: CopyCheck | undefined;
 
   constructor(
     private readonly o: CollectorOptions,
     private readonly sink: PcapngSink | undefined,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const window = o.dedupeWindowMs ?? DEDUPE_DEFAULTS.windowMs;
+    if (o.split !== 'destination' && window > 0) {
+      const dedupe = new ReportDedupe(() => clock.now(), window);
+      this.#isCopy = (r) => dedupe.isCopy(r);
+    }
+  }
 
   #source(l: StmUri, remote: string): SourceStats {
     return this.book.source(l.text, hostOf(remote));
@@ -84,13 +98,23 @@ class Intake implements InputHandler {
       );
   }
 
-  #accept(s: SourceStats, r: CollectedReport): void {
+  #accept(s: SourceStats, report: CollectedReport): void {
+    let r = report;
     this.book.decoded(s);
     if (r.sequence !== undefined) {
       const agent = r.eep?.captureAgentId ?? '';
       this.book.sequence(s, this.#seq.see(`${s.listener}|${s.remote}|${r.neId}|${agent}`, r.sequence));
     }
     if (r.truncated) this.book.totals.truncated++;
+    if (!r.duplicate && r.encoding === 'gre-pcapng' && this.#isCopy) {
+      const p = r.packets[0]!;
+      if (this.#isCopy({ xid: r.xid, timestampMicros: p.timestampMicros, flow: 'gre', payload: p.data }))
+        r = { ...r, duplicate: true, packets: [] };
+    }
+    if (r.duplicate) {
+      this.book.totals.duplicates++;
+      return;
+    }
     if (this.sink) {
       const key =
         this.o.split === 'destination' ? fileKey(r.listener) : fileKey(r.xid ?? COLLECTOR_DEFAULTS.noXidKey);
@@ -107,7 +131,7 @@ class Intake implements InputHandler {
     try {
       r =
         l.encoding === 'eep'
-          ? collectEep(data, l.text, remote, this.clock.nowMicros(), this.#tcpSeq)
+          ? collectEep(data, l.text, remote, this.clock.nowMicros(), this.#tcpSeq, this.#isCopy)
           : collectGre(data, l.text, remote, this.o.greProtocolType ?? GRE_PROTOCOL.pcapng);
     } catch (e) {
       return this.#malformed(s, remote, e);
@@ -130,7 +154,10 @@ class Intake implements InputHandler {
         }
         this.book.received(s, x.frame.length);
         try {
-          this.#accept(s, collectEep(x.frame, l.text, remote, this.clock.nowMicros(), this.#tcpSeq));
+          this.#accept(
+            s,
+            collectEep(x.frame, l.text, remote, this.clock.nowMicros(), this.#tcpSeq, this.#isCopy),
+          );
           sinceValid = deframer.pending;
         } catch (e) {
           this.#malformed(s, remote, e);

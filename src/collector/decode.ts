@@ -31,7 +31,17 @@ export interface CollectedReport {
   }[];
   /** True when the payload did not fit one IP packet and was cut. */
   readonly truncated: boolean;
+  /** A copy of a report already collected (through another destination): no packets, not written. */
+  readonly duplicate?: boolean;
 }
+
+/** Tells whether a decoded report is a copy of one already collected. */
+export type CopyCheck = (r: {
+  xid: string | undefined;
+  timestampMicros: bigint;
+  flow: string;
+  payload: Uint8Array;
+}) => boolean;
 
 /** A datagram or frame that is not a report; `reason` is the decoder's. */
 export class CollectDecodeError extends Error {
@@ -85,13 +95,22 @@ export function collectEep(
   remote: string,
   now: bigint,
   seq?: TcpSequencer,
+  isCopy?: CopyCheck,
 ): CollectedReport {
   const m = decodeEep(frame);
-  const { packets, truncated } = eepPackets(m, seq);
+  const timestampMicros = timeOf(m, now);
+  // Before the TCP numbering: a copy must not advance the flow's sequence numbers.
+  const flow = `${m.ipProtocol}|${m.srcAddress}|${m.srcPort}|${m.dstAddress}|${m.dstPort}`;
+  const copy = isCopy?.({
+    xid: m.correlationId,
+    timestampMicros,
+    flow,
+    payload: m.payload ?? new Uint8Array(0),
+  });
+  const { packets, truncated } = copy ? { packets: [], truncated: false } : eepPackets(m, seq);
   const comments = stmComments({ xid: m.correlationId, neId: m.nodeName });
   if (truncated) comments.push(`lix.truncated=${m.payload?.length ?? 0}`);
   const linkType = LINKTYPE.raw;
-  const timestampMicros = timeOf(m, now);
   return {
     encoding: 'eep',
     listener,
@@ -103,6 +122,7 @@ export function collectEep(
     eep: m,
     packets: packets.map((data) => ({ linkType, timestampMicros, data, comments })),
     truncated,
+    ...(copy && { duplicate: true }),
   };
 }
 

@@ -24,6 +24,8 @@ export interface CollectorTotals {
   bytes: number;
   /** Packets written to files. */
   written: number;
+  /** Reports not written: copies of a report already written for the same XID (through another destination). */
+  duplicates: number;
   /** Reports whose payload did not fit one IP packet: written cut short (EPB comment `lix.truncated`). */
   truncated: number;
   connections: number;
@@ -70,6 +72,7 @@ export class StatsBook {
     late: 0,
     bytes: 0,
     written: 0,
+    duplicates: 0,
     truncated: 0,
     connections: 0,
     refused: 0,
