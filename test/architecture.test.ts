@@ -110,3 +110,17 @@ test('NE task state is written only by its owner, src/ne/task-state.ts (and the 
     );
   assert.deepEqual(offenders, []);
 });
+
+test('ADMF task state is written only by its owner, src/admf/task-state.ts (and the stores)', () => {
+  const writes = /\.(setTaskState|putTask|putTasks)\(/;
+  const offenders = files
+    .filter((f) => layerOf(f) !== 'store' && relative(SRC, f) !== 'admf/task-state.ts')
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => [line, i] as const)
+        .filter(([line]) => writes.test(line) && !/^\s*(\/\/|\*)/.test(line))
+        .map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`),
+    );
+  assert.deepEqual(offenders, []);
+});

@@ -13,6 +13,7 @@ import type { DestinationDetails, GetAllDetailsResponse, TaskResponseDetails } f
 import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import { stateForProvisioning } from './tasking.js';
+import { moveTask, pendingOf } from './task-state.js';
 
 export interface DriftSet {
   /** On the NE, not wanted by the ADMF. */
@@ -121,14 +122,15 @@ async function settleUncertain(
   tasks: readonly TaskRecord[],
   onNe: ReadonlyMap<string, TaskResponseDetails>,
 ) {
-  const now = admf.clock.now();
   for (const t of tasks) {
     const live = onNe.get(t.xid);
-    if (live && (t.state === 'activating' || t.state === 'awaitingProvisioning' || t.state === 'modifying')) {
+    if (live && pendingOf(t.state) === 'activate-or-modify') {
       const p = live.taskStatus.provisioningStatus;
-      await admf.store.setTaskState(t.xid, stateForProvisioning(p), now, { provisioning: p });
+      await moveTask(admf, t.xid, stateForProvisioning(p), 'reconciliation', { provisioning: p });
     } else if (!live && t.state === 'deactivating') {
-      await admf.store.setTaskState(t.xid, 'ended', now, { reason: 'deactivated (seen at reconciliation)' });
+      await moveTask(admf, t.xid, 'ended', 'reconciliation', {
+        reason: 'deactivated (seen at reconciliation)',
+      });
     }
   }
 }

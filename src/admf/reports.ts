@@ -21,6 +21,7 @@ import {
 import { formatTimestamp } from '../x1/simple-types.js';
 import type { Admf } from './admf.js';
 import { applyNeIssue } from './health.js';
+import { moveTask, pendingOf } from './task-state.js';
 
 /** Used when a failed message carried no readable transaction ID (the schema needs one). */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -231,29 +232,66 @@ export class ReportReceiver {
     if (known) await this.moveTask(t, m);
   }
 
+  /**
+   * Moves the task on for a report, through the task-state owner. A completion report counts for the request
+   * the task waits on ({@link pendingOf}); one that arrives while nothing is awaited (an ended, failed or active
+   * task) is recorded and changes nothing. While a deactivation is awaited, a success report may be the late
+   * completion of the earlier activation or modification (reports name no request): the NE is asked, and
+   * the task ends only when the NE no longer has it.
+   */
   private async moveTask(t: TaskRecord, m: ReportTaskIssueRequest): Promise<void> {
     const a = this.o.admf;
-    const now = a.clock.now();
     const why = `${m.taskReportType}${m.taskIssueDetails ? `: ${m.taskIssueDetails}` : ''}`;
+    const pending = pendingOf(t.state);
+    const stale = () =>
+      a.logger.warn(
+        { xid: t.xid, state: t.state, report: m.taskReportType },
+        'report matches no awaited request',
+      );
     switch (m.taskReportType) {
       case 'TerminatingFault':
       case 'ImplicitDeactivation':
-        await a.store.setTaskState(t.xid, 'ended', now, { reason: why });
+        await moveTask(a, t.xid, 'ended', why, { reason: why });
         return;
       case 'FullyActionedAndUnsuccessful':
-        await a.store.setTaskState(t.xid, t.state === 'deactivating' ? 'deactivating' : 'failed', now, {
-          provisioning: 'failed',
-          reason: why,
-        });
+        if (pending === 'activate-or-modify')
+          await moveTask(a, t.xid, 'failed', why, { provisioning: 'failed', reason: why });
+        else if (pending === 'deactivate')
+          await moveTask(a, t.xid, 'deactivating', why, { provisioning: 'failed', reason: why });
+        else stale();
         return;
       case 'FullyActionedAndSuccessful':
-        if (t.state === 'deactivating')
-          await a.store.setTaskState(t.xid, 'ended', now, { reason: 'deactivated' });
-        else await a.store.setTaskState(t.xid, 'active', now, { provisioning: 'complete' });
+        if (pending === 'activate-or-modify')
+          await moveTask(a, t.xid, 'active', why, { provisioning: 'complete' });
+        else if (pending === 'deactivate') await this.deactivationReported(t);
+        else stale();
         return;
       default:
         if (m.taskIssueErrorCode === ISSUE_CODES.Terminating)
-          await a.store.setTaskState(t.xid, 'ended', now, { reason: why });
+          await moveTask(a, t.xid, 'ended', why, { reason: why });
     }
+  }
+
+  /** A success report while a deactivation is awaited: the task ends once the NE confirms it has no task. */
+  private async deactivationReported(t: TaskRecord): Promise<void> {
+    const a = this.o.admf;
+    let answer;
+    try {
+      answer = await a.send(t.neId, { type: 'GetTaskDetailsRequest', xId: t.xid });
+    } catch (err) {
+      a.logger.warn(
+        { err, xid: t.xid },
+        'deactivation report not confirmed (NE unreachable); reconciliation settles it',
+      );
+      return;
+    }
+    const r = answer.response;
+    if (r.type === 'ErrorResponse' && a.isKind(r.errorInformation.errorCode, 'XidDoesNotExist'))
+      await moveTask(a, t.xid, 'ended', 'deactivation reported', { reason: 'deactivated' });
+    else
+      a.logger.info(
+        { xid: t.xid },
+        'success report while deactivating, but the NE still has the task: the report was for an earlier request',
+      );
   }
 }

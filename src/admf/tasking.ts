@@ -18,6 +18,7 @@ import type {
 import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import type { Answer } from './ne-link.js';
+import { createTask, moveTask, startModify, undoModify } from './task-state.js';
 
 /** Throws `refused` for an X1 ErrorResponse. */
 function expectOk(a: Answer, what: string): X1Response {
@@ -137,25 +138,23 @@ function followUp(admf: Admf, a: Answer): TaskResponseDetails | undefined | 'unk
   return 'unknown';
 }
 
+/** Moves the task through the one owner of task state (src/admf/task-state.ts). */
 async function settle(
   admf: Admf,
   xid: string,
   state: TaskState,
   extra: { provisioning?: ProvisioningStatus; reason?: string } = {},
 ) {
-  await admf.store.setTaskState(xid, state, admf.clock.now(), extra);
-  return (await admf.store.getTask(xid))!;
+  return (await moveTask(admf, xid, state, 'answer to the request', extra))!;
 }
 
 export async function activateTask(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
   const xid = details.xId;
   return audited(admf, 'ActivateTask', { neId, xid }, async () => {
     await admf.requireNe(neId);
-    const existing = await admf.store.getTask(xid);
-    if (existing && existing.state !== 'failed' && existing.state !== 'ended')
+    const existing = await createTask(admf, neId, details);
+    if (existing)
       throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
-    const now = admf.clock.now();
-    await admf.store.putTask({ xid, neId, details, state: 'activating', createdAt: now, updatedAt: now });
     let a: Answer;
     try {
       a = await admf.send(neId, { type: 'ActivateTaskRequest', taskDetails: details });
@@ -218,7 +217,8 @@ export async function modifyTask(admf: Admf, details: TaskDetails): Promise<Task
   const xid = details.xId;
   const t = await liveTask(admf, xid);
   return audited(admf, 'ModifyTask', { neId: t.neId, xid }, async () => {
-    await admf.store.putTask({ ...t, details, state: 'modifying', updatedAt: admf.clock.now() });
+    if (!(await startModify(admf, t, details)))
+      throw new AdmfError('conflict', `task ${xid} is ${t.state}: it cannot be modified now`);
     const a = await admf.send(t.neId, { type: 'ModifyTaskRequest', taskDetails: details });
     if (a.recoveredBy) {
       const found = followUp(admf, a);
@@ -230,7 +230,7 @@ export async function modifyTask(admf: Admf, details: TaskDetails): Promise<Task
     }
     if (a.response.type === 'ErrorResponse') {
       // The old details stay in force at the NE.
-      await admf.store.putTask({ ...t, updatedAt: admf.clock.now() });
+      await undoModify(admf, t);
       expectOk(a, 'ModifyTask');
     }
     const s = okState(a.response);

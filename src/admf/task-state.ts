@@ -1,0 +1,108 @@
+/**
+ * The ADMF's task state, with one owner (docs/admf.md "Task state"). {@link TASK_MOVES} is the table of legal
+ * moves (terminal states, `ended` and `failed`, have no exits: a new ActivateTask of the same XID starts a new
+ * record); {@link moveTask} is the one function through which every change of a stored task's state goes: an
+ * illegal move is refused and logged, and changes nothing (the report that asked for it is still recorded by
+ * the caller). The request a task waits on follows from its state ({@link pendingOf}), so that a completion
+ * report is matched to its own request.
+ */
+import type { ProvisioningStatus, TaskDetails } from '../x1/model.js';
+import type { TaskRecord, TaskState } from '../store/admf-store.js';
+import type { Admf } from './admf.js';
+
+/** From each state, the states a task may move to (staying put is always allowed). */
+export const TASK_MOVES: Readonly<Record<TaskState, readonly TaskState[]>> = {
+  activating: ['active', 'awaitingProvisioning', 'failed', 'deactivating', 'ended'],
+  awaitingProvisioning: ['active', 'failed', 'modifying', 'deactivating', 'ended'],
+  active: ['modifying', 'awaitingProvisioning', 'deactivating', 'failed', 'ended'],
+  modifying: ['active', 'awaitingProvisioning', 'failed', 'deactivating', 'ended'],
+  deactivating: ['ended'],
+  failed: [],
+  ended: [],
+};
+
+export const TERMINAL_STATES: readonly TaskState[] = ['failed', 'ended'];
+
+/** Whether `from` → `to` is legal. */
+export function isLegalMove(from: TaskState, to: TaskState): boolean {
+  return from === to ? !TERMINAL_STATES.includes(from) : TASK_MOVES[from].includes(to);
+}
+
+/** The lifecycle request a task in `state` waits on: its completion report is the one that counts. */
+export type PendingRequest = 'activate-or-modify' | 'deactivate' | 'none';
+
+export function pendingOf(state: TaskState): PendingRequest {
+  switch (state) {
+    case 'activating':
+    case 'awaitingProvisioning':
+    case 'modifying':
+      return 'activate-or-modify';
+    case 'deactivating':
+      return 'deactivate';
+    default:
+      return 'none';
+  }
+}
+
+export interface MoveExtra {
+  readonly provisioning?: ProvisioningStatus;
+  readonly reason?: string;
+}
+
+/**
+ * Moves a stored task to `to` when the table allows it; otherwise logs the refusal and changes nothing.
+ * Returns the task as stored afterwards (undefined when there is none).
+ */
+export async function moveTask(
+  admf: Admf,
+  xid: string,
+  to: TaskState,
+  cause: string,
+  extra: MoveExtra = {},
+): Promise<TaskRecord | undefined> {
+  const t = await admf.store.getTask(xid);
+  if (!t) return undefined;
+  if (!isLegalMove(t.state, to)) {
+    admf.logger.warn({ xid, from: t.state, to, cause }, 'task state: illegal move refused');
+    return t;
+  }
+  await admf.store.setTaskState(xid, to, admf.clock.now(), extra);
+  return admf.store.getTask(xid);
+}
+
+/** A new task record (ActivateTask): allowed when the XID is unknown or its last record is terminal. */
+export async function createTask(
+  admf: Admf,
+  neId: string,
+  details: TaskDetails,
+): Promise<TaskRecord | undefined> {
+  const existing = await admf.store.getTask(details.xId);
+  if (existing && !TERMINAL_STATES.includes(existing.state)) return existing;
+  const now = admf.clock.now();
+  await admf.store.putTask({
+    xid: details.xId,
+    neId,
+    details,
+    state: 'activating',
+    createdAt: now,
+    updatedAt: now,
+  });
+  return undefined;
+}
+
+/** ModifyTask sent: the new details are stored with state `modifying` (from a live state only). */
+export async function startModify(admf: Admf, t: TaskRecord, details: TaskDetails): Promise<boolean> {
+  if (!isLegalMove(t.state, 'modifying')) {
+    admf.logger.warn({ xid: t.xid, from: t.state }, 'task state: modify refused');
+    return false;
+  }
+  await admf.store.putTask({ ...t, details, state: 'modifying', updatedAt: admf.clock.now() });
+  return true;
+}
+
+/** The NE refused a modification: the old details and state are back in force. */
+export async function undoModify(admf: Admf, old: TaskRecord): Promise<void> {
+  const now = await admf.store.getTask(old.xid);
+  if (now?.state !== 'modifying') return;
+  await admf.store.putTask({ ...old, updatedAt: admf.clock.now() });
+}
