@@ -18,7 +18,7 @@ import { Admf, type PosterFactory } from './admf.js';
 import type { AdmfConfig } from './config.js';
 import { reconcile } from './reconcile.js';
 import { ReportReceiver } from './reports.js';
-import { lockDataDir } from '../store/data-dir-lock.js';
+import { holdingDataDir } from '../store/data-dir-lock.js';
 
 export interface RunningAdmf {
   readonly admf: Admf;
@@ -74,23 +74,7 @@ function httpsPosters(config: AdmfConfig, tls: TlsConfig | undefined, logger: Lo
  */
 export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
   if (opts.store) return startLockedAdmf(config, opts);
-  const lock = lockDataDir(config.dataDir, `admf ${config.id}`);
-  try {
-    const running = await startLockedAdmf(config, opts);
-    return {
-      ...running,
-      async close() {
-        try {
-          await running.close();
-        } finally {
-          lock.release();
-        }
-      },
-    };
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  return holdingDataDir(config.dataDir, `admf ${config.id}`, () => startLockedAdmf(config, opts));
 }
 
 async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {

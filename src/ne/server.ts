@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { readSchemaDir } from '../lib/schema-dir.js';
-import { lockDataDir } from '../store/data-dir-lock.js';
+import { holdingDataDir } from '../store/data-dir-lock.js';
 import { openNeStore } from '../store/sqlite-ne-store.js';
 import { createX1Client } from '../transport/https-client.js';
 import { createX1Server } from '../transport/https-server.js';
@@ -67,23 +67,7 @@ function watched(label: string, file: string): WatchedCertificate[] {
  * directory fails with {@link DataDirLockedError} naming the holder's PID).
  */
 export async function startNeServer(config: NeConfig, opts: StartNeOptions): Promise<RunningNe> {
-  const lock = lockDataDir(config.dataDir, `ne ${config.id}`);
-  try {
-    const running = await startLockedNe(config, opts);
-    return {
-      ...running,
-      async close() {
-        try {
-          await running.close();
-        } finally {
-          lock.release();
-        }
-      },
-    };
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  return holdingDataDir(config.dataDir, `ne ${config.id}`, () => startLockedNe(config, opts));
 }
 
 async function startLockedNe(config: NeConfig, opts: StartNeOptions): Promise<RunningNe> {

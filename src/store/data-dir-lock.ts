@@ -70,3 +70,31 @@ export function lockDataDir(dir: string, what: string): DataDirLock {
     },
   };
 }
+
+/**
+ * Runs `start` while holding `dir`; the lock is released when the started thing closes, or at once when
+ * `start` fails.
+ */
+export async function holdingDataDir<T extends { close(): Promise<void> }>(
+  dir: string,
+  what: string,
+  start: () => Promise<T>,
+): Promise<T> {
+  const lock = lockDataDir(dir, what);
+  try {
+    const running = await start();
+    return {
+      ...running,
+      async close() {
+        try {
+          await running.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
