@@ -7,24 +7,13 @@
  */
 import type { ReportInput, TaskRecord } from '../store/admf-store.js';
 import type { X1Codec } from '../x1/codec.js';
-import { encodeResponse, encodeTopLevelError } from '../x1/encode.js';
-import { codeFor, ISSUE_CODES, X1Error, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
-import {
-  requestMessageTypeOf,
-  type ErrorResponse,
-  type MessageHeader,
-  type OkResponse,
-  type ReportTaskIssueRequest,
-  type X1Request,
-  type X1Response,
-} from '../x1/model.js';
-import { formatTimestamp } from '../x1/simple-types.js';
+import { ISSUE_CODES, X1Error, type ErrorProfile } from '../x1/errors.js';
+import type { OkResponse, ReportTaskIssueRequest, X1Request, X1Response } from '../x1/model.js';
+import { X1Responder } from '../x1/responder.js';
+import { okResponse, type ResponderIdentity } from '../x1/responses.js';
 import type { Admf } from './admf.js';
 import { applyNeIssue } from './health.js';
 import { moveTask, pendingOf } from './task-state.js';
-
-/** Used when a failed message carried no readable transaction ID (the schema needs one). */
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 export interface ReportReceiverOptions {
   readonly admf: Admf;
@@ -38,136 +27,100 @@ export interface ReportReceiverOptions {
 
 export class ReportReceiver {
   readonly counters = { received: 0, refused: 0, unknown: 0 };
+  private readonly responder: X1Responder<undefined>;
+  private readonly me: ResponderIdentity;
 
-  constructor(private readonly o: ReportReceiverOptions) {}
-
-  /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
-  async handle(body: Uint8Array, peer: string | undefined): Promise<string> {
-    let doc;
-    try {
-      doc = this.o.codec.decode(body);
-    } catch (err) {
-      this.o.admf.logger.warn(
-        { peer },
-        `container refused: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      return this.topLevel();
-    }
-    if (doc.root !== 'X1Request') return this.topLevel();
-    const out: X1Response[] = [];
-    for (const r of doc.results) {
-      if (r.ok) out.push(await this.one(r.message, peer));
-      else {
+  constructor(private readonly o: ReportReceiverOptions) {
+    const a = o.admf;
+    const me: ResponderIdentity = (this.me = {
+      admfId: o.admfId,
+      neId: '',
+      version: o.version,
+      profile: o.profile,
+      nowMicros: () => a.clock.nowMicros(),
+    });
+    this.responder = new X1Responder({
+      codec: o.codec,
+      me,
+      internalError: 'internal error; see the ADMF log',
+      begin: () => undefined,
+      checkIdentity: (m, peer) => this.checkIdentity(m, peer),
+      dispatch: (m) => this.one(m),
+      containerRefused: (why, root, peer) => {
+        if (root === undefined) a.logger.warn({ peer }, `container refused: ${why}`);
+      },
+      messageRefused: () => {
         this.counters.refused++;
-        out.push(this.error(r.header, r.requestMessageType, r.error.kind, r.error.message));
-      }
-    }
-    return encodeResponse(out);
-  }
-
-  private topLevel(): string {
-    const a = this.o.admf;
-    return encodeTopLevelError({
-      admfIdentifier: this.o.admfId,
-      neIdentifier: '',
-      messageTimestamp: formatTimestamp(a.clock.nowMicros()),
-      version: this.o.version,
+      },
+      messageFailed: async (m, err) => {
+        this.counters.refused++;
+        const x1 = err instanceof X1Error ? err : undefined;
+        if (!x1) a.logger.error({ err, type: m.type }, 'report handling failed');
+        await a.audit({
+          actor: 'x1',
+          action: m.type,
+          outcome: 'error',
+          neId: m.header.neIdentifier,
+          transactionId: m.header.x1TransactionId,
+          detail: x1?.message ?? String(err),
+        });
+      },
     });
   }
 
-  private header(req: Partial<MessageHeader>): MessageHeader {
-    return {
-      admfIdentifier: req.admfIdentifier ?? this.o.admfId,
-      neIdentifier: req.neIdentifier ?? '',
-      messageTimestamp: formatTimestamp(this.o.admf.clock.nowMicros()),
-      version: this.o.version,
-      x1TransactionId: req.x1TransactionId ?? NIL_UUID,
-    };
-  }
-
-  private error(
-    h: Partial<MessageHeader>,
-    rmt: ErrorResponse['requestMessageType'] | undefined,
-    kind: ErrorKind,
-    description: string,
-  ): ErrorResponse {
-    return {
-      type: 'ErrorResponse',
-      header: this.header(h),
-      requestMessageType: rmt ?? 'ExtendedRequestMessageType',
-      errorInformation: { errorCode: codeFor(this.o.profile, kind), errorDescription: description },
-    };
+  /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
+  handle(body: Uint8Array, peer: string | undefined): Promise<string> {
+    return this.responder.respond(body, peer);
   }
 
   private ok(m: X1Request, type: OkResponse['type']): OkResponse {
-    return { type, header: this.header(m.header), oK: 'AcknowledgedAndCompleted' };
+    return okResponse(this.me, m.header, type, 'AcknowledgedAndCompleted');
   }
 
-  private async one(m: X1Request, peer: string | undefined): Promise<X1Response> {
+  private async one(m: X1Request): Promise<X1Response> {
     const a = this.o.admf;
-    try {
-      await this.checkIdentity(m, peer);
-      this.counters.received++;
-      a.health(m.header.neIdentifier).lastReportAt = a.clock.now();
-      switch (m.type) {
-        case 'PingRequest':
-          await a.audit({
-            actor: 'x1',
-            action: 'PingFromNe',
-            outcome: 'ok',
-            neId: m.header.neIdentifier,
-            transactionId: m.header.x1TransactionId,
-          });
-          return this.ok(m, 'PingResponse');
-        case 'ReportTaskIssueRequest':
-          await this.taskIssue(m);
-          return this.ok(m, 'ReportTaskIssueResponse');
-        case 'ReportDestinationIssueRequest': {
-          const known = await a.store.getDestination(m.header.neIdentifier, m.dId);
-          await this.record(m, {
-            kind: 'ReportDestinationIssue',
-            did: m.dId,
-            reportType: m.destinationReportType,
-            ...(m.destinationIssueErrorCode !== undefined && { code: m.destinationIssueErrorCode }),
-            ...(m.destinationIssueDetails !== undefined && { details: m.destinationIssueDetails }),
-            unknown: !known,
-          });
-          return this.ok(m, 'ReportDestinationIssueResponse');
-        }
-        case 'ReportNEIssueRequest':
-          if (
-            !applyNeIssue(a.health(m.header.neIdentifier), m.typeOfNeIssueMessage, m.issueCode, m.description)
-          )
-            void a.refreshNeFaults(m.header.neIdentifier);
-          await this.record(m, {
-            kind: 'ReportNEIssue',
-            reportType: m.typeOfNeIssueMessage,
-            ...(m.issueCode !== undefined && { code: m.issueCode }),
-            details: m.description,
-            unknown: false,
-          });
-          return this.ok(m, 'ReportNEIssueResponse');
-        default:
-          throw new X1Error('UnsupportedMessage', `${m.type} is not accepted at the ADMF`);
+    this.counters.received++;
+    a.health(m.header.neIdentifier).lastReportAt = a.clock.now();
+    switch (m.type) {
+      case 'PingRequest':
+        await a.audit({
+          actor: 'x1',
+          action: 'PingFromNe',
+          outcome: 'ok',
+          neId: m.header.neIdentifier,
+          transactionId: m.header.x1TransactionId,
+        });
+        return this.ok(m, 'PingResponse');
+      case 'ReportTaskIssueRequest':
+        await this.taskIssue(m);
+        return this.ok(m, 'ReportTaskIssueResponse');
+      case 'ReportDestinationIssueRequest': {
+        const known = await a.store.getDestination(m.header.neIdentifier, m.dId);
+        await this.record(m, {
+          kind: 'ReportDestinationIssue',
+          did: m.dId,
+          reportType: m.destinationReportType,
+          ...(m.destinationIssueErrorCode !== undefined && { code: m.destinationIssueErrorCode }),
+          ...(m.destinationIssueDetails !== undefined && { details: m.destinationIssueDetails }),
+          unknown: !known,
+        });
+        return this.ok(m, 'ReportDestinationIssueResponse');
       }
-    } catch (err) {
-      this.counters.refused++;
-      const x1 = err instanceof X1Error ? err : undefined;
-      if (!x1) a.logger.error({ err, type: m.type }, 'report handling failed');
-      await a.audit({
-        actor: 'x1',
-        action: m.type,
-        outcome: 'error',
-        neId: m.header.neIdentifier,
-        transactionId: m.header.x1TransactionId,
-        detail: x1?.message ?? String(err),
-      });
-      return this.error(
-        m.header,
-        requestMessageTypeOf(m.type),
-        x1?.kind ?? 'GenericFailure',
-        x1?.message ?? 'internal error; see the ADMF log',
-      );
+      case 'ReportNEIssueRequest':
+        if (
+          !applyNeIssue(a.health(m.header.neIdentifier), m.typeOfNeIssueMessage, m.issueCode, m.description)
+        )
+          void a.refreshNeFaults(m.header.neIdentifier);
+        await this.record(m, {
+          kind: 'ReportNEIssue',
+          reportType: m.typeOfNeIssueMessage,
+          ...(m.issueCode !== undefined && { code: m.issueCode }),
+          details: m.description,
+          unknown: false,
+        });
+        return this.ok(m, 'ReportNEIssueResponse');
+      default:
+        throw new X1Error('UnsupportedMessage', `${m.type} is not accepted at the ADMF`);
     }
   }
 

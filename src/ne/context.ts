@@ -11,7 +11,7 @@ import type { ErrorInformation, TaskReportType, NeIssueType } from '../x1/model.
 import type { NeConfig } from './config.js';
 import type { AuditLog } from './audit.js';
 import type { DataPlane } from './data-plane.js';
-import type { ResponderIdentity } from './responses.js';
+import type { ResponderIdentity } from '../x1/responses.js';
 import type { NeTasks } from './task-state.js';
 
 export interface NeContext {

@@ -25,7 +25,7 @@ import {
   type DeferredResponse,
 } from './handlers/tasks.js';
 import type { NeContext } from './context.js';
-import { okResponse } from './responses.js';
+import { okResponse } from '../x1/responses.js';
 
 const MUTATING: ReadonlySet<string> = new Set([
   'ActivateTaskRequest',

@@ -7,9 +7,9 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NeStore } from '../store/ne-store.js';
 import type { X1Codec } from '../x1/codec.js';
-import { encodeResponse, encodeTopLevelError, type EncodedResponseMessage } from '../x1/encode.js';
 import { codeFor, X1Error } from '../x1/errors.js';
-import { requestMessageTypeOf, type X1Request, type X1Response } from '../x1/model.js';
+import type { X1Request } from '../x1/model.js';
+import { X1Responder, type MessageAnswer, type X1ResponderHooks } from '../x1/responder.js';
 import { AuditLog, requestAuditRow as auditRow } from './audit.js';
 import type { NeConfig } from './config.js';
 import { IssueReporter, type NeContext } from './context.js';
@@ -21,7 +21,7 @@ import { Mutex } from './mutex.js';
 import { NeTasks } from './task-state.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { Reporter, type PeerIdentityWatch, type X1Poster } from './reporter.js';
-import { errorFrom, errorResponse, topLevelError, type ResponderIdentity } from './responses.js';
+import type { ResponderIdentity } from '../x1/responses.js';
 
 export interface NeDeps {
   readonly config: NeConfig;
@@ -42,6 +42,7 @@ export class NetworkElement {
   readonly reporter: Reporter;
   readonly audit: AuditLog;
   private readonly mutex = new Mutex();
+  private readonly responder: X1Responder<number>;
   private watchdog: KeepaliveWatchdog | undefined;
   private follower: ManualChangeFollower | undefined;
   private lastExternal = 0;
@@ -88,6 +89,7 @@ export class NetworkElement {
       }),
     };
     deps.dataPlane.attach?.({ store, issues: this.ctx.issues, logger, clock });
+    this.responder = new X1Responder(this.responderHooks());
   }
 
   /**
@@ -117,87 +119,66 @@ export class NetworkElement {
   }
 
   /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
-  async handle(body: Uint8Array, peerIdentity: string | undefined): Promise<string> {
+  handle(body: Uint8Array, peerIdentity: string | undefined): Promise<string> {
+    return this.responder.respond(body, peerIdentity);
+  }
+
+  private responderHooks(): X1ResponderHooks<number> {
     const { ctx } = this;
-    const deadline = ctx.clock.now() + ctx.config.time1Ms * TIME1_BUDGET_SHARE;
-    let doc;
-    try {
-      doc = this.deps.codec.decode(body);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      this.audit.record({ actor: 'x1', action: 'X1Request', outcome: 'error', detail: why });
-      ctx.logger.warn({ peer: peerIdentity }, `container refused: ${why}`);
-      return encodeTopLevelError(topLevelError(ctx.me));
-    }
-    if (doc.root !== 'X1Request') {
-      this.audit.record({
-        actor: 'x1',
-        action: doc.root,
-        outcome: 'error',
-        detail: 'not a request container',
-      });
-      return encodeTopLevelError(topLevelError(ctx.me));
-    }
-    const responses: (X1Response | EncodedResponseMessage)[] = [];
-    for (const r of doc.results) {
-      if (!r.ok) {
+    return {
+      codec: this.deps.codec,
+      me: ctx.me,
+      internalError: 'internal error; see the NE log',
+      // One TIME1 budget for the whole container (clause 6.2.3).
+      begin: () => ctx.clock.now() + ctx.config.time1Ms * TIME1_BUDGET_SHARE,
+      checkIdentity: (m, peer) => this.checkIdentity(m, peer),
+      dispatch: (m, _peer, deadline) => this.dispatch(m, deadline),
+      containerRefused: (why, root, peer) => {
+        this.audit.record({ actor: 'x1', action: root ?? 'X1Request', outcome: 'error', detail: why });
+        if (root === undefined) ctx.logger.warn({ peer }, `container refused: ${why}`);
+      },
+      messageRefused: (r) =>
         this.audit.record({
           actor: 'x1',
           action: r.xsiType ?? 'X1RequestMessage',
           outcome: 'error',
           detail: r.error.message,
           ...(r.header.x1TransactionId !== undefined && { transactionId: r.header.x1TransactionId }),
-        });
-        responses.push(errorFrom(ctx.me, r.header, r.requestMessageType, r.error));
-        continue;
-      }
-      responses.push(await this.one(r.message, peerIdentity, deadline));
-    }
-    return encodeResponse(responses);
+        }),
+      messageFailed: (m, err) => {
+        const x1 = err instanceof X1Error ? err : undefined;
+        if (!x1) ctx.logger.error({ err, type: m.type }, 'request failed unexpectedly');
+        this.audit.record(auditRow(m, 'error', x1?.message ?? String(err)));
+      },
+    };
   }
 
-  private async one(
-    m: X1Request,
-    peer: string | undefined,
-    deadline: number,
-  ): Promise<X1Response | EncodedResponseMessage> {
-    const { ctx } = this;
-    const rmt = requestMessageTypeOf(m.type);
-    try {
-      this.checkIdentity(m, peer);
-      // Mutating handlers commit their request's audit row with the change (auditRow via ctx); the others
-      // are group-committed here.
-      if (isMutating(m)) {
-        const res = await this.mutex.run(() => {
-          // Everything but an activation sees the store with all staged activations committed.
-          if (m.type !== 'ActivateTaskRequest') this.audit.flushStaged();
-          return handleMessage(this.ctx, this, m, deadline);
-        });
-        if (!('committed' in res)) return res;
-        // Group commit: the mutex is free while the change waits for its transaction; answer only when durable.
-        try {
-          await res.committed;
-          return res.response;
-        } catch (err) {
-          await res.rollback().catch(() => undefined);
-          throw new X1Error(
-            'ActivateFailed',
-            `the change could not be committed: ${err instanceof Error ? err.message : String(err)}`,
-          );
-        }
+  private async dispatch(m: X1Request, deadline: number): Promise<MessageAnswer> {
+    // Mutating handlers commit their request's audit row with the change (auditRow via ctx); the others
+    // are group-committed here.
+    if (isMutating(m)) {
+      const res = await this.mutex.run(() => {
+        // Everything but an activation sees the store with all staged activations committed.
+        if (m.type !== 'ActivateTaskRequest') this.audit.flushStaged();
+        return handleMessage(this.ctx, this, m, deadline);
+      });
+      if (!('committed' in res)) return res;
+      // Group commit: the mutex is free while the change waits for its transaction; answer only when durable.
+      try {
+        await res.committed;
+        return res.response;
+      } catch (err) {
+        await res.rollback().catch(() => undefined);
+        throw new X1Error(
+          'ActivateFailed',
+          `the change could not be committed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
-      const res = await handleMessage(this.ctx, this, m, deadline);
-      if ('committed' in res) throw new Error(`${m.type} deferred its answer without the mutex`);
-      this.audit.record(auditRow(m, 'ok'));
-      return res;
-    } catch (err) {
-      const x1 = err instanceof X1Error ? err : undefined;
-      if (!x1) ctx.logger.error({ err, type: m.type }, 'request failed unexpectedly');
-      this.audit.record(auditRow(m, 'error', x1?.message ?? String(err)));
-      return x1
-        ? errorFrom(ctx.me, m.header, rmt, x1)
-        : errorResponse(ctx.me, m.header, rmt, 'GenericFailure', 'internal error; see the NE log');
     }
+    const res = await handleMessage(this.ctx, this, m, deadline);
+    if ('committed' in res) throw new Error(`${m.type} deferred its answer without the mutex`);
+    this.audit.record(auditRow(m, 'ok'));
+    return res;
   }
 
   /** TS 103 221-1 clause 5.2 / DESIGN.md: certificate identity = admfIdentifier; the ADMF and NE are ours. */

@@ -14,7 +14,7 @@ import type {
 } from '../../x1/model.js';
 import type { NeContext } from '../context.js';
 import { requestAuditRow } from '../audit.js';
-import { okResponse } from '../responses.js';
+import { okResponse } from '../../x1/responses.js';
 
 function check(ctx: NeContext, d: DestinationDetails): void {
   const refusal = ctx.dataPlane.checkDestination(d);

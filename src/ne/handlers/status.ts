@@ -17,7 +17,7 @@ import type {
 import type { StoredDestination, StoredTask } from '../../store/ne-store.js';
 import { encodeBulkTaskResponse, type EncodedResponseMessage, type PreEncodedTask } from '../../x1/encode.js';
 import type { NeContext } from '../context.js';
-import { responseHeader } from '../responses.js';
+import { responseHeader } from '../../x1/responses.js';
 
 export function taskResponseDetails(
   ctx: NeContext,

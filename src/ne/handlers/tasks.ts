@@ -16,7 +16,7 @@ import type {
   TaskDetails,
 } from '../../x1/model.js';
 import type { NeContext } from '../context.js';
-import { okResponse } from '../responses.js';
+import { okResponse } from '../../x1/responses.js';
 import { requestAuditRow } from '../audit.js';
 import { TaskStateRefusal, type Generation, type PendingRequest } from '../task-state.js';
 import { raceBudget, type LateHandlers } from './budget.js';

@@ -1,10 +1,11 @@
 /**
- * Building X1 responses at the NE: headers that echo the request's identifiers and transaction ID, error
- * responses from {@link X1Error} kinds through the configured profile, and the top-level error.
+ * Building X1 responses (TS 103 221-1 clause 6.1.2, 6.4): headers that echo the request's identifiers and
+ * transaction ID, error responses from {@link X1Error} kinds through the configured profile, and the
+ * top-level error. Used by both responders, the NE's and the ADMF's report receiver.
  */
-import { formatTimestamp } from '../x1/simple-types.js';
-import type { X1Error } from '../x1/errors.js';
-import { codeFor, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
+import { formatTimestamp } from './simple-types.js';
+import type { X1Error } from './errors.js';
+import { codeFor, type ErrorKind, type ErrorProfile } from './errors.js';
 import type {
   ErrorResponse,
   MessageHeader,
@@ -13,11 +14,15 @@ import type {
   OkValue,
   RequestMessageType,
   TopLevelErrorResponse,
-} from '../x1/model.js';
+} from './model.js';
 
 /** Used when a failed message carried no readable transaction ID (the schema needs one). */
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * Who answers: the identifiers that fill a header the request did not carry, the schema version and the
+ * error-code profile. At the ADMF `neId` is empty (it answers many NEs; a readable request header is echoed).
+ */
 export interface ResponderIdentity {
   readonly neId: string;
   readonly admfId: string;
