@@ -4,95 +4,103 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { ADMF_DEFAULTS, parseAdmfConfig, type AdmfConfigInput } from '../admf/config.js';
+import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
 import { startAdmfService } from '../api/service.js';
 import { createLogger } from '../lib/logger.js';
-import { parseListen } from './ne.js';
-
-interface ServeFlags {
-  config?: string;
-  id?: string;
-  listen?: string;
-  apiListen?: string;
-  apiToken?: string;
-  apiTokenFile?: string;
-  path?: string;
-  tlsDir?: string;
-  cert?: string;
-  key?: string;
-  ca?: string;
-  crl?: string;
-  data?: string;
-  schemas?: string;
-  profile?: 'etsi' | 'draft';
-  x1Version?: string;
-  time2?: string;
-  timeP1?: string;
-  timeP2?: string;
-  probeInterval?: string;
-  identityAttribute?: 'uid' | 'cn';
-  reconcile?: boolean;
-  insecurePlainHttp?: boolean;
-  logLevel?: string;
-}
-
-const seconds = (s: string | undefined) => (s === undefined ? undefined : Math.round(Number(s) * 1000));
+import {
+  addFlags,
+  commonDaemonFlags,
+  configFileFlag,
+  configOrExit,
+  listenFlag,
+  parseListen,
+  seconds,
+  type FlagSpec,
+} from './daemon-flags.js';
 
 /** Reads a token from a file (first line, trimmed). */
 export function readToken(file: string): string {
   return readFileSync(file, 'utf8').split('\n', 1)[0]!.trim();
 }
 
-/** Flags (over a JSON config file, over defaults) → configuration input. */
-export function admfConfigFromFlags(f: ServeFlags): AdmfConfigInput {
-  const file = f.config ? (JSON.parse(readFileSync(f.config, 'utf8')) as Record<string, unknown>) : {};
-  const listen = f.listen ? parseListen(f.listen) : undefined;
-  const api = f.apiListen ? parseListen(f.apiListen) : undefined;
-  const token =
-    f.apiToken ??
-    (f.apiTokenFile ? readToken(f.apiTokenFile) : undefined) ??
-    process.env.LIX_ADMF_TOKEN ??
-    (process.env.LIX_ADMF_TOKEN_FILE ? readToken(process.env.LIX_ADMF_TOKEN_FILE) : undefined);
-  const pairs: [keyof AdmfConfigInput, unknown][] = [
-    ['id', f.id],
-    ['listenHost', listen?.host],
-    ['listenPort', listen?.port],
-    ['apiHost', api?.host],
-    ['apiPort', api?.port],
-    ['apiToken', token],
-    ['path', f.path],
-    ['tlsDir', f.tlsDir],
-    ['certFile', f.cert],
-    ['keyFile', f.key],
-    ['caFile', f.ca],
-    ['crlFile', f.crl],
-    ['dataDir', f.data],
-    ['schemaDir', f.schemas],
-    ['profile', f.profile],
-    ['version', f.x1Version],
-    ['time2Ms', seconds(f.time2)],
-    ['timeP1Ms', seconds(f.timeP1)],
-    ['timeP2Ms', seconds(f.timeP2)],
-    ['probeIntervalMs', seconds(f.probeInterval)],
-    ['identityAttribute', f.identityAttribute],
-    ['reconcileOnStart', f.reconcile === false ? false : undefined],
-    ['insecurePlainHttp', f.insecurePlainHttp],
-  ];
-  return { ...file, ...Object.fromEntries(pairs.filter(([, v]) => v !== undefined)) } as AdmfConfigInput;
+/** The REST API token: the flag, its file, or the environment ($LIX_ADMF_TOKEN, $LIX_ADMF_TOKEN_FILE). */
+function apiToken(f: Record<string, unknown>): string | undefined {
+  if (typeof f.apiToken === 'string') return f.apiToken;
+  if (typeof f.apiTokenFile === 'string') return readToken(f.apiTokenFile);
+  if (process.env.LIX_ADMF_TOKEN !== undefined) return process.env.LIX_ADMF_TOKEN;
+  const file = process.env.LIX_ADMF_TOKEN_FILE;
+  return file ? readToken(file) : undefined;
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
-  let config;
-  try {
-    config = parseAdmfConfig(admfConfigFromFlags(flags));
-  } catch (err) {
-    console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(2);
-  }
+/** The flags of `lix admf` (serving), each with the configuration key it sets (docs/admf.md lists the keys). */
+export const ADMF_FLAGS: readonly FlagSpec[] = [
+  configFileFlag('docs/admf.md'),
+  {
+    flags: '--id <id>',
+    description: "this ADMF's identifier (admfIdentifier; its certificate's Subject UID)",
+    key: 'id',
+  },
+  listenFlag(
+    '--listen <host:port>',
+    `X1 /X1/ADMF listen address (default ${ADMF_DEFAULTS.listenHost}:${ADMF_DEFAULTS.listenPort})`,
+    'listen',
+    ADMF_DEFAULTS.listenHost,
+  ),
+  listenFlag(
+    '--api-listen <host:port>',
+    `REST API listen address (default ${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort})`,
+    'api',
+    ADMF_DEFAULTS.apiHost,
+  ),
+  // The token is read by apiToken() from either flag or the environment: both name the key apiToken.
+  {
+    flags: '--api-token <token>',
+    description: 'REST API bearer token (or --api-token-file, $LIX_ADMF_TOKEN)',
+    key: 'apiToken',
+  },
+  { flags: '--api-token-file <file>', description: 'file holding the REST API token' },
+  ...commonDaemonFlags({
+    store: 'admf.sqlite',
+    peer: 'NE',
+    path: ADMF_DEFAULTS.path,
+    version: ADMF_DEFAULTS.version,
+    configDoc: 'docs/admf.md',
+  }),
+  {
+    flags: '--time2 <seconds>',
+    description: `TIME2 (default ${ADMF_DEFAULTS.time2Ms / 1000})`,
+    key: 'time2Ms',
+    convert: seconds,
+  },
+  {
+    flags: '--time-p1 <seconds>',
+    description: `default TIME_P1 for new NEs (default ${ADMF_DEFAULTS.timeP1Ms / 1000})`,
+    key: 'timeP1Ms',
+    convert: seconds,
+  },
+  {
+    flags: '--time-p2 <seconds>',
+    description: `default TIME_P2 for new NEs (default ${ADMF_DEFAULTS.timeP2Ms / 1000})`,
+    key: 'timeP2Ms',
+    convert: seconds,
+  },
+  {
+    flags: '--probe-interval <seconds>',
+    description: `ping unreachable NEs this often to notice their return, 0 never (default ${ADMF_DEFAULTS.probeIntervalMs / 1000})`,
+    key: 'probeIntervalMs',
+    convert: seconds,
+  },
+  { flags: '--no-reconcile', description: 'do not reconcile every NE at start', key: 'reconcileOnStart' },
+];
+
+async function serve(flags: Record<string, unknown>): Promise<void> {
+  const token = apiToken(flags);
+  const withToken = { ...flags, ...(token !== undefined && { apiToken: token }) };
+  const config = configOrExit('admf', ADMF_FLAGS, withToken, parseAdmfConfig);
   const logger = createLogger({
     name: `admf:${config.id}`,
-    ...(flags.logLevel !== undefined && { level: flags.logLevel }),
+    ...(typeof flags.logLevel === 'string' && { level: flags.logLevel }),
   });
   let svc;
   try {
@@ -388,51 +396,8 @@ export function registerAdmfCommands(program: Command): void {
   const admf = program
     .command('admf')
     .description('run the ADMF (X1 requester, /X1/ADMF receiver, REST API), or talk to its REST API')
-    .enablePositionalOptions()
-    .option('--config <file>', 'JSON configuration file (keys as in docs/admf.md); flags override it')
-    .option('--id <id>', "this ADMF's identifier (admfIdentifier; its certificate's Subject UID)")
-    .option(
-      '--listen <host:port>',
-      `X1 /X1/ADMF listen address (default ${ADMF_DEFAULTS.listenHost}:${ADMF_DEFAULTS.listenPort})`,
-    )
-    .option(
-      '--api-listen <host:port>',
-      `REST API listen address (default ${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort})`,
-    )
-    .option('--api-token <token>', 'REST API bearer token (or --api-token-file, $LIX_ADMF_TOKEN)')
-    .option('--api-token-file <file>', 'file holding the REST API token')
-    .option('--path <path>', `X1 path (default ${ADMF_DEFAULTS.path})`)
-    .option('--tls-dir <dir>', 'directory with ca.pem, <id>.pem and <id>.key (as written by lix pki init)')
-    .option('--cert <file>', 'certificate (instead of --tls-dir)')
-    .option('--key <file>', 'private key (instead of --tls-dir)')
-    .option('--ca <file>', 'CA certificate(s) that issue NE certificates (instead of --tls-dir)')
-    .option('--crl <file>', 'CRL (PEM) to check NE certificates against')
-    .option('--data <dir>', 'data directory (the SQLite store admf.sqlite lives here)')
-    .option(
-      '--schemas <dir>',
-      'ETSI XSD directory: validate every message fully (strict decoding applies without it)',
-    )
-    .addOption(
-      new Option('--profile <profile>', 'error-code profile (default etsi)').choices(['etsi', 'draft']),
-    )
-    .option('--x1-version <v>', `X1 version we send (default ${ADMF_DEFAULTS.version})`)
-    .option('--time2 <seconds>', `TIME2 (default ${ADMF_DEFAULTS.time2Ms / 1000})`)
-    .option('--time-p1 <seconds>', `default TIME_P1 for new NEs (default ${ADMF_DEFAULTS.timeP1Ms / 1000})`)
-    .option('--time-p2 <seconds>', `default TIME_P2 for new NEs (default ${ADMF_DEFAULTS.timeP2Ms / 1000})`)
-    .option(
-      '--probe-interval <seconds>',
-      `ping unreachable NEs this often to notice their return, 0 never (default ${ADMF_DEFAULTS.probeIntervalMs / 1000})`,
-    )
-    .addOption(
-      new Option(
-        '--identity-attribute <attr>',
-        'Subject attribute carrying the identity (default uid)',
-      ).choices(['uid', 'cn']),
-    )
-    .option('--no-reconcile', 'do not reconcile every NE at start')
-    .option('--insecure-plain-http', 'plain HTTP without TLS on X1: FOR TESTS ONLY, logged loudly')
-    .option('--log-level <level>', 'pino log level (default info)')
-    .action((flags: ServeFlags) => serve(flags));
+    .enablePositionalOptions();
+  addFlags(admf, ADMF_FLAGS).action((flags: Record<string, unknown>) => serve(flags));
   registerNe(admf);
   registerDestination(admf);
   registerTask(admf);

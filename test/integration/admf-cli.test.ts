@@ -18,8 +18,8 @@ test('lix admf: start-up refusals name every problem', () => {
   ]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /invalid ADMF configuration/);
-  assert.match(r.stderr, /id: required/);
-  assert.match(r.stderr, /apiToken: the API token must be at least 16 characters/);
+  assert.match(r.stderr, /--id: required/);
+  assert.match(r.stderr, /--api-token: the API token must be at least 16 characters/);
   const r2 = runCli([
     'admf',
     '--id',
@@ -34,8 +34,8 @@ test('lix admf: start-up refusals name every problem', () => {
     '60',
   ]);
   assert.equal(r2.status, 2);
-  assert.match(r2.stderr, /timeP1Ms: TIME_P1/);
-  assert.match(r2.stderr, /tlsDir: TLS material is required/);
+  assert.match(r2.stderr, /--time-p1: TIME_P1/);
+  assert.match(r2.stderr, /--tls-dir: TLS material is required/);
 });
 
 test('lix admf operator commands: a missing token and an unreachable API are reported', () => {
