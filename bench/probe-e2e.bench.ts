@@ -23,6 +23,7 @@ import { labSubscriber } from '../src/probe/sources/population.js';
 import { generate } from '../src/probe/sources/synthetic.js';
 import { concatBytes, PcapngFileWriter } from '../src/stm/pcapng.js';
 import type { Bench, BenchResult } from './harness.js';
+import { stmSenders } from '../src/transport/stm-sender.js';
 
 const FRAMES = 60_000;
 const SUBSCRIBERS = 1000;
@@ -62,7 +63,12 @@ async function probeRole(): Promise<void> {
       let t = performance.now();
       await replay(j.file, (f) => decoder.decode(f));
       const decodeSeconds = (performance.now() - t) / 1000;
-      const probe = new Probe({ neId: 'ne-bench', logger: silentLogger, clock: systemClock });
+      const probe = new Probe({
+        neId: 'ne-bench',
+        logger: silentLogger,
+        clock: systemClock,
+        senders: stmSenders(),
+      });
       const did = uuid(0);
       await probe.applyDestination({
         dId: did,

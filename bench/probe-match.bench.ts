@@ -11,9 +11,9 @@ import { PacketDecoder } from '../src/probe/decode/decoder.js';
 import { inspect } from '../src/probe/proto/inspect.js';
 import { buildIpPacket } from '../src/stm/packet.js';
 import { LINKTYPE } from '../src/stm/pcapng-tables.js';
-import type { Frame } from '../src/probe/types.js';
+import type { Frame } from '../src/probe/messages.js';
 import { TargetIndex } from '../src/probe/match/index.js';
-import type { ProbeMessage } from '../src/probe/types.js';
+import type { ProbeMessage } from '../src/probe/messages.js';
 import type { TargetIdentifier } from '../src/x1/model.js';
 import {
   avp,

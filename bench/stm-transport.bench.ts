@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { startCollector } from '../src/collector/collector.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { EEP_PROTOCOL_TYPES } from '../src/stm/eep.js';
-import { eepEncoder } from '../src/transport/stm-encode.js';
-import { createStmSender, type StmReport } from '../src/transport/stm-sender.js';
+import { eepEncoder } from '../src/stm/report-encode.js';
+import type { StmReport } from '../src/stm/report.js';
+import { createStmSender } from '../src/transport/stm-sender.js';
 import { interleavedRates, type Bench, type BenchResult } from './harness.js';
 
 const SIP = new TextEncoder().encode(

@@ -1,5 +1,6 @@
-// Architecture rules from STYLE.md: the protocol codecs (src/x1, src/stm) do no I/O, imports go one way
-// between layers, and there are no import cycles.
+// Architecture rules from STYLE.md: the protocol codecs (src/x1, src/stm) do no I/O and src/transport holds
+// nothing but I/O, imports go one way between layers, there are no import cycles, and task state has one
+// writer on each side.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -95,6 +96,45 @@ test('no import cycles in src', () => {
   };
   for (const f of files) visit(f, []);
   assert.deepEqual(cycles, []);
+});
+
+/**
+ * Node modules that make a transport module one that does I/O: sockets, files, processes, and the machinery
+ * those run on (event emitters, streams, timers, native addons loaded through `module`); crypto for TLS
+ * identities and certificates.
+ */
+const TRANSPORT_IO = new Set([...IO_MODULES, 'crypto', 'events', 'stream', 'timers', 'module']);
+/** Native packages that do I/O (the userland SCTP stack and its raw sockets, certificate building). */
+const IO_PACKAGES = new Set(['sctp', 'raw-socket', '@peculiar/x509']);
+
+/** Value (not type-only) imports of a file, including require() of packages. */
+function valueImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  const re =
+    /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of text.matchAll(re)) out.push((m[1] ?? m[2])!);
+  return out;
+}
+
+test('src/transport holds only modules that do I/O (directly or through the transport modules they use)', () => {
+  const transport = files.filter((f) => layerOf(f) === 'transport');
+  const doesIo = new Map<string, boolean>();
+  const visit = (f: string, seen: Set<string>): boolean => {
+    const known = doesIo.get(f);
+    if (known !== undefined) return known;
+    if (seen.has(f)) return false;
+    seen.add(f);
+    const result = valueImportsOf(f).some((spec) => {
+      if (!spec.startsWith('.')) return TRANSPORT_IO.has(spec.replace(/^node:/, '')) || IO_PACKAGES.has(spec);
+      const target = resolve(dirname(f), spec).replace(/\.js$/, '.ts');
+      return layerOf(target) === 'transport' && visit(target, seen);
+    });
+    doesIo.set(f, result);
+    return result;
+  };
+  const pure = transport.filter((f) => !visit(f, new Set())).map((f) => relative(SRC, f));
+  assert.deepEqual(pure, [], 'pure code belongs in src/stm, src/x1 or src/lib');
 });
 
 /** Lines outside `owner` (and src/store) that call one of the store's task-state writers. */

@@ -8,6 +8,7 @@ import type { NeConfig } from '../ne/config.js';
 import { neTlsConfig } from '../ne/server.js';
 import { Probe } from '../probe/probe.js';
 import { createSource, parseSourceSpec } from '../probe/sources/source.js';
+import { stmSenders } from '../transport/stm-sender.js';
 
 /**
  * The data plane of a `lix ne`: a probe on `config.source`, or without a source (it then sees no traffic but
@@ -26,6 +27,6 @@ export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?:
     logger: deps.logger.child({ component: 'probe' }),
     clock,
     ...(source && { source }),
-    ...(!config.insecurePlainHttp && { sender: { tls: neTlsConfig(config) } }),
+    senders: stmSenders(config.insecurePlainHttp ? {} : { tls: neTlsConfig(config) }),
   });
 }

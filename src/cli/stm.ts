@@ -5,14 +5,15 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { COLLECTOR_DEFAULTS, startCollector } from '../collector/collector.js';
-import type { CollectedReport } from '../collector/decode.js';
+import type { CollectedReport } from '../stm/report-decode.js';
 import { newUuid } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
 import { findReports, type FoundReports } from '../collector/capture-scan.js';
 import { EEP_PROTOCOL_TYPES } from '../stm/eep.js';
 import { ipOfFrame, ipVersionOf, parseIpPacket, PACKET } from '../stm/packet.js';
 import { readPackets } from '../stm/pcapng.js';
-import { createStmSender, type StmReport, type StmSender } from '../transport/stm-sender.js';
+import type { StmReport } from '../stm/report.js';
+import { createStmSender, type StmSender } from '../transport/stm-sender.js';
 import { positiveNumber, tlsFromFlags } from './collector.js';
 
 interface SendFlags {

@@ -6,7 +6,8 @@ import { EepDeframer, protocolIdAt } from '../stm/eep.js';
 import { GRE_UDP_PORT } from '../stm/gre.js';
 import { ipOfFrame, PACKET, parseIpPacket, type ParsedPacket } from '../stm/packet.js';
 import { readPackets } from '../stm/pcapng.js';
-import { collectEep, collectGre, TcpSequencer, type CollectedReport } from './decode.js';
+import { collectEep, collectGre, type CollectedReport } from '../stm/report-decode.js';
+import { TcpSequencer } from '../stm/tcp-sequencer.js';
 
 export interface FoundReports {
   readonly reports: CollectedReport[];

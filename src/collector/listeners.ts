@@ -8,7 +8,7 @@ import { createServer as createNetServer, isIP, type Server, type Socket } from 
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import { listenSctp } from '../transport/sctp.js';
-import { formatStmUri, type StmUri } from '../transport/stm-uri.js';
+import { formatStmUri, type StmUri } from '../stm/uri.js';
 import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
 
 /** Receives what the sockets deliver. */

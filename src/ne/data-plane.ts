@@ -6,7 +6,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NeStore } from '../store/ne-store.js';
-import { checkDeliveryAddress } from '../transport/stm-uri.js';
+import { checkDeliveryAddress } from '../stm/uri.js';
 import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
 import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
 
@@ -47,7 +47,7 @@ export interface DataPlane {
 }
 
 export { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
-export { checkDeliveryAddress } from '../transport/stm-uri.js';
+export { checkDeliveryAddress } from '../stm/uri.js';
 
 export interface InMemoryDataPlaneOptions {
   readonly supportedTargets?: readonly TargetKind[];

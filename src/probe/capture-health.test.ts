@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { silentLogger } from '../lib/logger.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { CaptureHealth } from './capture-health.js';
-import type { ProbeHost } from './probe-types.js';
+import type { ProbeHost } from './probe-options.js';
 
 function harness() {
   const clock = new FakeClock();

@@ -12,7 +12,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { ISSUE_CODES } from '../x1/errors.js';
-import type { ProbeHost } from './probe-types.js';
+import type { ProbeHost } from './probe-options.js';
 
 export const CAPTURE_HEALTH = {
   /** A drop fault clears after this long without a new drop. */

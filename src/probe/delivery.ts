@@ -6,13 +6,8 @@
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import {
-  createStmSender,
-  type StmReport,
-  type StmSender,
-  type StmSenderOptions,
-  type StmTooLargeInfo,
-} from '../transport/stm-sender.js';
+import type { StmSender, StmSenderFactory, StmTooLargeInfo } from '../transport/stm-sender-base.js';
+import type { StmReport } from '../stm/report.js';
 import type { DeliveryAddress, DestinationDetails } from '../x1/model.js';
 
 /** Named timers of delivery health (ms). */
@@ -30,8 +25,8 @@ export interface DeliveryEvents {
 export interface DeliveryOptions {
   readonly logger: Logger;
   readonly clock: Clock;
-  /** Sender options (TLS material for eep+tls, queue limit, back-off, EEP IDs). */
-  readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
+  /** Makes the sender of a destination. */
+  readonly senders: StmSenderFactory;
   readonly events: DeliveryEvents;
   readonly downFaultMs?: number;
 }
@@ -71,8 +66,7 @@ export class Deliveries {
     if (uri === undefined) throw new Error(`delivery to ${d.deliveryAddress.kind} is not supported`);
     const old = this.byDid.get(d.dId);
     if (old?.uri === uri) return;
-    const sender = createStmSender(uri, {
-      ...this.opts.sender,
+    const sender = this.opts.senders.create(uri, {
       logger: this.opts.logger.child({ did: d.dId }),
       clock: this.opts.clock,
     });

@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
-import { createServer, type AddressInfo } from 'node:net';
 import { silentLogger } from '../lib/logger.js';
 import { buildIpPacket } from '../stm/packet.js';
 import { LINKTYPE } from '../stm/pcapng-tables.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
+import { fakeSenders } from '../../test/support/fake-senders.js';
 import { destination, task, uuid } from '../../test/support/x1-builders.js';
 import type { DestinationDeliveryStatus } from '../x1/model.js';
+import { stmSenders } from '../transport/stm-sender.js';
 import { DELIVERY_TIMERS } from './delivery.js';
 import { Probe, type ProbeHost } from './probe.js';
 import { createSource, parseSourceSpec } from './sources/source.js';
-import type { Frame } from './types.js';
+import type { Frame } from './messages.js';
 
 /** A host that records what the probe tells the NE. */
 function recordingHost() {
@@ -53,63 +53,55 @@ function sipFrame(from: string, callId: string): Frame {
   return { linkType: LINKTYPE.raw, timestampMicros: 1_700_000_000_000_000n, data };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-test('a TCP destination down for the fault delay becomes deliveryFault and is reported; reaching it clears both', async () => {
+test('a stream destination down for the fault delay becomes deliveryFault and is reported; reaching it clears both', async () => {
   const clock = new FakeClock();
   const rec = recordingHost();
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock, counterFlushMs: 1000 });
+  const senders = fakeSenders();
+  const probe = new Probe({
+    neId: 'ne-1',
+    logger: silentLogger,
+    clock,
+    counterFlushMs: 1000,
+    senders: senders.factory,
+  });
   probe.attach(rec.host);
-  const port = await freePort();
   const did = uuid();
-  await probe.applyDestination(
-    destination(did, { deliveryAddress: { kind: 'uri', value: `eep+tcp://127.0.0.1:${port}` } }),
-  );
+  const uri = 'eep+tcp://127.0.0.1:9061';
+  await probe.applyDestination(destination(did, { deliveryAddress: { kind: 'uri', value: uri } }));
+  const sender = senders.last(uri);
+  sender.state = 'down';
   probe.start();
   try {
-    await clock.advance(DELIVERY_TIMERS.downFaultMs + 1500);
-    await new Promise((r) => setTimeout(r, 50));
-    await clock.advance(1000);
+    await clock.advance(DELIVERY_TIMERS.downFaultMs - 1000);
+    assert.notEqual(rec.status.get(did), 'deliveryFault', 'not before the fault delay');
+    await clock.advance(2000);
     assert.equal(rec.status.get(did), 'deliveryFault');
     assert.equal(
       rec.events.filter((e) => e.startsWith('fault destination 9020')).length,
       1,
       rec.events.join('\n'),
     );
-    const server = createServer((s) => s.resume());
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    try {
-      for (let i = 0; i < 40 && rec.status.get(did) !== 'activeAndWorking'; i++) {
-        await clock.advance(1000);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.equal(rec.status.get(did), 'activeAndWorking');
-      assert.ok(rec.events.includes('clear destination 9020'), rec.events.join('\n'));
-    } finally {
-      await probe.close();
-      server.close();
-    }
+    await clock.advance(5000);
+    assert.equal(rec.events.filter((e) => e.startsWith('fault')).length, 1, 'reported once');
+    sender.state = 'up';
+    await clock.advance(1000);
+    assert.equal(rec.status.get(did), 'activeAndWorking');
+    assert.ok(rec.events.includes('clear destination 9020'), rec.events.join('\n'));
   } finally {
     await probe.close();
   }
+  assert.ok(sender.closed, 'close() closes every sender');
 });
 
 test('delivery: X2 tasks deliver and count once per message; X3Only delivers nothing; an unknown DID is counted', async () => {
   const clock = new FakeClock();
   const rec = recordingHost();
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock });
+  const senders = fakeSenders();
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock, senders: senders.factory });
   probe.attach(rec.host);
-  const port = await freePort();
   const did = uuid();
-  await probe.applyDestination(
-    destination(did, { deliveryAddress: { kind: 'uri', value: `eep+udp://127.0.0.1:${port}` } }),
-  );
+  const uri = 'eep+udp://127.0.0.1:9060';
+  await probe.applyDestination(destination(did, { deliveryAddress: { kind: 'uri', value: uri } }));
   const [x2, x3, lost] = [uuid(), uuid(), uuid()];
   const target = [{ kind: 'sipUri' as const, value: 'sip:alice@example.net' }];
   await probe.applyTask(task(x2, [did, did], { targetIdentifiers: target }));
@@ -121,6 +113,15 @@ test('delivery: X2 tasks deliver and count once per message; X3Only delivers not
   assert.equal(probe.counters.messages, 2);
   assert.equal(probe.counters.matched, 1);
   assert.equal(probe.counters.reports, 2, 'two destinations of the X2 task, none for X3Only');
+  const sent = senders.last(uri).reports;
+  assert.deepEqual(
+    sent.map((r) => [r.xid, r.neId, r.srcAddress, r.dstPort, r.ipProtocol]),
+    [
+      [x2, 'ne-1', '10.0.0.1', 5060, 17],
+      [x2, 'ne-1', '10.0.0.1', 5060, 17],
+    ],
+  );
+  assert.equal(new TextDecoder().decode(sent[0]!.payload.subarray(0, 7)), 'MESSAGE');
   assert.equal(probe.counters.noDestination, 1);
   probe.flushCounters();
   const payload = frame.data.length - 28;
@@ -142,7 +143,13 @@ test('a source that cannot start is an NE fault for the ADMF', async () => {
   const source = createSource(parseSourceSpec('pcap:/nonexistent/lix-missing.pcap'), {
     logger: silentLogger,
   });
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: new FakeClock(), source });
+  const probe = new Probe({
+    neId: 'ne-1',
+    logger: silentLogger,
+    clock: new FakeClock(),
+    source,
+    senders: fakeSenders().factory,
+  });
   probe.attach(rec.host);
   probe.start();
   await probe.sourceEnded();
@@ -155,7 +162,12 @@ test('a source that cannot start is an NE fault for the ADMF', async () => {
 });
 
 test('checkTask refuses kinds the index cannot match, with the reason', () => {
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: new FakeClock() });
+  const probe = new Probe({
+    neId: 'ne-1',
+    logger: silentLogger,
+    clock: new FakeClock(),
+    senders: fakeSenders().factory,
+  });
   const refusal = probe.checkTask(task(uuid(), [], { targetIdentifiers: [{ kind: 'imsi', value: '12' }] }));
   assert.equal(refusal?.kind, 'TargetTypeUnsupported');
   assert.equal(
@@ -170,53 +182,43 @@ test('checkTask refuses kinds the index cannot match, with the reason', () => {
   );
 });
 
-test('a UDP destination that answers with ICMP unreachable faults; it clears only once reports go out without error', async () => {
+test('a destination whose sends fail (UDP: ICMP unreachable) faults; it clears only once reports go out without error', async () => {
   const clock = new FakeClock();
   const rec = recordingHost();
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock, counterFlushMs: 1000 });
+  const senders = fakeSenders();
+  const probe = new Probe({
+    neId: 'ne-1',
+    logger: silentLogger,
+    clock,
+    counterFlushMs: 1000,
+    senders: senders.factory,
+  });
   probe.attach(rec.host);
-  const rx = createSocket('udp4');
-  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-  const port = rx.address().port;
-  await new Promise<void>((r) => rx.close(() => r()));
   const did = uuid();
   const xid = uuid();
-  await probe.applyDestination(
-    destination(did, { deliveryAddress: { kind: 'uri', value: `eep+udp://127.0.0.1:${port}` } }),
-  );
+  const uri = 'eep+udp://127.0.0.1:9060';
+  await probe.applyDestination(destination(did, { deliveryAddress: { kind: 'uri', value: uri } }));
   await probe.applyTask(
     task(xid, [did], { targetIdentifiers: [{ kind: 'sipUri', value: 'sip:alice@example.net' }] }),
   );
+  const sender = senders.last(uri);
+  sender.failing = true;
   probe.start();
-  const tick = async () => {
-    await new Promise((r) => setTimeout(r, 50));
-    await clock.advance(1000);
-  };
   try {
-    for (let i = 0; i < 20 && rec.status.get(did) !== 'deliveryFault'; i++) {
-      probe.feed(sipFrame('sip:alice@example.net', `f${i}`));
-      await tick();
-    }
+    probe.feed(sipFrame('sip:alice@example.net', 'f1'));
+    await clock.advance(1000);
     assert.equal(rec.status.get(did), 'deliveryFault');
-    await tick();
-    await tick();
+    sender.failing = false;
+    await clock.advance(1000);
+    await clock.advance(1000);
     assert.equal(rec.status.get(did), 'deliveryFault', 'no traffic, no proof of recovery: the fault stays');
-    const back = createSocket('udp4');
-    await new Promise<void>((r) => back.bind(port, '127.0.0.1', r));
-    back.on('message', () => undefined);
-    try {
-      for (let i = 0; i < 20 && rec.status.get(did) !== 'activeAndWorking'; i++) {
-        probe.feed(sipFrame('sip:alice@example.net', `r${i}`));
-        await tick();
-      }
-      assert.equal(rec.status.get(did), 'activeAndWorking');
-      assert.deepEqual(
-        rec.events.map((e) => e.split(' ').slice(0, 3).join(' ')),
-        ['fault destination 9020', 'clear destination 9020'],
-      );
-    } finally {
-      back.close();
-    }
+    probe.feed(sipFrame('sip:alice@example.net', 'r1'));
+    await clock.advance(1000);
+    assert.equal(rec.status.get(did), 'activeAndWorking');
+    assert.deepEqual(
+      rec.events.map((e) => e.split(' ').slice(0, 3).join(' ')),
+      ['fault destination 9020', 'clear destination 9020'],
+    );
   } finally {
     await probe.close();
   }
@@ -224,7 +226,12 @@ test('a UDP destination that answers with ICMP unreachable faults; it clears onl
 
 test('eep+tls without the NE’s TLS material is refused at check; if applied anyway it is a destination fault, not a rejection', async () => {
   const rec = recordingHost();
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: new FakeClock() });
+  const probe = new Probe({
+    neId: 'ne-1',
+    logger: silentLogger,
+    clock: new FakeClock(),
+    senders: stmSenders(),
+  });
   probe.attach(rec.host);
   const did = uuid();
   const d = destination(did, { deliveryAddress: { kind: 'uri', value: 'eep+tls://127.0.0.1:9061' } });

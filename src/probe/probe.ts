@@ -10,9 +10,8 @@
  */
 import type { TimerHandle } from '../lib/clock.js';
 import type { InterceptUpdate } from '../store/ne-store.js';
-import { loadSctp } from '../transport/sctp.js';
-import { checkDeliveryAddress } from '../transport/stm-uri.js';
-import type { StmReport } from '../transport/stm-sender.js';
+import { checkDeliveryAddress } from '../stm/uri.js';
+import type { StmReport } from '../stm/report.js';
 import { ISSUE_CODES } from '../x1/errors.js';
 import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
 import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
@@ -28,10 +27,10 @@ import {
   type ProbeCounters,
   type ProbeHost,
   type ProbeOptions,
-} from './probe-types.js';
-import type { Frame, ProbeMessage } from './types.js';
+} from './probe-options.js';
+import type { Frame, ProbeMessage } from './messages.js';
 
-export * from './probe-types.js';
+export * from './probe-options.js';
 
 interface ActiveTask {
   readonly xid: string;
@@ -80,7 +79,7 @@ export class Probe {
     this.deliveries = new Deliveries({
       logger: opts.logger,
       clock: opts.clock,
-      ...(opts.sender && { sender: opts.sender }),
+      senders: opts.senders,
       events: {
         fault: (did, reason) => this.destinationFault(did, reason),
         clear: (did, reason) => this.destinationClear(did, reason),
@@ -116,19 +115,8 @@ export class Probe {
     const refusal = checkDeliveryAddress(d.deliveryAddress);
     if (refusal) return refusal;
     const uri = stmUriOf(d.deliveryAddress);
-    const unusable = (reason: string): Refusal => ({ kind: 'DeliveryAddressUnusable', reason });
-    if (uri?.startsWith('eep+tls:') && !this.opts.sender?.tls)
-      return unusable('eep+tls needs the NE to run with TLS material');
-    if (uri?.startsWith('eep+sctp:')) {
-      try {
-        loadSctp();
-      } catch (err) {
-        return unusable(
-          `SCTP is not available on this NE: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    }
-    return undefined;
+    const reason = uri === undefined ? undefined : this.opts.senders.unusable(uri);
+    return reason === undefined ? undefined : { kind: 'DeliveryAddressUnusable', reason };
   }
 
   async applyTask(task: TaskDetails): Promise<void> {

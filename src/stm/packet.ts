@@ -3,6 +3,7 @@
  * (RFC 9293) segment, so that a collector can write an EEP report as a packet Wireshark dissects, and parses
  * captured frames (Ethernet, Linux SLL/SLL2, raw IP) back into addresses, ports and payload. Pure, no I/O.
  */
+import type { Flow } from './flow.js';
 import { internetChecksum } from './gre.js';
 import { formatIpv4, formatIpv6, IPV6_BYTES, parseIp } from './ip.js';
 import { LINKTYPE } from './pcapng-tables.js';
@@ -44,16 +45,11 @@ export class PacketError extends Error {
   }
 }
 
-export interface PacketSpec {
-  /**
-   * UDP (17), TCP (6) or SCTP (132, one DATA chunk with the whole payload); another protocol number is carried
-   * with the payload right after the IP header.
-   */
-  readonly ipProtocol: number;
-  readonly srcAddress: string;
-  readonly dstAddress: string;
-  readonly srcPort: number;
-  readonly dstPort: number;
+/**
+ * A packet to synthesise. `ipProtocol`: UDP (17), TCP (6) or SCTP (132, one DATA chunk with the whole
+ * payload); another protocol number is carried with the payload right after the IP header.
+ */
+export interface PacketSpec extends Flow {
   readonly payload: Uint8Array;
   /** TCP sequence number of the first payload byte (default 1). */
   readonly tcpSeq?: number;
@@ -176,14 +172,9 @@ export function buildIpPackets(spec: PacketSpec): Uint8Array[] {
 }
 
 /** What {@link parseIpPacket} found. */
-export interface ParsedPacket {
+export interface ParsedPacket extends Flow {
   readonly ipVersion: 4 | 6;
-  readonly ipProtocol: number;
-  readonly srcAddress: string;
-  readonly dstAddress: string;
-  /** 0 when the protocol has no ports (or this is a non-first fragment). */
-  readonly srcPort: number;
-  readonly dstPort: number;
+  // Ports are 0 when the protocol has none (or this is a non-first fragment).
   /** The UDP/TCP payload (empty for a bare TCP ACK). */
   readonly payload: Uint8Array;
   /** True for an IP fragment: the transport header may be missing and the payload incomplete. */

@@ -1,6 +1,7 @@
 /**
  * TCP sequence numbers for messages written as synthesised packets (collector files, GRE-PCAPng reports). Pure.
  */
+import type { Endpoints } from './flow.js';
 
 /** Flows remembered by a {@link TcpSequencer} before the oldest is forgotten. */
 export const TCP_SEQUENCER_MAX_FLOWS = 100_000;
@@ -13,12 +14,8 @@ const UINT32_SPAN = 0x1_0000_0000;
  * them for retransmissions and does not dissect them. Bounded: the oldest flow is forgotten first.
  */
 /** One direction of a TCP connection as written to a file, per task. */
-export interface TcpFlow {
+export interface TcpFlow extends Endpoints {
   readonly xid: string;
-  readonly srcAddress: string;
-  readonly srcPort: number;
-  readonly dstAddress: string;
-  readonly dstPort: number;
 }
 
 export class TcpSequencer {

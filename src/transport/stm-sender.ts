@@ -1,21 +1,26 @@
 /**
  * STM report senders (DESIGN.md "STM reports"): {@link createStmSender} turns a destination URI into a sender
- * of the right encoding and transport. Types live in stm-report.ts and are re-exported here.
+ * of the right encoding and transport. Its types live in stm-sender-base.ts and are re-exported here; the report and its encodings are pure code under src/stm.
  */
 import { systemClock } from '../lib/clock.js';
 import { EEP_HEADER_BYTES, EEP_MAX_MESSAGE_BYTES } from '../stm/eep.js';
-import { eepEncoder, grePcapngEncoder, type ReportEncoder } from './stm-encode.js';
+import { eepEncoder, grePcapngEncoder, type ReportEncoder } from '../stm/report-encode.js';
 import { tcpConnector, tlsConnector } from './stm-net.js';
-import { STM_DEFAULTS, UDP_MAX_PAYLOAD, type StmSender, type StmSenderOptions } from './stm-report.js';
+import { UDP_MAX_PAYLOAD } from '../stm/report.js';
+import {
+  STM_DEFAULTS,
+  type StmSender,
+  type StmSenderFactory,
+  type StmSenderOptions,
+  type StmSenderSettings,
+} from './stm-sender-base.js';
 import { StreamStmSender, type StreamConnector } from './stm-stream.js';
 import { UdpStmSender } from './stm-udp.js';
-import { parseStmUri, StmUriError, type StmUri } from './stm-uri.js';
-import { sctpConnector } from './sctp.js';
+import { parseStmUri, StmUriError, type StmUri } from '../stm/uri.js';
+import { loadSctp, sctpConnector } from './sctp.js';
 import { loadTlsMaterial } from './tls-options.js';
 
-export * from './stm-report.js';
-export { parseStmUri, StmUriError, STM_SCHEMES, type StmUri, type StmScheme } from './stm-uri.js';
-export { StmTooLargeError } from './stm-encode.js';
+export * from './stm-sender-base.js';
 
 function encoderFor(u: StmUri, opts: StmSenderOptions): ReportEncoder {
   const v6 = u.host.includes(':');
@@ -54,4 +59,22 @@ export function createStmSender(uri: string, opts: StmSenderOptions): StmSender 
     ...(opts.queueLimit !== undefined && { queueLimit: opts.queueLimit }),
     ...(opts.backoff !== undefined && { backoff: opts.backoff }),
   });
+}
+
+/** The real senders, with the process's settings (TLS material for `eep+tls`, queue limit, back-off). */
+export function stmSenders(settings: StmSenderSettings = {}): StmSenderFactory {
+  return {
+    create: (uri, deps) => createStmSender(uri, { ...settings, ...deps }),
+    unusable(uri) {
+      if (uri.startsWith('eep+tls:') && !settings.tls) return 'eep+tls needs the NE to run with TLS material';
+      if (uri.startsWith('eep+sctp:')) {
+        try {
+          loadSctp();
+        } catch (err) {
+          return `SCTP is not available on this NE: ${err instanceof Error ? err.message : String(err)}`;
+        }
+      }
+      return undefined;
+    },
+  };
 }

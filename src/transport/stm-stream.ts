@@ -6,15 +6,9 @@
  */
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { StmTooLargeError, type ReportEncoder } from './stm-encode.js';
-import {
-  SenderBase,
-  STM_DEFAULTS,
-  STM_TIMERS,
-  type StmCounters,
-  type StmReport,
-  type StmSender,
-} from './stm-report.js';
+import { StmTooLargeError, type ReportEncoder } from '../stm/report-encode.js';
+import { SenderBase, STM_DEFAULTS, STM_TIMERS, type StmCounters, type StmSender } from './stm-sender-base.js';
+import type { StmReport } from '../stm/report.js';
 
 /** One live connection, as the stream sender sees it. */
 export interface StreamConnection {

@@ -5,9 +5,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from '../lib/logger.js';
-import { StmTooLargeError, type ReportEncoder } from './stm-encode.js';
-import { SenderBase, type StmCounters, type StmReport, type StmSender } from './stm-report.js';
-import type { StmUri } from './stm-uri.js';
+import { StmTooLargeError, type ReportEncoder } from '../stm/report-encode.js';
+import type { StmReport } from '../stm/report.js';
+import { SenderBase, type StmCounters, type StmSender } from './stm-sender-base.js';
+import type { StmUri } from '../stm/uri.js';
 
 const CLOSE_DRAIN_MS = 2_000;
 

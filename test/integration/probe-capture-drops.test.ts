@@ -7,10 +7,11 @@ import { createSocket } from 'node:dgram';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Probe } from '../../src/probe/probe.js';
-import type { ProbeHost } from '../../src/probe/probe-types.js';
+import type { ProbeHost } from '../../src/probe/probe-options.js';
 import { LiveSource } from '../../src/probe/sources/live-source.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 import { until } from '../support/admf-helpers.js';
+import { stmSenders } from '../../src/transport/stm-sender.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip =
@@ -86,6 +87,7 @@ test(
       },
     };
     const probe = new Probe({
+      senders: stmSenders(),
       neId: 'ne-1',
       logger: silentLogger,
       clock: systemClock,

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PacketDecoder } from '../../src/probe/decode/decoder.js';
-import type { AppProtocol, ProbeMessage } from '../../src/probe/types.js';
+import type { AppProtocol, ProbeMessage } from '../../src/probe/messages.js';
 import { readPackets } from '../../src/stm/capture-read.js';
 import { hasTool, SHARED, skipUnless } from '../support/shared.js';
 

@@ -20,6 +20,7 @@ import { getTestPki } from '../support/pki.js';
 import { ETSI_DIR, hasTool, SHARED, skipUnless } from '../support/shared.js';
 import { destination, task, uuid } from '../support/x1-builders.js';
 import { until } from '../support/admf-helpers.js';
+import { stmSenders } from '../../src/transport/stm-sender.js';
 
 const CAPTURE = resolve(SHARED, 'samples/sip-call-tcp-rtp.pcap');
 const tsharkSkip = skipUnless(hasTool('tshark', ['-v']), 'tshark');
@@ -63,7 +64,13 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'lix-probe-e2e-'));
     const admf = await admfHarness();
     let collector: Collector | undefined;
-    const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: systemClock, counterFlushMs: 50 });
+    const probe = new Probe({
+      neId: 'ne-1',
+      logger: silentLogger,
+      clock: systemClock,
+      senders: stmSenders(),
+      counterFlushMs: 50,
+    });
     const ne = await startNeServer(
       parseNeConfig({
         id: 'ne-1',

@@ -23,6 +23,7 @@ import { collectedMessages, expectedMessages, Sharkd, type JudgedMessage } from 
 import { CAPTURES } from '../support/probe-sample-tasks.js';
 import { hasTool, SHARED, skipUnless } from '../support/shared.js';
 import { destination, task, uuid } from '../support/x1-builders.js';
+import { stmSenders } from '../../src/transport/stm-sender.js';
 
 const SAMPLES = join(SHARED, 'samples');
 const tsharkSkip = skipUnless(hasTool('tshark', ['-v']) && hasTool('sharkd', ['-v']), 'tshark (with sharkd)');
@@ -65,7 +66,7 @@ after(async () => {
 /** A probe with one destination (the collector) and one task per target list; replays `file` fast. */
 async function replay(file: string, tasks: readonly { xid: string; targets: TargetIdentifier[] }[]) {
   const c = collector!;
-  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: systemClock });
+  const probe = new Probe({ neId: 'ne-1', logger: silentLogger, clock: systemClock, senders: stmSenders() });
   await probe.applyDestination(
     destination(did, { deliveryAddress: { kind: 'uri', value: c.listeners[0]!.text } }),
   );

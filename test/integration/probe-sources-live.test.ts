@@ -7,8 +7,8 @@ import { createSocket } from 'node:dgram';
 import { LINKTYPE } from '../../src/stm/pcapng-tables.js';
 import { parseIpPacket, ipOfFrame } from '../../src/stm/packet.js';
 import { LiveSource } from '../../src/probe/sources/live-source.js';
-import { SourceError } from '../../src/probe/sources/types.js';
-import type { Frame } from '../../src/probe/types.js';
+import { SourceError } from '../../src/probe/sources/packet-source.js';
+import type { Frame } from '../../src/probe/messages.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 
 const isRoot = process.getuid?.() === 0;

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { startCollector, type Collector } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
-import { createStmSender, type StmFaultInfo, type StmReport } from '../../src/transport/stm-sender.js';
+import type { StmReport } from '../../src/stm/report.js';
+import { createStmSender, type StmFaultInfo } from '../../src/transport/stm-sender.js';
 import { StreamStmSender, type StreamConnector } from '../../src/transport/stm-stream.js';
-import { eepEncoder } from '../../src/transport/stm-encode.js';
+import { eepEncoder } from '../../src/stm/report-encode.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 const report = (i: number): StmReport => ({

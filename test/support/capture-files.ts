@@ -2,7 +2,7 @@
  * Builds small classic pcap (draft-ietf-opsawg-pcap §4-5) and pcapng (draft-ietf-opsawg-pcapng §4) files in
  * either byte order and resolution, for tests of the capture readers. Test helper only.
  */
-import type { Frame } from '../../src/probe/types.js';
+import type { Frame } from '../../src/probe/messages.js';
 import { concatBytes as concat } from '../../src/stm/pcapng.js';
 
 export { concat };

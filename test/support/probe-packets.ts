@@ -4,7 +4,7 @@
  */
 import { buildIpPacket, PACKET } from '../../src/stm/packet.js';
 import { parseIp } from '../../src/stm/ip.js';
-import type { Frame } from '../../src/probe/types.js';
+import type { Frame } from '../../src/probe/messages.js';
 
 export const RAW_IP = 101;
 export const TCP = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10 } as const;

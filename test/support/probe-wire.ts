@@ -4,7 +4,7 @@
  * shares no code with `src/probe/proto/` so the two check each other.
  */
 import { parseIpv4 } from '../../src/stm/ip.js';
-import type { AppProtocol, ProbeMessage } from '../../src/probe/types.js';
+import type { AppProtocol, ProbeMessage } from '../../src/probe/messages.js';
 import { concatBytes as concat } from '../../src/stm/pcapng.js';
 
 export { concat };

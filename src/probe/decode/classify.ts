@@ -4,7 +4,7 @@
  * (RFC 6733 §2.1, §3) or by a plausible header, SIP by its start line (RFC 3261 §7.1, §7.2) on any port.
  * Pure: looks at the first bytes only.
  */
-import type { AppProtocol } from '../types.js';
+import type { AppProtocol } from '../messages.js';
 import type { IgnoredReason } from './counters.js';
 
 /** Well-known ports (IANA service registry; 3GPP TS 29.281 §4.4.2 for GTP-U, TS 29.274 §4.2 for GTP-C). */

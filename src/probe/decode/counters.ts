@@ -2,7 +2,7 @@
  * What the decoding stage counts (DESIGN.md "Probe": every rejection is counted, never silent). The reason
  * tables are closed `as const` lists so the per-reason maps stay small whatever the traffic.
  */
-import type { AppProtocol } from '../types.js';
+import type { AppProtocol } from '../messages.js';
 
 /** Why a frame, segment, chunk or message was rejected as damaged or over a limit. */
 export const MALFORMED_REASONS = [

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { PacketDecoder } from './decoder.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../messages.js';
 import { readPackets } from '../../stm/capture-read.js';
 import { SHARED } from '../../../test/support/shared.js';
 import { fragmentV4, frame, ipWrap, sipRequest, udp, V4, V6 } from '../../../test/support/probe-packets.js';

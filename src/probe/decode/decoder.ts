@@ -4,7 +4,7 @@
  * rejection is counted in {@link PacketDecoder.counters} and decode() never throws.
  */
 import { ipOfFrame, PacketError, parseIpPacket, type ParsedPacket } from '../../stm/packet.js';
-import { IP_PROTO, type AppProtocol, type Frame, type ProbeMessage } from '../types.js';
+import { IP_PROTO, type AppProtocol, type Frame, type ProbeMessage } from '../messages.js';
 import { classifySctp, classifyUdp } from './classify.js';
 import { CounterSet, type DecodeCounters } from './counters.js';
 import { splitGtpv2 } from './framing.js';

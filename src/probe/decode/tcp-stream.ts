@@ -5,7 +5,8 @@
  * whose payload begins a SIP or Diameter message. The bytes are then cut into messages by `framing.ts`.
  * All state is bounded and expired. Pure.
  */
-import type { AppProtocol } from '../types.js';
+import type { Endpoints } from '../../stm/flow.js';
+import type { AppProtocol } from '../messages.js';
 import { classifyStreamStart } from './classify.js';
 import type { CounterSet } from './counters.js';
 import { frameDiameter, frameSip, type FrameResult } from './framing.js';
@@ -14,13 +15,8 @@ import type { DecodeOptions } from './options.js';
 /** TCP header flags (RFC 9293 §3.1). */
 export const TCP_FLAG = { fin: 0x01, syn: 0x02, rst: 0x04 } as const;
 
-/** One direction of a connection: addresses as text, so that one text names one endpoint. */
-export interface TcpFlow {
-  readonly srcAddress: string;
-  readonly dstAddress: string;
-  readonly srcPort: number;
-  readonly dstPort: number;
-}
+/** One direction of a connection (TCP is implied). */
+export type TcpFlow = Endpoints;
 
 export interface TcpSegment {
   readonly seq: number;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseIpv4 } from '../../stm/ip.js';
 import type { TargetIdentifier } from '../../x1/model.js';
-import type { Identity, Inspection, ProbeMessage } from '../types.js';
+import type { Identity, Inspection, ProbeMessage } from '../messages.js';
 import { TargetIndex } from './index.js';
 import { Prefilter } from './prefilter.js';
 

@@ -16,7 +16,7 @@ import {
 import { hasTool, SHARED, skipUnless } from '../../../test/support/shared.js';
 import type { TargetIdentifier } from '../../x1/model.js';
 import { inspect } from '../proto/inspect.js';
-import type { Inspection, ProbeMessage } from '../types.js';
+import type { Inspection, ProbeMessage } from '../messages.js';
 import { SessionTable, TargetIndex } from './index.js';
 
 const T = (kind: string, value: unknown) => ({ kind, value }) as TargetIdentifier;

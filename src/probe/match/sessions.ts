@@ -4,7 +4,7 @@
  * Session-Id, GTP-C TEIDs and sequence numbers, see `Inspection.sessionKeys`) and the XIDs it belongs to.
  * Pure: time comes from an injected `now`.
  */
-import type { Inspection } from '../types.js';
+import type { Inspection } from '../messages.js';
 
 /** Defaults of {@link SessionOptions}. */
 export const SESSION_DEFAULTS = {

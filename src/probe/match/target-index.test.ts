@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { avp, diameter, probeMessage, sipInvite, type Endpoints } from '../../../test/support/probe-wire.js';
 import type { TargetIdentifier } from '../../x1/model.js';
 import { inspect } from '../proto/inspect.js';
-import type { Identity, Inspection, ProbeMessage } from '../types.js';
+import type { Identity, Inspection, ProbeMessage } from '../messages.js';
 import { TargetIndex, TargetIndexError } from './index.js';
 
 const T = (kind: string, value: unknown) => ({ kind, value }) as TargetIdentifier;

@@ -14,7 +14,7 @@
  * role of the target in a call is not checked (a target is intercepted whichever party it is).
  */
 import type { TargetIdentifier } from '../../x1/model.js';
-import type { IdentityKind, Inspection, ProbeMessage } from '../types.js';
+import type { IdentityKind, Inspection, ProbeMessage } from '../messages.js';
 import { CidrIndex } from './cidr.js';
 import { PortRangeIndex } from './ports.js';
 import { Prefilter } from './prefilter.js';

@@ -6,7 +6,7 @@
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../stm/ip.js';
 import type { TargetIdentifier, TargetKind } from '../../x1/model.js';
 import { normaliseIdentity } from '../proto/identity.js';
-import { IP_PROTO, type IdentityKind } from '../types.js';
+import { IP_PROTO, type IdentityKind } from '../messages.js';
 
 /** Why a target list cannot be indexed. */
 export const TARGET_INDEX_ERROR_KINDS = [

@@ -4,7 +4,7 @@
  * MSISDN (TS 29.329 §6.3.2, TS 29.272 §7.3.2), Public-Identity (TS 29.229 §6.3.2), User-Identifier (TS 29.336
  * §6.4.2), Terminal-Information/IMEI (TS 29.272 §7.3.3/§7.3.4) and User-Equipment-Info (RFC 4006 §8.49).
  */
-import type { Identity, Inspection } from '../types.js';
+import type { Identity, Inspection } from '../messages.js';
 import { ProbeProtocolError } from './errors.js';
 import { dedupe, normaliseIdentity, uriIdentities } from './identity.js';
 import { decodeTbcd } from './tbcd.js';

@@ -2,7 +2,7 @@
  * GTPv2-C inspector (TS 29.274 §5 header, §8 information elements): IMSI, MSISDN and MEI identities, the
  * tunnel endpoints that name the session, and the end of the session (Delete Session Response, accepted).
  */
-import type { Identity, Inspection, ProbeMessage } from '../types.js';
+import type { Identity, Inspection, ProbeMessage } from '../messages.js';
 import { ProbeProtocolError } from './errors.js';
 import { dedupe, normaliseIdentity } from './identity.js';
 import { decodeTbcd } from './tbcd.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Identity } from '../types.js';
+import type { Identity } from '../messages.js';
 import { normaliseIdentity as n, uriIdentities } from './identity.js';
 import { decodeTbcd } from './tbcd.js';
 

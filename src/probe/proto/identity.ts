@@ -24,7 +24,7 @@
  * A value that does not fit its kind normalises to `undefined`.
  */
 import { formatIpv6, parseIpv6 } from '../../stm/ip.js';
-import type { Identity, IdentityKind } from '../types.js';
+import type { Identity, IdentityKind } from '../messages.js';
 
 const LIMITS = {
   e164MaxDigits: 15,

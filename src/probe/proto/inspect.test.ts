@@ -12,7 +12,7 @@ import {
   sipInvite,
   tbcd,
 } from '../../../test/support/probe-wire.js';
-import type { AppProtocol, ProbeMessage } from '../types.js';
+import type { AppProtocol, ProbeMessage } from '../messages.js';
 import { inspect, ProbeProtocolError } from './inspect.js';
 
 const seeds: Record<AppProtocol, Uint8Array> = {

@@ -2,7 +2,7 @@
  * The protocol inspectors' entry point (DESIGN.md "Probe"): one {@link ProbeMessage} in, its identities,
  * session keys and end-of-session flag out. Pure: no I/O, no state.
  */
-import type { Inspection, ProbeMessage } from '../types.js';
+import type { Inspection, ProbeMessage } from '../messages.js';
 import { inspectDiameter } from './diameter.js';
 import { ProbeProtocolError } from './errors.js';
 import { inspectGtpv2 } from './gtpv2.js';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { hasTool, SHARED, skipUnless } from '../../../test/support/shared.js';
-import type { AppProtocol, IdentityKind, Inspection } from '../types.js';
+import type { AppProtocol, IdentityKind, Inspection } from '../messages.js';
 import { inspect } from './inspect.js';
 
 const SAMPLES = join(SHARED, 'samples');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sipInvite, sipResponse, sipText } from '../../../test/support/probe-wire.js';
-import type { IdentityKind, Inspection } from '../types.js';
+import type { IdentityKind, Inspection } from '../messages.js';
 import { ProbeProtocolError } from './errors.js';
 import { inspectSip, splitHeaderList } from './sip.js';
 

@@ -3,7 +3,7 @@
  * identities of the Request-URI, From, To, P-Asserted-Identity (RFC 3325 §9.1) and Contact. The body is
  * not read.
  */
-import type { Identity, Inspection } from '../types.js';
+import type { Identity, Inspection } from '../messages.js';
 import { ProbeProtocolError } from './errors.js';
 import { dedupe, uriIdentities } from './identity.js';
 

@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPackets } from '../../stm/capture-read.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../messages.js';
 import { FileSource } from './file-source.js';
-import { SourceError } from './types.js';
+import { SourceError } from './packet-source.js';
 import { FakeClock } from '../../../test/support/fake-clock.js';
 import { hasTool, SHARED, skipUnless } from '../../../test/support/shared.js';
 import { bytesOf, classicPcap, pcapngSection } from '../../../test/support/capture-files.js';

@@ -15,9 +15,9 @@
 import { createReadStream } from 'node:fs';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
-import type { Frame } from '../types.js';
-import { CaptureStreamParser } from './capture-stream.js';
-import { keepAlive } from './keep-alive.js';
+import type { Frame } from '../messages.js';
+import { CaptureStreamParser } from '../../stm/capture-stream.js';
+import { holdEventLoop } from './hold-event-loop.js';
 import {
   SourceError,
   type PacketSource,
@@ -25,7 +25,7 @@ import {
   type SourceCounters,
   type SourceEvents,
   type SourceOptions,
-} from './types.js';
+} from './packet-source.js';
 
 export const FILE_REPLAY = {
   /** Bytes read from the file at a time. */
@@ -88,7 +88,7 @@ export class FileSource implements PacketSource {
     if (this.started)
       return Promise.reject(new SourceError('busy', `${this.description} is already running`));
     this.started = true;
-    const release = keepAlive();
+    const release = holdEventLoop();
     this.finished = this.replay(sink, events).finally(release);
     return this.finished;
   }

@@ -13,10 +13,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
-import type { Frame } from '../types.js';
-import { CaptureStreamParser } from './capture-stream.js';
+import type { Frame } from '../messages.js';
+import { CaptureStreamParser } from '../../stm/capture-stream.js';
 import { TcpdumpStatsReader } from './tcpdump-stats.js';
-import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './types.js';
+import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './packet-source.js';
 
 export const LIVE_CAPTURE = {
   command: 'tcpdump',

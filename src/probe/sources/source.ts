@@ -13,10 +13,23 @@
 import { FileSource } from './file-source.js';
 import { LiveSource } from './live-source.js';
 import { SyntheticSource } from './synthetic-source.js';
-import { SourceError, type PacketSource, type Pace, type SourceOptions, type SourceSpec } from './types.js';
+import {
+  SourceError,
+  type PacketSource,
+  type Pace,
+  type SourceOptions,
+  type SourceSpec,
+} from './packet-source.js';
 
-export type { PacketSource, Pace, SourceCounters, SourceEvents, SourceOptions, SourceSpec } from './types.js';
-export { SourceError } from './types.js';
+export type {
+  PacketSource,
+  Pace,
+  SourceCounters,
+  SourceEvents,
+  SourceOptions,
+  SourceSpec,
+} from './packet-source.js';
+export { SourceError } from './packet-source.js';
 
 export const SPEC_DEFAULTS = { rate: 50, subscribers: 1000, seed: 1 } as const;
 

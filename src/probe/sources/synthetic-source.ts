@@ -5,10 +5,10 @@
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { LINKTYPE } from '../../stm/pcapng-tables.js';
-import type { Frame } from '../types.js';
-import { keepAlive } from './keep-alive.js';
+import type { Frame } from '../messages.js';
+import { holdEventLoop } from './hold-event-loop.js';
 import { SYNTHETIC, SyntheticGenerator } from './synthetic.js';
-import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './types.js';
+import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './packet-source.js';
 
 export interface SyntheticConfig {
   /** Messages (frames) per second. */
@@ -45,7 +45,7 @@ export class SyntheticSource implements PacketSource {
       return Promise.reject(new SourceError('busy', `${this.description} is already running`));
     this.started = true;
     if (this.stopped) return Promise.resolve();
-    const release = keepAlive();
+    const release = holdEventLoop();
     this.finished = new Promise<void>((resolve) => {
       this.end = resolve;
       const start = this.clock.now();

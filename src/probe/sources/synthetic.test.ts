@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIpPacket, type ParsedPacket } from '../../stm/packet.js';
 import { LINKTYPE } from '../../stm/pcapng-tables.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../messages.js';
 import { DIAMETER } from './gen-diameter.js';
 import { GTPV2 } from './gen-gtpv2.js';
 import { LAB_PORTS } from './lab-nodes.js';

@@ -10,7 +10,7 @@
 import { encodeUtf8 } from '../../stm/bin.js';
 import { buildIpPacket, PACKET } from '../../stm/packet.js';
 import { LINKTYPE } from '../../stm/pcapng-tables.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../messages.js';
 import {
   cxUserAuthorization,
   DIAMETER,

@@ -1,39 +1,14 @@
 /**
- * The STM report and sender interface (DESIGN.md "STM reports"): one sender per destination URI. A report is one
- * captured signalling message; the sender encodes it (EEP, or GRE + PCAPng) and delivers it over UDP, TCP,
- * TLS or SCTP. Stream senders reconnect with back-off and queue while the consumer is away.
+ * The STM sender interface (DESIGN.md "STM reports"): one sender per destination URI. The sender encodes a
+ * report (src/stm/report-encode.ts: EEP, or GRE + PCAPng) and delivers it over UDP, TCP, TLS or SCTP. Stream
+ * senders reconnect with back-off and queue while the consumer is away.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { EEP_IP_FAMILY, type EepEventTypeName, type EepMessage, type EepProtocolId } from '../stm/eep.js';
-import { buildIpPacket, PACKET } from '../stm/packet.js';
-import type { TcpSequencer } from '../stm/tcp-sequencer.js';
+import type { EepProtocolId } from '../stm/eep.js';
+import type { StmReport } from '../stm/report.js';
 import type { TlsConfig } from './tls-options.js';
-
-/** One captured message to deliver. */
-export interface StmReport {
-  /** The task's XID (EEP correlation ID; PCAPng comment). */
-  readonly xid: string;
-  /** The NE identifier (EEP node name; PCAPng comment). */
-  readonly neId: string;
-  readonly timestampMicros: bigint;
-  readonly ipVersion: 4 | 6;
-  /** IANA protocol number of the captured message's transport (17 UDP, 6 TCP, 132 SCTP). */
-  readonly ipProtocol: number;
-  readonly srcAddress: string;
-  readonly dstAddress: string;
-  readonly srcPort: number;
-  readonly dstPort: number;
-  /** EEP captured-protocol type (EEP_PROTOCOL_TYPES). */
-  readonly protocolType: number;
-  /** The L5 message, e.g. the SIP text. */
-  readonly payload: Uint8Array;
-  /** The captured IP packet, when there is one (GRE-PCAPng carries it; synthesised when absent). */
-  readonly ipPacket?: Uint8Array;
-  /** SCTP payload protocol identifier of a message captured over SCTP (kept in a synthesised packet). */
-  readonly sctpPpid?: number;
-}
 
 export interface StmCounters {
   /** Reports handed to the socket. */
@@ -92,6 +67,20 @@ export interface StmSenderOptions {
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
 }
 
+/** Sender options that hold for every destination of a process (TLS material, queue limit, EEP IDs). */
+export type StmSenderSettings = Omit<StmSenderOptions, 'logger' | 'clock'>;
+
+/**
+ * Makes the sender of one destination. Components (the probe) take one injected, so that the transport is
+ * chosen by whoever wires the process, and their tests can hand in senders that need no sockets.
+ */
+export interface StmSenderFactory {
+  /** A sender for `uri`; throws for a URI it cannot use. */
+  create(uri: string, deps: { readonly logger: Logger; readonly clock: Clock }): StmSender;
+  /** Why no sender could ever be made for `uri` here (eep+tls without TLS material, no SCTP), or undefined. */
+  unusable(uri: string): string | undefined;
+}
+
 /** Named timers of the senders (ms). */
 export const STM_TIMERS = {
   backoffInitialMs: 250,
@@ -105,64 +94,6 @@ export const STM_TIMERS = {
 } as const;
 
 export const STM_DEFAULTS = { queueLimit: 10_000, captureAgentId: 0 } as const;
-
-/** Sizes of what fits: the largest UDP payload over IPv4 (65535 - 20 - 8) and over IPv6 (65535 - 8). */
-export const UDP_MAX_PAYLOAD = { ipv4: 65_507, ipv6: 65_527 } as const;
-
-const MICROS = 1_000_000n;
-/** HEP3 event type "recording for lawful interception" (EEP_EVENT_TYPES.interception). */
-const INTERCEPTION: EepEventTypeName = 'interception';
-
-/**
- * The EEP message of a report: IP family, protocol, addresses, ports, time, protocol type, capture agent,
- * node name = NE identifier, correlation ID = XID, event type "interception", sequence, payload.
- */
-export function reportToEep(
-  r: StmReport,
-  sequence: number,
-  protocolId: EepProtocolId,
-  captureAgentId: number,
-): EepMessage {
-  return {
-    protocolId,
-    ipFamily: r.ipVersion === 6 ? EEP_IP_FAMILY.ipv6 : EEP_IP_FAMILY.ipv4,
-    ipProtocol: r.ipProtocol,
-    srcAddress: r.srcAddress,
-    dstAddress: r.dstAddress,
-    srcPort: r.srcPort,
-    dstPort: r.dstPort,
-    timestampSec: Number(r.timestampMicros / MICROS),
-    timestampUsec: Number(r.timestampMicros % MICROS),
-    protocolType: r.protocolType,
-    captureAgentId,
-    nodeName: r.neId,
-    correlationId: r.xid,
-    eventType: INTERCEPTION,
-    sequence,
-    payload: r.payload,
-    otherChunks: [],
-  };
-}
-
-/**
- * The captured IP packet of a report, synthesised from its addresses, ports and payload when absent (TCP
- * payloads numbered consecutively per flow by `seq`, so that a TCP dialog reads as one stream).
- */
-export function reportPacket(r: StmReport, seq?: TcpSequencer): Uint8Array {
-  return (
-    r.ipPacket ??
-    buildIpPacket({
-      ...(seq && r.ipProtocol === PACKET.tcp && { tcpSeq: seq.take(r, r.payload.length) }),
-      ipProtocol: r.ipProtocol,
-      srcAddress: r.srcAddress,
-      dstAddress: r.dstAddress,
-      srcPort: r.srcPort,
-      dstPort: r.dstPort,
-      payload: r.payload,
-      ...(r.sctpPpid !== undefined && { sctpPpid: r.sctpPpid }),
-    })
-  );
-}
 
 /** Counters and events shared by every sender. */
 export abstract class SenderBase extends EventEmitter<StmSenderEvents> {

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../messages.js';
 
 /** Counters every source keeps; each source adds its own (see its `counters` type). */
 export interface SourceCounters {

@@ -12,8 +12,8 @@ import {
 } from '../stm/eep.js';
 import { formatIpv4, formatIpv6, IPV4_BYTES, parseIp } from '../stm/ip.js';
 import { EEP_TEMPLATE_CACHE_LIMIT, EepReportTemplates } from './eep-template.js';
-import { eepEncoder, genericEep, StmTooLargeError } from './stm-encode.js';
-import { reportToEep, UDP_MAX_PAYLOAD, type StmReport } from './stm-report.js';
+import { eepEncoder, genericEep, StmTooLargeError } from './report-encode.js';
+import { reportToEep, UDP_MAX_PAYLOAD, type StmReport } from './report.js';
 
 const MICROS_LIMIT = 2n ** 32n * 1_000_000n;
 const SIP = new TextEncoder().encode('OPTIONS sip:ne.example.net SIP/2.0\r\nContent-Length: 0\r\n\r\n');

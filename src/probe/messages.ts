@@ -7,8 +7,9 @@
  *          → inspect (SIP, Diameter, GTPv2-C) → Inspection → match (index per identity kind, sessions)
  *          → XIDs → delivery (STM senders of the task's X2 destinations) + task counters
  */
+import type { Flow } from '../stm/flow.js';
 
-/** One captured link-layer frame ({@link CapturedPacket} of `stm/capture-read.ts` is one). */
+/** One captured link-layer frame ({@link CapturedPacket} of `stm/capture-stream.ts` is one). */
 export interface Frame {
   /** pcap/pcapng LINKTYPE of `data` (Ethernet 1, raw IP 101, Linux SLL 113, SLL2 276, IPv4 228, IPv6 229). */
   readonly linkType: number;
@@ -24,17 +25,11 @@ export type AppProtocol = 'sip' | 'diameter' | 'gtpv2';
 export const IP_PROTO = { tcp: 6, udp: 17, sctp: 132 } as const;
 
 /** One whole signalling message (a TCP stream or SCTP user message reassembled; one UDP datagram). */
-export interface ProbeMessage {
+export interface ProbeMessage extends Flow {
   /** Time of the frame that completed the message. */
   readonly timestampMicros: bigint;
   readonly ipVersion: 4 | 6;
-  /** {@link IP_PROTO}: 6, 17 or 132. */
-  readonly ipProtocol: number;
-  /** Canonical text (dotted IPv4; IPv6 as `formatIpv6` of `stm/ip.ts` writes it). */
-  readonly srcAddress: string;
-  readonly dstAddress: string;
-  readonly srcPort: number;
-  readonly dstPort: number;
+  // ipProtocol is one of IP_PROTO: 6, 17 or 132.
   readonly protocol: AppProtocol;
   /** Exactly one message: one SIP request/response, one Diameter message, one GTPv2-C message. */
   readonly payload: Uint8Array;

@@ -3,14 +3,14 @@
  * microseconds or a1b23c4d nanoseconds, either byte order) or pcapng (draft-ietf-opsawg-pcapng §3-4: any
  * number of sections, each with its own byte order and interfaces, if_tsresol / if_tsoffset honoured).
  * Bytes come in chunks of any size (a file read piece by piece, tcpdump's standard output), so a capture of
- * any length streams through in bounded memory. Pure: no I/O.
+ * any length streams through in bounded memory. Pure: no I/O. The one capture reader of lix: the probe's file
+ * and live sources feed it chunks, {@link readPackets} (capture-read.ts) a file held in memory.
  *
  * Damage never throws: {@link CaptureStreamParser.push} returns the good frames before it and records a
  * {@link PcapngDecodeError} in {@link CaptureStreamParser.error}; later bytes are ignored.
  */
-import { copyBytes, viewOf } from '../../stm/bin.js';
-import { toMicros } from '../../stm/capture-read.js';
-import { parseOptions } from '../../stm/pcapng-read.js';
+import { copyBytes, viewOf } from './bin.js';
+import { commentsOf, parseOptions } from './pcapng-read.js';
 import {
   DEFAULT_TSRESOL,
   IDB_OPTION,
@@ -22,8 +22,7 @@ import {
   PCAPNG_SIZES as S,
   PCAPNG_VERSION,
   PcapngDecodeError,
-} from '../../stm/pcapng-tables.js';
-import type { Frame } from '../types.js';
+} from './pcapng-tables.js';
 
 /** Limits on one record, so that a damaged length cannot make the reader buffer the rest of a file. */
 export const CAPTURE_LIMITS = {
@@ -33,8 +32,31 @@ export const CAPTURE_LIMITS = {
   maxPcapngBlock: 16 * 1024 * 1024,
 } as const;
 
+/** One packet of a capture: link type, time, bytes, length on the wire and (pcapng) its comments. */
+export interface CapturedPacket {
+  /** pcap/pcapng LINKTYPE of `data`. */
+  readonly linkType: number;
+  /** Capture time, microseconds since the epoch. */
+  readonly timestampMicros: bigint;
+  readonly data: Uint8Array;
+  /** Length on the wire (≥ `data.length` when the capture was cut at a snap length). */
+  readonly originalLength: number;
+  /** opt_comment values of a pcapng EPB; empty otherwise. */
+  readonly comments: readonly string[];
+}
+
 const MICROS_PER_SECOND = 1_000_000n;
 const NANOS_PER_MICRO = 1000n;
+const TSRESOL_BASE2 = 0x80;
+const NO_COMMENTS: readonly string[] = Object.freeze([]);
+
+/** Converts raw timestamp units to microseconds given if_tsresol (pcapng §4.2) and if_tsoffset seconds. */
+export function toMicros(raw: bigint, tsresol: number, tsoffset = 0n): bigint {
+  const exp = BigInt(tsresol & ~TSRESOL_BASE2);
+  const micros =
+    tsresol & TSRESOL_BASE2 ? (raw * MICROS_PER_SECOND) >> exp : (raw * MICROS_PER_SECOND) / 10n ** exp;
+  return micros + tsoffset * MICROS_PER_SECOND;
+}
 /** Block type + total length: enough to size a pcapng block (its byte order known). */
 const BLOCK_PREFIX = 8;
 /** Through the byte-order magic of an SHB. */
@@ -69,10 +91,10 @@ export class CaptureStreamParser {
   }
 
   /** Feeds the next chunk; returns the frames it completes (data copied: `chunk` may be reused). */
-  push(chunk: Uint8Array): Frame[] {
+  push(chunk: Uint8Array): CapturedPacket[] {
     if (this.error) return [];
     this.append(chunk);
-    const out: Frame[] = [];
+    const out: CapturedPacket[] = [];
     let off = 0;
     try {
       for (;;) {
@@ -116,7 +138,7 @@ export class CaptureStreamParser {
   }
 
   /** Consumes one header, record or block at `off`; returns its length, or 0 when more bytes are needed. */
-  private step(off: number, out: Frame[]): number {
+  private step(off: number, out: CapturedPacket[]): number {
     const st = this.state;
     if (st.format === 'unknown') return this.detect(off);
     if (st.format === 'pcap') return this.pcapRecord(off, st, out);
@@ -144,7 +166,7 @@ export class CaptureStreamParser {
     return PCAP_SIZES.fileHeader;
   }
 
-  private pcapRecord(off: number, st: State & { format: 'pcap' }, out: Frame[]): number {
+  private pcapRecord(off: number, st: State & { format: 'pcap' }, out: CapturedPacket[]): number {
     const avail = this.buf.length - off;
     if (avail < PCAP_SIZES.recordHeader) return 0;
     const v = viewOf(this.buf);
@@ -157,7 +179,13 @@ export class CaptureStreamParser {
     const frac = BigInt(v.getUint32(off + 4, st.le));
     const timestampMicros = sec * MICROS_PER_SECOND + (st.nanos ? frac / NANOS_PER_MICRO : frac);
     const start = off + PCAP_SIZES.recordHeader;
-    out.push({ linkType: st.linkType, timestampMicros, data: copyBytes(this.buf, start, start + capLen) });
+    out.push({
+      linkType: st.linkType,
+      timestampMicros,
+      data: copyBytes(this.buf, start, start + capLen),
+      originalLength: v.getUint32(off + 12, st.le),
+      comments: NO_COMMENTS,
+    });
     this.lastTs = timestampMicros;
     return total;
   }
@@ -181,7 +209,7 @@ export class CaptureStreamParser {
     return len;
   }
 
-  private pcapngBlock(off: number, st: State & { format: 'pcapng' }, out: Frame[]): number {
+  private pcapngBlock(off: number, st: State & { format: 'pcapng' }, out: CapturedPacket[]): number {
     const len = this.blockLength(off, st);
     if (len === 0 || this.buf.length - off < len) return 0;
     const v = viewOf(this.buf);
@@ -228,7 +256,7 @@ export class CaptureStreamParser {
     end: number,
     st: State & { format: 'pcapng' },
     at: number,
-  ): Frame {
+  ): CapturedPacket {
     const i = st.ifaces[v.getUint32(body, st.le)];
     if (!i)
       throw new PcapngDecodeError('bad-interface', `interface ${v.getUint32(body, st.le)} not declared`, at);
@@ -239,10 +267,16 @@ export class CaptureStreamParser {
     const raw = (BigInt(v.getUint32(body + 4, st.le)) << 32n) | BigInt(v.getUint32(body + 8, st.le));
     const timestampMicros = toMicros(raw, i.tsresol, i.tsoffset);
     this.lastTs = timestampMicros;
+    // Options (comments) only when the block has room for them: tcpdump writes none.
+    const optStart = dataStart + pad4(capLen);
+    const comments =
+      optStart < end ? commentsOf(parseOptions(v, this.buf, optStart, end, st.le)) : NO_COMMENTS;
     return {
       linkType: i.linkType,
       timestampMicros,
       data: copyBytes(this.buf, dataStart, dataStart + capLen),
+      originalLength: v.getUint32(body + 16, st.le),
+      comments,
     };
   }
 
@@ -253,16 +287,19 @@ export class CaptureStreamParser {
     end: number,
     st: State & { format: 'pcapng' },
     at: number,
-  ): Frame {
+  ): CapturedPacket {
     const i = st.ifaces[0];
     if (!i) throw new PcapngDecodeError('bad-interface', 'simple packet without an interface', at);
     const room = end - body - S.spbFixed;
-    const capLen = Math.min(v.getUint32(body, st.le), room, i.snapLen === 0 ? room : i.snapLen);
+    const originalLength = v.getUint32(body, st.le);
+    const capLen = Math.min(originalLength, room, i.snapLen === 0 ? room : i.snapLen);
     const start = body + S.spbFixed;
     return {
       linkType: i.linkType,
       timestampMicros: this.lastTs,
       data: copyBytes(this.buf, start, start + capLen),
+      originalLength,
+      comments: NO_COMMENTS,
     };
   }
 }

@@ -3,8 +3,8 @@
  * `eep+tls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
  * EEP protocol ID (default HEP3). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
  */
-import { EEP_PROTOCOL_IDS, type EepProtocolId } from '../stm/eep.js';
-import { GRE_UDP_PORT } from '../stm/gre.js';
+import { EEP_PROTOCOL_IDS, type EepProtocolId } from './eep.js';
+import { GRE_UDP_PORT } from './gre.js';
 import type { DeliveryAddress } from '../x1/model.js';
 import type { Refusal } from '../x1/targets.js';
 

@@ -2,13 +2,13 @@
  * Report → bytes for each STM encoding: an EEP message (gzip payload when that makes it fit), or a GRE header
  * (RFC 2784, protocol type 0x88B5) + self-contained SHB/IDB/EPB PCAPng (DESIGN.md "STM reports").
  */
-import { encodeEep, EepTooLargeError, type EepProtocolId } from '../stm/eep.js';
-import { encodeGre, GRE_PROTOCOL } from '../stm/gre.js';
-import { maxPayload } from '../stm/packet.js';
-import { TcpSequencer } from '../stm/tcp-sequencer.js';
-import { encodeStmPcapng, LINKTYPE } from '../stm/pcapng.js';
+import { encodeEep, EepTooLargeError, type EepProtocolId } from './eep.js';
+import { encodeGre, GRE_PROTOCOL } from './gre.js';
+import { maxPayload } from './packet.js';
+import { TcpSequencer } from './tcp-sequencer.js';
+import { encodeStmPcapng, LINKTYPE } from './pcapng.js';
 import { EepReportTemplates } from './eep-template.js';
-import { reportPacket, reportToEep, type StmReport } from './stm-report.js';
+import { reportPacket, reportToEep, type StmReport } from './report.js';
 
 /** A report too large for its encoding; carries the sizes for the `tooLarge` event. */
 export class StmTooLargeError extends Error {

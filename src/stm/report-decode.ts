@@ -3,13 +3,11 @@
  * payload between its addresses and ports; a GRE-PCAPng datagram yields the packets its PCAPng carries. The
  * XID and NE identifier travel as EPB comments (`lix.xid=`, `lix.ne=`, docs/stm.md).
  */
-import { decodeEep, EEP_IP_FAMILY, type EepMessage } from '../stm/eep.js';
-import { decodeGre, GRE_PROTOCOL } from '../stm/gre.js';
-import { buildIpPackets, maxPayload, PACKET } from '../stm/packet.js';
-import { TcpSequencer } from '../stm/tcp-sequencer.js';
-
-export { TcpSequencer };
-import { LINKTYPE, parseStmComments, readPackets, stmComments } from '../stm/pcapng.js';
+import { decodeEep, EEP_IP_FAMILY, type EepMessage } from './eep.js';
+import { decodeGre, GRE_PROTOCOL } from './gre.js';
+import { buildIpPackets, maxPayload, PACKET } from './packet.js';
+import type { TcpSequencer } from './tcp-sequencer.js';
+import { LINKTYPE, parseStmComments, readPackets, stmComments } from './pcapng.js';
 
 /** One report as the collector received it. */
 export interface CollectedReport {
@@ -100,6 +98,7 @@ export function collectEep(
   const m = decodeEep(frame);
   const timestampMicros = timeOf(m, now);
   // Before the TCP numbering: a copy must not advance the flow's sequence numbers.
+  // EEP chunks are optional: a missing one keys as 'undefined', which still separates flows.
   const flow = `${m.ipProtocol}|${m.srcAddress}|${m.srcPort}|${m.dstAddress}|${m.dstPort}`;
   const copy = isCopy?.({
     xid: m.correlationId,

@@ -10,7 +10,7 @@
  * unparsable address, a message larger than `maxSize` (the gzip path) — is declined, for the generic encoder
  * to handle (and reject) exactly as before.
  */
-import { allocBytes } from '../stm/bin.js';
+import { allocBytes } from './bin.js';
 import {
   EEP_CHUNK_HEADER_BYTES as CH,
   EEP_HEADER_BYTES,
@@ -19,9 +19,9 @@ import {
   EEP_PROTOCOL_IDS,
   encodeEep,
   type EepProtocolId,
-} from '../stm/eep.js';
-import { IPV6_BYTES, parseIp } from '../stm/ip.js';
-import { reportToEep, type StmReport } from './stm-report.js';
+} from './eep.js';
+import { IPV6_BYTES, parseIp } from './ip.js';
+import { reportToEep, type StmReport } from './report.js';
 
 /** Entries kept per cache (XIDs, addresses) before it is cleared: a probe sends for a bounded set of tasks. */
 export const EEP_TEMPLATE_CACHE_LIMIT = 1024;

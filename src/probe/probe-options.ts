@@ -5,10 +5,10 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { EEP_PROTOCOL_TYPES } from '../stm/eep.js';
 import type { NeStore } from '../store/ne-store.js';
-import type { StmSenderOptions } from '../transport/stm-sender.js';
+import type { StmSenderFactory } from '../transport/stm-sender-base.js';
 import type { DecodeOptions } from './decode/decoder.js';
 import type { PacketSource } from './sources/source.js';
-import type { AppProtocol } from './types.js';
+import type { AppProtocol } from './messages.js';
 
 /** EEP captured-protocol type of each protocol (SIP from HEP's table; Diameter and GTPv2-C project values). */
 export const EEP_PROTOCOL_TYPE_OF: Readonly<Record<AppProtocol, number>> = {
@@ -32,7 +32,8 @@ export interface ProbeOptions {
   /** Where frames come from; without one the probe only takes frames given to `Probe.feed`. */
   readonly source?: PacketSource;
   readonly decoder?: Partial<DecodeOptions>;
-  readonly sender?: Omit<StmSenderOptions, 'logger' | 'clock'>;
+  /** Makes each destination's STM sender (`stmSenders()` of transport/stm-sender.ts in a daemon). */
+  readonly senders: StmSenderFactory;
   readonly counterFlushMs?: number;
   /** A capture-drop fault clears after this long without new drops (default CAPTURE_HEALTH.quietMs). */
   readonly captureQuietMs?: number;
