@@ -2,6 +2,7 @@
  * Failures of ADMF operations, by family, so that the REST layer can map each to an HTTP status and the CLI
  * to a message. An NE's X1 refusal keeps its code and description.
  */
+import { LixError } from '../lib/errors.js';
 import type { ErrorInformation } from '../x1/model.js';
 
 export const ADMF_ERROR_KINDS = [
@@ -18,13 +19,13 @@ export const ADMF_ERROR_KINDS = [
 ] as const;
 export type AdmfErrorKind = (typeof ADMF_ERROR_KINDS)[number];
 
-export class AdmfError extends Error {
-  override readonly name = 'AdmfError';
+export class AdmfError extends LixError<AdmfErrorKind> {
   constructor(
-    readonly kind: AdmfErrorKind,
+    kind: AdmfErrorKind,
     message: string,
     readonly x1?: ErrorInformation,
+    options?: { readonly cause?: unknown },
   ) {
-    super(message);
+    super(kind, message, options);
   }
 }

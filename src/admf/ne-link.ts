@@ -9,6 +9,7 @@
  * GetTaskDetails for its XID (ListAllDetails for DeactivateAll) before any other request leaves for this NE;
  * any other request is sent again as a new request with a new transaction ID, up to `maxResends` times.
  */
+import { LixError } from '../lib/errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import { newUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
@@ -35,16 +36,7 @@ export type RequestBody = X1Request extends infer R
 /** Why a request got no usable answer. */
 export type NeRequestFailure = 'timeout' | 'transport' | 'top-level' | 'closed';
 
-export class NeRequestError extends Error {
-  override readonly name = 'NeRequestError';
-  constructor(
-    readonly kind: NeRequestFailure,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class NeRequestError extends LixError<NeRequestFailure> {}
 
 /** An answered request. */
 export interface Answer {

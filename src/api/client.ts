@@ -2,14 +2,16 @@
  * A small client of the ADMF REST API, for the CLI (`lix admf ne|destination|task|reports ...`): bearer
  * token, JSON in and out, and an error carrying the API's own message.
  */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
+import { LixError } from '../lib/errors.js';
+export class ApiError extends LixError<'unreachable' | 'refused'> {
   constructor(
+    /** HTTP status; 0 when no answer came. */
     readonly status: number,
     readonly body: unknown,
     message: string,
+    options?: { readonly cause?: unknown },
   ) {
-    super(message);
+    super(status === 0 ? 'unreachable' : 'refused', message, options);
   }
 }
 

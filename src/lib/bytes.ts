@@ -1,13 +1,13 @@
 /** Byte helpers with bounds checks; no domain knowledge. */
+import { LixError } from './errors.js';
 
 /** Thrown when a read runs past the end of a buffer. */
-export class ShortBufferError extends Error {
+export class ShortBufferError extends LixError<'short-buffer'> {
   constructor(
     readonly wanted: number,
     readonly available: number,
   ) {
-    super(`short buffer: wanted ${wanted} bytes, ${available} available`);
-    this.name = 'ShortBufferError';
+    super('short-buffer', `short buffer: wanted ${wanted} bytes, ${available} available`);
   }
 }
 

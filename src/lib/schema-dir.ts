@@ -19,7 +19,9 @@ export function readSchemaDir(dir: string): Map<string, Uint8Array> {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
     walk(dir, 0);
   } catch (err) {
-    throw new Error(`schema directory ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`schema directory ${dir}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   if (out.size === 0) throw new Error(`schema directory ${dir} holds no .xsd file`);
   return out;

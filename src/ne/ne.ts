@@ -172,6 +172,7 @@ export class NetworkElement {
         throw new X1Error(
           'ActivateFailed',
           `the change could not be committed: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
         );
       }
     }

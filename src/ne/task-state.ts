@@ -10,6 +10,7 @@
  * dropped, logged and counted; a stale successful activation is taken out of the data plane again, so that
  * nothing is intercepted for a task the ADMF ended.
  */
+import { LixError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { NeStore, PendingRequest, StoredTask, TaskOrigin } from '../store/ne-store.js';
 import { ISSUE_CODES } from '../x1/errors.js';
@@ -300,8 +301,10 @@ export class NeTasks {
 }
 
 /** A move the table does not allow. */
-export class TaskStateRefusal extends Error {
-  override readonly name = 'TaskStateRefusal';
+export class TaskStateRefusal extends LixError<'illegal-move'> {
+  constructor(message: string) {
+    super('illegal-move', message);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Typed errors of the EEP codec: the only exceptions its decoders throw. */
+import { LixError } from '../lib/errors.js';
 
 /** Why an EEP message or stream was rejected. */
 export const EEP_DECODE_REASONS = [
@@ -14,14 +15,13 @@ export const EEP_DECODE_REASONS = [
 export type EepDecodeReason = (typeof EEP_DECODE_REASONS)[number];
 
 /** A malformed EEP message; `offset` is where in the input the problem was found. */
-export class EepDecodeError extends Error {
+export class EepDecodeError extends LixError<EepDecodeReason> {
   constructor(
     readonly reason: EepDecodeReason,
     message: string,
     readonly offset = 0,
   ) {
-    super(`EEP ${reason}: ${message}`);
-    this.name = 'EepDecodeError';
+    super(reason, `EEP ${reason}: ${message}`);
   }
 }
 
@@ -30,13 +30,12 @@ export const EEP_ENCODE_REASONS = ['bad-field', 'too-large'] as const;
 export type EepEncodeReason = (typeof EEP_ENCODE_REASONS)[number];
 
 /** A message that cannot be encoded: a field out of range (a caller bug) or a message too large. */
-export class EepEncodeError extends Error {
+export class EepEncodeError extends LixError<EepEncodeReason> {
   constructor(
     readonly reason: EepEncodeReason,
     message: string,
   ) {
-    super(`EEP ${reason}: ${message}`);
-    this.name = 'EepEncodeError';
+    super(reason, `EEP ${reason}: ${message}`);
   }
 }
 

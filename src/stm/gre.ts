@@ -3,6 +3,7 @@
  * the 4-byte header without flags; on receipt we also accept the optional checksum (RFC 2784 §2.5) and the
  * key and sequence number fields of RFC 2890 §2.
  */
+import { LixError } from '../lib/errors.js';
 import { copyBytes, isUint, plainView, UINT16_MAX, viewOf } from './bin.js';
 
 /** GRE protocol types (EtherTypes). 0x88B5 is IEEE 802 "local experimental": a configurable project value. */
@@ -30,13 +31,12 @@ const OPTION_BYTES = 4;
 export const GRE_DECODE_REASONS = ['truncated', 'bad-version', 'bad-flags', 'bad-checksum'] as const;
 export type GreDecodeReason = (typeof GRE_DECODE_REASONS)[number];
 
-export class GreDecodeError extends Error {
+export class GreDecodeError extends LixError<GreDecodeReason> {
   constructor(
     readonly reason: GreDecodeReason,
     message: string,
   ) {
-    super(`GRE ${reason}: ${message}`);
-    this.name = 'GreDecodeError';
+    super(reason, `GRE ${reason}: ${message}`);
   }
 }
 

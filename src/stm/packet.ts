@@ -3,6 +3,7 @@
  * (RFC 9293) segment, so that a collector can write an EEP report as a packet Wireshark dissects, and parses
  * captured frames (Ethernet, Linux SLL/SLL2, raw IP) back into addresses, ports and payload. Pure, no I/O.
  */
+import { LixError } from '../lib/errors.js';
 import type { Flow } from './flow.js';
 import { internetChecksum } from './gre.js';
 import { formatIpv4, formatIpv6, IPV6_BYTES, parseIp } from './ip.js';
@@ -38,10 +39,9 @@ const IPV6_EXT = { hopByHop: 0, routing: 43, fragment: 44, destOpts: 60 } as con
 const IPV4_FLAG_MF = 0x2000;
 const IPV4_OFFSET_MASK = 0x1fff;
 
-export class PacketError extends Error {
+export class PacketError extends LixError<'bad-packet'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'PacketError';
+    super('bad-packet', message);
   }
 }
 

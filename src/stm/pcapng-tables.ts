@@ -2,6 +2,7 @@
  * PCAPng wire constants (draft-ietf-opsawg-pcapng, "PCAP Next Generation (pcapng) Capture File Format") and
  * classic pcap (draft-ietf-opsawg-pcap) magic numbers; link types from the tcpdump.org LINKTYPE registry.
  */
+import { LixError } from '../lib/errors.js';
 
 /** Link types (LINKTYPE_*) the STM parts use. */
 export const LINKTYPE = {
@@ -85,13 +86,12 @@ export const PCAPNG_DECODE_REASONS = [
 export type PcapngDecodeReason = (typeof PCAPNG_DECODE_REASONS)[number];
 
 /** A damaged capture file (pcapng or classic pcap); `offset` is where the problem was found. */
-export class PcapngDecodeError extends Error {
+export class PcapngDecodeError extends LixError<PcapngDecodeReason> {
   constructor(
     readonly reason: PcapngDecodeReason,
     message: string,
     readonly offset = 0,
   ) {
-    super(`capture ${reason} at byte ${offset}: ${message}`);
-    this.name = 'PcapngDecodeError';
+    super(reason, `capture ${reason} at byte ${offset}: ${message}`);
   }
 }

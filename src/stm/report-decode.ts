@@ -3,6 +3,7 @@
  * payload between its addresses and ports; a GRE-PCAPng datagram yields the packets its PCAPng carries. The
  * XID and NE identifier travel as EPB comments (`lix.xid=`, `lix.ne=`, docs/stm.md).
  */
+import { LixError } from '../lib/errors.js';
 import { decodeEep, EEP_IP_FAMILY, type EepMessage } from './eep.js';
 import { decodeGre, GRE_PROTOCOL } from './gre.js';
 import { buildIpPackets, maxPayload, PACKET } from './packet.js';
@@ -42,10 +43,9 @@ export type CopyCheck = (r: {
 }) => boolean;
 
 /** A datagram or frame that is not a report; `reason` is the decoder's. */
-export class CollectDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CollectDecodeError';
+export class CollectDecodeError extends LixError<'malformed-report'> {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('malformed-report', message, options);
   }
 }
 

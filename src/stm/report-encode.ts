@@ -2,6 +2,7 @@
  * Report → bytes for each STM encoding: an EEP message (gzip payload when that makes it fit), or a GRE header
  * (RFC 2784, protocol type 0x88B5) + self-contained SHB/IDB/EPB PCAPng (DESIGN.md "STM reports").
  */
+import { LixError } from '../lib/errors.js';
 import { encodeEep, EepTooLargeError, type EepProtocolId } from './eep.js';
 import { encodeGre, GRE_PROTOCOL } from './gre.js';
 import { maxPayload } from './packet.js';
@@ -11,13 +12,12 @@ import { EepReportTemplates } from './eep-template.js';
 import { reportPacket, reportToEep, type StmReport } from './report.js';
 
 /** A report too large for its encoding; carries the sizes for the `tooLarge` event. */
-export class StmTooLargeError extends Error {
+export class StmTooLargeError extends LixError<'too-large'> {
   constructor(
     readonly size: number,
     readonly maxSize: number,
   ) {
-    super(`report of ${size} bytes exceeds the limit of ${maxSize}`);
-    this.name = 'StmTooLargeError';
+    super('too-large', `report of ${size} bytes exceeds the limit of ${maxSize}`);
   }
 }
 

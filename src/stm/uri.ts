@@ -3,6 +3,7 @@
  * `eep+tls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
  * EEP protocol ID (default HEP3). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
  */
+import { LixError } from '../lib/errors.js';
 import { EEP_PROTOCOL_IDS, type EepProtocolId } from './eep.js';
 import { GRE_UDP_PORT } from './gre.js';
 import type { DeliveryAddress } from '../x1/model.js';
@@ -22,13 +23,12 @@ export type StmTransport = (typeof STM_SCHEMES)[StmScheme]['transport'];
 const MAX_PORT = 0xffff;
 
 /** A URI that is not an STM destination we can use. */
-export class StmUriError extends Error {
+export class StmUriError extends LixError<'bad-uri'> {
   constructor(
     readonly uri: string,
     why: string,
   ) {
-    super(`bad STM URI "${uri}": ${why}`);
-    this.name = 'StmUriError';
+    super('bad-uri', `bad STM URI "${uri}": ${why}`);
   }
 }
 

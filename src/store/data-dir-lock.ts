@@ -8,6 +8,7 @@
  * second start gives; it is informational only (the lock is the SQLite lock). Manual administration
  * (`lix ne task|destination|audit --data DIR`) opens the store itself, not this file, and keeps working.
  */
+import { LixError } from '../lib/errors.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,13 +17,13 @@ export const LOCK_FILE = 'lix.lock';
 export const PID_FILE = 'lix.pid';
 
 /** Another live process holds the directory. */
-export class DataDirLockedError extends Error {
-  override readonly name = 'DataDirLockedError';
+export class DataDirLockedError extends LixError<'data-dir-locked'> {
   constructor(
     readonly dir: string,
     readonly holderPid: number | undefined,
   ) {
     super(
+      'data-dir-locked',
       `data directory ${dir} is in use by another lix process` +
         `${holderPid === undefined ? '' : ` (PID ${holderPid})`}: stop it first, or give another --data`,
     );

@@ -2,15 +2,8 @@
  * The store's one error type. `kind` says what went wrong so that callers can answer without parsing
  * messages: a file written by a newer lix, a key that already exists, or input the store will not keep.
  */
+import { LixError } from '../lib/errors.js';
 export const STORE_ERROR_KINDS = ['SchemaTooNew', 'AlreadyExists', 'InvalidInput'] as const;
 export type StoreErrorKind = (typeof STORE_ERROR_KINDS)[number];
 
-export class StoreError extends Error {
-  readonly kind: StoreErrorKind;
-
-  constructor(kind: StoreErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.kind = kind;
-  }
-}
+export class StoreError extends LixError<StoreErrorKind> {}

@@ -4,6 +4,7 @@
  * compares the peer identity returned with each response against the identity it expects (the TLS layer
  * checks the chain, the CRL and the host name; the X1 layer checks who answered).
  */
+import { LixError } from '../lib/errors.js';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -20,16 +21,7 @@ import {
 /** Why a request failed. `kind` is the failure family; the subclasses carry details. */
 export type X1ClientErrorKind = 'timeout' | 'tls' | 'status' | 'too-large' | 'network' | 'closed';
 
-export class X1ClientError extends Error {
-  override readonly name: string = 'X1ClientError';
-  constructor(
-    readonly kind: X1ClientErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class X1ClientError extends LixError<X1ClientErrorKind> {}
 
 /** No complete response within the client's timeout. */
 export class X1TimeoutError extends X1ClientError {

@@ -9,6 +9,7 @@
  * {@link createCa}, {@link issueCertificate} and {@link createCrl} work in memory; {@link initPki} writes a
  * directory of them for a lab.
  */
+import { LixError } from '../lib/errors.js';
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -41,8 +42,10 @@ export const PKI = {
 const IDENTITY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Refusal of a bad PKI request (bad identity, missing CA key, ...). */
-export class PkiError extends Error {
-  override readonly name = 'PkiError';
+export class PkiError extends LixError<'pki'> {
+  constructor(message: string) {
+    super('pki', message);
+  }
 }
 
 /** Validity window of a certificate or CRL. Absent fields fall back to `now` and `days`. */

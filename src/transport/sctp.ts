@@ -7,6 +7,7 @@
  * The `sctp` package keeps one raw socket per process for ever; we stop its receive watcher when no lix
  * endpoint uses it, so that a process that is done with SCTP can exit.
  */
+import { LixError } from '../lib/errors.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
@@ -21,10 +22,9 @@ const KERNEL_SCTP = '/proc/net/sctp';
 /** The `sctp` package's discard service (RFC 9260 "discard" port 9) which it starts with its transport. */
 const DISCARD_PORT = 9;
 
-export class SctpUnavailableError extends Error {
-  constructor(why: string) {
-    super(`SCTP unavailable: ${why}`);
-    this.name = 'SctpUnavailableError';
+export class SctpUnavailableError extends LixError<'sctp-unavailable'> {
+  constructor(why: string, options?: { readonly cause?: unknown }) {
+    super('sctp-unavailable', `SCTP unavailable: ${why}`, options);
   }
 }
 
@@ -95,7 +95,12 @@ export function loadSctp(): SctpModule {
   try {
     raw = require('raw-socket') as RawModule;
   } catch (e) {
-    throw new SctpUnavailableError(`raw-socket module not built: ${e instanceof Error ? e.message : e}`);
+    throw new SctpUnavailableError(
+      `raw-socket module not built: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
   }
   probeRaw(raw);
   const create = raw.createSocket.bind(raw);

@@ -7,6 +7,7 @@
  * agents; {@link TlsFileWatcher} notices replaced files so that a server or client can reload them without
  * a restart.
  */
+import { LixError } from '../lib/errors.js';
 import { constants } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
@@ -62,8 +63,10 @@ export const TLS_PROFILE = {
 export const TLS_CIPHERS = [...TLS_PROFILE.tls13Suites, ...TLS_PROFILE.tls12Suites].join(':');
 
 /** The TLS files could not be read or do not form a usable context (key mismatch, bad PEM, ...). */
-export class TlsConfigError extends Error {
-  override readonly name = 'TlsConfigError';
+export class TlsConfigError extends LixError<'tls-config'> {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('tls-config', message, options);
+  }
 }
 
 /** The file contents of a {@link TlsConfig}. Holds a private key: never log it. */

@@ -3,6 +3,7 @@
  * (DESIGN.md "Error codes: two profiles"). `etsi` is the current ETSI TS 103 221-1 table and the default;
  * `draft` is the early seed draft's table, for peers built on it.
  */
+import { LixError } from '../lib/errors.js';
 
 /** Kind → [etsi code, draft code]. One row per kind; the order is the table's. */
 export const ERROR_TABLE = {
@@ -88,8 +89,7 @@ export function isProfile(s: string): s is ErrorProfile {
  * `messageIndex` (0-based, within the container) and `messageType` say which message failed when known;
  * `path` is the element path of the fault.
  */
-export class X1Error extends Error {
-  readonly kind: ErrorKind;
+export class X1Error extends LixError<ErrorKind> {
   readonly messageIndex: number | undefined;
   readonly messageType: string | undefined;
   readonly path: string | undefined;
@@ -97,11 +97,9 @@ export class X1Error extends Error {
   constructor(
     kind: ErrorKind,
     message: string,
-    where: { messageIndex?: number; messageType?: string; path?: string } = {},
+    where: { messageIndex?: number; messageType?: string; path?: string; cause?: unknown } = {},
   ) {
-    super(message);
-    this.name = 'X1Error';
-    this.kind = kind;
+    super(kind, message, { cause: where.cause });
     this.messageIndex = where.messageIndex;
     this.messageType = where.messageType;
     this.path = where.path;

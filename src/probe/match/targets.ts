@@ -3,6 +3,7 @@
  * a normalised identity (same rules as the inspectors, `proto/identity.ts`), an address, a CIDR prefix, a
  * set of ports or a port range. Qualifiers (callPartyRole, nonLocalIdentifier) give nothing to look up.
  */
+import { LixError } from '../../lib/errors.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../stm/ip.js';
 import type { TargetIdentifier, TargetKind } from '../../x1/model.js';
 import { normaliseIdentity } from '../proto/identity.js';
@@ -22,15 +23,7 @@ export const TARGET_INDEX_ERROR_KINDS = [
 export type TargetIndexErrorKind = (typeof TARGET_INDEX_ERROR_KINDS)[number];
 
 /** The typed error of `TargetIndex.add`. */
-export class TargetIndexError extends Error {
-  constructor(
-    readonly kind: TargetIndexErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TargetIndexError';
-  }
-}
+export class TargetIndexError extends LixError<TargetIndexErrorKind> {}
 
 /** Identifiers of one task the index can AND together (one bit each). */
 export const MAX_IDENTIFIERS_PER_TASK = 30;

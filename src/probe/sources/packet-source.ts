@@ -3,6 +3,7 @@
  * contract, the parsed form of a source spec, the counters and the one error type. Pure types and
  * constants; the sources live beside this file and `source.ts` picks one from a spec.
  */
+import { LixError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Frame } from '../messages.js';
@@ -85,13 +86,4 @@ export const SOURCE_ERROR_KINDS = [
 export type SourceErrorKind = (typeof SOURCE_ERROR_KINDS)[number];
 
 /** The one error type of the sources; `kind` says which family of failure. */
-export class SourceError extends Error {
-  constructor(
-    readonly kind: SourceErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SourceError';
-  }
-}
+export class SourceError extends LixError<SourceErrorKind> {}

@@ -1,4 +1,5 @@
 /** The element tree, limits and error of the strict X1 XML reader ({@link ./reader.ts}). */
+import { LixError } from '../../lib/errors.js';
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
@@ -47,12 +48,11 @@ export const DEFAULT_READER_LIMITS: ReaderLimits = {
 };
 
 /** Why the input is not acceptable XML; `line` is 1-based when known. */
-export class XmlReadError extends Error {
+export class XmlReadError extends LixError<'malformed-xml'> {
   constructor(
     readonly reason: string,
     readonly line: number,
   ) {
-    super(`${reason} (line ${line})`);
-    this.name = 'XmlReadError';
+    super('malformed-xml', `${reason} (line ${line})`);
   }
 }
