@@ -30,6 +30,8 @@ export interface RunningAdmf {
   readonly config: AdmfConfig;
   /** Reconciles one NE, logging instead of throwing (used by the triggers). */
   reconcileQuietly(neId: string): Promise<void>;
+  /** Re-reads the TLS files of the `/X1/ADMF` server and of every NE client now (SIGHUP; also watched). */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -142,6 +144,10 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
     x1Url,
     config,
     reconcileQuietly,
+    reloadTls() {
+      x1Server.reload();
+      admf.reloadTls();
+    },
     async close() {
       watcher?.close();
       await x1Server.close();

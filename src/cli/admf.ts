@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
 import { startAdmfService } from '../api/service.js';
-import { createLogger } from '../lib/logger.js';
+import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import {
   addFlags,
   commonDaemonFlags,
@@ -98,10 +98,7 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
   const token = apiToken(flags);
   const withToken = { ...flags, ...(token !== undefined && { apiToken: token }) };
   const config = configOrExit('admf', ADMF_FLAGS, withToken, parseAdmfConfig);
-  const logger = createLogger({
-    name: `admf:${config.id}`,
-    ...(typeof flags.logLevel === 'string' && { level: flags.logLevel }),
-  });
+  const logger = daemonLogger(`admf:${config.id}`, flags);
   let svc;
   try {
     svc = await startAdmfService(config, { logger });
@@ -112,12 +109,13 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
   console.log(
     `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
   );
-  const stop = async () => {
-    await svc.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  runUntilSignalled({
+    name: `ADMF ${config.id}`,
+    logger,
+    flags,
+    close: () => svc.close(),
+    reloadTls: () => svc.running.reloadTls(),
+  });
 }
 
 interface ClientFlags {

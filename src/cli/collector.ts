@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { startCollector, type CollectorOptions } from '../collector/collector.js';
 import type { CollectorStats } from '../collector/stats.js';
-import { createLogger } from '../lib/logger.js';
+import { addFlags, LOG_FLAGS } from './daemon-flags.js';
+import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import { PKI_FILES } from '../transport/pki.js';
 import type { TlsConfig } from '../transport/tls-options.js';
 
@@ -25,6 +26,7 @@ interface CollectorFlags {
   ca?: string;
   progress: number;
   logLevel?: string;
+  logFormat?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -85,7 +87,7 @@ function progressLine(s: CollectorStats): string {
 }
 
 export function registerCollectorCommands(program: Command): void {
-  program
+  const cmd = program
     .command('collector')
     .description(
       'receive STM reports (EEP/HEP3 over UDP/TCP/TLS/SCTP, GRE-PCAPng over UDP) into PCAPng files',
@@ -126,51 +128,50 @@ export function registerCollectorCommands(program: Command): void {
       'progress line every N seconds (default 10)',
       positiveNumber('--progress'),
       10,
-    )
-    .option('--log-level <level>', 'pino log level (default info)')
-    .action(async (f: CollectorFlags) => {
-      const logger = createLogger({
-        name: 'collector',
-        ...(f.logLevel !== undefined && { level: f.logLevel }),
-      });
-      let opts: CollectorOptions;
-      try {
-        const tls = tlsFromFlags(f);
-        opts = {
-          listen: f.listen,
-          outDir: f.out,
-          split: f.split,
-          ...(f.keepCopies && { dedupeWindowMs: 0 }),
-          rotate: {
-            ...(f.rotateBytes !== undefined && { maxBytes: f.rotateBytes }),
-            ...(f.rotateSeconds !== undefined && { maxSeconds: f.rotateSeconds }),
-          },
-          ...(tls && { tls }),
-          logger,
-          progressMs: f.progress * 1000,
-          onProgress: (s) => console.log(progressLine(s)),
-        };
-      } catch (e) {
-        console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
-        process.exit(2);
-      }
-      let c;
-      try {
-        c = await startCollector(opts);
-      } catch (e) {
-        console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
-        process.exit(1);
-      }
-      for (const u of c.listeners) console.log(`listening on ${u.text}`);
-      console.log(`writing to ${f.out}`);
-      const stop = async () => {
+    );
+  addFlags(cmd, LOG_FLAGS);
+  cmd.action(async (f: CollectorFlags) => {
+    const logger = daemonLogger('collector', { ...f });
+    let opts: CollectorOptions;
+    try {
+      const tls = tlsFromFlags(f);
+      opts = {
+        listen: f.listen,
+        outDir: f.out,
+        split: f.split,
+        ...(f.keepCopies && { dedupeWindowMs: 0 }),
+        rotate: {
+          ...(f.rotateBytes !== undefined && { maxBytes: f.rotateBytes }),
+          ...(f.rotateSeconds !== undefined && { maxSeconds: f.rotateSeconds }),
+        },
+        ...(tls && { tls }),
+        logger,
+        progressMs: f.progress * 1000,
+        onProgress: (s) => console.log(progressLine(s)),
+      };
+    } catch (e) {
+      console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(2);
+    }
+    let c;
+    try {
+      c = await startCollector(opts);
+    } catch (e) {
+      console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    }
+    for (const u of c.listeners) console.log(`listening on ${u.text}`);
+    console.log(`writing to ${f.out}`);
+    runUntilSignalled({
+      name: 'collector',
+      logger,
+      flags: { ...f },
+      close: async () => {
         await c.stop();
         const s = c.stats();
         console.log(statsTable(s));
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      },
     });
+  });
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
+import { LOG_FORMATS } from '../lib/logger.js';
 
 /** One flag: its commander spelling, help, and the configuration it sets. */
 export interface FlagSpec {
@@ -53,6 +54,22 @@ export function listenFlag(
     },
   };
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `--log-level` and `--log-format`, on every daemon. */
+export const LOG_FLAGS: readonly FlagSpec[] = [
+  {
+    flags: '--log-level <level>',
+    description: `log level: ${LOG_LEVELS.join(', ')} (default info; SIGHUP re-reads it from --config's logLevel)`,
+    choices: LOG_LEVELS,
+  },
+  {
+    flags: '--log-format <format>',
+    description: 'json (one object per line, default) or pretty (for a terminal)',
+    choices: LOG_FORMATS,
+  },
+];
 
 /** Flags every daemon has, with the keys of `lib/config.ts` they set. `peer` names the other side's certificates. */
 export function commonDaemonFlags(d: {
@@ -109,7 +126,7 @@ export function commonDaemonFlags(d: {
       description: 'plain HTTP without TLS on X1: FOR TESTS ONLY, logged loudly',
       key: 'insecurePlainHttp',
     },
-    { flags: '--log-level <level>', description: 'pino log level (default info)' },
+    ...LOG_FLAGS,
   ];
 }
 

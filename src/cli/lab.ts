@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseAdmfConfig } from '../admf/config.js';
 import { startAdmfService, type AdmfService } from '../api/service.js';
 import { startCollector } from '../collector/collector.js';
 import { newUuid } from '../lib/ids.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from '../lib/logger.js';
 import { parseNeConfig } from '../ne/config.js';
 import { startNeServer } from '../ne/server.js';
 import { labSubscriber } from '../probe/sources/population.js';
@@ -20,6 +20,7 @@ import { initPki, writeFileAtomic } from '../transport/pki.js';
 import { encodeRequest } from '../x1/encode.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { readToken } from './admf.js';
+import { runUntilSignalled } from './daemon-life.js';
 import { createProbeFor } from './probe-source.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
 
@@ -176,6 +177,8 @@ export function registerLabCommands(program: Command): void {
     .option('--admf-port <port>', 'ADMF X1 port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.admf))
     .option('--api-port <port>', 'ADMF REST API port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.api))
     .option('--traffic <spec>', 'the NE probe\'s packet source (as lix ne --source), or "none"', LAB_TRAFFIC)
+    .option('--log-level <level>', 'log level (default warn: the lab prints what matters)')
+    .addOption(new Option('--log-format <format>', 'json (default) or pretty').choices(LOG_FORMATS))
     .action(
       async (o: {
         data: string;
@@ -184,9 +187,15 @@ export function registerLabCommands(program: Command): void {
         admfPort: string;
         apiPort: string;
         traffic: string;
+        logLevel?: string;
+        logFormat?: LogFormat;
       }) => {
         const dir = resolve(o.data);
-        const logger = createLogger({ name: 'lab', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
+        const logger = createLogger({
+          name: 'lab',
+          level: o.logLevel ?? process.env.LIX_LOG_LEVEL ?? 'warn',
+          ...(o.logFormat && { format: o.logFormat }),
+        });
         try {
           // The lab holds its directory (and the ADMF and the NE theirs): a second lab on it stops here.
           lockDataDir(dir, 'lab');
@@ -239,14 +248,20 @@ Or send X1 straight to the NE, as the ADMF would (the ADMF then shows these task
   ${curl(ex.status)}
 
 Stop with Ctrl-C; a second start comes back with the same state.`);
-        const stop = async () => {
-          await collector.stop();
-          await ne.close();
-          await svc.close();
-          process.exit(0);
-        };
-        process.once('SIGINT', () => void stop());
-        process.once('SIGTERM', () => void stop());
+        runUntilSignalled({
+          name: 'lab',
+          logger,
+          flags: { ...o },
+          close: async () => {
+            await ne.close();
+            await collector.stop();
+            await svc.close();
+          },
+          reloadTls: () => {
+            ne.reloadTls();
+            svc.running.reloadTls();
+          },
+        });
       },
     );
 }

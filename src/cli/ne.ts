@@ -3,7 +3,6 @@
  * its administration sub-commands (ne-admin.ts).
  */
 import type { Command } from 'commander';
-import { createLogger } from '../lib/logger.js';
 import { NE_DEFAULTS, parseNeConfig } from '../ne/config.js';
 import { startNeServer } from '../ne/server.js';
 import { createProbeFor } from './probe-source.js';
@@ -16,6 +15,7 @@ import {
   seconds,
   type FlagSpec,
 } from './daemon-flags.js';
+import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import { registerNeAdminCommands } from './ne-admin.js';
 
 /** The flags of `lix ne`, each with the configuration key it sets (docs/ne.md lists the keys). */
@@ -105,10 +105,7 @@ export function registerNeCommands(program: Command): void {
     .enablePositionalOptions();
   addFlags(ne, NE_FLAGS).action(async (flags: Record<string, unknown>) => {
     const config = configOrExit('ne', NE_FLAGS, flags, parseNeConfig);
-    const logger = createLogger({
-      name: `ne:${config.id}`,
-      ...(typeof flags.logLevel === 'string' && { level: flags.logLevel }),
-    });
+    const logger = daemonLogger(`ne:${config.id}`, flags);
     let dataPlane;
     try {
       dataPlane = createProbeFor(config, { logger });
@@ -130,12 +127,13 @@ export function registerNeCommands(program: Command): void {
         ? 'probe source: none (no --source: nothing is intercepted; destinations are still watched)'
         : `probe source: ${dataPlane.sourceDescription}`,
     );
-    const stop = async () => {
-      await running.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    runUntilSignalled({
+      name: `NE ${config.id}`,
+      logger,
+      flags,
+      close: () => running.close(),
+      reloadTls: () => running.reloadTls(),
+    });
   });
   registerNeAdminCommands(ne);
 }

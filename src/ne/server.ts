@@ -28,6 +28,8 @@ const REPORT_RESPONSE_MAX = 1 << 20;
 export interface RunningNe {
   readonly ne: NetworkElement;
   readonly url: string;
+  /** Re-reads the TLS files of the X1 server and of the report client now (SIGHUP; they are also watched). */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,10 @@ async function startLockedNe(config: NeConfig, opts: StartNeOptions): Promise<Ru
   return {
     ne,
     url,
+    reloadTls() {
+      server.reload();
+      client?.reload();
+    },
     async close() {
       for (const t of timers) clearInterval(t);
       await server.close();

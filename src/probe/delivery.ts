@@ -14,6 +14,8 @@ import type { DeliveryAddress, DestinationDetails } from '../x1/model.js';
 export const DELIVERY_TIMERS = {
   /** A stream destination down this long is a fault even before its queue overflows. */
   downFaultMs: 5_000,
+  /** At shutdown, how long queued reports may take to reach stream destinations before the senders close. */
+  shutdownDrainMs: 3_000,
 } as const;
 
 export interface DeliveryEvents {
@@ -131,10 +133,25 @@ export class Deliveries {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes every sender after giving queued reports up to `drainMs` to go out; reports still queued then are
+   * logged with their count per destination (never dropped silently).
+   */
+  async close(drainMs: number = DELIVERY_TIMERS.shutdownDrainMs): Promise<void> {
     const all = [...this.byDid];
     this.byDid.clear();
-    await Promise.all(all.map(([did, e]) => this.closeEntry(did, e)));
+    await Promise.all(
+      all.map(async ([did, e]) => {
+        if (e.sender.counters.queued > 0 && e.sender.drain) await e.sender.drain(drainMs);
+        const left = e.sender.counters.queued;
+        if (left > 0)
+          this.opts.logger.warn(
+            { did, uri: e.uri, queued: left },
+            'shutting down with reports still queued for this destination: not delivered',
+          );
+        await this.closeEntry(did, e);
+      }),
+    );
   }
 
   private fault(did: string, e: Entry, reason: string): void {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { silentLogger } from '../lib/logger.js';
 import { buildIpPacket } from '../stm/packet.js';
 import { LINKTYPE } from '../stm/pcapng-tables.js';
@@ -242,4 +243,34 @@ test('eep+tls without the NE’s TLS material is refused at check; if applied an
   assert.equal(rec.status.get(did), 'deliveryFault');
   assert.match(rec.events[0]!, /^fault destination 9020 delivery fault: no sender: .*TLS/);
   await probe.close();
+});
+
+test('close gives queued reports the drain bound, then logs what is still queued per destination', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const senders = fakeSenders();
+  const probe = new Probe({ neId: 'ne-1', logger, clock: new FakeClock(), senders: senders.factory });
+  const [a, b] = [uuid(), uuid()];
+  await probe.applyDestination(
+    destination(a, { deliveryAddress: { kind: 'uri', value: 'eep+tcp://127.0.0.1:1' } }),
+  );
+  await probe.applyDestination(
+    destination(b, { deliveryAddress: { kind: 'uri', value: 'eep+tcp://127.0.0.1:2' } }),
+  );
+  const [sa, sb] = [senders.last('eep+tcp://127.0.0.1:1'), senders.last('eep+tcp://127.0.0.1:2')];
+  sa.c.queued = 5;
+  sb.c.queued = 7;
+  sb.drains = false;
+  await probe.close();
+  assert.deepEqual(
+    [sa.drainCalls, sb.drainCalls],
+    [[DELIVERY_TIMERS.shutdownDrainMs], [DELIVERY_TIMERS.shutdownDrainMs]],
+  );
+  assert.equal(sa.c.sent, 5, 'the queue went out before the sender closed');
+  assert.ok(sa.closed && sb.closed);
+  const warned = lines.map((l) => JSON.parse(l) as { did?: string; queued?: number; msg: string });
+  assert.deepEqual(
+    warned.filter((w) => /still queued/.test(w.msg)).map((w) => [w.did, w.queued]),
+    [[b, 7]],
+  );
 });

@@ -36,6 +36,19 @@ export class FakeSender extends EventEmitter<StmSenderEvents> implements StmSend
     }
   }
 
+  /** What drain() does with the queue: deliver it all (default) or nothing (a consumer that stays away). */
+  drains = true;
+  drainCalls: number[] = [];
+
+  async drain(ms?: number): Promise<boolean> {
+    this.drainCalls.push(ms ?? 0);
+    if (this.drains) {
+      this.c.sent += this.c.queued;
+      this.c.queued = 0;
+    }
+    return this.c.queued === 0;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }
