@@ -106,9 +106,6 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
     console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  console.log(
-    `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
-  );
   runUntilSignalled({
     name: `ADMF ${config.id}`,
     logger,
@@ -116,6 +113,9 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
     close: () => svc.close(),
     reloadTls: () => svc.running.reloadTls(),
   });
+  console.log(
+    `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
+  );
 }
 
 interface ClientFlags {

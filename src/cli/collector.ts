@@ -160,8 +160,6 @@ export function registerCollectorCommands(program: Command): void {
       console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
       process.exit(1);
     }
-    for (const u of c.listeners) console.log(`listening on ${u.text}`);
-    console.log(`writing to ${f.out}`);
     runUntilSignalled({
       name: 'collector',
       logger,
@@ -173,5 +171,7 @@ export function registerCollectorCommands(program: Command): void {
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
       },
     });
+    for (const u of c.listeners) console.log(`listening on ${u.text}`);
+    console.log(`writing to ${f.out}`);
   });
 }

@@ -228,6 +228,20 @@ export function registerLabCommands(program: Command): void {
         const curl = (file: string) =>
           `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +
           `-H 'Content-Type: application/xml' --data-binary @${file} ${ne.url}`;
+        runUntilSignalled({
+          name: 'lab',
+          logger,
+          flags: { ...o },
+          close: async () => {
+            await ne.close();
+            await collector.stop();
+            await svc.close();
+          },
+          reloadTls: () => {
+            ne.reloadTls();
+            svc.running.reloadTls();
+          },
+        });
         console.log(`lix lab is up (data in ${dir})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
   collector        ${collectorUri} -> ${join(dir, 'captures')}
@@ -248,20 +262,6 @@ Or send X1 straight to the NE, as the ADMF would (the ADMF then shows these task
   ${curl(ex.status)}
 
 Stop with Ctrl-C; a second start comes back with the same state.`);
-        runUntilSignalled({
-          name: 'lab',
-          logger,
-          flags: { ...o },
-          close: async () => {
-            await ne.close();
-            await collector.stop();
-            await svc.close();
-          },
-          reloadTls: () => {
-            ne.reloadTls();
-            svc.running.reloadTls();
-          },
-        });
       },
     );
 }

@@ -2,6 +2,7 @@
  * The `lix` command: the composition root for every sub-command. Each command lives in its own file under
  * src/cli/ and registers itself on the program here.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAdmfCommands } from './admf.js';
 import { registerCollectorCommands } from './collector.js';
@@ -11,10 +12,18 @@ import { registerPkiCommands } from './pki.js';
 import { registerStmCommands } from './stm.js';
 import { registerX1Commands } from './x1.js';
 
+/** The package's version (package.json sits two levels up from src/cli and from dist/cli). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('lix')
     .description('lix: ETSI TS 103 221-1 X1 (ADMF and NE) and STM reports (EEP/HEP3, GRE-PCAPng)')
-    .version('0.1.0')
+    .version(packageVersion())
     .enablePositionalOptions();
   registerX1Commands(program);
   registerNeCommands(program);

@@ -121,12 +121,6 @@ export function registerNeCommands(program: Command): void {
       await dataPlane.close();
       process.exit(1);
     }
-    console.log(`NE ${config.id} listening on ${running.url} (data ${config.dataDir})`);
-    console.log(
-      config.source === undefined
-        ? 'probe source: none (no --source: nothing is intercepted; destinations are still watched)'
-        : `probe source: ${dataPlane.sourceDescription}`,
-    );
     runUntilSignalled({
       name: `NE ${config.id}`,
       logger,
@@ -134,6 +128,12 @@ export function registerNeCommands(program: Command): void {
       close: () => running.close(),
       reloadTls: () => running.reloadTls(),
     });
+    console.log(`NE ${config.id} listening on ${running.url} (data ${config.dataDir})`);
+    console.log(
+      config.source === undefined
+        ? 'probe source: none (no --source: nothing is intercepted; destinations are still watched)'
+        : `probe source: ${dataPlane.sourceDescription}`,
+    );
   });
   registerNeAdminCommands(ne);
 }

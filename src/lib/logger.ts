@@ -22,7 +22,7 @@ const families = new WeakMap<Logger, Set<WeakRef<Logger>>>();
 
 export function createLogger(opts: LoggerOptions): Logger {
   const fd = opts.fd ?? 2;
-  const level = opts.level ?? process.env.LIX_LOG_LEVEL ?? 'info';
+  const level = opts.level || process.env.LIX_LOG_LEVEL || 'info';
   const destination =
     opts.format === 'pretty'
       ? pinoPretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from './sqlite.js';
 import { openAdmfStore, ADMF_DB_FILE } from './admf-sqlite-store.js';
 import { admfStoreContract } from '../../test/support/admf-store-contract.js';
 

@@ -1,10 +1,10 @@
 /**
- * {@link AdmfStore} on SQLite (better-sqlite3): WAL, synchronous=FULL, so a call that resolves has committed
+ * {@link AdmfStore} on SQLite (node:sqlite, built into Node 24): WAL, synchronous=FULL, so a call that resolves has committed
  * durably. The schema is versioned with `PRAGMA user_version`; a file from a newer lix is refused.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite } from './sqlite.js';
 import {
   ADMF_STORE_LIMITS,
   type AdmfStore,
@@ -130,11 +130,11 @@ export function openAdmfStore(dir: string): SqliteAdmfStore {
 }
 
 export class SqliteAdmfStore implements AdmfStore {
-  private readonly db: Database.Database;
+  private readonly db: Sqlite;
   private readonly s;
 
   constructor(readonly file: string) {
-    this.db = new Database(file);
+    this.db = new Sqlite(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');

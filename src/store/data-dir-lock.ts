@@ -11,7 +11,7 @@
 import { LixError } from '../lib/errors.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite, SQLITE_CODES } from './sqlite.js';
 
 export const LOCK_FILE = 'lix.lock';
 export const PID_FILE = 'lix.pid';
@@ -48,13 +48,13 @@ function holderOf(dir: string): number | undefined {
 /** Takes the directory's lock, creating the directory (mode 0700); throws {@link DataDirLockedError}. */
 export function lockDataDir(dir: string, what: string): DataDirLock {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dir, LOCK_FILE), { timeout: 0 });
+  const db = new Sqlite(join(dir, LOCK_FILE), { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
   } catch (err) {
     db.close();
-    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY'))
+    if ((err as { errcode?: number }).errcode === SQLITE_CODES.busy)
       throw new DataDirLockedError(dir, holderOf(dir));
     throw err;
   }

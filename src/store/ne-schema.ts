@@ -3,7 +3,7 @@
  * migrations applied; opening a store applies the missing ones in one transaction. A released migration is
  * never edited: a change to the schema is a new row at the end.
  */
-import type Database from 'better-sqlite3';
+import type { Sqlite } from './sqlite.js';
 import { StoreError } from './store-errors.js';
 
 /** Migration N (1-based) takes a file from schema version N-1 to N. */
@@ -80,7 +80,7 @@ export const NE_PRAGMAS = {
  * Brings `db` to {@link NE_SCHEMA_VERSION}: applies every missing migration, and the version bump, in one
  * transaction (a failure leaves the file as it was). A file from a newer lix is refused.
  */
-export function migrateNeSchema(db: Database.Database, file: string): void {
+export function migrateNeSchema(db: Sqlite, file: string): void {
   const read = () => db.pragma('user_version', { simple: true }) as number;
   const refuseNewer = (version: number) => {
     if (version > NE_SCHEMA_VERSION) {

@@ -88,7 +88,7 @@ export interface InterceptUpdate {
 }
 
 /**
- * Synchronous by design: better-sqlite3 commits in microseconds, and the NE answers only after the commit.
+ * Synchronous by design: node:sqlite commits in microseconds, and the NE answers only after the commit.
  * Methods that name a missing task or destination change nothing and say so (`false`); an insert of an
  * existing key throws {@link StoreError} `AlreadyExists`. While an iterator is open, the same store takes no
  * writes (finish or `return()` the iterator first).

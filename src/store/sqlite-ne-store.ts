@@ -1,11 +1,11 @@
 /**
- * {@link NeStore} on SQLite (better-sqlite3): WAL, synchronous=FULL, so a call that returns has committed
+ * {@link NeStore} on SQLite (node:sqlite, built into Node 24): WAL, synchronous=FULL, so a call that returns has committed
  * durably (docs/store.md). The schema is versioned with `PRAGMA user_version` (ne-schema.ts); a file from a
  * newer lix is refused with {@link StoreError} `SchemaTooNew`.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite, SQLITE_CODES, type Statement } from './sqlite.js';
 import { encodeTaskDetailsFragment } from '../x1/encode.js';
 import type {
   DestinationDeliveryStatus,
@@ -62,8 +62,8 @@ export function openNeStore(dir: string): SqliteNeStore {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  return code === SQLITE_CODES.constraintPrimaryKey || code === SQLITE_CODES.constraintUnique;
 }
 
 function checkByteCount(n: number, what: string): void {
@@ -73,12 +73,12 @@ function checkByteCount(n: number, what: string): void {
 }
 
 export class SqliteNeStore implements NeStore {
-  private readonly db: Database.Database;
-  private readonly s: Record<NeStatementName, Database.Statement>;
+  private readonly db: Sqlite;
+  private readonly s: Record<NeStatementName, Statement>;
   private readonly tx: (fn: () => unknown) => unknown;
 
   constructor(readonly file: string) {
-    this.db = new Database(file);
+    this.db = new Sqlite(file);
     try {
       for (const [name, value] of Object.entries(NE_PRAGMAS)) this.db.pragma(`${name} = ${value}`);
       migrateNeSchema(this.db, file);
@@ -93,7 +93,7 @@ export class SqliteNeStore implements NeStore {
         if (NE_RAW.has(name as NeStatementName)) st.raw();
         return [name, st];
       }),
-    ) as Record<NeStatementName, Database.Statement>;
+    ) as Record<NeStatementName, Statement>;
     this.tx = this.db.transaction((fn: () => unknown) => fn());
   }
 

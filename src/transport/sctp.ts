@@ -82,10 +82,11 @@ function probeRaw(raw: RawModule): void {
 }
 
 /**
- * Loads the userland SCTP stack after checking that it can run here: raw sockets allowed, no kernel SCTP.
- * Throws {@link SctpUnavailableError} otherwise.
+ * Loads the userland SCTP stack after checking that it can run here: the optional addon built, raw sockets
+ * allowed, no kernel SCTP, not turned off with `LIX_NO_SCTP=1`. Throws {@link SctpUnavailableError} otherwise.
  */
 export function loadSctp(): SctpModule {
+  if (process.env.LIX_NO_SCTP === '1') throw new SctpUnavailableError('turned off (LIX_NO_SCTP=1)');
   if (loaded) return loaded;
   if (existsSync(KERNEL_SCTP))
     throw new SctpUnavailableError(
@@ -95,11 +96,11 @@ export function loadSctp(): SctpModule {
   try {
     raw = require('raw-socket') as RawModule;
   } catch (e) {
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new SctpUnavailableError(
-      `raw-socket module not built: ${e instanceof Error ? e.message : String(e)}`,
-      {
-        cause: e,
-      },
+      `the optional addon raw-socket is not installed or not built for Node ${process.version} (${first}); ` +
+        'reinstall lix with a C++ toolchain to use eep+sctp',
+      { cause: e },
     );
   }
   probeRaw(raw);

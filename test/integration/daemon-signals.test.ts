@@ -2,73 +2,35 @@
 // (exit 0, data directory released, store intact), and --log-format picks JSON or text lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { getTestPki } from '../support/pki.js';
-import { REPO_ROOT } from '../support/shared.js';
-
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly stderr: string[];
-  waitFor(re: RegExp): Promise<string>;
-  exited: Promise<number | null>;
-}
+import { startLix, type Daemon } from '../support/daemon.js';
 
 async function startNe(dataDir: string, extra: readonly string[]): Promise<Daemon> {
   const pki = await getTestPki();
   const ne = pki.identities['ne-1']!;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'src/cli/main.ts'),
-      'ne',
-      '--id',
-      'ne-1',
-      '--admf-id',
-      'admf-1',
-      '--listen',
-      '127.0.0.1:0',
-      '--cert',
-      ne.certFile,
-      '--key',
-      ne.keyFile,
-      '--ca',
-      pki.caFile,
-      '--data',
-      dataDir,
-      ...extra,
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIX_LOG_LEVEL: '' } },
-  );
-  const stderr: string[] = [];
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const feed = (line: string) => {
-    stderr.push(line);
-    for (const w of waiters.filter((x) => x.re.test(line))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
-  };
-  createInterface({ input: child.stderr! }).on('line', feed);
-  createInterface({ input: child.stdout! }).on('line', feed);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const waitFor = (re: RegExp) => {
-    const seen = stderr.find((l) => re.test(l));
-    if (seen) return Promise.resolve(seen);
-    return Promise.race([
-      new Promise<string>((resolve) => waiters.push({ re, resolve })),
-      exited.then((code) => {
-        throw new Error(`exited (${code}) before ${re}:\n${stderr.join('\n')}`);
-      }),
-    ]);
-  };
-  await waitFor(/listening on https:/);
-  return { child, stderr, waitFor, exited };
+  const d = startLix([
+    'ne',
+    '--id',
+    'ne-1',
+    '--admf-id',
+    'admf-1',
+    '--listen',
+    '127.0.0.1:0',
+    '--cert',
+    ne.certFile,
+    '--key',
+    ne.keyFile,
+    '--ca',
+    pki.caFile,
+    '--data',
+    dataDir,
+    ...extra,
+  ]);
+  await d.waitFor(/listening on https:/);
+  return d;
 }
 
 test('SIGHUP re-reads TLS files and the log level; SIGTERM stops gracefully and releases the data directory', async () => {
@@ -85,8 +47,8 @@ test('SIGHUP re-reads TLS files and the log level; SIGTERM stops gracefully and 
     await d.waitFor(/TLS files re-read \(SIGHUP\)/);
     d.child.kill('SIGTERM');
     assert.equal(await d.exited, 0);
-    assert.ok(d.stderr.some((l) => /"msg":"NE ne-1 stopping"/.test(l) && /SIGTERM/.test(l)));
-    assert.ok(d.stderr.some((l) => /"msg":"NE ne-1 stopped"/.test(l)));
+    assert.ok(d.lines.some((l) => /"msg":"NE ne-1 stopping"/.test(l) && /SIGTERM/.test(l)));
+    assert.ok(d.lines.some((l) => /"msg":"NE ne-1 stopped"/.test(l)));
     // The directory is free again and the store opens: a new NE starts on it.
     const again = await startNe(join(dir, 'data'), ['--log-format', 'pretty', '--log-level', 'info']);
     const line = await again.waitFor(/NE ready/);

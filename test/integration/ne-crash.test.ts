@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '../../src/store/sqlite.js';
 import { createX1Client, type X1Client } from '../../src/transport/https-client.js';
 import { decodeX1 } from '../../src/x1/decode.js';
 import { getTestPki, type TestPki } from '../support/pki.js';

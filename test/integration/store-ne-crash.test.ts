@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '../../src/store/sqlite.js';
 import { NE_DB_FILE, openNeStore } from '../../src/store/sqlite-ne-store.js';
 import { REPO_ROOT } from '../support/shared.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '../../src/store/sqlite.js';
 import { NE_DB_FILE, openNeStore } from '../../src/store/sqlite-ne-store.js';
 import { indexedUuid, smallDestination, smallTask, T0 } from '../support/store-ne-fixtures.js';
 

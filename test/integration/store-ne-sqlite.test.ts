@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database, type OpenOptions } from '../../src/store/sqlite.js';
 import { NE_MIGRATIONS, NE_SCHEMA_VERSION } from '../../src/store/ne-schema.js';
 import { NE_DB_FILE, openNeStore, SqliteNeStore } from '../../src/store/sqlite-ne-store.js';
 import { StoreError } from '../../src/store/store-errors.js';
@@ -30,7 +30,7 @@ const factory = {
 neStoreContract('sqlite', factory);
 
 /** A second, plain connection to the store's file (what another process would see). */
-function raw(dir: string, opts: Database.Options = {}): Database.Database {
+function raw(dir: string, opts: OpenOptions = {}): Database {
   return new Database(join(dir, NE_DB_FILE), opts);
 }
 
@@ -40,7 +40,7 @@ test('sqlite: DIR/ne.sqlite is created (directory mode 0700) with WAL, synchrono
   try {
     assert.ok(existsSync(join(dir, NE_DB_FILE)));
     assert.equal(statSync(dir).mode & 0o777, 0o700);
-    const db = (s as unknown as { db: Database.Database }).db;
+    const db = (s as unknown as { db: Database }).db;
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
