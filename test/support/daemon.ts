@@ -19,12 +19,29 @@ function withoutLogLevel(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
+/** `lix ARGS` from source (tsx), in the repository. */
 export function startLix(args: readonly string[], env: NodeJS.ProcessEnv = {}): Daemon {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...withoutLogLevel(process.env), ...env },
-  });
+  return watch(
+    spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...withoutLogLevel(process.env), ...env },
+    }),
+    args,
+  );
+}
+
+/** An installed `lix` command (a path), with exactly the given environment. */
+export function startLixBinary(
+  lix: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Daemon {
+  return watch(spawn(lix, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: withoutLogLevel(env) }), args);
+}
+
+function watch(child: ChildProcess, args: readonly string[]): Daemon {
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   const feed = (line: string) => {
