@@ -20,9 +20,12 @@ function say(line) {
 
 function loads() {
   const r = spawnSync(node, ['-e', "require('raw-socket')"], { cwd: root, encoding: 'utf8' });
-  return r.status === 0
-    ? undefined
-    : (r.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`);
+  if (r.status === 0) return undefined;
+  const abi = /NODE_MODULE_VERSION (\d+)\. This version of Node.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(
+    r.stderr,
+  );
+  if (abi) return `built for another Node: module version ${abi[1]}, this Node needs ${abi[2]}`;
+  return r.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`;
 }
 
 /** The headers of the Node that runs lix, when the npm package `node` brought them. */
@@ -103,7 +106,14 @@ if (!gyp) {
 const build = spawnSync(node, [gyp, 'rebuild', `--nodedir=${headers}`], {
   cwd: rawSocketDir,
   encoding: 'utf8',
-  env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` },
+  // npm passes its settings to scripts as npm_config_* (nodedir=/usr for the system Node, say): they would
+  // win over --nodedir and build for the wrong Node.
+  env: {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^npm_config_(nodedir|target|runtime|dist_url)$/i.test(k)),
+    ),
+    PATH: `${dirname(node)}:${process.env.PATH ?? ''}`,
+  },
 });
 const after = build.status === 0 ? loads() : `node-gyp: ${build.stderr.trim().split('\n').slice(-1)[0]}`;
 if (after === undefined) say(`SCTP addon (raw-socket) rebuilt for Node ${version()} against ${headers}`);
