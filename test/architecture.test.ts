@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   probe: 3,
   collector: 3,
   api: 4,
+  metrics: 4,
   cli: 5,
   'main.ts': 5,
 };

@@ -222,6 +222,21 @@ export class Admf {
     return h;
   }
 
+  /** Told of every request sent to an NE through {@link Admf.send} (metrics): answered ok, error, or unanswered. */
+  requestObserver:
+    | ((neId: string, type: string, outcome: 'ok' | 'error' | 'unanswered', seconds: number) => void)
+    | undefined;
+
+  /** Each connected NE's health and link counters (metrics). */
+  neStates(): { neId: string; health: NeHealth; link: NeLink['counters']; keepalive: boolean }[] {
+    return [...this.connections].map(([neId, c]) => ({
+      neId,
+      health: this.health(neId),
+      link: c.link.counters,
+      keepalive: c.ne.options.keepalive === true,
+    }));
+  }
+
   link(neId: string): NeLink {
     const c = this.connections.get(neId);
     if (!c) throw new AdmfError('not-found', `no NE ${neId}`);
@@ -233,10 +248,20 @@ export class Admf {
    * `unreachable` when no usable answer came.
    */
   async send(neId: string, body: RequestBody): Promise<Answer> {
+    const started = this.clock.now();
     try {
-      return await this.link(neId).request(body);
+      const a = await this.link(neId).request(body);
+      this.requestObserver?.(
+        neId,
+        body.type,
+        a.response.type === 'ErrorResponse' ? 'error' : 'ok',
+        a.latencyMs / 1000,
+      );
+      return a;
     } catch (err) {
-      if (err instanceof NeRequestError) throw new AdmfError('unreachable', err.message);
+      this.requestObserver?.(neId, body.type, 'unanswered', (this.clock.now() - started) / 1000);
+      if (err instanceof NeRequestError)
+        throw new AdmfError('unreachable', err.message, undefined, { cause: err });
       throw err;
     }
   }

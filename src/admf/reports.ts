@@ -9,7 +9,7 @@ import type { ReportInput, TaskRecord } from '../store/admf-store.js';
 import type { X1Codec } from '../x1/codec.js';
 import { ISSUE_CODES, X1Error, type ErrorProfile } from '../x1/errors.js';
 import type { OkResponse, ReportTaskIssueRequest, X1Request, X1Response } from '../x1/model.js';
-import { X1Responder } from '../x1/responder.js';
+import { X1Responder, type RequestObserver } from '../x1/responder.js';
 import { okResponse, type ResponderIdentity } from '../x1/responses.js';
 import type { Admf } from './admf.js';
 import { applyNeIssue } from './health.js';
@@ -66,6 +66,11 @@ export class ReportReceiver {
         });
       },
     });
+  }
+
+  /** Tells `fn` of every report or ping answered (metrics). */
+  observeRequests(fn: RequestObserver): void {
+    this.responder.observer = fn;
   }
 
   /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
-import { startAdmfService } from '../api/service.js';
+import { startAdmfService, type AdmfService } from '../api/service.js';
+import { admfMetrics } from '../metrics/admf.js';
+import { metricsEndpointOrExit, METRICS_FLAG, type MetricsEndpoint } from './metrics.js';
 import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import {
   addFlags,
@@ -92,6 +94,7 @@ export const ADMF_FLAGS: readonly FlagSpec[] = [
     convert: seconds,
   },
   { flags: '--no-reconcile', description: 'do not reconcile every NE at start', key: 'reconcileOnStart' },
+  METRICS_FLAG,
 ];
 
 async function serve(flags: Record<string, unknown>): Promise<void> {
@@ -99,23 +102,41 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
   const withToken = { ...flags, ...(token !== undefined && { apiToken: token }) };
   const config = configOrExit('admf', ADMF_FLAGS, withToken, parseAdmfConfig);
   const logger = daemonLogger(`admf:${config.id}`, flags);
+  const metrics = await metricsEndpointOrExit('admf', flags);
   let svc;
   try {
     svc = await startAdmfService(config, { logger });
   } catch (err) {
     console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
+    await metrics?.server.close();
     process.exit(1);
   }
+  if (metrics) watchAdmf(metrics, svc);
   runUntilSignalled({
     name: `ADMF ${config.id}`,
     logger,
     flags,
-    close: () => svc.close(),
+    close: async () => {
+      await svc.close();
+      await metrics?.server.close();
+    },
     reloadTls: () => svc.running.reloadTls(),
   });
   console.log(
     `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
   );
+  if (metrics)
+    console.log(`metrics on ${metrics.server.url}/metrics, health on ${metrics.server.url}/healthz`);
+}
+
+/** The ADMF's series and health checks (its store answers) on a metrics endpoint. */
+export function watchAdmf(metrics: MetricsEndpoint, svc: AdmfService): void {
+  const r = svc.running;
+  admfMetrics(metrics.registry, r.admf, r.receiver, r.store);
+  metrics.checks.store = async () => {
+    await r.store.listNes();
+    return undefined;
+  };
 }
 
 interface ClientFlags {

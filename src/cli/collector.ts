@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { startCollector, type CollectorOptions } from '../collector/collector.js';
 import type { CollectorStats } from '../collector/stats.js';
+import { collectorMetrics } from '../metrics/collector.js';
 import { addFlags, LOG_FLAGS } from './daemon-flags.js';
+import { metricsEndpointOrExit, METRICS_FLAG } from './metrics.js';
 import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import { PKI_FILES } from '../transport/pki.js';
 import type { TlsConfig } from '../transport/tls-options.js';
@@ -27,6 +29,7 @@ interface CollectorFlags {
   progress: number;
   logLevel?: string;
   logFormat?: string;
+  metricsListen?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -129,7 +132,7 @@ export function registerCollectorCommands(program: Command): void {
       positiveNumber('--progress'),
       10,
     );
-  addFlags(cmd, LOG_FLAGS);
+  addFlags(cmd, [...LOG_FLAGS, METRICS_FLAG]);
   cmd.action(async (f: CollectorFlags) => {
     const logger = daemonLogger('collector', { ...f });
     let opts: CollectorOptions;
@@ -153,19 +156,23 @@ export function registerCollectorCommands(program: Command): void {
       console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
       process.exit(2);
     }
+    const metrics = await metricsEndpointOrExit('collector', { ...f });
     let c;
     try {
       c = await startCollector(opts);
     } catch (e) {
       console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
+      await metrics?.server.close();
       process.exit(1);
     }
+    if (metrics) collectorMetrics(metrics.registry, c);
     runUntilSignalled({
       name: 'collector',
       logger,
       flags: { ...f },
       close: async () => {
         await c.stop();
+        await metrics?.server.close();
         const s = c.stats();
         console.log(statsTable(s));
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
@@ -173,5 +180,7 @@ export function registerCollectorCommands(program: Command): void {
     });
     for (const u of c.listeners) console.log(`listening on ${u.text}`);
     console.log(`writing to ${f.out}`);
+    if (metrics)
+      console.log(`metrics on ${metrics.server.url}/metrics, health on ${metrics.server.url}/healthz`);
   });
 }

@@ -19,8 +19,11 @@ import { labSubscriber } from '../probe/sources/population.js';
 import { initPki, writeFileAtomic } from '../transport/pki.js';
 import { encodeRequest } from '../x1/encode.js';
 import { formatTimestamp } from '../x1/simple-types.js';
-import { readToken } from './admf.js';
+import { readToken, watchAdmf } from './admf.js';
+import { collectorMetrics } from '../metrics/collector.js';
+import { neMetrics } from '../metrics/ne.js';
 import { runUntilSignalled } from './daemon-life.js';
+import { bindMetrics } from './metrics.js';
 import { createProbeFor } from './probe-source.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
 
@@ -225,6 +228,22 @@ export function registerLabCommands(program: Command): void {
         const collectorUri = collector.listeners[0]!.text;
         await connectNe(svc, ne.url);
         const ex = writeExamples(join(dir, 'examples'), collectorUri);
+        // Metrics for each component on loopback (any free port), so that Prometheus can be pointed at them.
+        const loopback = { host: '127.0.0.1', port: 0 };
+        const [neMetricsAt, admfMetricsAt, collectorMetricsAt] = await Promise.all([
+          bindMetrics(loopback),
+          bindMetrics(loopback),
+          bindMetrics(loopback),
+        ]);
+        neMetrics(neMetricsAt.registry, ne.ne, probe);
+        neMetricsAt.checks.dataPlane = () => probe.healthProblem();
+        neMetricsAt.checks.store = () => {
+          ne.ne.ctx.store.countTasks();
+          return undefined;
+        };
+        watchAdmf(admfMetricsAt, svc);
+        collectorMetrics(collectorMetricsAt.registry, collector);
+        const metricsEndpoints = [neMetricsAt, admfMetricsAt, collectorMetricsAt];
         const curl = (file: string) =>
           `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +
           `-H 'Content-Type: application/xml' --data-binary @${file} ${ne.url}`;
@@ -236,6 +255,7 @@ export function registerLabCommands(program: Command): void {
             await ne.close();
             await collector.stop();
             await svc.close();
+            await Promise.all(metricsEndpoints.map((m) => m.server.close()));
           },
           reloadTls: () => {
             ne.reloadTls();
@@ -252,6 +272,8 @@ export function registerLabCommands(program: Command): void {
   ADMF X1 endpoint ${svc.running.x1Url}   (identity ${ADMF}; the NE reports here)
   ADMF REST API    ${svc.apiUrl}   (OpenAPI ${svc.apiUrl}/openapi.json; token in ${tokenFile})
   ADMF store       ${join(dir, 'admf', 'admf.sqlite')}   (NEs, tasks: ${(await svc.running.admf.store.listTasks()).length})
+  metrics          NE ${neMetricsAt.server.url}/metrics   ADMF ${admfMetricsAt.server.url}/metrics   collector ${collectorMetricsAt.server.url}/metrics
+                   (and /healthz on each; Prometheus text format)
 
 Task the NE through the ADMF (paste):
 ${admfExample(svc, tokenFile, collectorUri, join(dir, 'captures'))}

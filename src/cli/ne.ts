@@ -16,7 +16,9 @@ import {
   type FlagSpec,
 } from './daemon-flags.js';
 import { daemonLogger, runUntilSignalled } from './daemon-life.js';
+import { metricsEndpointOrExit, METRICS_FLAG } from './metrics.js';
 import { registerNeAdminCommands } from './ne-admin.js';
+import { neMetrics } from '../metrics/ne.js';
 
 /** The flags of `lix ne`, each with the configuration key it sets (docs/ne.md lists the keys). */
 export const NE_FLAGS: readonly FlagSpec[] = [
@@ -95,6 +97,7 @@ export const NE_FLAGS: readonly FlagSpec[] = [
       '(without it the NE intercepts nothing)',
     key: 'source',
   },
+  METRICS_FLAG,
 ];
 
 export function registerNeCommands(program: Command): void {
@@ -106,6 +109,7 @@ export function registerNeCommands(program: Command): void {
   addFlags(ne, NE_FLAGS).action(async (flags: Record<string, unknown>) => {
     const config = configOrExit('ne', NE_FLAGS, flags, parseNeConfig);
     const logger = daemonLogger(`ne:${config.id}`, flags);
+    const metrics = await metricsEndpointOrExit('ne', flags);
     let dataPlane;
     try {
       dataPlane = createProbeFor(config, { logger });
@@ -119,16 +123,30 @@ export function registerNeCommands(program: Command): void {
     } catch (err) {
       console.error(`lix ne: ${err instanceof Error ? err.message : String(err)}`);
       await dataPlane.close();
+      await metrics?.server.close();
       process.exit(1);
+    }
+    if (metrics) {
+      neMetrics(metrics.registry, running.ne, dataPlane);
+      metrics.checks.store = () => {
+        running.ne.ctx.store.countTasks();
+        return undefined;
+      };
+      metrics.checks.dataPlane = () => dataPlane.healthProblem();
     }
     runUntilSignalled({
       name: `NE ${config.id}`,
       logger,
       flags,
-      close: () => running.close(),
+      close: async () => {
+        await running.close();
+        await metrics?.server.close();
+      },
       reloadTls: () => running.reloadTls(),
     });
     console.log(`NE ${config.id} listening on ${running.url} (data ${config.dataDir})`);
+    if (metrics)
+      console.log(`metrics on ${metrics.server.url}/metrics, health on ${metrics.server.url}/healthz`);
     console.log(
       config.source === undefined
         ? 'probe source: none (no --source: nothing is intercepted; destinations are still watched)'

@@ -9,7 +9,12 @@ import type { NeStore } from '../store/ne-store.js';
 import type { X1Codec } from '../x1/codec.js';
 import { codeFor, X1Error } from '../x1/errors.js';
 import type { X1Request } from '../x1/model.js';
-import { X1Responder, type MessageAnswer, type X1ResponderHooks } from '../x1/responder.js';
+import {
+  X1Responder,
+  type MessageAnswer,
+  type RequestObserver,
+  type X1ResponderHooks,
+} from '../x1/responder.js';
 import { AuditLog, requestAuditRow as auditRow } from './audit.js';
 import type { NeConfig } from './config.js';
 import { IssueReporter, type NeContext } from './context.js';
@@ -116,6 +121,11 @@ export class NetworkElement {
         this.ctx.issues.clear(scope, code, `answers to reports come from the ADMF ${config.admfId} again`);
       },
     };
+  }
+
+  /** Tells `fn` of every request answered (metrics). */
+  observeRequests(fn: RequestObserver): void {
+    this.responder.observer = fn;
   }
 
   /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */

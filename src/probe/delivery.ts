@@ -42,6 +42,19 @@ export function stmUriOf(a: DeliveryAddress): string | undefined {
   return `${scheme}://${ip}:${a.port.port}`;
 }
 
+/** One destination's sender as seen now. */
+export interface DeliverySnapshot {
+  readonly did: string;
+  readonly uri: string;
+  readonly state: string;
+  readonly faulted: boolean;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly queued: number;
+  readonly errors: number;
+  readonly tooLarge: number;
+}
+
 interface Entry {
   readonly uri: string;
   readonly sender: StmSender;
@@ -96,7 +109,7 @@ export class Deliveries {
   }
 
   /** Per-DID sender counters and state, for logs and `lix ne` status. */
-  snapshot(): { did: string; uri: string; state: string; faulted: boolean; sent: number; dropped: number }[] {
+  snapshot(): DeliverySnapshot[] {
     return [...this.byDid].map(([did, e]) => ({
       did,
       uri: e.uri,
@@ -104,6 +117,9 @@ export class Deliveries {
       faulted: e.faulted,
       sent: e.sender.counters.sent,
       dropped: e.sender.counters.dropped,
+      queued: e.sender.counters.queued,
+      errors: e.sender.counters.errors,
+      tooLarge: e.sender.counters.tooLarge,
     }));
   }
 

@@ -18,7 +18,7 @@ import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js
 import { formatTimestamp } from '../x1/simple-types.js';
 import { CaptureHealth } from './capture-health.js';
 import { PacketDecoder } from './decode/decoder.js';
-import { Deliveries, stmUriOf } from './delivery.js';
+import { Deliveries, stmUriOf, type DeliverySnapshot } from './delivery.js';
 import { TargetIndex } from './match/index.js';
 import { inspect, ProbeProtocolError } from './proto/inspect.js';
 import {
@@ -294,6 +294,21 @@ export class Probe {
     if (!host) return;
     host.store.setDestinationDeliveryStatus(did, 'activeAndWorking');
     host.issues.clear({ kind: 'destination', id: did }, ISSUE_CODES.NonTerminating, reason);
+  }
+
+  /** Why the probe is not healthy (its packet source failed), or undefined (health endpoint). */
+  healthProblem(): string | undefined {
+    return this.capture.current === 'failed' ? 'the packet source failed (see the NE fault)' : undefined;
+  }
+
+  /** Each destination's sender (metrics, status). */
+  destinations(): DeliverySnapshot[] {
+    return this.deliveries.snapshot();
+  }
+
+  /** The packet source's counters, when there is a source. */
+  get sourceCounters(): Readonly<Record<string, number>> | undefined {
+    return this.opts.source?.counters as Readonly<Record<string, number>> | undefined;
   }
 
   /** Everything counted, for logs and tests. */

@@ -162,6 +162,7 @@ export class SqliteAdmfStore implements AdmfStore {
           'VALUES (@xid, @neId, @details, @state, @provisioning, @reason, @createdAt, @updatedAt)',
       ),
       getTask: p('SELECT * FROM tasks WHERE xid = ?'),
+      countTasks: p('SELECT ne_id, state, count(*) AS n FROM tasks GROUP BY ne_id, state'),
       setState: p(
         'UPDATE tasks SET state = @state, provisioning = coalesce(@provisioning, provisioning), reason = @reason, updated_at = @at WHERE xid = @xid',
       ),
@@ -252,6 +253,11 @@ export class SqliteAdmfStore implements AdmfStore {
   async getTask(xid: string): Promise<TaskRecord | undefined> {
     const r = this.s.getTask.get(xid) as Row | undefined;
     return r && toTask(r);
+  }
+
+  async countTasks(): Promise<{ neId: string; state: TaskState; count: number }[]> {
+    const rows = this.s.countTasks.all() as { ne_id: string; state: TaskState; n: number }[];
+    return rows.map((r) => ({ neId: r.ne_id, state: r.state, count: r.n }));
   }
 
   async listTasks(f: TaskFilter = {}): Promise<TaskRecord[]> {

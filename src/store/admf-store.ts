@@ -156,6 +156,8 @@ export interface AdmfStore {
   putTasks(ts: readonly TaskRecord[]): Promise<void>;
   getTask(xid: string): Promise<TaskRecord | undefined>;
   listTasks(filter?: TaskFilter): Promise<TaskRecord[]>;
+  /** How many tasks each NE has in each state (metrics). */
+  countTasks(): Promise<{ neId: string; state: TaskState; count: number }[]>;
   /** Changes state (and optionally provisioning and reason); false when there is no such task. */
   setTaskState(
     xid: string,

@@ -107,6 +107,11 @@ export interface NeStore {
   }>;
   listXids(): string[];
   countTasks(): number;
+  /**
+   * How many tasks are in each provisioning status, destinations in each delivery status, and reports wait in
+   * the outbox (metrics).
+   */
+  countByStatus(): { tasks: Record<string, number>; destinations: Record<string, number>; outbox: number };
   insertTask(t: {
     details: TaskDetails;
     origin: TaskOrigin;

@@ -124,6 +124,16 @@ export class SqliteNeStore implements NeStore {
     return this.s.countTasks.get() as number;
   }
 
+  countByStatus(): { tasks: Record<string, number>; destinations: Record<string, number>; outbox: number } {
+    const counts = (st: Statement) =>
+      Object.fromEntries((st.all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+    return {
+      tasks: counts(this.s.tasksByStatus),
+      destinations: counts(this.s.destinationsByStatus),
+      outbox: (this.s.countOutbox.get() as { n: number }).n,
+    };
+  }
+
   insertTask(t: {
     details: TaskDetails;
     origin: TaskOrigin;

@@ -39,8 +39,14 @@ export interface X1ResponderHooks<S> {
   readonly internalError: string;
 }
 
+/** One answered message, for metrics: its request type, `ok` or `error`, and how long it took. */
+export type RequestObserver = (type: string, outcome: 'ok' | 'error', seconds: number) => void;
+
 /** Answers X1 request bodies through the given hooks. */
 export class X1Responder<S> {
+  /** Told of every message answered (`container` for a container refused whole). */
+  observer: RequestObserver | undefined;
+
   constructor(private readonly h: X1ResponderHooks<S>) {}
 
   /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
@@ -52,17 +58,26 @@ export class X1Responder<S> {
       doc = h.codec.decode(body);
     } catch (err) {
       h.containerRefused(err instanceof Error ? err.message : String(err), undefined, peer);
+      this.observer?.('container', 'error', 0);
       return encodeTopLevelError(topLevelError(h.me));
     }
     if (doc.root !== 'X1Request') {
       h.containerRefused('not a request container', doc.root, peer);
+      this.observer?.('container', 'error', 0);
       return encodeTopLevelError(topLevelError(h.me));
     }
     const out: MessageAnswer[] = [];
     for (const r of doc.results) {
-      if (r.ok) out.push(await this.one(r.message, peer, state));
-      else {
+      if (r.ok) {
+        const started = performance.now();
+        const answer = await this.one(r.message, peer, state);
+        const outcome = 'type' in answer && answer.type === 'ErrorResponse' ? 'error' : 'ok';
+        this.observer?.(r.message.type, outcome, (performance.now() - started) / 1000);
+        out.push(answer);
+      } else {
         h.messageRefused(r);
+        // Not its xsi:type: a label the peer chooses would let it grow the series without bound.
+        this.observer?.('undecodable', 'error', 0);
         out.push(errorFrom(h.me, r.header, r.requestMessageType, r.error));
       }
     }

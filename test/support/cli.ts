@@ -11,14 +11,14 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  opts: { input?: string | Uint8Array; timeoutMs?: number } = {},
+  opts: { input?: string | Uint8Array; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
     cwd: REPO_ROOT,
     input: opts.input,
     timeout: opts.timeoutMs ?? 60_000,
     encoding: 'utf8',
-    env: { ...process.env, LIX_LOG_LEVEL: process.env.LIX_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, LIX_LOG_LEVEL: process.env.LIX_LOG_LEVEL ?? 'warn', ...opts.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,43 @@
+/** The collector's metrics: per listener received, decoded, malformed, lost, late, bytes; totals written. */
+import type { Registry } from 'prom-client';
+import type { Collector } from '../collector/collector.js';
+import { counterOf, gaugeOf, type Sample } from './registry.js';
+
+const PER_LISTENER = ['received', 'decoded', 'malformed', 'lost', 'late', 'bytes'] as const;
+const TOTALS = ['written', 'duplicates', 'truncated', 'connections', 'refused', 'disconnected'] as const;
+
+export function collectorMetrics(registry: Registry, collector: Collector): void {
+  counterOf(
+    registry,
+    'lix_collector_reports_total',
+    'Per listener: reports received, decoded, malformed, lost (sequence gaps), late; and bytes',
+    ['listener', 'counter'],
+    () => {
+      const by = new Map<string, Record<string, number>>();
+      for (const s of collector.stats().sources) {
+        const row = by.get(s.listener) ?? {};
+        for (const k of PER_LISTENER) row[k] = (row[k] ?? 0) + s[k];
+        by.set(s.listener, row);
+      }
+      return [...by].flatMap(([listener, row]) =>
+        PER_LISTENER.map((counter): Sample<'listener' | 'counter'> => [
+          { listener, counter },
+          row[counter] ?? 0,
+        ]),
+      );
+    },
+  );
+  counterOf(
+    registry,
+    'lix_collector_total',
+    'Collector totals: packets written, duplicates, truncated, connections',
+    ['counter'],
+    () => {
+      const t = collector.stats().totals;
+      return TOTALS.map((counter) => [{ counter }, t[counter]]);
+    },
+  );
+  gaugeOf(registry, 'lix_collector_files', 'PCAPng files written so far', [], () => [
+    [{}, collector.stats().files.length],
+  ]);
+}

@@ -1,0 +1,132 @@
+/**
+ * The NE's metrics: X1 requests it answered, tasks and destinations by status, its reports to the ADMF, and
+ * its probe (frames, messages, matches, drops by reason, deliveries per destination, capture source).
+ */
+import type { Registry } from 'prom-client';
+import type { NetworkElement } from '../ne/ne.js';
+import type { Probe } from '../probe/probe.js';
+import { counterOf, gaugeOf, x1ServedMetrics } from './registry.js';
+
+type Series<L extends string> = Iterable<[Partial<Record<L, string>>, number]>;
+
+export function neMetrics(registry: Registry, ne: NetworkElement, probe?: Probe): void {
+  ne.observeRequests(x1ServedMetrics(registry));
+  const store = ne.ctx.store;
+  gaugeOf(registry, 'lix_ne_tasks', 'Tasks held by the NE, by provisioning status', ['status'], () =>
+    Object.entries(store.countByStatus().tasks).map(([status, n]) => [{ status }, n]),
+  );
+  gaugeOf(
+    registry,
+    'lix_ne_destinations',
+    'Destinations held by the NE, by delivery status',
+    ['status'],
+    () => Object.entries(store.countByStatus().destinations).map(([status, n]) => [{ status }, n]),
+  );
+  gaugeOf(registry, 'lix_ne_reports_queued', 'Reports waiting in the durable outbox for the ADMF', [], () => [
+    [{}, store.countByStatus().outbox],
+  ]);
+  const r = ne.reporter.counters;
+  counterOf(registry, 'lix_ne_reports_total', 'Reports to the ADMF, by result', ['result'], () => [
+    [{ result: 'sent' }, r.sent],
+    [{ result: 'attempt' }, r.attempts],
+    [{ result: 'error_from_admf' }, r.errorsFromAdmf],
+    [{ result: 'disregarded' }, r.disregarded],
+  ]);
+  counterOf(
+    registry,
+    'lix_ne_admf_connections_dropped_total',
+    'Connections to the ADMF dropped because an answer did not come from its certificate',
+    [],
+    () => [[{}, r.connectionsDropped]],
+  );
+  if (probe) probeMetrics(registry, probe);
+}
+
+function probeMetrics(registry: Registry, probe: Probe): void {
+  counterOf(
+    registry,
+    'lix_probe_events_total',
+    'Probe: frames seen, signalling messages decoded, matched to a task, reports handed to senders',
+    ['event'],
+    () => [
+      [{ event: 'frame' }, probe.counters.frames],
+      [{ event: 'message' }, probe.counters.messages],
+      [{ event: 'matched' }, probe.counters.matched],
+      [{ event: 'report' }, probe.counters.reports],
+    ],
+  );
+  counterOf(
+    registry,
+    'lix_probe_dropped_total',
+    'Probe: what was not delivered, by reason',
+    ['reason'],
+    () => {
+      const d = probe.decoder.counters;
+      const out: [{ reason: string }, number][] = [
+        [{ reason: 'malformed_signalling' }, probe.counters.malformed],
+        [{ reason: 'no_destination' }, probe.counters.noDestination],
+        [{ reason: 'internal_error' }, probe.counters.internalErrors],
+        [{ reason: 'non_ip' }, d.nonIp],
+        [{ reason: 'fragment_timeout' }, d.fragmentTimeouts],
+        [{ reason: 'fragment_eviction' }, d.fragmentEvictions],
+      ];
+      for (const [reason, n] of d.malformedByReason) out.push([{ reason: `malformed_${reason}` }, n]);
+      return out;
+    },
+  );
+  const source = (): Series<'counter'> =>
+    Object.entries(probe.sourceCounters ?? {})
+      .filter(([, v]) => typeof v === 'number')
+      .map(([counter, v]) => [{ counter }, v]);
+  counterOf(
+    registry,
+    'lix_probe_source_total',
+    'Packet source counters (frames, bytes, kernel drops, ...)',
+    ['counter'],
+    source,
+  );
+  const dest = (pick: (d: ReturnType<Probe['destinations']>[number]) => number) => (): Series<'did'> =>
+    probe.destinations().map((d) => [{ did: d.did }, pick(d)]);
+  counterOf(
+    registry,
+    'lix_delivery_sent_total',
+    'STM reports handed to the socket, per destination',
+    ['did'],
+    dest((d) => d.sent),
+  );
+  counterOf(
+    registry,
+    'lix_delivery_dropped_total',
+    'STM reports dropped (queue full), per destination',
+    ['did'],
+    dest((d) => d.dropped),
+  );
+  counterOf(
+    registry,
+    'lix_delivery_errors_total',
+    'STM send or encoding errors, per destination',
+    ['did'],
+    dest((d) => d.errors),
+  );
+  gaugeOf(
+    registry,
+    'lix_delivery_queue_depth',
+    'STM reports queued for a stream destination',
+    ['did'],
+    dest((d) => d.queued),
+  );
+  gaugeOf(
+    registry,
+    'lix_delivery_fault',
+    '1 while the destination is in deliveryFault',
+    ['did'],
+    dest((d) => (d.faulted ? 1 : 0)),
+  );
+  gaugeOf(
+    registry,
+    'lix_delivery_up',
+    '1 while the destination sender is connected (UDP: always)',
+    ['did'],
+    dest((d) => (d.state === 'up' ? 1 : 0)),
+  );
+}
