@@ -9,7 +9,7 @@
  * (`lix ne task|destination|audit --data DIR`) opens the store itself, not this file, and keeps working.
  */
 import { LixError } from '../lib/errors.js';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sqlite, SQLITE_CODES } from './sqlite.js';
 
@@ -17,6 +17,19 @@ export const LOCK_FILE = 'lix.lock';
 export const PID_FILE = 'lix.pid';
 
 /** Another live process holds the directory. */
+/** The data directory cannot be created or written (a file in the way, no permission, a read-only mount). */
+export class DataDirUnusableError extends LixError<'data-dir-unusable'> {
+  constructor(
+    readonly dir: string,
+    why: string,
+    cause: unknown,
+  ) {
+    super('data-dir-unusable', `data directory ${dir} cannot be used (${why}): give a writable --data`, {
+      cause,
+    });
+  }
+}
+
 export class DataDirLockedError extends LixError<'data-dir-locked'> {
   constructor(
     readonly dir: string,
@@ -47,7 +60,13 @@ function holderOf(dir: string): number | undefined {
 
 /** Takes the directory's lock, creating the directory (mode 0700); throws {@link DataDirLockedError}. */
 export function lockDataDir(dir: string, what: string): DataDirLock {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    throw new DataDirUnusableError(dir, why, err);
+  }
   const db = new Sqlite(join(dir, LOCK_FILE), { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');

@@ -3,7 +3,7 @@
 // killed with SIGKILL leaves no stale lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirLockedError, lockDataDir } from '../../src/store/data-dir-lock.js';
@@ -89,5 +89,68 @@ test('a second lix lab on the same directory is refused with one line', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   } finally {
     holder.release();
+  }
+});
+
+test('a data directory that cannot be created or written stops lix ne, admf and lab with one line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lix-unusable-'));
+  try {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'not a directory\n');
+    const runs = {
+      ne: runCli([
+        'ne',
+        '--id',
+        'ne-1',
+        '--admf-id',
+        'admf-1',
+        '--listen',
+        '127.0.0.1:0',
+        '--insecure-plain-http',
+        '--data',
+        join(blocker, 'ne'),
+      ]),
+      admf: runCli([
+        'admf',
+        '--id',
+        'admf-1',
+        '--listen',
+        '127.0.0.1:0',
+        '--api-listen',
+        '127.0.0.1:0',
+        '--api-token',
+        'x'.repeat(20),
+        '--insecure-plain-http',
+        '--data',
+        join(blocker, 'admf'),
+      ]),
+      lab: runCli([
+        'lab',
+        '--data',
+        join(blocker, 'lab'),
+        '--ne-port',
+        '0',
+        '--admf-port',
+        '0',
+        '--api-port',
+        '0',
+        '--collector-port',
+        '0',
+      ]),
+    };
+    for (const [cmd, r] of Object.entries(runs)) {
+      assert.equal(r.status, 1, `${cmd}: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${cmd}: ${r.stderr}`);
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          `^lix ${cmd}: data directory .*a-file/${cmd} cannot be used \\(ENOTDIR\\): give a writable --data$`,
+        ),
+      );
+    }
+    assert.equal(readFileSync(blocker, 'utf8'), 'not a directory\n', 'the file in the way is untouched');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
