@@ -1,6 +1,7 @@
 // A daemon under a service manager: SIGHUP re-reads TLS files and the log level, SIGTERM stops it gracefully
 // (exit 0, data directory released, store intact), and --log-format picks JSON or text lines.
 import { test } from 'node:test';
+import { NE_ON_LOOPBACK } from '../support/cli.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,13 +13,7 @@ async function startNe(dataDir: string, extra: readonly string[]): Promise<Daemo
   const pki = await getTestPki();
   const ne = pki.identities['ne-1']!;
   const d = startLix([
-    'ne',
-    '--id',
-    'ne-1',
-    '--admf-id',
-    'admf-1',
-    '--listen',
-    '127.0.0.1:0',
+    ...NE_ON_LOOPBACK,
     '--cert',
     ne.certFile,
     '--key',

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirLockedError, lockDataDir } from '../../src/store/data-dir-lock.js';
 import { admfHarness } from '../support/admf-harness.js';
-import { runCli } from '../support/cli.js';
+import { LAB_FREE_PORTS, NE_ON_LOOPBACK, runCli } from '../support/cli.js';
 import { startNeProcess, stopNeProcess } from '../support/ne-process.js';
 import { getTestPki } from '../support/pki.js';
 
@@ -39,13 +39,7 @@ test('a second lix ne on a held directory is refused; manual admin works; SIGKIL
   const first = await startNeProcess(files);
   try {
     const second = runCli([
-      'ne',
-      '--id',
-      'ne-1',
-      '--admf-id',
-      'admf-1',
-      '--listen',
-      '127.0.0.1:0',
+      ...NE_ON_LOOPBACK,
       '--cert',
       files.certFile,
       '--key',
@@ -98,18 +92,7 @@ test('a data directory that cannot be created or written stops lix ne, admf and 
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, 'not a directory\n');
     const runs = {
-      ne: runCli([
-        'ne',
-        '--id',
-        'ne-1',
-        '--admf-id',
-        'admf-1',
-        '--listen',
-        '127.0.0.1:0',
-        '--insecure-plain-http',
-        '--data',
-        join(blocker, 'ne'),
-      ]),
+      ne: runCli([...NE_ON_LOOPBACK, '--insecure-plain-http', '--data', join(blocker, 'ne')]),
       admf: runCli([
         'admf',
         '--id',
@@ -124,19 +107,7 @@ test('a data directory that cannot be created or written stops lix ne, admf and 
         '--data',
         join(blocker, 'admf'),
       ]),
-      lab: runCli([
-        'lab',
-        '--data',
-        join(blocker, 'lab'),
-        '--ne-port',
-        '0',
-        '--admf-port',
-        '0',
-        '--api-port',
-        '0',
-        '--collector-port',
-        '0',
-      ]),
+      lab: runCli(['lab', '--data', join(blocker, 'lab'), ...LAB_FREE_PORTS]),
     };
     for (const [cmd, r] of Object.entries(runs)) {
       assert.equal(r.status, 1, `${cmd}: ${r.stderr}`);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../support/cli.js';
+import { LAB_FREE_PORTS, NE_ON_LOOPBACK, runCli } from '../support/cli.js';
 import { startLix } from '../support/daemon.js';
 import { freePort } from '../support/nginx.js';
 import { hasTool, skipUnless } from '../support/shared.js';
@@ -52,19 +52,7 @@ test(
   { skip, timeout: 180_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lix-prom-'));
-    const lab = startLix([
-      'lab',
-      '--data',
-      join(dir, 'lab'),
-      '--ne-port',
-      '0',
-      '--admf-port',
-      '0',
-      '--api-port',
-      '0',
-      '--collector-port',
-      '0',
-    ]);
+    const lab = startLix(['lab', '--data', join(dir, 'lab'), ...LAB_FREE_PORTS]);
     let prometheus: ReturnType<typeof spawn> | undefined;
     try {
       const line = await lab.waitFor(/^\s+metrics\s+NE http/);
@@ -176,13 +164,7 @@ test('a metrics address already in use stops the daemon with one line, before it
     assert.equal(r.stderr.trim(), `lix collector: --metrics-listen: 127.0.0.1:${port} is already in use`);
     assert.doesNotMatch(r.stdout, /listening on/, 'nothing started');
     const ne = runCli([
-      'ne',
-      '--id',
-      'ne-1',
-      '--admf-id',
-      'admf-1',
-      '--listen',
-      '127.0.0.1:0',
+      ...NE_ON_LOOPBACK,
       '--data',
       join(dir, 'ne'),
       '--insecure-plain-http',

@@ -2,6 +2,7 @@
 // `lix` command that works with no checkout and no TypeScript toolchain: `lix --version`, and `lix lab`
 // comes up, answers, and stops on SIGTERM.
 import { test } from 'node:test';
+import { LAB_FREE_PORTS } from '../support/cli.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,24 +53,7 @@ test('npm pack + npm install -g gives a working lix (version, lab)', { timeout: 
     const version = execFileSync(lix, ['--version'], { encoding: 'utf8', env, cwd: tmp }).trim();
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(version, pkg.version);
-    const lab = startLixBinary(
-      lix,
-      [
-        'lab',
-        '--data',
-        join(tmp, 'lab'),
-        '--ne-port',
-        '0',
-        '--admf-port',
-        '0',
-        '--api-port',
-        '0',
-        '--collector-port',
-        '0',
-      ],
-      env,
-      tmp,
-    );
+    const lab = startLixBinary(lix, ['lab', '--data', join(tmp, 'lab'), ...LAB_FREE_PORTS], env, tmp);
     try {
       await lab.waitFor(/^lix lab is up/);
       const api = /ADMF REST API\s+(\S+)/.exec(await lab.waitFor(/ADMF REST API/))![1]!;

@@ -2,6 +2,7 @@
 // answers CreateDestination with DeliveryAddressUnusable and changes nothing, and the collector stops with
 // one line. Nothing crashes.
 import { test } from 'node:test';
+import { NE_ON_LOOPBACK } from '../support/cli.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,21 +23,7 @@ async function post(url: string, body: Buffer) {
 
 test('the NE refuses an eep+sctp destination without the addon, and keeps answering', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lix-nosctp-'));
-  const ne = startLix(
-    [
-      'ne',
-      '--id',
-      'ne-1',
-      '--admf-id',
-      'admf-1',
-      '--listen',
-      '127.0.0.1:0',
-      '--data',
-      dir,
-      '--insecure-plain-http',
-    ],
-    NO_ADDON,
-  );
+  const ne = startLix([...NE_ON_LOOPBACK, '--data', dir, '--insecure-plain-http'], NO_ADDON);
   try {
     const url = /listening on (\S+)/.exec(await ne.waitFor(/listening on http:/))![1]!;
     const did = uuid();

@@ -22,3 +22,26 @@ export function runCli(
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `lix ne` as ne-1 of admf-1 on a free loopback port; TLS or plain HTTP arguments follow. */
+export const NE_ON_LOOPBACK = [
+  'ne',
+  '--id',
+  'ne-1',
+  '--admf-id',
+  'admf-1',
+  '--listen',
+  '127.0.0.1:0',
+] as const;
+
+/** `lix lab` on free ports (the tests run several at once). */
+export const LAB_FREE_PORTS = [
+  '--ne-port',
+  '0',
+  '--admf-port',
+  '0',
+  '--api-port',
+  '0',
+  '--collector-port',
+  '0',
+] as const;

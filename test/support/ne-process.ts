@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { NE_ON_LOOPBACK } from './cli.js';
 import { REPO_ROOT } from './shared.js';
 
 export interface NeProcess {
@@ -22,13 +23,7 @@ export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
     '--import',
     'tsx',
     join(REPO_ROOT, 'src/cli/main.ts'),
-    'ne',
-    '--id',
-    'ne-1',
-    '--admf-id',
-    'admf-1',
-    '--listen',
-    '127.0.0.1:0',
+    ...NE_ON_LOOPBACK,
     '--cert',
     o.certFile,
     '--key',
