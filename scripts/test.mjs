@@ -35,5 +35,6 @@ const args = [
   ...passThrough,
   ...files,
 ];
+console.log(`lix: ${files.length} test file(s) on Node ${process.version} (${process.execPath})`);
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);
