@@ -58,7 +58,5 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       console.error(`lix: npm ci failed (exit ${r.status ?? r.signal}); see the messages above`);
       process.exit(r.status ?? 1);
     }
-    // npm hides install-script output: say once whether the optional SCTP addon works on this Node.
-    spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { cwd: root, stdio: 'inherit' });
   }
 }
