@@ -121,6 +121,7 @@ class Intake implements InputHandler {
         this.o.split === 'destination' ? fileKey(r.listener) : fileKey(r.xid ?? COLLECTOR_DEFAULTS.noXidKey);
       for (const p of r.packets) this.sink.write(key, p);
       this.book.totals.written += r.packets.length;
+      s.written += r.packets.length;
     }
     this.o.onReport?.(r);
   }

@@ -13,6 +13,8 @@ export interface SourceStats {
   lost: number;
   late: number;
   bytes: number;
+  /** Packets written to files from this source. */
+  written: number;
 }
 
 export interface CollectorTotals {
@@ -84,7 +86,7 @@ export class StatsBook {
     const key = `${listener} ${remote}`;
     let s = this.#sources.get(key);
     if (!s) {
-      s = { listener, remote, received: 0, decoded: 0, malformed: 0, lost: 0, late: 0, bytes: 0 };
+      s = { listener, remote, received: 0, decoded: 0, malformed: 0, lost: 0, late: 0, bytes: 0, written: 0 };
       this.#sources.set(key, s);
     }
     return s;

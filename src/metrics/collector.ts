@@ -3,14 +3,14 @@ import type { Registry } from 'prom-client';
 import type { Collector } from '../collector/collector.js';
 import { counterOf, gaugeOf, type Sample } from './registry.js';
 
-const PER_LISTENER = ['received', 'decoded', 'malformed', 'lost', 'late', 'bytes'] as const;
+const PER_LISTENER = ['received', 'decoded', 'malformed', 'lost', 'late', 'bytes', 'written'] as const;
 const TOTALS = ['written', 'duplicates', 'truncated', 'connections', 'refused', 'disconnected'] as const;
 
 export function collectorMetrics(registry: Registry, collector: Collector): void {
   counterOf(
     registry,
     'lix_collector_reports_total',
-    'Per listener: reports received, decoded, malformed, lost (sequence gaps), late; and bytes',
+    'Per listener: reports received, decoded, malformed, lost (sequence gaps), late; bytes; packets written',
     ['listener', 'counter'],
     () => {
       const by = new Map<string, Record<string, number>>();

@@ -117,6 +117,7 @@ test(
       await until(prom, 'lix_probe_events_total{event="matched"}', (v) => v > 0);
       await until(prom, 'lix_delivery_sent_total', (v) => v > 0);
       await until(prom, 'sum(lix_collector_reports_total{counter="decoded"})', (v) => v > 0);
+      await until(prom, 'sum(lix_collector_reports_total{counter="written"})', (v) => v > 0);
       await until(prom, 'lix_collector_total{counter="written"}', (v) => v > 0);
       await until(
         prom,
