@@ -34,21 +34,9 @@ export function admfMetrics(
     sent.inc({ ne, type, outcome });
     latency.observe({ ne, type }, seconds);
   };
-  let tasks: { neId: string; state: string; count: number }[] = [];
-  gaugeOf(registry, 'lix_admf_tasks', 'Tasks in the ADMF store, by NE and state', ['ne', 'state'], () =>
-    tasks.map((t) => [{ ne: t.neId, state: t.state }, t.count]),
+  gaugeOf(registry, 'lix_admf_tasks', 'Tasks in the ADMF store, by NE and state', ['ne', 'state'], async () =>
+    (await store.countTasks()).map((t): Sample<'ne' | 'state'> => [{ ne: t.neId, state: t.state }, t.count]),
   );
-  // The store is asynchronous; the count is refreshed before each scrape's collection.
-  const refresh = new Counter({
-    name: 'lix_admf_metrics_refresh_total',
-    help: 'Scrapes that refreshed the task counts',
-    registers: [registry],
-    async collect() {
-      tasks = await store.countTasks();
-      this.inc();
-    },
-  });
-  void refresh;
   gaugeOf(
     registry,
     'lix_admf_ne_reachable',

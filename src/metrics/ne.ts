@@ -12,18 +12,25 @@ type Series<L extends string> = Iterable<[Partial<Record<L, string>>, number]>;
 export function neMetrics(registry: Registry, ne: NetworkElement, probe?: Probe): void {
   ne.observeRequests(x1ServedMetrics(registry));
   const store = ne.ctx.store;
+  // One scrape reads the three counts once (each is a GROUP BY over the tasks or destinations).
+  let cached: { at: number; value: ReturnType<typeof store.countByStatus> } | undefined;
+  const counts = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 500) cached = { at: now, value: store.countByStatus() };
+    return cached.value;
+  };
   gaugeOf(registry, 'lix_ne_tasks', 'Tasks held by the NE, by provisioning status', ['status'], () =>
-    Object.entries(store.countByStatus().tasks).map(([status, n]) => [{ status }, n]),
+    Object.entries(counts().tasks).map(([status, n]) => [{ status }, n]),
   );
   gaugeOf(
     registry,
     'lix_ne_destinations',
     'Destinations held by the NE, by delivery status',
     ['status'],
-    () => Object.entries(store.countByStatus().destinations).map(([status, n]) => [{ status }, n]),
+    () => Object.entries(counts().destinations).map(([status, n]) => [{ status }, n]),
   );
   gaugeOf(registry, 'lix_ne_reports_queued', 'Reports waiting in the durable outbox for the ADMF', [], () => [
-    [{}, store.countByStatus().outbox],
+    [{}, counts().outbox],
   ]);
   const r = ne.reporter.counters;
   counterOf(registry, 'lix_ne_reports_total', 'Reports to the ADMF, by result', ['result'], () => [

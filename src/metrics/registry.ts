@@ -48,13 +48,16 @@ export function x1ServedMetrics(registry: Registry) {
 /** One value of a labelled series. */
 export type Sample<L extends string> = [Partial<Record<L, string>>, number];
 
-/** A gauge whose labelled values are set from `read` at every scrape (earlier label sets are dropped). */
+/**
+ * A gauge whose labelled values are set from `read` at every scrape (earlier label sets are dropped); `read`
+ * may be asynchronous (the ADMF's store).
+ */
 export function gaugeOf<L extends string>(
   registry: Registry,
   name: string,
   help: string,
   labelNames: readonly L[],
-  read: () => Iterable<Sample<L>>,
+  read: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>,
 ): Gauge<L> {
   return new Gauge<L>({
     name,
@@ -62,8 +65,9 @@ export function gaugeOf<L extends string>(
     labelNames,
     registers: [registry],
     async collect() {
+      const samples = await read();
       this.reset();
-      for (const [labels, value] of read()) this.set(labels, value);
+      for (const [labels, value] of samples) this.set(labels, value);
     },
   });
 }
