@@ -13,7 +13,8 @@ export const NE_SQL = {
   countTasks: 'SELECT count(*) FROM tasks',
   countOutbox: 'SELECT count(*) AS n FROM outbox',
   tasksByStatus: 'SELECT provisioning AS status, count(*) AS n FROM tasks GROUP BY provisioning',
-  destinationsByStatus: 'SELECT delivery_status AS status, count(*) AS n FROM destinations GROUP BY delivery_status',
+  destinationsByStatus:
+    'SELECT delivery_status AS status, count(*) AS n FROM destinations GROUP BY delivery_status',
   insertTask: `INSERT INTO tasks (xid, details, details_xml, delivery_type, origin, provisioning, pending, created_at)
     VALUES (@xid, @details, @xml, @deliveryType, @origin, @provisioning, @pending, @at)`,
   replaceTask: `UPDATE tasks SET details = @details, details_xml = @xml, delivery_type = @deliveryType,
