@@ -85,7 +85,8 @@ function progressLine(s: CollectorStats): string {
   const t = s.totals;
   return (
     `received ${t.received} decoded ${t.decoded} malformed ${t.malformed} lost ${t.lost} ` +
-    `written ${t.written} files ${s.files.length} connections ${t.connections} refused ${t.refused}`
+    `written ${t.written} files ${s.files.length} connections ${t.connections} refused ${t.refused}` +
+    (t.storageFaults > 0 ? ` storage faults ${t.storageFaults} not written ${t.notWritten}` : '')
   );
 }
 

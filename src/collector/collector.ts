@@ -218,7 +218,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     throw e;
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
-  const stats = () => intake.book.snapshot(sink?.files ?? []);
+  const stats = () => intake.book.snapshot(sink?.files ?? [], sink?.storage);
   let progress: TimerHandle | undefined;
   const tick = () => {
     o.onProgress?.(stats());

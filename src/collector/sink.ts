@@ -3,8 +3,24 @@
  * size and age. A file starts with its SHB (and gets an IDB per link type before the first packet of that
  * type); only whole blocks are ever written, so the file is valid PCAPng whenever a reader opens it after a
  * flush. Blocks are buffered and written every `flushMs` or when `flushBytes` are pending.
+ *
+ * Storage faults (a full disk, a directory turned read-only, I/O errors) never stop the collector: a failed
+ * write is cut back to the last whole block, its blocks stay queued and are written when the storage works
+ * again; beyond `maxQueuedBytes` the oldest queued packets are dropped. Faults and drops are counted
+ * ({@link PcapngSink.storage}) and logged once per episode.
  */
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -29,7 +45,16 @@ export const SINK_DEFAULTS = {
   /** How often file ages are checked for rotation. */
   ageCheckMs: 1000,
   extension: '.pcapng',
+  /** Blocks held in memory while the storage fails; beyond this the oldest are dropped (counted). */
+  maxQueuedBytes: 64 * 1024 * 1024,
 } as const;
+
+/** What storage faults cost: failed writes or opens, packets dropped for them, and whether it fails now. */
+export interface StorageCounters {
+  faults: number;
+  dropped: number;
+  failing: boolean;
+}
 
 interface OpenFile {
   readonly key: string;
@@ -41,6 +66,10 @@ interface OpenFile {
   packets: number;
   pending: Uint8Array[];
   pendingBytes: number;
+  /** Packets in `pending`. */
+  pendingPackets: number;
+  /** Bytes of the file that are whole blocks on disk. */
+  flushed: number;
 }
 
 /** A key as a file-name part: letters, digits, `.`, `_`, `-`; anything else becomes `_`. */
@@ -54,6 +83,7 @@ export class PcapngSink {
   readonly #next = new Map<string, number>();
   readonly #written: string[] = [];
   readonly #timers: TimerHandle[] = [];
+  readonly storage: StorageCounters = { faults: 0, dropped: 0, failing: false };
   #pending = 0;
   #closed = false;
 
@@ -64,7 +94,7 @@ export class PcapngSink {
     private readonly logger: Logger,
     private readonly appl = 'lix collector',
   ) {
-    mkdirSync(dir, { recursive: true });
+    checkWritable(dir);
     this.#every(SINK_DEFAULTS.flushMs, () => this.flush());
     if (rotate.maxSeconds !== undefined) this.#every(SINK_DEFAULTS.ageCheckMs, () => this.#rotateAged());
   }
@@ -77,19 +107,34 @@ export class PcapngSink {
   /** Appends one packet to the current file of `key`. */
   write(key: string, p: WriterPacket): void {
     if (this.#closed) return;
-    let f = this.#current(key);
+    let f: OpenFile;
+    try {
+      f = this.#current(key);
+    } catch (err) {
+      this.#fault(err, `cannot open a capture file for ${key}`);
+      this.storage.dropped++;
+      return;
+    }
     let blocks = this.#blocks(f, p);
     const max = this.rotate.maxBytes;
     if (max !== undefined && f.packets > 0 && f.bytes + blocks.length > max) {
       this.#close(f);
-      f = this.#current(key);
+      try {
+        f = this.#current(key);
+      } catch (err) {
+        this.#fault(err, `cannot open a capture file for ${key}`);
+        this.storage.dropped++;
+        return;
+      }
       blocks = this.#blocks(f, p);
     }
     f.pending.push(blocks);
     f.pendingBytes += blocks.length;
+    f.pendingPackets++;
     f.bytes += blocks.length;
     f.packets++;
     this.#pending += blocks.length;
+    if (this.#pending > SINK_DEFAULTS.maxQueuedBytes) this.#shed();
     if (this.#pending >= SINK_DEFAULTS.flushBytes) this.flush();
   }
 
@@ -131,9 +176,15 @@ export class PcapngSink {
     let path = join(this.dir, `${key}-${n}${SINK_DEFAULTS.extension}`);
     while (existsSync(path)) path = join(this.dir, `${key}-${++n}${SINK_DEFAULTS.extension}`);
     this.#next.set(key, n + 1);
-    const fd = openSync(path, 'wx');
+    const fd = openSync(path, 'wx', 0o600);
     const shb = encodeSectionHeader({ shbUserAppl: this.appl });
-    writeSync(fd, shb);
+    try {
+      writeSync(fd, shb);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(path, { force: true });
+      throw err;
+    }
     const f: OpenFile = {
       key,
       path,
@@ -144,6 +195,8 @@ export class PcapngSink {
       packets: 0,
       pending: [],
       pendingBytes: 0,
+      pendingPackets: 0,
+      flushed: shb.length,
     };
     this.#files.set(key, f);
     this.#written.push(path);
@@ -151,19 +204,71 @@ export class PcapngSink {
     return f;
   }
 
-  #flushFile(f: OpenFile): void {
-    if (f.pendingBytes === 0) return;
+  /** Writes the file's queued blocks; on a storage fault cuts it back to whole blocks and keeps them queued. */
+  #flushFile(f: OpenFile): boolean {
+    if (f.pendingBytes === 0) return true;
     const buf = Buffer.concat(f.pending, f.pendingBytes);
     let off = 0;
-    while (off < buf.length) off += writeSync(f.fd, buf, off);
+    try {
+      // Positional: after a cut-back the descriptor's offset is past the file's end.
+      while (off < buf.length) off += writeSync(f.fd, buf, off, buf.length - off, f.flushed + off);
+    } catch (err) {
+      if (off > 0) {
+        try {
+          ftruncateSync(f.fd, f.flushed);
+        } catch {
+          // The file keeps a cut block at its end; readers stop there. Nothing more can be done.
+        }
+      }
+      this.#fault(err, `cannot write ${f.path}`);
+      return false;
+    }
+    f.flushed += buf.length;
     this.#pending -= f.pendingBytes;
     f.pending = [];
     f.pendingBytes = 0;
+    f.pendingPackets = 0;
+    if (this.storage.failing) {
+      this.storage.failing = false;
+      this.logger.warn({ file: f.path, dropped: this.storage.dropped }, 'capture storage works again');
+    }
+    return true;
+  }
+
+  /** A storage fault: counted, logged once until the storage works again. */
+  #fault(err: unknown, what: string): void {
+    this.storage.faults++;
+    if (this.storage.failing) return;
+    this.storage.failing = true;
+    const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    this.logger.error({ code, dir: this.dir }, `${what} (${code}): packets stay queued and are retried`);
+  }
+
+  /** Too much queued while the storage fails: the oldest queued packets of the largest backlog go (counted). */
+  #shed(): void {
+    while (this.#pending > SINK_DEFAULTS.maxQueuedBytes) {
+      const f = [...this.#files.values()].reduce((a, b) => (b.pendingBytes > a.pendingBytes ? b : a));
+      if (f.pendingBytes === 0) return;
+      this.#pending -= f.pendingBytes;
+      this.storage.dropped += f.pendingPackets;
+      f.bytes -= f.pendingBytes;
+      f.pending = [];
+      f.pendingBytes = 0;
+      f.pendingPackets = 0;
+    }
   }
 
   #close(f: OpenFile): void {
-    this.#flushFile(f);
-    closeSync(f.fd);
+    if (!this.#flushFile(f)) {
+      // Closing while the storage fails: what is queued for this file cannot be kept past its descriptor.
+      this.#pending -= f.pendingBytes;
+      this.storage.dropped += f.pendingPackets;
+    }
+    try {
+      closeSync(f.fd);
+    } catch (err) {
+      this.#fault(err, `cannot close ${f.path}`);
+    }
     this.#files.delete(f.key);
     this.logger.info({ file: f.path, packets: f.packets, bytes: f.bytes }, 'capture file closed');
   }
@@ -200,5 +305,28 @@ export class PcapngSink {
     this.#closed = true;
     for (const t of this.#timers) t.cancel();
     for (const f of [...this.#files.values()]) this.#close(f);
+  }
+}
+
+/**
+ * The output directory must exist (it is created, mode 0700: intercepted content) and take a file: a
+ * read-only mount or a missing permission is refused at start with one line, never at the first report.
+ */
+export function checkWritable(dir: string): void {
+  const probe = join(dir, `.lix-write-check-${process.pid}`);
+  try {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      // A recursive mkdir on a read-only mount says ENOENT; the plain one names the real cause (EROFS).
+      mkdirSync(dir, { mode: 0o700 });
+      throw err;
+    }
+    accessSync(dir, constants.W_OK);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(`output directory ${dir} is not writable (${code})`, { cause: err });
   }
 }

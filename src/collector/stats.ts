@@ -35,6 +35,10 @@ export interface CollectorTotals {
   refused: number;
   /** Connections closed by the collector: hopeless garbage, idle timeout. */
   disconnected: number;
+  /** Failed opens and writes of capture files (full disk, read-only, I/O errors). */
+  storageFaults: number;
+  /** Packets counted in `written` that were then dropped because the storage failed for too long. */
+  notWritten: number;
 }
 
 export interface CollectorStats {
@@ -79,6 +83,8 @@ export class StatsBook {
     connections: 0,
     refused: 0,
     disconnected: 0,
+    storageFaults: 0,
+    notWritten: 0,
   };
   readonly #sources = new Map<string, SourceStats>();
 
@@ -118,9 +124,12 @@ export class StatsBook {
     }
   }
 
-  snapshot(files: readonly string[]): CollectorStats {
+  snapshot(files: readonly string[], storage?: { faults: number; dropped: number }): CollectorStats {
     return {
-      totals: { ...this.totals },
+      totals: {
+        ...this.totals,
+        ...(storage && { storageFaults: storage.faults, notWritten: storage.dropped }),
+      },
       sources: [...this.#sources.values()].map((s) => ({ ...s })),
       files: [...files],
     };

@@ -4,7 +4,16 @@ import type { Collector } from '../collector/collector.js';
 import { counterOf, gaugeOf, type Sample } from './registry.js';
 
 const PER_LISTENER = ['received', 'decoded', 'malformed', 'lost', 'late', 'bytes', 'written'] as const;
-const TOTALS = ['written', 'duplicates', 'truncated', 'connections', 'refused', 'disconnected'] as const;
+const TOTALS = [
+  'written',
+  'duplicates',
+  'truncated',
+  'connections',
+  'refused',
+  'disconnected',
+  'storageFaults',
+  'notWritten',
+] as const;
 
 export function collectorMetrics(registry: Registry, collector: Collector): void {
   counterOf(
