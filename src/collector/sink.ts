@@ -107,25 +107,14 @@ export class PcapngSink {
   /** Appends one packet to the current file of `key`. */
   write(key: string, p: WriterPacket): void {
     if (this.#closed) return;
-    let f: OpenFile;
-    try {
-      f = this.#current(key);
-    } catch (err) {
-      this.#fault(err, `cannot open a capture file for ${key}`);
-      this.storage.dropped++;
-      return;
-    }
+    let f = this.#currentOrDrop(key);
+    if (!f) return;
     let blocks = this.#blocks(f, p);
     const max = this.rotate.maxBytes;
     if (max !== undefined && f.packets > 0 && f.bytes + blocks.length > max) {
       this.#close(f);
-      try {
-        f = this.#current(key);
-      } catch (err) {
-        this.#fault(err, `cannot open a capture file for ${key}`);
-        this.storage.dropped++;
-        return;
-      }
+      f = this.#currentOrDrop(key);
+      if (!f) return;
       blocks = this.#blocks(f, p);
     }
     f.pending.push(blocks);
@@ -136,6 +125,17 @@ export class PcapngSink {
     this.#pending += blocks.length;
     if (this.#pending > SINK_DEFAULTS.maxQueuedBytes) this.#shed();
     if (this.#pending >= SINK_DEFAULTS.flushBytes) this.flush();
+  }
+
+  /** The key's open file; undefined (a storage fault, the packet dropped and counted) when none can be opened. */
+  #currentOrDrop(key: string): OpenFile | undefined {
+    try {
+      return this.#current(key);
+    } catch (err) {
+      this.#fault(err, `cannot open a capture file for ${key}`);
+      this.storage.dropped++;
+      return undefined;
+    }
   }
 
   /** IDB (first packet of a link type) + EPB, with interface IDs recorded in the file. */

@@ -9,31 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type CollectorOptions } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
-import type { StmReport } from '../../src/stm/report.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
 import { until } from '../support/admf-helpers.js';
 import { hasTool, skipUnless } from '../support/shared.js';
+import { sipReport } from '../support/stm-reports.js';
 import { uuid } from '../support/x1-builders.js';
 
 const MESSAGES = 20;
 
-function reports(xid: string): StmReport[] {
-  return Array.from({ length: MESSAGES }, (_, i) => ({
-    xid,
-    neId: 'ne-1',
-    timestampMicros: 1_700_000_000_000_000n + BigInt(i) * 1000n,
-    ipVersion: 4,
-    ipProtocol: 6,
-    srcAddress: '192.0.2.1',
-    dstAddress: '192.0.2.2',
-    srcPort: 5060,
-    dstPort: 5060,
-    protocolType: EEP_PROTOCOL_TYPES.sip,
-    payload: new TextEncoder().encode(
+function reports(xid: string) {
+  return Array.from({ length: MESSAGES }, (_, i) =>
+    sipReport(
+      xid,
+      i,
       `OPTIONS sip:bob@example.net SIP/2.0\r\nCSeq: ${i} OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+      6,
     ),
-  }));
+  );
 }
 
 async function sendTwice(split: CollectorOptions['split']) {

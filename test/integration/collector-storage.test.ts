@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { startCollector } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { readPackets } from '../../src/stm/capture-read.js';
-import { EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
-import type { StmReport } from '../../src/stm/report.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
 import { until } from '../support/admf-helpers.js';
 import { runCli } from '../support/cli.js';
 import { skipUnless } from '../support/shared.js';
+import { sipReport } from '../support/stm-reports.js';
 import { uuid } from '../support/x1-builders.js';
 
 /** Mounts a tmpfs (root only); false when this machine does not allow it. */
@@ -35,22 +34,12 @@ if (canMount) unmount(probeDir);
 rmSync(probeDir, { recursive: true, force: true });
 const skip = skipUnless(canMount, 'mounting a tmpfs (root)');
 
-function report(xid: string, i: number): StmReport {
-  return {
+function report(xid: string, i: number) {
+  return sipReport(
     xid,
-    neId: 'ne-1',
-    timestampMicros: 1_700_000_000_000_000n + BigInt(i) * 1000n,
-    ipVersion: 4,
-    ipProtocol: 17,
-    srcAddress: '192.0.2.1',
-    dstAddress: '192.0.2.2',
-    srcPort: 5060,
-    dstPort: 5060,
-    protocolType: EEP_PROTOCOL_TYPES.sip,
-    payload: new TextEncoder().encode(
-      `MESSAGE sip:bob@example.net SIP/2.0\r\nCSeq: ${i} MESSAGE\r\n\r\n${'x'.repeat(900)}`,
-    ),
-  };
+    i,
+    `MESSAGE sip:bob@example.net SIP/2.0\r\nCSeq: ${i} MESSAGE\r\n\r\n${'x'.repeat(900)}`,
+  );
 }
 
 test('a read-only output directory is refused at start with one line', { skip }, () => {
