@@ -121,11 +121,39 @@ async function send(file: string, f: ClientFlags): Promise<void> {
   try {
     const res = await c.post(readFileSync(file === '-' ? 0 : file));
     if (res.peerIdentity !== undefined) console.error(`answered by ${res.peerIdentity}`);
-    process.stdout.write(res.body.toString('utf8'));
-    if (!res.body.toString('utf8').endsWith('\n')) process.stdout.write('\n');
+    const text = res.body.toString('utf8');
+    process.stdout.write(text);
+    if (!text.endsWith('\n')) process.stdout.write('\n');
+    // Scripts need to know when the peer said no: exit 1 for a top-level error or any ErrorResponse.
+    const refusal = refusalIn(text);
+    if (refusal) {
+      console.error(refusal);
+      process.exitCode = 1;
+    }
   } finally {
     await c.close();
   }
+}
+
+/** What in an answer says the peer refused something, or undefined when every message was answered OK. */
+function refusalIn(text: string): string | undefined {
+  let doc;
+  try {
+    doc = decodeX1(text);
+  } catch (err) {
+    return `the answer is not a valid X1 document: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (doc.root === 'X1TopLevelErrorResponse')
+    return 'the peer answered with a top-level error (the container was refused)';
+  if (doc.root !== 'X1Response') return `the peer answered with ${doc.root}`;
+  const errors = doc.results.flatMap((r) => (r.ok && r.message.type === 'ErrorResponse' ? [r.message] : []));
+  const bad = doc.results.filter((r) => !r.ok).length;
+  if (errors.length === 0 && bad === 0) return undefined;
+  const first = errors[0]?.errorInformation;
+  return (
+    `the peer answered ${errors.length + bad} of ${doc.results.length} message(s) with an error` +
+    (first ? ` (first: ${first.errorCode} ${first.errorDescription})` : '')
+  );
 }
 
 /** `lix x1 ping` and `lix x1 send`, registered on the `x1` command. */
@@ -138,7 +166,9 @@ export function registerX1ClientCommands(x1: Command): void {
   common(
     x1
       .command('send')
-      .description('post an X1 document (a file, or - for standard input) as it is; prints the answer')
+      .description(
+        'post an X1 document (a file, or - for standard input) as it is; prints the answer (exit 1 when it holds an X1 error)',
+      )
       .argument('<file>', 'X1 request document'),
   ).action((file: string, f: ClientFlags) => send(file, f));
 }
