@@ -79,8 +79,9 @@ export function runUntilSignalled(d: DaemonLife): void {
       setLogLevel(d.logger, level);
       d.logger.info({ level }, 'log level changed (SIGHUP)');
     }
+    if (!d.reloadTls) return;
     try {
-      d.reloadTls?.();
+      d.reloadTls();
       d.logger.info('TLS files re-read (SIGHUP)');
     } catch (err) {
       d.logger.error({ err }, 'TLS reload failed (SIGHUP); keeping the previous material');
