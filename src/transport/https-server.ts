@@ -271,6 +271,18 @@ function logTlsRefusals(server: http.Server, logger: Logger, stats: X1ServerStat
   });
 }
 
+/**
+ * Keeps Node's HTTP parser on its JavaScript read path for this connection. On the native path (the parser
+ * consuming the TLS stream directly) a pipelined request that arrives while a large answer drains pauses
+ * the parser, the bytes already decrypted are still fed to it, and it fails with `HPE_PAUSED`: the
+ * connection is destroyed mid-batch (measured: 35 of 800 pipelined 50-message containers lost). A `data`
+ * listener makes Node unconsume the stream; `socket.pause()` then really stops the bytes until the answer
+ * has drained. The listener itself does nothing: the parser still gets every byte.
+ */
+function parseInJavaScript(socket: Socket): void {
+  socket.on('data', () => undefined);
+}
+
 const INSECURE_WARNING =
   'INSECURE: X1 server speaks plain HTTP without authentication (testing only; never in production)';
 
@@ -304,6 +316,7 @@ export async function createX1Server(o: X1ServerOptions): Promise<X1Server> {
   }
   server.on(o.insecurePlainHttp ? 'connection' : 'secureConnection', (socket: Socket) => {
     stats.connections++;
+    parseInJavaScript(socket);
     if (o.insecurePlainHttp) o.logger.warn({ remoteAddress: socket.remoteAddress }, INSECURE_WARNING);
   });
   applyTimeouts(server, t, o.maxConnections ?? X1_SERVER_DEFAULTS.maxConnections);
