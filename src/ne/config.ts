@@ -29,6 +29,8 @@ export const NE_DEFAULTS = {
   identityAttribute: 'uid',
   certWarningDays: 30,
   maxBodyBytes: 1 << 20,
+  /** GetAllDetails, GetAllTaskDetails and ListAllDetails answered per container; more get an error each. */
+  maxBulkPerContainer: 2,
 } as const;
 
 export const neConfigSchema = z
@@ -46,6 +48,7 @@ export const neConfigSchema = z
     deactivateAllEnabled: z.boolean().default(NE_DEFAULTS.deactivateAllEnabled),
     removeAllDestinationsEnabled: z.boolean().default(NE_DEFAULTS.removeAllDestinationsEnabled),
     certWarningDays: z.number().int().min(0).default(NE_DEFAULTS.certWarningDays),
+    maxBulkPerContainer: z.number().int().min(1).default(NE_DEFAULTS.maxBulkPerContainer),
     /**
      * The probe's packet source (`pcap:FILE[?loop][&pace=original|fast]`, `iface:NAME`, `synthetic[:RATE]`);
      * without it the NE answers X1 but intercepts nothing.

@@ -1,7 +1,7 @@
 /** Routes each decoded X1 request to its handler (one file per request family under handlers/). */
-import type { EncodedResponseMessage } from '../x1/encode.js';
+import type { ResponseMessageOut } from '../x1/encode-stream.js';
 import { X1Error } from '../x1/errors.js';
-import type { X1Request, X1Response } from '../x1/model.js';
+import type { X1Request } from '../x1/model.js';
 import {
   createDestination,
   modifyDestination,
@@ -52,7 +52,7 @@ export async function handleMessage(
   hooks: NeHooks,
   m: X1Request,
   deadline: number,
-): Promise<X1Response | EncodedResponseMessage | DeferredResponse> {
+): Promise<ResponseMessageOut | DeferredResponse> {
   switch (m.type) {
     case 'ActivateTaskRequest':
       return activateTask(ctx, m, deadline);

@@ -13,8 +13,10 @@ import {
   X1Responder,
   type MessageAnswer,
   type RequestObserver,
+  type ResponseBody,
   type X1ResponderHooks,
 } from '../x1/responder.js';
+import { BULK_REQUESTS } from './handlers/status.js';
 import { AuditLog, requestAuditRow as auditRow } from './audit.js';
 import type { NeConfig } from './config.js';
 import { IssueReporter, type NeContext } from './context.js';
@@ -39,6 +41,12 @@ export interface NeDeps {
   readonly poster?: X1Poster;
 }
 
+/** What the messages of one container share: the TIME1 deadline, and how many bulk answers it asked for. */
+interface ContainerState {
+  readonly deadline: number;
+  bulk: number;
+}
+
 /** Share of TIME1 the data plane may use before the answer becomes `Acknowledged`. */
 const TIME1_BUDGET_SHARE = 0.8;
 
@@ -47,7 +55,7 @@ export class NetworkElement {
   readonly reporter: Reporter;
   readonly audit: AuditLog;
   private readonly mutex = new Mutex();
-  private readonly responder: X1Responder<number>;
+  private readonly responder: X1Responder<ContainerState>;
   private watchdog: KeepaliveWatchdog | undefined;
   private follower: ManualChangeFollower | undefined;
   private lastExternal = 0;
@@ -133,16 +141,30 @@ export class NetworkElement {
     return this.responder.respond(body, peerIdentity);
   }
 
-  private responderHooks(): X1ResponderHooks<number> {
+  /** As {@link handle}, with bulk answers in pieces (the X1 server writes them as they come). */
+  handleInPieces(body: Uint8Array, peerIdentity: string | undefined): Promise<ResponseBody> {
+    return this.responder.respondInPieces(body, peerIdentity);
+  }
+
+  private responderHooks(): X1ResponderHooks<ContainerState> {
     const { ctx } = this;
     return {
       codec: this.deps.codec,
       me: ctx.me,
       internalError: 'internal error; see the NE log',
       // One TIME1 budget for the whole container (clause 6.2.3).
-      begin: () => ctx.clock.now() + ctx.config.time1Ms * TIME1_BUDGET_SHARE,
+      begin: () => ({ deadline: ctx.clock.now() + ctx.config.time1Ms * TIME1_BUDGET_SHARE, bulk: 0 }),
       checkIdentity: (m, peer) => this.checkIdentity(m, peer),
-      dispatch: (m, _peer, deadline) => this.dispatch(m, deadline),
+      dispatch: (m, _peer, state) => {
+        if (BULK_REQUESTS.has(m.type) && ++state.bulk > ctx.config.maxBulkPerContainer) {
+          throw new X1Error(
+            'TooManyBulkRequests',
+            `at most ${ctx.config.maxBulkPerContainer} of GetAllDetails, GetAllTaskDetails and ListAllDetails ` +
+              'per container; send this one in another request',
+          );
+        }
+        return this.dispatch(m, state.deadline);
+      },
       containerRefused: (why, root, peer) => {
         this.audit.record({ actor: 'x1', action: root ?? 'X1Request', outcome: 'error', detail: why });
         if (root === undefined) ctx.logger.warn({ peer }, `container refused: ${why}`);

@@ -110,7 +110,7 @@ async function startLockedNe(config: NeConfig, opts: StartNeOptions): Promise<Ru
     insecurePlainHttp: config.insecurePlainHttp,
     logger,
     handler: async (req) => ({
-      body: await ne.handle(req.body, req.peerIdentity),
+      body: await ne.handleInPieces(req.body, req.peerIdentity),
       contentType: 'application/xml',
     }),
   });

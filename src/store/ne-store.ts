@@ -11,6 +11,9 @@ import type {
   TaskDetails,
   Timestamp,
 } from '../x1/model.js';
+import type { NeSnapshot } from './ne-snapshot.js';
+
+export type { NeSnapshot, TaskSliceEntry } from './ne-snapshot.js';
 export { StoreError, type StoreErrorKind } from './store-errors.js';
 
 export type TaskOrigin = 'x1' | 'manual';
@@ -25,6 +28,13 @@ export interface TaskCounters {
   readonly amountOfX3Data: number;
   readonly timeOfLastModification?: Timestamp;
   readonly numberOfModifications: number;
+}
+
+/** A task as its stored `<x1:taskDetails>` fragment and counters (bulk status answers). */
+export interface TaskFragment {
+  readonly xid: string;
+  readonly taskDetailsXml: string;
+  readonly status: TaskCounters;
 }
 
 export interface StoredTask {
@@ -100,11 +110,12 @@ export interface NeStore {
   /** Every task, streamed from the database (100,000 tasks without one big array of rows). */
   iterateTasks(): IterableIterator<StoredTask>;
   /** Every task as its stored `<x1:taskDetails>` fragment and counters (bulk status answers). */
-  iterateTaskFragments(): IterableIterator<{
-    readonly xid: string;
-    readonly taskDetailsXml: string;
-    readonly status: TaskCounters;
-  }>;
+  iterateTaskFragments(): IterableIterator<TaskFragment>;
+  /**
+   * A consistent view for answers read in slices (bulk status): later commits are not seen through it and
+   * it never blocks them. Close it when done.
+   */
+  snapshot(): NeSnapshot;
   listXids(): string[];
   countTasks(): number;
   /**

@@ -25,10 +25,12 @@ import type {
   OutboxEntry,
   ReportKind,
   StoredDestination,
+  NeSnapshot,
   StoredTask,
-  TaskCounters,
+  TaskFragment,
   TaskOrigin,
 } from './ne-store.js';
+import { NeSnapshots } from './ne-snapshot.js';
 import {
   didsOf,
   fragmentOf,
@@ -76,6 +78,7 @@ export class SqliteNeStore implements NeStore {
   private readonly db: Sqlite;
   private readonly s: Record<NeStatementName, Statement>;
   private readonly tx: (fn: () => unknown) => unknown;
+  private readonly snapshots: NeSnapshots;
 
   constructor(readonly file: string) {
     this.db = new Sqlite(file);
@@ -95,6 +98,7 @@ export class SqliteNeStore implements NeStore {
       }),
     ) as Record<NeStatementName, Statement>;
     this.tx = this.db.transaction((fn: () => unknown) => fn());
+    this.snapshots = new NeSnapshots(file);
   }
 
   // ----- tasks ------------------------------------------------------------------------------------------
@@ -112,7 +116,11 @@ export class SqliteNeStore implements NeStore {
     for (const r of this.s.allTasks.iterate() as IterableIterator<TaskRow>) yield toTask(r);
   }
 
-  *iterateTaskFragments(): IterableIterator<{ xid: string; taskDetailsXml: string; status: TaskCounters }> {
+  snapshot(): NeSnapshot {
+    return this.snapshots.begin();
+  }
+
+  *iterateTaskFragments(): IterableIterator<TaskFragment> {
     for (const r of this.s.allFragments.iterate() as IterableIterator<FragmentRow>) yield fragmentOf(r);
   }
 
@@ -341,6 +349,7 @@ export class SqliteNeStore implements NeStore {
   }
 
   close(): void {
+    this.snapshots.close();
     if (this.db.open) this.db.close();
   }
 }

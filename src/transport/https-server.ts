@@ -27,9 +27,12 @@ export interface X1ServerRequest {
   readonly contentType: string | undefined;
 }
 
-/** What the X1 layer answers; sent as 200 with a Content-Length. */
+/**
+ * What the X1 layer answers: sent as 200 with a Content-Length, or in chunks as the pieces come (a bulk
+ * answer), each written when the previous one has gone to the peer.
+ */
 export interface X1ServerResponse {
-  readonly body: Buffer | string;
+  readonly body: Buffer | string | AsyncIterable<string>;
   /** Default `application/xml; charset=utf-8`. */
   readonly contentType?: string;
 }
@@ -161,6 +164,33 @@ function sendFault(res: ServerResponse, status: number, extra: object = {}): voi
   res.end(body);
 }
 
+/** Resolves when the response can take more (drain) or is gone (close). */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes an answer that comes in pieces with chunked transfer coding: one piece in flight at a time, so that
+ * a slow reader holds the producer back instead of filling memory. A peer that goes away stops the producer
+ * (its iterator is returned, releasing what it reads from).
+ */
+async function sendPieces(res: ServerResponse, contentType: string, pieces: AsyncIterable<string>): Promise<void> {
+  res.writeHead(HTTP_STATUS.ok, { 'Content-Type': contentType });
+  for await (const piece of pieces) {
+    if (res.destroyed) break;
+    if (piece.length > 0 && !res.write(piece, 'utf8')) await writable(res);
+  }
+  if (!res.destroyed) res.end();
+}
+
 /** Reads the body up to `max` bytes; resolves undefined (and stops reading) when it is larger. */
 function readBody(req: IncomingMessage, max: number, stats: X1ServerStats): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -208,11 +238,11 @@ function createRequestListener(o: X1ServerOptions, r: Resolved, stats: X1ServerS
       remoteAddress: req.socket.remoteAddress ?? '',
       contentType: req.headers['content-type'],
     });
+    const contentType = answer.contentType ?? X1_SERVER_DEFAULTS.contentType;
+    if (typeof answer.body !== 'string' && !Buffer.isBuffer(answer.body))
+      return sendPieces(res, contentType, answer.body);
     const out = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
-    res.writeHead(HTTP_STATUS.ok, {
-      'Content-Type': answer.contentType ?? X1_SERVER_DEFAULTS.contentType,
-      'Content-Length': out.length,
-    });
+    res.writeHead(HTTP_STATUS.ok, { 'Content-Type': contentType, 'Content-Length': out.length });
     res.end(out);
   };
   return (req: IncomingMessage, res: ServerResponse) => {

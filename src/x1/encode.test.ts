@@ -92,7 +92,8 @@ test('timestamps have exactly six fractional digits and round-trip', () => {
 });
 
 test('a bulk answer from stored task fragments decodes to the same model, and validates', async () => {
-  const { encodeBulkTaskResponse, encodeTaskDetailsFragment } = await import('./encode.js');
+  const { encodeTaskDetailsFragment } = await import('./encode.js');
+  const { bulkTaskResponse, collectChunks, encodeResponseChunks } = await import('./encode-stream.js');
   const { SchemaSet } = await import('./schema.js');
   const { readSchemaDir } = await import('../lib/schema-dir.js');
   const { ETSI_DIR } = await import('../../test/support/shared.js');
@@ -114,16 +115,18 @@ test('a bulk answer from stored task fragments decodes to the same model, and va
     },
   }));
   const neStatusDetails = { neStatus: 'OK' as const, listOfFaults: [] };
-  const bulk = encodeBulkTaskResponse(
-    'GetAllDetailsResponse',
-    h,
-    tasks.map((t) => ({
-      taskDetailsXml: encodeTaskDetailsFragment(t.taskDetails),
-      taskStatus: t.taskStatus,
-    })),
-    { neStatusDetails, destinations: [] },
+  // Two slices, then the end; released once read.
+  const slices = [tasks.slice(0, 2), tasks.slice(2), []].map((slice) =>
+    slice.map((t) => ({ taskDetailsXml: encodeTaskDetailsFragment(t.taskDetails), taskStatus: t.taskStatus })),
   );
-  const viaBulk = encodeResponse([bulk]);
+  let released = 0;
+  const source = (s: typeof slices) => ({ nextSlice: () => s.shift() ?? [], release: () => released++ });
+  const bulk = bulkTaskResponse('GetAllDetailsResponse', h, source(slices), {
+    neStatusDetails,
+    destinations: [],
+  });
+  const viaBulk = await collectChunks(encodeResponseChunks([bulk]));
+  assert.equal(released, 1);
   const viaModel = encodeResponse([
     {
       type: 'GetAllDetailsResponse',
@@ -136,16 +139,20 @@ test('a bulk answer from stored task fragments decodes to the same model, and va
   assert.deepEqual(decodeX1(viaBulk), decodeX1(viaModel));
   const schema = SchemaSet.compile(readSchemaDir(ETSI_DIR));
   assert.deepEqual(schema.validate(viaBulk), { valid: true });
-  const none = encodeResponse([encodeBulkTaskResponse('GetAllTaskDetailsResponse', h, [], undefined)]);
+  const none = await collectChunks(
+    encodeResponseChunks([bulkTaskResponse('GetAllTaskDetailsResponse', h, source([]), undefined)]),
+  );
   assert.deepEqual(schema.validate(none), { valid: true });
+  assert.equal(released, 2);
 });
 
 test('bulk task status: the one-template fast path writes what the writer writes, for any status', async () => {
   const fc = (await import('fast-check')).default;
-  const { encodeBulkTaskResponse, encodeTaskDetailsFragment } = await import('./encode.js');
+  const { encodeTaskDetailsFragment, newWriter } = await import('./encode.js');
+  const { encodeTaskSlice } = await import('./encode-stream.js');
+  const { taskResponseDetails } = await import('./encode-details.js');
   const { timestampArb } = await import('../../test/support/x1-arbitraries.js');
   const { PROVISIONING_STATUSES } = await import('./model.js');
-  const h = { ...header, x1TransactionId: header.x1TransactionId.toLowerCase() };
   const taskDetails = {
     xId: '29f28e1c-f230-486a-a860-000000000001',
     targetIdentifiers: [{ kind: 'imsi' as const, value: '001010000000001' }],
@@ -172,20 +179,10 @@ test('bulk task status: the one-template fast path writes what the writer writes
       const s = Object.fromEntries(
         Object.entries(raw).filter(([, v]) => v !== undefined),
       ) as unknown as TaskStatus;
-      const bulk = encodeBulkTaskResponse(
-        'GetAllTaskDetailsResponse',
-        h,
-        [{ taskDetailsXml: encodeTaskDetailsFragment(taskDetails), taskStatus: s }],
-        undefined,
-      );
-      const model = encodeResponse([
-        {
-          type: 'GetAllTaskDetailsResponse',
-          header: h,
-          listOfTaskResponseDetails: [{ taskDetails, taskStatus: s }],
-        },
-      ]);
-      assert.equal(encodeResponse([bulk]), model);
+      const bulk = encodeTaskSlice([{ taskDetailsXml: encodeTaskDetailsFragment(taskDetails), taskStatus: s }]);
+      const w = newWriter();
+      taskResponseDetails(w, { taskDetails, taskStatus: s });
+      assert.equal(bulk, w.toString());
     }),
     { numRuns: 500 },
   );

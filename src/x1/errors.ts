@@ -33,6 +33,8 @@ export const ERROR_TABLE = {
   RemoveAllDestinationsDisabled: [8020, 3014],
   DestinationInUse: [7010, 3000],
   DestinationsInUse: [8010, 3000],
+  /** Lix's bound on the work one request may cause (docs/security.md); a generic failure on the wire. */
+  TooManyBulkRequests: [1000, 3000],
 } as const satisfies Record<string, readonly [number, number]>;
 
 export type ErrorKind = keyof typeof ERROR_TABLE;

@@ -7,16 +7,26 @@
  */
 import type { X1Codec } from './codec.js';
 import type { MessageResult } from './decode.js';
-import { encodeResponse, encodeTopLevelError, type EncodedResponseMessage } from './encode.js';
+import { encodeResponse, encodeTopLevelError } from './encode.js';
+import {
+  collectChunks,
+  encodeResponseChunks,
+  hasStreamed,
+  type ResponseMessageOut,
+  type StreamedResponseMessage,
+} from './encode-stream.js';
 import { X1Error } from './errors.js';
-import { requestMessageTypeOf, type X1Request, type X1Response } from './model.js';
+import { requestMessageTypeOf, type X1Request } from './model.js';
 import { errorFrom, errorResponse, topLevelError, type ResponderIdentity } from './responses.js';
 
 /** A message that failed to decode, with what could be read of it. */
 export type RefusedMessage = Extract<MessageResult<X1Request>, { ok: false }>;
 
-/** An answer to one message: a response, or one already encoded (large detail answers). */
-export type MessageAnswer = X1Response | EncodedResponseMessage;
+/** An answer to one message: a response, one already encoded, or one written in pieces (bulk answers). */
+export type MessageAnswer = ResponseMessageOut;
+
+/** What goes back to the peer: one string, or pieces when an answer is written in pieces. */
+export type ResponseBody = string | AsyncIterable<string>;
 
 export interface X1ResponderHooks<S> {
   readonly codec: X1Codec;
@@ -49,8 +59,17 @@ export class X1Responder<S> {
 
   constructor(private readonly h: X1ResponderHooks<S>) {}
 
-  /** Answers one HTTP body. Never throws: every failure becomes an X1 error response. */
+  /** Answers one HTTP body as one string. Never throws: every failure becomes an X1 error response. */
   async respond(body: Uint8Array, peer: string | undefined): Promise<string> {
+    const out = await this.respondInPieces(body, peer);
+    return typeof out === 'string' ? out : collectChunks(out);
+  }
+
+  /**
+   * Answers one HTTP body; bulk answers come in pieces (the caller reads them all, or calls `return()` on the
+   * iterator, so that their snapshots are released). Never throws.
+   */
+  async respondInPieces(body: Uint8Array, peer: string | undefined): Promise<ResponseBody> {
     const { h } = this;
     const state = h.begin();
     let doc;
@@ -81,7 +100,8 @@ export class X1Responder<S> {
         out.push(errorFrom(h.me, r.header, r.requestMessageType, r.error));
       }
     }
-    return encodeResponse(out);
+    if (!hasStreamed(out)) return encodeResponse(out as Exclude<MessageAnswer, StreamedResponseMessage>[]);
+    return encodeResponseChunks(out);
   }
 
   private async one(m: X1Request, peer: string | undefined, state: S): Promise<MessageAnswer> {

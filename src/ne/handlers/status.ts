@@ -9,13 +9,17 @@ import type {
   GetDestinationDetailsResponse,
   GetNEStatusResponse,
   GetTaskDetailsResponse,
-  ListAllDetailsResponse,
   MessageHeader,
   NeStatusDetails,
   TaskResponseDetails,
 } from '../../x1/model.js';
-import type { StoredDestination, StoredTask } from '../../store/ne-store.js';
-import { encodeBulkTaskResponse, type EncodedResponseMessage, type PreEncodedTask } from '../../x1/encode.js';
+import type { NeSnapshot, StoredDestination, StoredTask, TaskSliceEntry } from '../../store/ne-store.js';
+import {
+  bulkTaskResponse,
+  listAllDetailsResponse,
+  type PreEncodedTask,
+  type StreamedResponseMessage,
+} from '../../x1/encode-stream.js';
 import type { NeContext } from '../context.js';
 import { responseHeader } from '../../x1/responses.js';
 
@@ -99,39 +103,70 @@ function allDestinations(ctx: NeContext): DestinationResponseDetails[] {
   return ctx.store.listDestinations().map((d) => destinationResponseDetails(ctx, d, faults));
 }
 
-/** Every task from its stored fragment: no parsing and re-encoding of 100,000 task details. */
-function* preEncodedTasks(ctx: NeContext): Generator<PreEncodedTask> {
-  const faults = ctx.store.faultsByScope('task');
-  for (const t of ctx.store.iterateTaskFragments()) {
-    const s = t.status;
-    yield {
-      taskDetailsXml: t.taskDetailsXml,
-      taskStatus: {
-        provisioningStatus: s.provisioningStatus,
-        listOfFaults: faults.get(t.xid) ?? [],
-        ...(s.timeOfLastIntercept !== undefined && { timeOfLastIntercept: s.timeOfLastIntercept }),
-        amountOfX2Data: s.amountOfX2Data,
-        ...(s.timeOfLastModification !== undefined && { timeOfLastModification: s.timeOfLastModification }),
-        numberOfModifications: s.numberOfModifications,
-        taskStatusExtensions: [],
-      },
-    };
+/** Tasks per slice of a bulk answer (~0.5 MB): small enough that a Ping waits for one slice at most. */
+export const BULK_SLICE_TASKS = 256;
+/** XIDs per slice of a ListAllDetails answer. */
+export const BULK_SLICE_XIDS = 4096;
+
+/** Bulk status requests, whose answers grow with the number of tasks. */
+export const BULK_REQUESTS: ReadonlySet<string> = new Set([
+  'GetAllDetailsRequest',
+  'GetAllTaskDetailsRequest',
+  'ListAllDetailsRequest',
+]);
+
+function toPreEncoded(t: TaskSliceEntry): PreEncodedTask {
+  const s = t.status;
+  return {
+    taskDetailsXml: t.taskDetailsXml,
+    taskStatus: {
+      provisioningStatus: s.provisioningStatus,
+      listOfFaults: [...t.faults],
+      ...(s.timeOfLastIntercept !== undefined && { timeOfLastIntercept: s.timeOfLastIntercept }),
+      amountOfX2Data: s.amountOfX2Data,
+      ...(s.timeOfLastModification !== undefined && { timeOfLastModification: s.timeOfLastModification }),
+      numberOfModifications: s.numberOfModifications,
+      taskStatusExtensions: [],
+    },
+  };
+}
+
+/** Runs `fn` on a new snapshot, which the answer releases; closes it at once when `fn` throws. */
+function withSnapshot<T>(ctx: NeContext, fn: (snap: NeSnapshot) => T): T {
+  const snap = ctx.store.snapshot();
+  try {
+    return fn(snap);
+  } catch (err) {
+    snap.close();
+    throw err;
   }
 }
 
-export function getAllDetails(ctx: NeContext, h: MessageHeader): EncodedResponseMessage {
-  return encodeBulkTaskResponse('GetAllDetailsResponse', responseHeader(ctx.me, h), preEncodedTasks(ctx), {
-    neStatusDetails: neStatusDetails(ctx),
-    destinations: allDestinations(ctx),
+function taskSource(snap: NeSnapshot) {
+  return {
+    nextSlice: () => snap.nextTasks(BULK_SLICE_TASKS).map(toPreEncoded),
+    release: () => snap.close(),
+  };
+}
+
+/**
+ * Every task, destination and the NE's status as they were when the request was handled (a store snapshot),
+ * written slice by slice: bounded memory at any number of tasks.
+ */
+export function getAllDetails(ctx: NeContext, h: MessageHeader): StreamedResponseMessage {
+  return withSnapshot(ctx, (snap) => {
+    const neFaults = snap.faultsByScope('ne').get(ctx.config.id) ?? [];
+    const destFaults = snap.faultsByScope('destination');
+    return bulkTaskResponse('GetAllDetailsResponse', responseHeader(ctx.me, h), taskSource(snap), {
+      neStatusDetails: { neStatus: neFaults.length > 0 ? 'Faults' : 'OK', listOfFaults: neFaults },
+      destinations: snap.destinations().map((d) => destinationResponseDetails(ctx, d, destFaults)),
+    });
   });
 }
 
-export function getAllTaskDetails(ctx: NeContext, h: MessageHeader): EncodedResponseMessage {
-  return encodeBulkTaskResponse(
-    'GetAllTaskDetailsResponse',
-    responseHeader(ctx.me, h),
-    preEncodedTasks(ctx),
-    undefined,
+export function getAllTaskDetails(ctx: NeContext, h: MessageHeader): StreamedResponseMessage {
+  return withSnapshot(ctx, (snap) =>
+    bulkTaskResponse('GetAllTaskDetailsResponse', responseHeader(ctx.me, h), taskSource(snap), undefined),
   );
 }
 
@@ -143,11 +178,12 @@ export function getAllDestinationDetails(ctx: NeContext, h: MessageHeader): GetA
   };
 }
 
-export function listAllDetails(ctx: NeContext, h: MessageHeader): ListAllDetailsResponse {
-  return {
-    type: 'ListAllDetailsResponse',
-    header: responseHeader(ctx.me, h),
-    ListOfXIDs: ctx.store.listXids(),
-    ListOfDIDs: { dIds: ctx.store.listDestinations().map((d) => d.details.dId), dSIds: [] },
-  };
+export function listAllDetails(ctx: NeContext, h: MessageHeader): StreamedResponseMessage {
+  return withSnapshot(ctx, (snap) =>
+    listAllDetailsResponse(responseHeader(ctx.me, h), {
+      nextXids: () => snap.nextXids(BULK_SLICE_XIDS),
+      dids: { dIds: snap.dids(), dSIds: [] },
+      release: () => snap.close(),
+    }),
+  );
 }

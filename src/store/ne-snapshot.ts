@@ -1,0 +1,161 @@
+/**
+ * Consistent reads for bulk status answers (GetAllDetails, GetAllTaskDetails, ListAllDetails): each snapshot
+ * is a read transaction on its own connection to the NE's database, so that an answer about 1,000,000 tasks
+ * is read in slices while the NE goes on committing changes on its main connection (WAL: readers see the
+ * database as it was when their transaction began and never block the writer). Connections are pooled.
+ */
+import { Sqlite, type Statement } from './sqlite.js';
+import { fragmentOf, toDestination, toFault, type DestinationRow, type FaultRow, type FragmentRow } from './ne-rows.js';
+import type { FaultScope, StoredDestination, TaskFragment } from './ne-store.js';
+import type { ErrorInformation } from '../x1/model.js';
+
+const SNAPSHOT_SQL = {
+  fragmentsAfter: `SELECT rowid, xid, details_xml, provisioning, last_intercept, x2_bytes, x3_bytes,
+    last_modification, modifications FROM tasks WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+  xidsAfter: 'SELECT rowid, xid FROM tasks WHERE rowid > ? ORDER BY rowid LIMIT ?',
+  taskFaultsIn: `SELECT f.scope_id, f.code, f.description FROM tasks t JOIN faults f
+    ON f.scope_kind = 'task' AND f.scope_id = t.xid WHERE t.rowid > ? AND t.rowid <= ? ORDER BY f.code`,
+  faultsOfKind: 'SELECT scope_id, code, description FROM faults WHERE scope_kind = ? ORDER BY scope_id, code',
+  destinations: 'SELECT details, delivery_status FROM destinations ORDER BY did',
+  dids: 'SELECT did FROM destinations ORDER BY did',
+} as const;
+
+/** A task as bulk answers send it: its stored fragment, counters and faults. */
+export interface TaskSliceEntry extends TaskFragment {
+  readonly faults: readonly ErrorInformation[];
+}
+
+/** One consistent view of the NE's store; {@link NeSnapshot.close} ends it (always call it). */
+export interface NeSnapshot {
+  /** The next `limit` tasks in insertion order with their faults; an empty array at the end. */
+  nextTasks(limit: number): TaskSliceEntry[];
+  /** The next `limit` XIDs in insertion order; an empty array at the end (a separate cursor). */
+  nextXids(limit: number): string[];
+  destinations(): StoredDestination[];
+  dids(): string[];
+  faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]>;
+  close(): void;
+}
+
+type Statements = Record<keyof typeof SNAPSHOT_SQL, Statement>;
+
+interface Connection {
+  readonly db: Sqlite;
+  readonly s: Statements;
+}
+
+/** Snapshots of one database file, on up to `idle` pooled read connections. */
+export class NeSnapshots {
+  private readonly pool: Connection[] = [];
+  private closed = false;
+  /** Snapshots open now (metrics, tests). */
+  open = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly idle = 4,
+  ) {}
+
+  begin(): NeSnapshot {
+    if (this.closed) throw new Error('the store is closed');
+    const c = this.pool.pop() ?? this.connect();
+    // BEGIN alone defers the snapshot to the first read: read at once so that it is taken now.
+    c.db.exec('BEGIN');
+    try {
+      c.s.dids.all();
+    } catch (err) {
+      c.db.exec('ROLLBACK');
+      this.release(c);
+      throw err;
+    }
+    this.open++;
+    return new Snapshot(c, () => {
+      this.open--;
+      this.release(c);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.pool.splice(0)) c.db.close();
+  }
+
+  private connect(): Connection {
+    const db = new Sqlite(this.file, { readonly: true });
+    const s = Object.fromEntries(
+      Object.entries(SNAPSHOT_SQL).map(([name, sql]) => [name, db.prepare(sql)]),
+    ) as Statements;
+    s.fragmentsAfter.raw();
+    s.xidsAfter.raw();
+    s.dids.pluck();
+    return { db, s };
+  }
+
+  private release(c: Connection): void {
+    if (this.closed || this.pool.length >= this.idle) c.db.close();
+    else this.pool.push(c);
+  }
+}
+
+class Snapshot implements NeSnapshot {
+  private taskCursor = 0;
+  private xidCursor = 0;
+  private done = false;
+
+  constructor(
+    private readonly c: Connection,
+    private readonly onClose: () => void,
+  ) {}
+
+  nextTasks(limit: number): TaskSliceEntry[] {
+    const rows = this.c.s.fragmentsAfter.all(this.taskCursor, limit) as (readonly [number, ...FragmentRow])[];
+    if (rows.length === 0) return [];
+    const from = this.taskCursor;
+    this.taskCursor = rows[rows.length - 1]![0];
+    const faults = groupFaults(this.c.s.taskFaultsIn.all(from, this.taskCursor) as ScopedFaultRow[]);
+    return rows.map(([, ...r]) => {
+      const f = fragmentOf(r);
+      return { ...f, faults: faults.get(f.xid) ?? [] };
+    });
+  }
+
+  nextXids(limit: number): string[] {
+    const rows = this.c.s.xidsAfter.all(this.xidCursor, limit) as (readonly [number, string])[];
+    if (rows.length > 0) this.xidCursor = rows[rows.length - 1]![0];
+    return rows.map((r) => r[1]);
+  }
+
+  destinations(): StoredDestination[] {
+    return (this.c.s.destinations.all() as DestinationRow[]).map(toDestination);
+  }
+
+  dids(): string[] {
+    return this.c.s.dids.all() as string[];
+  }
+
+  faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]> {
+    return groupFaults(this.c.s.faultsOfKind.all(kind) as ScopedFaultRow[]);
+  }
+
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.c.db.exec('COMMIT');
+    } finally {
+      this.onClose();
+    }
+  }
+}
+
+type ScopedFaultRow = FaultRow & { readonly scope_id: string };
+
+function groupFaults(rows: readonly ScopedFaultRow[]): Map<string, ErrorInformation[]> {
+  const out = new Map<string, ErrorInformation[]>();
+  for (const r of rows) {
+    const list = out.get(r.scope_id);
+    if (list) list.push(toFault(r));
+    else out.set(r.scope_id, [toFault(r)]);
+  }
+  return out;
+}
