@@ -32,6 +32,16 @@ export function neMetrics(registry: Registry, ne: NetworkElement, probe?: Probe)
   gaugeOf(registry, 'lix_ne_reports_queued', 'Reports waiting in the durable outbox for the ADMF', [], () => [
     [{}, counts().outbox],
   ]);
+  gaugeOf(
+    registry,
+    'lix_ne_restore_pending_tasks',
+    'Stored tasks not yet back in the data plane after the start (0 once restored)',
+    [],
+    () => {
+      const p = ne.restoreProgress();
+      return [[{}, p.running ? p.total - p.done : 0]];
+    },
+  );
   const r = ne.reporter.counters;
   counterOf(registry, 'lix_ne_reports_total', 'Reports to the ADMF, by result', ['result'], () => [
     [{ result: 'sent' }, r.sent],

@@ -41,36 +41,6 @@ function destinationsOf(ctx: NeContext, t: StoredTask) {
   return t.details.listOfDIDs.dIds.flatMap((did) => ctx.store.getDestination(did)?.details ?? []);
 }
 
-/**
- * After a (re)start: destinations and tasks from the store go back into the data plane. A task whose
- * acknowledged deactivation had not finished is not restored: its deactivation completes now.
- */
-export async function restoreDataPlane(ctx: NeContext): Promise<{ tasks: number; failed: number }> {
-  for (const d of ctx.store.listDestinations()) await ctx.dataPlane.applyDestination(d.details);
-  let tasks = 0;
-  let failed = 0;
-  for (const t of [...ctx.store.iterateTasks()]) {
-    if (t.pending === 'deactivate' && t.status.provisioningStatus !== 'complete') {
-      ctx.tasks.restored(t.details.xId, true);
-      continue;
-    }
-    try {
-      await ctx.dataPlane.applyTask(t.details, destinationsOf(ctx, t));
-      ctx.tasks.restored(t.details.xId, true);
-      tasks++;
-    } catch (err) {
-      failed++;
-      await terminateTask(
-        ctx,
-        t.details.xId,
-        ISSUE_CODES.Terminating,
-        `target details lost: not restorable after restart (${String(err)})`,
-      );
-    }
-  }
-  return { tasks, failed };
-}
-
 /** Audit actions the `lix ne` CLI records for manual tasking (actor `manual`). */
 export const MANUAL_ACTIONS = { add: 'ManualActivateTask', remove: 'ManualRemoveTask' } as const;
 

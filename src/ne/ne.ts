@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NeStore } from '../store/ne-store.js';
 import type { X1Codec } from '../x1/codec.js';
-import { codeFor, X1Error } from '../x1/errors.js';
+import { codeFor, ISSUE_CODES, X1Error } from '../x1/errors.js';
 import type { X1Request } from '../x1/model.js';
 import {
   X1Responder,
@@ -23,7 +23,8 @@ import { IssueReporter, type NeContext } from './context.js';
 import type { DataPlane } from './data-plane.js';
 import { handleMessage, isMutating } from './dispatch.js';
 import { KeepaliveWatchdog } from './keepalive-watchdog.js';
-import { keepaliveLost, ManualChangeFollower, restoreDataPlane } from './lifecycle.js';
+import { keepaliveLost, ManualChangeFollower } from './lifecycle.js';
+import { DataPlaneRestore, type RestoreProgress } from './restore.js';
 import { Mutex } from './mutex.js';
 import { NeTasks } from './task-state.js';
 import { formatTimestamp } from '../x1/simple-types.js';
@@ -39,6 +40,13 @@ export interface NeDeps {
   readonly logger: Logger;
   /** HTTPS client to the ADMF's `/X1/ADMF`; without it reports wait in the outbox. */
   readonly poster?: X1Poster;
+}
+
+/** The task an X1 lifecycle request acts on. */
+function taskXidOf(m: X1Request): string | undefined {
+  if (m.type === 'ActivateTaskRequest' || m.type === 'ModifyTaskRequest') return m.taskDetails.xId;
+  if (m.type === 'DeactivateTaskRequest') return m.xId;
+  return undefined;
 }
 
 /** What the messages of one container share: the TIME1 deadline, and how many bulk answers it asked for. */
@@ -59,6 +67,7 @@ export class NetworkElement {
   private watchdog: KeepaliveWatchdog | undefined;
   private follower: ManualChangeFollower | undefined;
   private lastExternal = 0;
+  private readonly restore: DataPlaneRestore;
 
   constructor(private readonly deps: NeDeps) {
     const { config, store, clock, logger } = deps;
@@ -103,6 +112,7 @@ export class NetworkElement {
     };
     deps.dataPlane.attach?.({ store, issues: this.ctx.issues, logger, clock });
     this.responder = new X1Responder(this.responderHooks());
+    this.restore = new DataPlaneRestore(this.ctx, (fn) => this.mutex.run(fn));
   }
 
   /**
@@ -190,6 +200,8 @@ export class NetworkElement {
     // are group-committed here.
     if (isMutating(m)) {
       const res = await this.mutex.run(() => {
+        const xid = taskXidOf(m);
+        if (xid !== undefined) this.restore.touch(xid);
         // Everything but an activation sees the store with all staged activations committed.
         if (m.type !== 'ActivateTaskRequest') this.audit.flushStaged();
         return handleMessage(this.ctx, this, m, deadline);
@@ -230,12 +242,23 @@ export class NetworkElement {
       throw new X1Error('NotForThisNe', `message for NE "${h.neIdentifier}", this is "${config.id}"`);
   }
 
-  /** Restores the data plane from the store, starts the keepalive watchdog and the report sender. */
+  /**
+   * Starts the data plane and its restore from the store (in the background: {@link whenRestored}), the
+   * keepalive watchdog and the report sender.
+   */
   async start(): Promise<void> {
     const { ctx } = this;
-    const restored = await restoreDataPlane(ctx);
-    ctx.logger.info(restored, 'data plane restored from the store');
     ctx.dataPlane.start?.();
+    this.restore.start().catch((err: unknown) => {
+      ctx.logger.error({ err, ...this.restore.progress() }, 'restoring the data plane failed');
+      ctx.issues.fault(
+        { kind: 'ne', id: ctx.config.id },
+        {
+          errorCode: ISSUE_CODES.NonTerminating,
+          errorDescription: `restoring the data plane failed: ${String(err)}`,
+        },
+      );
+    });
     if (ctx.config.keepalive) {
       const last = Number(ctx.store.getMeta('lastKeepalive') ?? ctx.clock.now());
       this.watchdog = new KeepaliveWatchdog(
@@ -261,6 +284,16 @@ export class NetworkElement {
       const r = await follower.sync();
       if (r.added.length || r.removed.length) this.ctx.logger.info(r, 'manual changes applied');
     });
+  }
+
+  /** Resolves when every stored task is back in the data plane. */
+  whenRestored(): Promise<RestoreProgress> {
+    return this.restore.whenDone();
+  }
+
+  /** How far the restore after the start has come. */
+  restoreProgress(): RestoreProgress {
+    return this.restore.progress();
   }
 
   /** A keepalive arrived (clause 6.6.2). */

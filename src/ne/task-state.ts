@@ -120,8 +120,8 @@ export class NeTasks {
   }
 
   /** Checks a move against the table; throws the refusal (callers turn it into their X1 error first). */
-  private move(xid: string, e: NeTaskEvent): NeTaskState {
-    const m = nextTaskState(this.state(xid), e);
+  private move(xid: string, e: NeTaskEvent, current: NeTaskState = this.state(xid)): NeTaskState {
+    const m = nextTaskState(current, e);
     if ('refused' in m) {
       this.d.logger.warn({ xid, event: e }, `task state: ${m.refused}`);
       throw new TaskStateRefusal(m.refused);
@@ -266,9 +266,9 @@ export class NeTasks {
   }
 
   /** After a restart: a task whose wait was interrupted finishes the request that was acknowledged. */
-  restored(xid: string, ok: boolean): void {
-    const before = this.state(xid);
-    const s = this.move(xid, { type: 'restore', ok });
+  restored(xid: string, ok: boolean, stored?: StoredTask): void {
+    const before = stored ? stateOf(stored) : this.state(xid);
+    const s = this.move(xid, { type: 'restore', ok }, before);
     if (before.kind !== 'awaiting') return;
     const request = before.pending;
     this.d.audit.commit(() => {

@@ -5,7 +5,14 @@
  * database as it was when their transaction began and never block the writer). Connections are pooled.
  */
 import { Sqlite, type Statement } from './sqlite.js';
-import { fragmentOf, toDestination, toFault, type DestinationRow, type FaultRow, type FragmentRow } from './ne-rows.js';
+import {
+  fragmentOf,
+  toDestination,
+  toFault,
+  type DestinationRow,
+  type FaultRow,
+  type FragmentRow,
+} from './ne-rows.js';
 import type { FaultScope, StoredDestination, TaskFragment } from './ne-store.js';
 import type { ErrorInformation } from '../x1/model.js';
 
@@ -18,6 +25,7 @@ const SNAPSHOT_SQL = {
   faultsOfKind: 'SELECT scope_id, code, description FROM faults WHERE scope_kind = ? ORDER BY scope_id, code',
   destinations: 'SELECT details, delivery_status FROM destinations ORDER BY did',
   dids: 'SELECT did FROM destinations ORDER BY did',
+  anyTaskFault: "SELECT EXISTS (SELECT 1 FROM faults WHERE scope_kind = 'task')",
 } as const;
 
 /** A task as bulk answers send it: its stored fragment, counters and faults. */
@@ -61,15 +69,16 @@ export class NeSnapshots {
     const c = this.pool.pop() ?? this.connect();
     // BEGIN alone defers the snapshot to the first read: read at once so that it is taken now.
     c.db.exec('BEGIN');
+    let taskFaults: boolean;
     try {
-      c.s.dids.all();
+      taskFaults = c.s.anyTaskFault.get() === 1;
     } catch (err) {
       c.db.exec('ROLLBACK');
       this.release(c);
       throw err;
     }
     this.open++;
-    return new Snapshot(c, () => {
+    return new Snapshot(c, taskFaults, () => {
       this.open--;
       this.release(c);
     });
@@ -88,6 +97,7 @@ export class NeSnapshots {
     s.fragmentsAfter.raw();
     s.xidsAfter.raw();
     s.dids.pluck();
+    s.anyTaskFault.pluck();
     return { db, s };
   }
 
@@ -104,6 +114,8 @@ class Snapshot implements NeSnapshot {
 
   constructor(
     private readonly c: Connection,
+    /** Whether any task has a fault: most of the time none has, and the per-slice lookup is skipped. */
+    private readonly taskFaults: boolean,
     private readonly onClose: () => void,
   ) {}
 
@@ -112,7 +124,9 @@ class Snapshot implements NeSnapshot {
     if (rows.length === 0) return [];
     const from = this.taskCursor;
     this.taskCursor = rows[rows.length - 1]![0];
-    const faults = groupFaults(this.c.s.taskFaultsIn.all(from, this.taskCursor) as ScopedFaultRow[]);
+    const faults = this.taskFaults
+      ? groupFaults(this.c.s.taskFaultsIn.all(from, this.taskCursor) as ScopedFaultRow[])
+      : NO_FAULTS;
     return rows.map(([, ...r]) => {
       const f = fragmentOf(r);
       return { ...f, faults: faults.get(f.xid) ?? [] };
@@ -147,6 +161,8 @@ class Snapshot implements NeSnapshot {
     }
   }
 }
+
+const NO_FAULTS: ReadonlyMap<string, ErrorInformation[]> = new Map();
 
 type ScopedFaultRow = FaultRow & { readonly scope_id: string };
 

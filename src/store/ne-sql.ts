@@ -8,6 +8,8 @@ const TASK_COLUMNS = `details, origin, created_at, pending, ${TASK_COUNTERS}`;
 export const NE_SQL = {
   getTask: `SELECT ${TASK_COLUMNS} FROM tasks WHERE xid = ?`,
   allTasks: `SELECT ${TASK_COLUMNS} FROM tasks ORDER BY rowid`,
+  tasksAfter: `SELECT rowid, ${TASK_COLUMNS} FROM tasks WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+  maxTaskRowid: 'SELECT coalesce(max(rowid), 0) FROM tasks',
   allFragments: `SELECT xid, details_xml, ${TASK_COUNTERS} FROM tasks ORDER BY rowid`,
   xids: 'SELECT xid FROM tasks ORDER BY rowid',
   countTasks: 'SELECT count(*) FROM tasks',
@@ -66,6 +68,7 @@ export const NE_PLUCKED: ReadonlySet<NeStatementName> = new Set([
   'countTasks',
   'users',
   'lastAudit',
+  'maxTaskRowid',
   'getMeta',
 ]);
 

@@ -116,6 +116,13 @@ export interface NeStore {
    * it never blocks them. Close it when done.
    */
   snapshot(): NeSnapshot;
+  /**
+   * Up to `limit` tasks stored after `position` (0: from the first), in insertion order, each with its
+   * position: restoring 1,000,000 tasks a slice at a time.
+   */
+  tasksAfter(position: number, limit: number): { position: number; task: StoredTask }[];
+  /** The position of the last task stored (0 when there is none); later tasks come after it. */
+  lastTaskPosition(): number;
   listXids(): string[];
   countTasks(): number;
   /**

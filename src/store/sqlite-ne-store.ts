@@ -124,6 +124,15 @@ export class SqliteNeStore implements NeStore {
     for (const r of this.s.allFragments.iterate() as IterableIterator<FragmentRow>) yield fragmentOf(r);
   }
 
+  tasksAfter(position: number, limit: number): { position: number; task: StoredTask }[] {
+    const rows = this.s.tasksAfter.all(position, limit) as (TaskRow & { rowid: number })[];
+    return rows.map((r) => ({ position: r.rowid, task: toTask(r) }));
+  }
+
+  lastTaskPosition(): number {
+    return this.s.maxTaskRowid.get() as number;
+  }
+
   listXids(): string[] {
     return this.s.xids.all() as string[];
   }

@@ -164,6 +164,9 @@ function sendFault(res: ServerResponse, status: number, extra: object = {}): voi
   res.end(body);
 }
 
+/** Bytes of an answer in pieces that may wait in the socket before the producer waits for the peer. */
+const PIECES_IN_FLIGHT_BYTES = 1 << 20;
+
 /** Resolves when the response can take more (drain) or is gone (close). */
 function writable(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -182,11 +185,17 @@ function writable(res: ServerResponse): Promise<void> {
  * a slow reader holds the producer back instead of filling memory. A peer that goes away stops the producer
  * (its iterator is returned, releasing what it reads from).
  */
-async function sendPieces(res: ServerResponse, contentType: string, pieces: AsyncIterable<string>): Promise<void> {
+async function sendPieces(
+  res: ServerResponse,
+  contentType: string,
+  pieces: AsyncIterable<string>,
+): Promise<void> {
   res.writeHead(HTTP_STATUS.ok, { 'Content-Type': contentType });
   for await (const piece of pieces) {
     if (res.destroyed) break;
-    if (piece.length > 0 && !res.write(piece, 'utf8')) await writable(res);
+    if (piece.length === 0) continue;
+    res.write(piece, 'utf8');
+    if (res.writableLength > PIECES_IN_FLIGHT_BYTES) await writable(res);
   }
   if (!res.destroyed) res.end();
 }

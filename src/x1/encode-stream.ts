@@ -137,45 +137,53 @@ export function bulkTaskResponse(
   source: BulkTaskSource,
   rest: { neStatusDetails: NeStatusDetails; destinations: readonly DestinationResponseDetails[] } | undefined,
 ): StreamedResponseMessage {
-  return streamed(function* () {
-    yield messageOpen(type, h, (w) => rest && neStatusDetails(w, rest.neStatusDetails)) +
-      '<x1:listOfTaskResponseDetails>';
-    for (let slice = source.nextSlice(); slice.length > 0; slice = source.nextSlice())
-      yield encodeTaskSlice(slice);
-    const w = newWriter();
-    w.raw('</x1:listOfTaskResponseDetails>');
-    if (rest) {
-      w.raw('<x1:listOfDestinationResponseDetails>');
-      for (const d of rest.destinations) destinationResponseDetails(w, d);
-      w.raw('</x1:listOfDestinationResponseDetails>');
-    }
-    w.raw('</x1:x1ResponseMessage>');
-    yield w.toString();
-  }, () => source.release());
+  return streamed(
+    function* () {
+      yield (
+        messageOpen(type, h, (w) => rest && neStatusDetails(w, rest.neStatusDetails)) +
+        '<x1:listOfTaskResponseDetails>'
+      );
+      for (let slice = source.nextSlice(); slice.length > 0; slice = source.nextSlice())
+        yield encodeTaskSlice(slice);
+      const w = newWriter();
+      w.raw('</x1:listOfTaskResponseDetails>');
+      if (rest) {
+        w.raw('<x1:listOfDestinationResponseDetails>');
+        for (const d of rest.destinations) destinationResponseDetails(w, d);
+        w.raw('</x1:listOfDestinationResponseDetails>');
+      }
+      w.raw('</x1:x1ResponseMessage>');
+      yield w.toString();
+    },
+    () => source.release(),
+  );
 }
 
 /** ListAllDetailsResponse (clause 6.4.8): every XID and DID, the XIDs read in slices. */
 export function listAllDetailsResponse(h: MessageHeader, source: XidListSource): StreamedResponseMessage {
-  return streamed(function* () {
-    yield messageOpen('ListAllDetailsResponse', h) + '<x1:ListOfXIDs>';
-    for (let xids = source.nextXids(); xids.length > 0; xids = source.nextXids()) {
+  return streamed(
+    function* () {
+      yield messageOpen('ListAllDetailsResponse', h) + '<x1:ListOfXIDs>';
+      for (let xids = source.nextXids(); xids.length > 0; xids = source.nextXids()) {
+        const w = newWriter();
+        for (const x of xids) w.leaf('x1:xId', x.toLowerCase());
+        yield w.toString();
+      }
       const w = newWriter();
-      for (const x of xids) w.leaf('x1:xId', x.toLowerCase());
+      w.raw('</x1:ListOfXIDs>');
+      const { dIds, dSIds } = source.dids;
+      if (dIds.length === 0 && dSIds.length === 0) w.empty('x1:ListOfDIDs');
+      else {
+        w.open('x1:ListOfDIDs');
+        for (const d of dIds) w.leaf('x1:dId', d.toLowerCase());
+        for (const d of dSIds) w.leaf('x1:dSId', d.toLowerCase());
+        w.close('x1:ListOfDIDs');
+      }
+      w.raw('</x1:x1ResponseMessage>');
       yield w.toString();
-    }
-    const w = newWriter();
-    w.raw('</x1:ListOfXIDs>');
-    const { dIds, dSIds } = source.dids;
-    if (dIds.length === 0 && dSIds.length === 0) w.empty('x1:ListOfDIDs');
-    else {
-      w.open('x1:ListOfDIDs');
-      for (const d of dIds) w.leaf('x1:dId', d.toLowerCase());
-      for (const d of dSIds) w.leaf('x1:dSId', d.toLowerCase());
-      w.close('x1:ListOfDIDs');
-    }
-    w.raw('</x1:x1ResponseMessage>');
-    yield w.toString();
-  }, () => source.release());
+    },
+    () => source.release(),
+  );
 }
 
 function isStreamed(m: ResponseMessageOut): m is StreamedResponseMessage {
@@ -193,7 +201,8 @@ export function hasStreamed(messages: readonly ResponseMessageOut[]): boolean {
  */
 export async function* encodeResponseChunks(messages: readonly ResponseMessageOut[]): AsyncGenerator<string> {
   try {
-    if (messages.length === 0) throw new X1Error('GenericFailure', 'an X1Response holds at least one message');
+    if (messages.length === 0)
+      throw new X1Error('GenericFailure', 'an X1Response holds at least one message');
     let pending = responseOpen();
     for (const m of messages) {
       if (!isStreamed(m)) {

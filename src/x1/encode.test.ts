@@ -117,7 +117,10 @@ test('a bulk answer from stored task fragments decodes to the same model, and va
   const neStatusDetails = { neStatus: 'OK' as const, listOfFaults: [] };
   // Two slices, then the end; released once read.
   const slices = [tasks.slice(0, 2), tasks.slice(2), []].map((slice) =>
-    slice.map((t) => ({ taskDetailsXml: encodeTaskDetailsFragment(t.taskDetails), taskStatus: t.taskStatus })),
+    slice.map((t) => ({
+      taskDetailsXml: encodeTaskDetailsFragment(t.taskDetails),
+      taskStatus: t.taskStatus,
+    })),
   );
   let released = 0;
   const source = (s: typeof slices) => ({ nextSlice: () => s.shift() ?? [], release: () => released++ });
@@ -179,7 +182,9 @@ test('bulk task status: the one-template fast path writes what the writer writes
       const s = Object.fromEntries(
         Object.entries(raw).filter(([, v]) => v !== undefined),
       ) as unknown as TaskStatus;
-      const bulk = encodeTaskSlice([{ taskDetailsXml: encodeTaskDetailsFragment(taskDetails), taskStatus: s }]);
+      const bulk = encodeTaskSlice([
+        { taskDetailsXml: encodeTaskDetailsFragment(taskDetails), taskStatus: s },
+      ]);
       const w = newWriter();
       taskResponseDetails(w, { taskDetails, taskStatus: s });
       assert.equal(bulk, w.toString());

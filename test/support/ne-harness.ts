@@ -102,6 +102,7 @@ export async function neHarness(
       { logger: silentLogger, clock, dataPlane },
     );
     ne = running.ne;
+    await ne.whenRestored();
     store = ne.ctx.store as SqliteNeStore;
   } else {
     store = openNeStore(dataDir);
@@ -115,6 +116,7 @@ export async function neHarness(
       ...(opts.poster && { poster: opts.poster }),
     });
     await ne.start();
+    await ne.whenRestored();
   }
   const clients = new Map<string, X1Client>();
   const sendRaw = async (body: Uint8Array, peer: string = ADMF): Promise<string> => {

@@ -1,13 +1,15 @@
 /** Runs `lix ne` as its own process (crash tests, benches): spawned from source, waits for its URL. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { NE_ON_LOOPBACK } from './cli.js';
 import { REPO_ROOT } from './shared.js';
 
 export interface NeProcess {
   readonly child: ChildProcess;
   readonly url: string;
+  /** Its log lines (standard error) when started with `logLines`. */
+  readonly logs: Interface | undefined;
 }
 
 export interface NeProcessOptions {
@@ -16,6 +18,8 @@ export interface NeProcessOptions {
   readonly caFile: string;
   readonly dataDir: string;
   readonly extraArgs?: readonly string[];
+  /** Logs at info, read by the caller from {@link NeProcess.logs} instead of passed through. */
+  readonly logLines?: boolean;
 }
 
 export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
@@ -33,10 +37,14 @@ export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
     '--data',
     o.dataDir,
     '--log-level',
-    'warn',
+    o.logLines ? 'info' : 'warn',
     ...(o.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', o.logLines ? 'pipe' : 'inherit'],
+  });
+  const logs = o.logLines ? createInterface({ input: child.stderr! }) : undefined;
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (l) => {
@@ -45,7 +53,7 @@ export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
     });
     child.once('exit', (code) => reject(new Error(`lix ne exited with ${code} before listening`)));
   });
-  return { child, url };
+  return { child, url, logs };
 }
 
 /** SIGKILL (or the given signal) and wait for the exit. */
