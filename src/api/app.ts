@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import { openApiDocument } from './openapi.js';
 import { neRoutes } from './routes-nes.js';
 import { taskRoutes } from './routes-tasks.js';
-import type { ApiContext, ApiRequest, RouteDef } from './routes.js';
+import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
 import { API_LIMITS } from './schemas.js';
 
 export const API_VERSION = '1.0.0';
@@ -85,7 +85,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         ...(r.body && { body: r.body }),
       },
       handler: async (req, reply) => {
-        const result = await r.handler(req as unknown as ApiRequest);
+        let result = await r.handler(req as unknown as ApiRequest);
+        if (result instanceof WithHeaders) {
+          reply.headers(result.headers);
+          result = result.body;
+        }
         reply.code(r.status ?? 200);
         return r.status === 204 ? reply.send() : result;
       },

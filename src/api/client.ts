@@ -33,6 +33,25 @@ export class ApiClient {
     path: string,
     body?: unknown,
   ): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).json;
+  }
+
+  /** Every item of a paged list: follows `Link: <…>; rel="next"` until the last page. */
+  async all<T = unknown>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    for (let next: string | undefined = path; next !== undefined;) {
+      const page: { json: T[]; next: string | undefined } = await this.exchange<T[]>('GET', next);
+      out.push(...page.json);
+      next = page.next;
+    }
+    return out;
+  }
+
+  private async exchange<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<{ json: T; next: string | undefined }> {
     const url = new URL(path, this.o.baseUrl);
     let res: Response;
     try {
@@ -62,6 +81,7 @@ export class ApiClient {
       const x1 = j?.x1?.errorCode !== undefined ? ` (X1 error ${j.x1.errorCode})` : '';
       throw new ApiError(res.status, json, `${res.status} ${j?.error ?? ''}: ${j?.message ?? text}${x1}`);
     }
-    return json as T;
+    const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+    return { json: json as T, next };
   }
 }

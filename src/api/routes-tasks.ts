@@ -4,8 +4,8 @@ import { activateTask, deactivateTask, modifyTask, taskStatus } from '../admf/ta
 import type { TaskState } from '../store/admf-store.js';
 import { toTaskDetails, type TaskInput } from './convert.js';
 import { neView } from './routes-nes.js';
-import type { ApiContext, RouteDef } from './routes.js';
-import { recordQuery, taskCreate, taskModify, taskQuery, xidParams } from './schemas.js';
+import { WithHeaders, type ApiContext, type RouteDef } from './routes.js';
+import { API_LIMITS, recordQuery, taskCreate, taskModify, taskQuery, xidParams } from './schemas.js';
 
 const num = (v: string | number | undefined) => (v === undefined ? undefined : Number(v));
 const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
@@ -31,15 +31,29 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       method: 'GET',
       url: '/api/tasks',
       tag,
-      summary: 'tasks, by NE and state',
+      summary: `tasks, by NE and state, in pages (default ${API_LIMITS.defaultTaskPage}; Link header to the next)`,
       querystring: taskQuery,
       handler: async ({ query }) => {
         const ne = str(query.ne);
         const state = str(query.state) as TaskState | undefined;
-        return admf.store.listTasks({
+        const limit = num(query.limit) ?? API_LIMITS.defaultTaskPage;
+        const cursor = str(query.cursor)?.split('~');
+        const rows = await admf.store.listTasks({
           ...(ne !== undefined && { neId: ne }),
           ...(state !== undefined && { states: [state] }),
+          ...(cursor && { after: { createdAt: Number(cursor[0]), xid: cursor[1]! } }),
+          limit: limit + 1,
         });
+        if (rows.length <= limit) return rows;
+        const page = rows.slice(0, limit);
+        const last = page[page.length - 1]!;
+        const next = new URLSearchParams({
+          ...(ne !== undefined && { ne }),
+          ...(state !== undefined && { state }),
+          limit: String(limit),
+          cursor: `${last.createdAt}~${last.xid}`,
+        });
+        return new WithHeaders(page, { link: `</api/tasks?${next}>; rel="next"` });
       },
     },
     {

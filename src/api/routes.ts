@@ -11,6 +11,14 @@ export interface ApiRequest {
   readonly body: unknown;
 }
 
+/** A handler's answer with response headers (e.g. `Link` to the next page). */
+export class WithHeaders {
+  constructor(
+    readonly body: unknown,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
+}
+
 export interface RouteDef {
   readonly method: HttpMethod;
   /** fastify path, `:name` for parameters. */

@@ -12,7 +12,14 @@ const uuid = { type: 'string', pattern: UUID_PATTERN } as const;
 const identifier = { type: 'string', pattern: IDENTIFIER_PATTERN } as const;
 const deliveryType = { type: 'string', enum: [...DELIVERY_TYPES] } as const;
 
-export const API_LIMITS = { maxTargets: 16, maxDids: 16, maxPage: 10_000, bodyLimit: 256 * 1024 } as const;
+export const API_LIMITS = {
+  maxTargets: 16,
+  maxDids: 16,
+  maxPage: 10_000,
+  /** Tasks per page of GET /api/tasks when no limit is given (the `Link` header leads to the next). */
+  defaultTaskPage: 1_000,
+  bodyLimit: 256 * 1024,
+} as const;
 
 export const neOptionsProps = {
   keepalive: { type: 'boolean', description: 'keepalives agreed with this NE' },
@@ -125,7 +132,13 @@ export const recordQuery = {
 export const taskQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ne: identifier, state: { type: 'string', enum: [...TASK_STATES] } },
+  properties: {
+    ne: identifier,
+    state: { type: 'string', enum: [...TASK_STATES] },
+    limit: { type: 'integer', minimum: 1, maximum: API_LIMITS.maxPage },
+    /** Opaque: the `cursor` of the `Link: <…>; rel="next"` header of the previous page. */
+    cursor: { type: 'string', pattern: '^[0-9]{1,15}~[0-9a-f-]{36}$' },
+  },
 } as const;
 
 export const errorBody = {

@@ -389,7 +389,7 @@ function registerTask(admf: Command): void {
         ...(o.ne !== undefined && { ne: o.ne as string }),
         ...(o.state !== undefined && { state: o.state as string }),
       });
-      print(await c.call('GET', `/api/tasks${q.size ? `?${q}` : ''}`));
+      print(await c.all(`/api/tasks${q.size ? `?${q}` : ''}`));
     },
   );
 }

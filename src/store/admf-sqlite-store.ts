@@ -262,7 +262,7 @@ export class SqliteAdmfStore implements AdmfStore {
 
   async listTasks(f: TaskFilter = {}): Promise<TaskRecord[]> {
     const where: string[] = [];
-    const args: string[] = [];
+    const args: (string | number)[] = [];
     if (f.neId !== undefined) {
       where.push('ne_id = ?');
       args.push(f.neId);
@@ -271,7 +271,12 @@ export class SqliteAdmfStore implements AdmfStore {
       where.push(`state IN (${f.states.map(() => '?').join(', ') || 'NULL'})`);
       args.push(...f.states);
     }
-    const sql = `SELECT * FROM tasks${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, xid`;
+    if (f.after !== undefined) {
+      where.push('(created_at, xid) > (?, ?)');
+      args.push(f.after.createdAt, f.after.xid);
+    }
+    const limit = f.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.trunc(f.limit))}`;
+    const sql = `SELECT * FROM tasks${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, xid${limit}`;
     return (this.db.prepare(sql).all(...args) as Row[]).map(toTask);
   }
 

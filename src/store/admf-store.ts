@@ -131,6 +131,10 @@ export interface Page {
 export interface TaskFilter {
   readonly neId?: string;
   readonly states?: readonly TaskState[];
+  /** Only tasks after this one in the listing order (creation time, then XID): the next page. */
+  readonly after?: { readonly createdAt: number; readonly xid: string };
+  /** At most this many. */
+  readonly limit?: number;
 }
 
 export interface ReportFilter extends Page {

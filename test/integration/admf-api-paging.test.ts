@@ -1,0 +1,55 @@
+// GET /api/tasks in pages (issue: bounded answers). A list answer is bounded by `limit` (default 1,000, at
+// most 10,000); the `Link: <…>; rel="next"` header (RFC 8288) leads to the next page, and following it yields
+// every task once, in order. Bad paging parameters are refused with 400 and a reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memoryAdmf, MEMORY_NE_URL } from '../support/admf-memory.js';
+import { uuid } from '../support/x1-builders.js';
+
+test('tasks come in pages linked by rel="next"; following the links lists each task once, in order', async () => {
+  const m = await memoryAdmf();
+  try {
+    assert.equal((await m.call('POST', '/api/nes', { id: 'ne-1', url: MEMORY_NE_URL })).status, 201);
+    const did = uuid();
+    const d = await m.call('POST', '/api/nes/ne-1/destinations', { did, uri: 'eep+udp://127.0.0.1:9060' });
+    assert.equal(d.status, 201);
+    const made: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const r = await m.call('POST', '/api/tasks', {
+        ne: 'ne-1',
+        targets: [{ kind: 'imsi', value: `0010100000000${String(i).padStart(2, '0')}` }],
+        dids: [did],
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      made.push((r.json as { xid: string }).xid);
+    }
+    const whole = await m.call('GET', '/api/tasks');
+    assert.equal((whole.json as unknown[]).length, 25);
+    assert.equal(whole.headers.link, undefined, 'one page: no next link');
+
+    const seen: string[] = [];
+    let url: string | undefined = '/api/tasks?ne=ne-1&limit=10';
+    let pages = 0;
+    while (url !== undefined) {
+      const r = await m.call('GET', url);
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      const page = r.json as { xid: string }[];
+      assert.ok(page.length <= 10);
+      seen.push(...page.map((t) => t.xid));
+      pages++;
+      url = /<([^>]+)>;\s*rel="next"/.exec(String(r.headers.link ?? ''))?.[1];
+    }
+    assert.equal(pages, 3);
+    const all = (whole.json as { xid: string }[]).map((t) => t.xid);
+    assert.deepEqual(seen, all, 'the pages are the whole list, in order, each task once');
+    assert.deepEqual([...seen].sort(), [...made].sort());
+
+    for (const bad of ['limit=0', 'limit=10001', 'limit=x', 'cursor=nonsense', 'cursor=1~../../etc']) {
+      const r = await m.call('GET', `/api/tasks?${bad}`);
+      assert.equal(r.status, 400, `${bad} → ${r.status}`);
+      assert.ok(((r.json as { message?: string }).message ?? '').length > 0);
+    }
+  } finally {
+    await m.close();
+  }
+});
