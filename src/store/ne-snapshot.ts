@@ -13,7 +13,7 @@ import {
   type FaultRow,
   type FragmentRow,
 } from './ne-rows.js';
-import type { FaultScope, StoredDestination, TaskFragment } from './ne-store.js';
+import type { FaultScope, NeSnapshot, StoredDestination, TaskSliceEntry } from './ne-store.js';
 import type { ErrorInformation } from '../x1/model.js';
 
 const SNAPSHOT_SQL = {
@@ -27,23 +27,6 @@ const SNAPSHOT_SQL = {
   dids: 'SELECT did FROM destinations ORDER BY did',
   anyTaskFault: "SELECT EXISTS (SELECT 1 FROM faults WHERE scope_kind = 'task')",
 } as const;
-
-/** A task as bulk answers send it: its stored fragment, counters and faults. */
-export interface TaskSliceEntry extends TaskFragment {
-  readonly faults: readonly ErrorInformation[];
-}
-
-/** One consistent view of the NE's store; {@link NeSnapshot.close} ends it (always call it). */
-export interface NeSnapshot {
-  /** The next `limit` tasks in insertion order with their faults; an empty array at the end. */
-  nextTasks(limit: number): TaskSliceEntry[];
-  /** The next `limit` XIDs in insertion order; an empty array at the end (a separate cursor). */
-  nextXids(limit: number): string[];
-  destinations(): StoredDestination[];
-  dids(): string[];
-  faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]>;
-  close(): void;
-}
 
 type Statements = Record<keyof typeof SNAPSHOT_SQL, Statement>;
 

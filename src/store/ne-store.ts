@@ -11,9 +11,6 @@ import type {
   TaskDetails,
   Timestamp,
 } from '../x1/model.js';
-import type { NeSnapshot } from './ne-snapshot.js';
-
-export type { NeSnapshot, TaskSliceEntry } from './ne-snapshot.js';
 export { StoreError, type StoreErrorKind } from './store-errors.js';
 
 export type TaskOrigin = 'x1' | 'manual';
@@ -35,6 +32,23 @@ export interface TaskFragment {
   readonly xid: string;
   readonly taskDetailsXml: string;
   readonly status: TaskCounters;
+}
+
+/** A task as bulk answers send it: its stored fragment, counters and faults. */
+export interface TaskSliceEntry extends TaskFragment {
+  readonly faults: readonly ErrorInformation[];
+}
+
+/** One consistent view of the NE's store; {@link NeSnapshot.close} ends it (always call it). */
+export interface NeSnapshot {
+  /** The next `limit` tasks in insertion order with their faults; an empty array at the end. */
+  nextTasks(limit: number): TaskSliceEntry[];
+  /** The next `limit` XIDs in insertion order; an empty array at the end (a separate cursor). */
+  nextXids(limit: number): string[];
+  destinations(): StoredDestination[];
+  dids(): string[];
+  faultsByScope(kind: FaultScope['kind']): Map<string, ErrorInformation[]>;
+  close(): void;
 }
 
 export interface StoredTask {
