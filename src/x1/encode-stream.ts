@@ -65,17 +65,23 @@ const PLAIN_VALUE = /^[A-Za-z0-9:.+-]+$/;
  */
 function plainTaskStatus(s: TaskStatus): string | undefined {
   if (s.listOfFaults.length > 0 || s.taskStatusExtensions.length > 0) return undefined;
-  const opt = (name: string, v: string | number | undefined) =>
-    v === undefined ? '' : `<x1:${name}>${v}</x1:${name}>`;
-  const parts = [s.provisioningStatus, s.timeOfLastIntercept, s.timeOfLastModification];
-  if (!parts.every((v) => v === undefined || PLAIN_VALUE.test(v))) return undefined;
+  const intercept = s.timeOfLastIntercept;
+  const modified = s.timeOfLastModification;
+  if (
+    !PLAIN_VALUE.test(s.provisioningStatus) ||
+    (intercept !== undefined && !PLAIN_VALUE.test(intercept)) ||
+    (modified !== undefined && !PLAIN_VALUE.test(modified))
+  )
+    return undefined;
   return (
     `<x1:taskStatus><x1:provisioningStatus>${s.provisioningStatus}</x1:provisioningStatus><x1:listOfFaults/>` +
-    opt('timeOfLastIntercept', s.timeOfLastIntercept) +
-    opt('amountOfX2Data', s.amountOfX2Data) +
-    opt('amountOfX3Data', s.amountOfX3Data) +
-    opt('timeOfLastModification', s.timeOfLastModification) +
-    opt('numberOfModifications', s.numberOfModifications) +
+    (intercept === undefined ? '' : `<x1:timeOfLastIntercept>${intercept}</x1:timeOfLastIntercept>`) +
+    (s.amountOfX2Data === undefined ? '' : `<x1:amountOfX2Data>${s.amountOfX2Data}</x1:amountOfX2Data>`) +
+    (s.amountOfX3Data === undefined ? '' : `<x1:amountOfX3Data>${s.amountOfX3Data}</x1:amountOfX3Data>`) +
+    (modified === undefined ? '' : `<x1:timeOfLastModification>${modified}</x1:timeOfLastModification>`) +
+    (s.numberOfModifications === undefined
+      ? ''
+      : `<x1:numberOfModifications>${s.numberOfModifications}</x1:numberOfModifications>`) +
     '</x1:taskStatus>'
   );
 }

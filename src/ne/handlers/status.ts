@@ -12,6 +12,7 @@ import type {
   MessageHeader,
   NeStatusDetails,
   TaskResponseDetails,
+  TaskStatus,
 } from '../../x1/model.js';
 import type { NeSnapshot, StoredDestination, StoredTask, TaskSliceEntry } from '../../store/ne-store.js';
 import {
@@ -115,20 +116,21 @@ export const BULK_REQUESTS: ReadonlySet<string> = new Set([
   'ListAllDetailsRequest',
 ]);
 
+const NO_EXTENSIONS: TaskStatus['taskStatusExtensions'] = [];
+
+/** The answer's status of a stored task (X3 amounts are not reported: the probe delivers X2 only). */
 function toPreEncoded(t: TaskSliceEntry): PreEncodedTask {
   const s = t.status;
-  return {
-    taskDetailsXml: t.taskDetailsXml,
-    taskStatus: {
-      provisioningStatus: s.provisioningStatus,
-      listOfFaults: [...t.faults],
-      ...(s.timeOfLastIntercept !== undefined && { timeOfLastIntercept: s.timeOfLastIntercept }),
-      amountOfX2Data: s.amountOfX2Data,
-      ...(s.timeOfLastModification !== undefined && { timeOfLastModification: s.timeOfLastModification }),
-      numberOfModifications: s.numberOfModifications,
-      taskStatusExtensions: [],
-    },
+  const taskStatus: { -readonly [K in keyof TaskStatus]: TaskStatus[K] } = {
+    provisioningStatus: s.provisioningStatus,
+    listOfFaults: t.faults as TaskStatus['listOfFaults'],
+    amountOfX2Data: s.amountOfX2Data,
+    numberOfModifications: s.numberOfModifications,
+    taskStatusExtensions: NO_EXTENSIONS,
   };
+  if (s.timeOfLastIntercept !== undefined) taskStatus.timeOfLastIntercept = s.timeOfLastIntercept;
+  if (s.timeOfLastModification !== undefined) taskStatus.timeOfLastModification = s.timeOfLastModification;
+  return { taskDetailsXml: t.taskDetailsXml, taskStatus };
 }
 
 /** Runs `fn` on a new snapshot, which the answer releases; closes it at once when `fn` throws. */
