@@ -52,7 +52,12 @@ export function parseTarget(spec: string): TargetIdentifier {
 }
 
 function withStore<T>(dataDir: string, fn: (store: ReturnType<typeof openNeStore>) => T): T {
-  const store = openNeStore(dataDir);
+  let store;
+  try {
+    store = openNeStore(dataDir, { mustExist: true });
+  } catch (err) {
+    fail(err);
+  }
   try {
     return fn(store);
   } finally {

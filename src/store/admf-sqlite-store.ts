@@ -134,7 +134,7 @@ export class SqliteAdmfStore implements AdmfStore {
   private readonly s;
 
   constructor(readonly file: string) {
-    this.db = new Sqlite(file);
+    this.db = new Sqlite(file, { ownerOnly: true });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');

@@ -3,7 +3,7 @@
  * durably (docs/store.md). The schema is versioned with `PRAGMA user_version` (ne-schema.ts); a file from a
  * newer lix is refused with {@link StoreError} `SchemaTooNew`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sqlite, SQLITE_CODES, type Statement } from './sqlite.js';
 import { encodeTaskDetailsFragment } from '../x1/encode.js';
@@ -57,10 +57,16 @@ export const NE_DB_FILE = 'ne.sqlite';
 /** Rows {@link SqliteNeStore.readAudit} returns when no limit is given. */
 export const DEFAULT_AUDIT_PAGE = 1000;
 
-/** Opens (creating the directory, mode 0700, and the schema when needed) `DIR/ne.sqlite`. */
-export function openNeStore(dir: string): SqliteNeStore {
+/**
+ * Opens (creating the directory, mode 0700, the file, mode 0600, and the schema when needed) `DIR/ne.sqlite`.
+ * With `mustExist` (administration commands) a directory without a store is refused, not given a new one.
+ */
+export function openNeStore(dir: string, opts: { mustExist?: boolean } = {}): SqliteNeStore {
+  const file = join(dir, NE_DB_FILE);
+  if (opts.mustExist && !existsSync(file))
+    throw new StoreError('NotFound', `${dir} holds no NE store (no ${NE_DB_FILE}): give the NE's data directory`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return new SqliteNeStore(join(dir, NE_DB_FILE));
+  return new SqliteNeStore(file);
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -81,7 +87,7 @@ export class SqliteNeStore implements NeStore {
   private readonly snapshots: NeSnapshots;
 
   constructor(readonly file: string) {
-    this.db = new Sqlite(file);
+    this.db = new Sqlite(file, { ownerOnly: true });
     try {
       for (const [name, value] of Object.entries(NE_PRAGMAS)) this.db.pragma(`${name} = ${value}`);
       migrateNeSchema(this.db, file);

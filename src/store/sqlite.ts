@@ -3,6 +3,7 @@
  * conveniences the stores use: pragmas, statements that return one column or arrays, and transactions that
  * nest as savepoints (a store call inside `NeStore.transaction` joins the outer transaction).
  */
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 /** SQLite (extended) result codes the stores act on (sqlite.org/rescode.html). */
@@ -69,6 +70,21 @@ export interface OpenOptions {
   readonly timeout?: number;
   /** Open without write access (tests and tools that inspect a store). */
   readonly readonly?: boolean;
+  /**
+   * The file holds intercept-related state: create it readable by its owner only (0600) and tighten an
+   * existing one to that. SQLite gives its -wal and -shm files the database file's mode.
+   */
+  readonly ownerOnly?: boolean;
+}
+
+/** Creates `file` with mode 0600 when it does not exist, or takes group and other access away from it. */
+export function ownerOnlyFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
 }
 
 /** One connection to a database file. */
@@ -77,6 +93,7 @@ export class Sqlite {
   private depth = 0;
 
   constructor(file: string, opts: OpenOptions = {}) {
+    if (opts.ownerOnly && !opts.readonly && file !== ':memory:') ownerOnlyFile(file);
     this.db = new DatabaseSync(file, { timeout: opts.timeout ?? 5_000, readOnly: opts.readonly ?? false });
   }
 
