@@ -237,3 +237,44 @@ test('an answer is the state when it was asked for: changes committed while it i
   assert.ok(after.ListOfXIDs.includes(added) && !after.ListOfXIDs.includes(gone));
   assert.equal(reads.open, 0);
 });
+
+test('80 GetAllDetails in one container over HTTPS: 200 with 2 answers and 78 errors, never a 500', async () => {
+  const c = await adminClient();
+  try {
+    const many = Array.from({ length: 80 }, () => req('GetAllDetailsRequest', {}));
+    const res = await c.post(xml(...many));
+    assert.equal(res.status, 200);
+    const doc = decodeX1(res.body.toString(), {
+      limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 },
+    });
+    assert.equal(doc.root, 'X1Response');
+    const types =
+      doc.root === 'X1Response' ? doc.results.map((r) => (r.ok ? r.message.type : 'undecodable')) : [];
+    assert.deepEqual(types.slice(0, 2), ['GetAllDetailsResponse', 'GetAllDetailsResponse']);
+    assert.equal(types.filter((t) => t === 'ErrorResponse').length, 78);
+  } finally {
+    await c.close();
+  }
+  assert.equal(reads.open, 0);
+});
+
+test("the ADMF's /X1/ADMF answers a container of 2,000 messages message by message, never a 500", async () => {
+  const { admfHarness } = await import('../support/admf-harness.js');
+  const a = await admfHarness();
+  const pki = await getTestPki();
+  const c = createX1Client({ tls: pki.tls('ne-1'), url: a.running.x1Url, maxResponseBytes: 64 * 2 ** 20 });
+  try {
+    const many = Array.from({ length: 2_000 }, () => req('GetAllDetailsRequest', {}));
+    const body = xml(...many);
+    assert.ok(body.length < 1 << 20, 'within the body limit');
+    const res = await c.post(body);
+    assert.equal(res.status, 200);
+    const doc = decodeX1(res.body.toString(), {
+      limits: { maxBytes: 64 * 2 ** 20, maxElements: 50_000_000 },
+    });
+    assert.ok(doc.root === 'X1Response' && doc.results.length === 2_000);
+  } finally {
+    await c.close();
+    await a.close();
+  }
+});
