@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import { pino, type Logger as PinoLogger } from 'pino';
 import pinoPretty from 'pino-pretty';
 
@@ -11,7 +12,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export interface LoggerOptions {
   readonly name: string;
   readonly level?: string;
-  /** Default json. */
+  /** Default: pretty when the destination is a terminal, json otherwise (a pipe, a file, journald). */
   readonly format?: LogFormat;
   /** Destination file descriptor; defaults to standard error so that standard output stays for results. */
   readonly fd?: number;
@@ -23,8 +24,9 @@ const families = new WeakMap<Logger, Set<WeakRef<Logger>>>();
 export function createLogger(opts: LoggerOptions): Logger {
   const fd = opts.fd ?? 2;
   const level = opts.level || process.env.LIX_LOG_LEVEL || 'info';
+  const format = opts.format ?? (isatty(fd) ? 'pretty' : 'json');
   const destination =
-    opts.format === 'pretty'
+    format === 'pretty'
       ? pinoPretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : pino.destination({ fd, sync: true });
   const children = new Set<WeakRef<Logger>>();
