@@ -26,6 +26,7 @@ import { runUntilSignalled } from './daemon-life.js';
 import { bindMetrics } from './metrics.js';
 import { createProbeFor } from './probe-source.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
+import { labPorts, portInUse, rememberLabPorts, type LabComponent, type LabPorts } from './lab-ports.js';
 
 /** Fixed loopback ports, so that the printed examples can be pasted as they are. */
 export const LAB_PORTS = { ne: 8443, collector: 9060, admf: 8444, api: 8480 } as const;
@@ -120,16 +121,16 @@ function port(s: string, what: string): number {
 async function startLabAdmf(
   dir: string,
   pkiDir: string,
-  o: { admfPort: string; apiPort: string },
+  o: { admfPort: number; apiPort: number },
   logger: ReturnType<typeof createLogger>,
 ): Promise<{ svc: AdmfService; tokenFile: string }> {
   const { file: tokenFile, token } = labToken(dir);
   const config = parseAdmfConfig({
     id: ADMF,
     listenHost: '127.0.0.1',
-    listenPort: port(o.admfPort, 'admf-port'),
+    listenPort: o.admfPort,
     apiHost: '127.0.0.1',
-    apiPort: port(o.apiPort, 'api-port'),
+    apiPort: o.apiPort,
     apiToken: token,
     tlsDir: pkiDir,
     dataDir: join(dir, 'admf'),
@@ -206,26 +207,62 @@ export function registerLabCommands(program: Command): void {
           console.error(`lix lab: ${err instanceof Error ? err.message : String(err)}`);
           process.exit(1);
         }
+        const asked: LabPorts = {
+          ne: port(o.nePort, 'ne-port'),
+          collector: port(o.collectorPort, 'collector-port'),
+          admf: port(o.admfPort, 'admf-port'),
+          api: port(o.apiPort, 'api-port'),
+        };
+        // Ports chosen with 0 come back at the next start, so stored destinations keep reaching the collector.
+        const ports = labPorts(dir, asked);
+        const listening = async <T>(
+          c: LabComponent | ((err: unknown) => LabComponent),
+          start: () => Promise<T>,
+        ) => {
+          try {
+            return await start();
+          } catch (err) {
+            const which = typeof c === 'function' ? c(err) : c;
+            throw portInUse(err, which, ports[which], asked[which] === 0 && ports[which] !== 0);
+          }
+        };
         const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
-        const { svc, tokenFile } = await startLabAdmf(dir, pki.dir, o, logger.child({ component: 'admf' }));
+        const { svc, tokenFile } = await listening(
+          (err) => ((err as { port?: number }).port === ports.api && ports.api !== 0 ? 'api' : 'admf'),
+          () =>
+            startLabAdmf(
+              dir,
+              pki.dir,
+              { admfPort: ports.admf, apiPort: ports.api },
+              logger.child({ component: 'admf' }),
+            ),
+        );
         const neConfig = parseNeConfig({
           id: NE,
           admfId: ADMF,
           listenHost: '127.0.0.1',
-          listenPort: Number(o.nePort),
+          listenPort: ports.ne,
           admfUrl: svc.running.x1Url,
           tlsDir: pki.dir,
           dataDir: join(dir, 'ne'),
           ...(o.traffic !== 'none' && { source: o.traffic }),
         });
         const probe = createProbeFor(neConfig, { logger });
-        const ne = await startNeServer(neConfig, { logger, dataPlane: probe });
-        const collector = await startCollector({
-          listen: [`eep+udp://127.0.0.1:${o.collectorPort}`],
-          outDir: join(dir, 'captures'),
-          logger,
-        });
+        const ne = await listening('ne', () => startNeServer(neConfig, { logger, dataPlane: probe }));
+        const collector = await listening('collector', () =>
+          startCollector({
+            listen: [`eep+udp://127.0.0.1:${ports.collector}`],
+            outDir: join(dir, 'captures'),
+            logger,
+          }),
+        );
         const collectorUri = collector.listeners[0]!.text;
+        rememberLabPorts(dir, {
+          ne: Number(new URL(ne.url).port),
+          collector: Number(new URL(collectorUri).port),
+          admf: Number(new URL(svc.running.x1Url).port),
+          api: Number(new URL(svc.apiUrl).port),
+        });
         await connectNe(svc, ne.url);
         const ex = writeExamples(join(dir, 'examples'), collectorUri);
         // Metrics for each component on loopback (any free port), so that Prometheus can be pointed at them.
