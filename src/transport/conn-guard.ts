@@ -79,7 +79,8 @@ export class ConnGuard {
 
   constructor(
     private readonly limits: ConnLimits,
-    private readonly onRefuse: (reason: ConnRefusal, address: string) => void = () => undefined,
+    private readonly onRefuse: (reason: ConnRefusal, address: string, socket: Socket) => void = () =>
+      undefined,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -110,7 +111,7 @@ export class ConnGuard {
     if (this.limits.pendingMs !== undefined)
       e.timer = this.clock.setTimer(this.limits.pendingMs, () => {
         if (!e.pending || !this.#entries.has(socket)) return;
-        this.#count('pending_timeout', addr);
+        this.#count('pending_timeout', addr, socket);
         this.#forget(e);
         socket.destroy();
       });
@@ -133,7 +134,7 @@ export class ConnGuard {
     for (const e of this.#entries.values())
       if (e.pending && (!victim || e.lastActivity < victim.lastActivity)) victim = e;
     if (!victim) return false;
-    this.#count('evicted', victim.socket.remoteAddress ?? '?');
+    this.#count('evicted', victim.socket.remoteAddress ?? '?', victim.socket);
     this.#forget(victim);
     victim.socket.destroy();
     return true;
@@ -148,13 +149,13 @@ export class ConnGuard {
     else this.#perKey.delete(e.key);
   }
 
-  #count(reason: ConnRefusal, address: string): void {
+  #count(reason: ConnRefusal, address: string, socket: Socket): void {
     this.refused[reason]++;
-    this.onRefuse(reason, address);
+    this.onRefuse(reason, address, socket);
   }
 
   #refuse(socket: Socket, reason: ConnRefusal, address: string): undefined {
-    this.#count(reason, address);
+    this.#count(reason, address, socket);
     socket.destroy();
     return undefined;
   }

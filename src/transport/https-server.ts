@@ -10,6 +10,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import { certificateExpiry, peerIdentity, type CertificateExpiry } from './identity.js';
+import { zeroRefusals, type ConnRefusalCounts } from './conn-guard.js';
+import { limitX1Connections, type X1ConnLimits } from './x1-conn-limits.js';
 import {
   loadTlsMaterial,
   serverTlsOptions,
@@ -41,7 +43,7 @@ export type X1Handler = (req: X1ServerRequest) => Promise<X1ServerResponse>;
 
 /** Server-side limits against slow or idle peers. */
 export interface X1ServerTimeouts {
-  /** Whole TLS handshake. */
+  /** Whole TLS handshake: a connection that has not authenticated by then is closed. */
   readonly handshakeMs: number;
   /** From connection or previous response until the request headers are complete. */
   readonly headersMs: number;
@@ -60,12 +62,16 @@ export const X1_SERVER_DEFAULTS = {
   path: '/X1/NE',
   maxBodyBytes: 1 << 20,
   maxConnections: 256,
+  /** Connections at once from one IPv4 address or IPv6 /64 (conn-guard.ts). */
+  maxConnectionsPerAddress: 16,
+  /** Warnings a remote address can cause per minute before they are summarised (log-limiter.ts). */
+  warningsPerMinute: 10,
   contentType: 'application/xml; charset=utf-8',
   /** The fault answers carry a short text body. */
   faultContentType: 'text/plain; charset=utf-8',
   acceptedMediaTypes: ['application/xml', 'text/xml'],
   timeouts: {
-    handshakeMs: 10_000,
+    handshakeMs: 5_000,
     headersMs: 10_000,
     requestMs: 30_000,
     keepAliveMs: 60_000,
@@ -90,7 +96,10 @@ export interface X1ServerOptions {
   readonly listen: { readonly host: string; readonly port: number };
   readonly path?: string;
   readonly maxBodyBytes?: number;
+  /** In all; at the cap, the oldest connection still in its TLS handshake is closed to admit a new one. */
   readonly maxConnections?: number;
+  readonly maxConnectionsPerAddress?: number;
+  readonly warningsPerMinute?: number;
   readonly handler: X1Handler;
   readonly logger: Logger;
   /** Plain HTTP, no authentication: for tests only, logged loudly. */
@@ -108,6 +117,10 @@ export interface X1ServerStats {
   httpFaults: number;
   /** Request body bytes read (a refused body is read no further than the limit). */
   bodyBytes: number;
+  /** Connections refused or closed before authenticating, by reason (`pending_timeout`: TLS handshake). */
+  connectionsRefused: ConnRefusalCounts;
+  /** Warnings not logged by the per-address rate limit. */
+  warningsSuppressed: number;
 }
 
 export interface X1Server {
@@ -274,11 +287,11 @@ function identityResolver(o: X1ServerOptions): (socket: Socket) => string | unde
   };
 }
 
-function applyTimeouts(server: http.Server, t: X1ServerTimeouts, maxConnections: number): void {
+/** The connection caps are the guard's (x1-conn-limits.ts): Node's `maxConnections` would refuse before it. */
+function applyTimeouts(server: http.Server, t: X1ServerTimeouts): void {
   server.headersTimeout = t.headersMs;
   server.requestTimeout = t.requestMs;
   server.keepAliveTimeout = t.keepAliveMs;
-  server.maxConnections = maxConnections;
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {
@@ -296,17 +309,19 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
  * result (`authorizationError`, e.g. CERT_HAS_EXPIRED, CERT_REVOKED), which Node reports only on the socket.
  * The peer address is taken when the TCP connection arrives, as the TLS socket has lost it by then.
  */
-function logTlsRefusals(server: http.Server, logger: Logger, stats: X1ServerStats): void {
+function logTlsRefusals(server: http.Server, limits: X1ConnLimits, stats: X1ServerStats): void {
   const addresses = new WeakMap<object, string | undefined>();
   server.on('connection', (raw: Socket) => addresses.set(raw, raw.remoteAddress));
   server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-    stats.tlsRejections++;
     const raw = (socket as TLSSocket & { _parent?: object })._parent;
+    if (limits.closedByGuard(raw)) return;
+    stats.tlsRejections++;
+    if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') limits.handshakeTimedOut();
     const remoteAddress = socket.remoteAddress ?? (raw && addresses.get(raw));
     const verify = socket.authorizationError ?? undefined; // null until verification ran
     const code = verify === undefined ? err.code : String(verify);
     const reason = verify === undefined ? err.message : `certificate verification failed: ${String(verify)}`;
-    logger.warn({ remoteAddress, code, reason }, 'TLS handshake refused');
+    limits.warn(remoteAddress, { remoteAddress, code, reason }, 'TLS handshake refused');
   });
 }
 
@@ -331,7 +346,15 @@ const INSECURE_WARNING =
  */
 export async function createX1Server(o: X1ServerOptions): Promise<X1Server> {
   const t: X1ServerTimeouts = { ...X1_SERVER_DEFAULTS.timeouts, ...o.timeouts };
-  const stats: X1ServerStats = { connections: 0, tlsRejections: 0, requests: 0, httpFaults: 0, bodyBytes: 0 };
+  const stats: X1ServerStats = {
+    connections: 0,
+    tlsRejections: 0,
+    requests: 0,
+    httpFaults: 0,
+    bodyBytes: 0,
+    connectionsRefused: zeroRefusals(),
+    warningsSuppressed: 0,
+  };
   const resolved: Resolved = {
     path: o.path ?? X1_SERVER_DEFAULTS.path,
     maxBody: o.maxBodyBytes ?? X1_SERVER_DEFAULTS.maxBodyBytes,
@@ -351,14 +374,22 @@ export async function createX1Server(o: X1ServerOptions): Promise<X1Server> {
       { ...common, ...serverTlsOptions(material), handshakeTimeout: t.handshakeMs },
       listener,
     );
-    logTlsRefusals(server, o.logger, stats);
   }
+  const limits = limitX1Connections(server, {
+    maxPerAddress: o.maxConnectionsPerAddress ?? X1_SERVER_DEFAULTS.maxConnectionsPerAddress,
+    maxTotal: o.maxConnections ?? X1_SERVER_DEFAULTS.maxConnections,
+    warningsPerMinute: o.warningsPerMinute ?? X1_SERVER_DEFAULTS.warningsPerMinute,
+    tls: !o.insecurePlainHttp,
+    logger: o.logger,
+  });
+  if (!o.insecurePlainHttp) logTlsRefusals(server, limits, stats);
   server.on(o.insecurePlainHttp ? 'connection' : 'secureConnection', (socket: Socket) => {
+    if (socket.destroyed) return; // refused by the guard
     stats.connections++;
     parseInJavaScript(socket);
     if (o.insecurePlainHttp) o.logger.warn({ remoteAddress: socket.remoteAddress }, INSECURE_WARNING);
   });
-  applyTimeouts(server, t, o.maxConnections ?? X1_SERVER_DEFAULTS.maxConnections);
+  applyTimeouts(server, t);
   await listen(server, o.listen.host, o.listen.port);
 
   const reload = (): void => {
@@ -387,8 +418,16 @@ export async function createX1Server(o: X1ServerOptions): Promise<X1Server> {
     address: () => server.address() as AddressInfo,
     reload,
     ownCertificate: () => (material ? certificateExpiry(material.cert) : undefined),
-    stats: () => ({ ...stats }),
-    close: () => closeServer(server, t.closeGraceMs, () => watcher?.close()),
+    stats: () => ({
+      ...stats,
+      connectionsRefused: limits.refused(),
+      warningsSuppressed: limits.warningsSuppressed(),
+    }),
+    close: () =>
+      closeServer(server, t.closeGraceMs, () => {
+        watcher?.close();
+        limits.close();
+      }),
   };
 }
 
