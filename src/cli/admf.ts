@@ -132,7 +132,7 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
 /** The ADMF's series and health checks (its store answers) on a metrics endpoint. */
 export function watchAdmf(metrics: MetricsEndpoint, svc: AdmfService): void {
   const r = svc.running;
-  admfMetrics(metrics.registry, r.admf, r.receiver, r.store);
+  admfMetrics(metrics.registry, r.admf, r.receiver, r.store, () => r.x1Server.stats());
   metrics.checks.store = async () => {
     await r.store.listNes();
     return undefined;

@@ -272,7 +272,7 @@ export function registerLabCommands(program: Command): void {
           bindMetrics(loopback),
           bindMetrics(loopback),
         ]);
-        neMetrics(neMetricsAt.registry, ne.ne, probe);
+        neMetrics(neMetricsAt.registry, ne.ne, probe, ne.x1Stats);
         neMetricsAt.checks.dataPlane = () => probe.healthProblem();
         neMetricsAt.checks.store = () => {
           ne.ne.ctx.store.countTasks();

@@ -127,7 +127,7 @@ export function registerNeCommands(program: Command): void {
       process.exit(1);
     }
     if (metrics) {
-      neMetrics(metrics.registry, running.ne, dataPlane);
+      neMetrics(metrics.registry, running.ne, dataPlane, running.x1Stats);
       metrics.checks.store = () => {
         running.ne.ctx.store.countTasks();
         return undefined;

@@ -6,6 +6,8 @@
  */
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { LogLimiter } from '../lib/log-limiter.js';
+import type { ConnRefusal } from '../transport/conn-guard.js';
 import { EepDeframer } from '../stm/eep.js';
 import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../stm/uri.js';
@@ -35,7 +37,14 @@ export interface CollectorOptions {
   readonly tls?: TlsConfig;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Streams at once on one listener; when full, the oldest pending stream is closed to admit a new one. */
   readonly maxConnections?: number;
+  /** Streams at once from one IPv4 address or IPv6 /64, per listener. */
+  readonly maxConnectionsPerAddress?: number;
+  /** A TCP stream without a valid report, or a TLS stream without a finished handshake, is closed after this. */
+  readonly pendingMs?: number;
+  /** Warnings a remote address can cause per minute (malformed input, refusals) before they are summarised. */
+  readonly warningsPerMinute?: number;
   readonly idleMs?: number;
   /** A stream that sends this many bytes of garbage without a valid report in between is closed. */
   readonly maxGarbageBytes?: number;
@@ -48,6 +57,9 @@ export interface CollectorOptions {
 
 export const COLLECTOR_DEFAULTS = {
   maxConnections: 256,
+  maxConnectionsPerAddress: 16,
+  pendingMs: 30_000,
+  warningsPerMinute: 10,
   idleMs: 10 * 60_000,
   maxGarbageBytes: 1 << 20,
   udpRecvBuffer: 8 << 20,
@@ -73,12 +85,18 @@ class Intake implements InputHandler {
   readonly #seq = new SequenceTracker();
   readonly #tcpSeq = new TcpSequencer();
   readonly #isCopy: CopyCheck | undefined;
+  readonly limiter: LogLimiter;
 
   constructor(
     private readonly o: CollectorOptions,
     private readonly sink: PcapngSink | undefined,
     private readonly clock: Clock,
   ) {
+    this.limiter = new LogLimiter(o.logger, {
+      perWindow: o.warningsPerMinute ?? COLLECTOR_DEFAULTS.warningsPerMinute,
+      windowMs: 60_000,
+      clock,
+    });
     const window = o.dedupeWindowMs ?? DEDUPE_DEFAULTS.windowMs;
     if (o.split !== 'destination' && window > 0) {
       const dedupe = new ReportDedupe(() => clock.now(), window);
@@ -93,7 +111,8 @@ class Intake implements InputHandler {
   #malformed(s: SourceStats, remote: string, e: unknown): void {
     this.book.malformed(s);
     if (s.malformed === 1 || s.malformed % 1000 === 0)
-      this.o.logger.warn(
+      this.limiter.warn(
+        s.remote,
         { listener: s.listener, remote, malformed: s.malformed, err: e instanceof Error ? e.message : e },
         'malformed STM input',
       );
@@ -147,6 +166,7 @@ class Intake implements InputHandler {
     const maxGarbage = this.o.maxGarbageBytes ?? COLLECTOR_DEFAULTS.maxGarbageBytes;
     /** Bytes pushed since the last valid frame; minus what the de-framer holds, they were dropped. */
     let sinceValid = 0;
+    let reports = 0;
     const handle = (results: ReturnType<EepDeframer['push']>) => {
       for (const x of results) {
         if (!x.ok) {
@@ -160,6 +180,7 @@ class Intake implements InputHandler {
             s,
             collectEep(x.frame, l.text, remote, this.clock.nowMicros(), this.#tcpSeq, this.#isCopy),
           );
+          reports++;
           sinceValid = deframer.pending;
         } catch (e) {
           this.#malformed(s, remote, e);
@@ -173,12 +194,14 @@ class Intake implements InputHandler {
         return sinceValid - deframer.pending < maxGarbage;
       },
       end: () => handle(deframer.flush()),
+      reports: () => reports,
     };
   }
 
-  refused(l: StmUri, remote: string, reason: string): void {
+  refused(l: StmUri, remote: string, reason: string, code?: ConnRefusal): void {
     this.book.totals.refused++;
-    this.o.logger.warn({ listener: l.text, remote, reason }, 'STM connection refused');
+    if (code) this.book.connectionsRefused[code]++;
+    this.limiter.warn(hostOf(remote), { listener: l.text, remote, reason }, 'STM connection refused');
   }
 
   connected(): void {
@@ -187,7 +210,11 @@ class Intake implements InputHandler {
 
   disconnected(l: StmUri, remote: string, reason: string): void {
     this.book.totals.disconnected++;
-    this.o.logger.warn({ listener: l.text, remote, reason }, 'STM connection closed by the collector');
+    this.limiter.warn(
+      hostOf(remote),
+      { listener: l.text, remote, reason },
+      'STM connection closed by the collector',
+    );
   }
 }
 
@@ -206,6 +233,8 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
   const intake = new Intake(o, sink, clock);
   const limits = {
     maxConnections: o.maxConnections ?? COLLECTOR_DEFAULTS.maxConnections,
+    maxPerAddress: o.maxConnectionsPerAddress ?? COLLECTOR_DEFAULTS.maxConnectionsPerAddress,
+    pendingMs: o.pendingMs ?? COLLECTOR_DEFAULTS.pendingMs,
     idleMs: o.idleMs ?? COLLECTOR_DEFAULTS.idleMs,
     udpRecvBuffer: COLLECTOR_DEFAULTS.udpRecvBuffer,
   };
@@ -218,7 +247,8 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     throw e;
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
-  const stats = () => intake.book.snapshot(sink?.files ?? [], sink?.storage);
+  const stats = () =>
+    intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed);
   let progress: TimerHandle | undefined;
   const tick = () => {
     o.onProgress?.(stats());
@@ -235,6 +265,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       stopped = true;
       progress?.cancel();
       await Promise.all(listeners.map((l) => l.close()));
+      intake.limiter.close();
       sink?.close();
     },
   };

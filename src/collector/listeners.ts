@@ -1,12 +1,16 @@
 /**
  * The collector's sockets: UDP (one report per datagram), TCP and mutual TLS (EEP streams, de-framed by the
- * header's total length), SCTP (userland, root only). Streams are bounded: at most `maxConnections` at once,
- * an idle timeout, and a connection that sends only garbage for too long is closed.
+ * header's total length), SCTP (userland, root only). Streams are bounded: at most `maxConnections` at once
+ * and `maxPerAddress` from one address (conn-guard.ts), an idle timeout, and a connection that sends only
+ * garbage for too long is closed. A TCP stream is pending until its first valid report, a TLS stream until
+ * its mutual TLS handshake is done: a pending stream is closed after `pendingMs` and is the one evicted when
+ * the listener is full; an established stream never is.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
+import { ConnGuard, type Admission, type ConnRefusal } from '../transport/conn-guard.js';
 import { listenSctp } from '../transport/sctp.js';
 import { formatStmUri, type StmUri } from '../stm/uri.js';
 import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
@@ -16,7 +20,8 @@ export interface InputHandler {
   datagram(listener: StmUri, remote: string, data: Uint8Array): void;
   /** A new stream from `remote`; returns its byte sink. */
   stream(listener: StmUri, remote: string): StreamInput;
-  refused(listener: StmUri, remote: string, reason: string): void;
+  /** A connection refused or closed before it was established; `code` when the guard did it. */
+  refused(listener: StmUri, remote: string, reason: string, code?: ConnRefusal): void;
   connected(listener: StmUri): void;
   disconnected(listener: StmUri, remote: string, reason: string): void;
 }
@@ -25,10 +30,16 @@ export interface StreamInput {
   /** False when the stream is hopeless (only garbage for too long): the listener closes it. */
   push(data: Uint8Array): boolean;
   end(): void;
+  /** Valid reports received so far. */
+  reports(): number;
 }
 
 export interface ListenerLimits {
   readonly maxConnections: number;
+  /** Streams at once from one IPv4 address or IPv6 /64. */
+  readonly maxPerAddress: number;
+  /** A stream still pending (no valid report over TCP, TLS handshake unfinished) this long is closed. */
+  readonly pendingMs: number;
   readonly idleMs: number;
   /** UDP receive buffer requested (the kernel may cap it at net.core.rmem_max). */
   readonly udpRecvBuffer: number;
@@ -39,6 +50,13 @@ export interface Listener {
   readonly uri: StmUri;
   close(): Promise<void>;
 }
+
+const REFUSAL_TEXT: Record<ConnRefusal, string> = {
+  per_address: 'too many connections from this address',
+  total: 'too many connections',
+  pending_timeout: 'no report (or no TLS handshake) in time',
+  evicted: 'evicted (listener full) while pending',
+};
 
 const remoteOf = (addr: string | undefined, port: number | undefined) =>
   `${addr?.includes(':') ? `[${addr}]` : (addr ?? '?')}:${port ?? 0}`;
@@ -74,6 +92,7 @@ function serveStream(
   sock: Socket | NodeJS.ReadWriteStream,
   remote: string,
   destroy: () => void,
+  admission?: Admission,
 ): void {
   h.connected(uri);
   const input = h.stream(uri, remote);
@@ -85,7 +104,10 @@ function serveStream(
   };
   sock.on('data', (d: Uint8Array) => {
     if (ended) return;
-    if (!input.push(d)) {
+    admission?.activity();
+    const ok = input.push(d);
+    if (admission && input.reports() > 0) admission.authenticated();
+    if (!ok) {
       h.disconnected(uri, remote, 'only garbage received');
       end();
       destroy();
@@ -104,7 +126,21 @@ async function listenStream(
   logger: Logger,
 ): Promise<Listener> {
   const server: Server = tls ? createTlsServer(serverTlsOptions(tls)) : createNetServer();
-  server.maxConnections = limits.maxConnections;
+  const byGuard = new WeakSet<object>();
+  const guard = new ConnGuard(
+    { maxPerAddress: limits.maxPerAddress, maxTotal: limits.maxConnections, pendingMs: limits.pendingMs },
+    (code, addr, s) => {
+      byGuard.add(s);
+      h.refused(uri, remoteOf(addr, s.remotePort), REFUSAL_TEXT[code], code);
+    },
+  );
+  const admissions = new WeakMap<object, Admission>();
+  const remotes = new WeakMap<object, string>();
+  server.on('connection', (raw: Socket) => {
+    remotes.set(raw, remoteOf(raw.remoteAddress, raw.remotePort));
+    const a = guard.admit(raw);
+    if (a) admissions.set(raw, a);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(u.port, u.host, () => {
@@ -116,6 +152,10 @@ async function listenStream(
   const uri = bound(u, typeof addr === 'object' && addr ? addr.port : u.port);
   const open = new Set<Socket>();
   server.on(tls ? 'secureConnection' : 'connection', (sock: Socket) => {
+    if (sock.destroyed) return; // refused by the guard
+    const raw = (sock as Socket & { _parent?: object })._parent ?? sock;
+    const admission = admissions.get(raw);
+    if (tls) admission?.authenticated();
     const remote = remoteOf(sock.remoteAddress, sock.remotePort);
     open.add(sock);
     sock.once('close', () => open.delete(sock));
@@ -123,12 +163,12 @@ async function listenStream(
       h.disconnected(uri, remote, 'idle');
       sock.destroy();
     });
-    serveStream(uri, h, sock, remote, () => sock.destroy());
+    serveStream(uri, h, sock, remote, () => sock.destroy(), tls ? undefined : admission);
   });
-  server.on('drop', (d) => h.refused(uri, remoteOf(d?.remoteAddress, d?.remotePort), 'too many connections'));
   server.on('tlsClientError', (e: Error, s: Socket) => {
-    h.refused(uri, remoteOf(s.remoteAddress, s.remotePort), `TLS: ${e.message}`);
-    logger.warn({ listener: uri.text, err: e.message }, 'STM TLS handshake refused');
+    const raw = (s as Socket & { _parent?: object })._parent;
+    if (raw && byGuard.has(raw)) return;
+    h.refused(uri, (raw && remotes.get(raw)) ?? remoteOf(s.remoteAddress, s.remotePort), `TLS: ${e.message}`);
   });
   server.on('error', (e) => logger.error({ listener: uri.text, err: e.message }, 'STM listener error'));
   return {

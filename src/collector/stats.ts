@@ -1,3 +1,5 @@
+import { zeroRefusals, type ConnRefusalCounts } from '../transport/conn-guard.js';
+
 /**
  * Collector counters. Per source (listener + remote address): received, decoded, malformed, lost (gaps in
  * the sender's per-destination sequence numbers), late (a sequence number behind the expected one), bytes.
@@ -31,7 +33,10 @@ export interface CollectorTotals {
   /** Reports whose payload did not fit one IP packet: written cut short (EPB comment `lix.truncated`). */
   truncated: number;
   connections: number;
-  /** Connections refused because `maxConnections` were open, or whose TLS handshake failed. */
+  /**
+   * Connections refused (listener or address full), closed while pending (no report or handshake in time,
+   * evicted), or whose TLS handshake failed.
+   */
   refused: number;
   /** Connections closed by the collector: hopeless garbage, idle timeout. */
   disconnected: number;
@@ -39,10 +44,14 @@ export interface CollectorTotals {
   storageFaults: number;
   /** Packets counted in `written` that were then dropped because the storage failed for too long. */
   notWritten: number;
+  /** Warnings not logged by the per-address rate limit. */
+  warningsSuppressed: number;
 }
 
 export interface CollectorStats {
   readonly totals: CollectorTotals;
+  /** The connection guard's part of `totals.refused`, by reason. */
+  readonly connectionsRefused: ConnRefusalCounts;
   readonly sources: readonly SourceStats[];
   readonly files: readonly string[];
 }
@@ -85,7 +94,9 @@ export class StatsBook {
     disconnected: 0,
     storageFaults: 0,
     notWritten: 0,
+    warningsSuppressed: 0,
   };
+  readonly connectionsRefused: ConnRefusalCounts = zeroRefusals();
   readonly #sources = new Map<string, SourceStats>();
 
   source(listener: string, remote: string): SourceStats {
@@ -124,12 +135,18 @@ export class StatsBook {
     }
   }
 
-  snapshot(files: readonly string[], storage?: { faults: number; dropped: number }): CollectorStats {
+  snapshot(
+    files: readonly string[],
+    storage?: { faults: number; dropped: number },
+    warningsSuppressed = 0,
+  ): CollectorStats {
     return {
       totals: {
         ...this.totals,
         ...(storage && { storageFaults: storage.faults, notWritten: storage.dropped }),
+        warningsSuppressed,
       },
+      connectionsRefused: { ...this.connectionsRefused },
       sources: [...this.#sources.values()].map((s) => ({ ...s })),
       files: [...files],
     };

@@ -6,6 +6,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Admf } from '../admf/admf.js';
 import type { ReportReceiver } from '../admf/reports.js';
 import type { AdmfStore } from '../store/admf-store.js';
+import type { X1ServerStats } from '../transport/https-server.js';
+import { x1ConnectionMetrics } from './x1-connections.js';
 import { counterOf, gaugeOf, x1ServedMetrics, type Sample } from './registry.js';
 
 const SENT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
@@ -15,8 +17,10 @@ export function admfMetrics(
   admf: Admf,
   receiver: ReportReceiver,
   store: AdmfStore,
+  x1Stats?: () => Readonly<X1ServerStats>,
 ): void {
   receiver.observeRequests(x1ServedMetrics(registry));
+  if (x1Stats) x1ConnectionMetrics(registry, x1Stats);
   const sent = new Counter({
     name: 'lix_admf_x1_requests_total',
     help: 'X1 requests the ADMF sent to NEs, by NE, message type and outcome (ok, error, unanswered)',

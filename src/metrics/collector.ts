@@ -1,6 +1,7 @@
 /** The collector's metrics: per listener received, decoded, malformed, lost, late, bytes; totals written. */
 import type { Registry } from 'prom-client';
 import type { Collector } from '../collector/collector.js';
+import { CONN_REFUSAL_REASONS } from '../transport/conn-guard.js';
 import { counterOf, gaugeOf, type Sample } from './registry.js';
 
 const PER_LISTENER = ['received', 'decoded', 'malformed', 'lost', 'late', 'bytes', 'written'] as const;
@@ -13,6 +14,7 @@ const TOTALS = [
   'disconnected',
   'storageFaults',
   'notWritten',
+  'warningsSuppressed',
 ] as const;
 
 export function collectorMetrics(registry: Registry, collector: Collector): void {
@@ -44,6 +46,16 @@ export function collectorMetrics(registry: Registry, collector: Collector): void
     () => {
       const t = collector.stats().totals;
       return TOTALS.map((counter) => [{ counter }, t[counter]]);
+    },
+  );
+  counterOf(
+    registry,
+    'lix_collector_connections_refused_total',
+    'Streams refused or closed before their first report (TLS: handshake), by reason',
+    ['reason'],
+    () => {
+      const r = collector.stats().connectionsRefused;
+      return CONN_REFUSAL_REASONS.map((reason) => [{ reason }, r[reason]]);
     },
   );
   gaugeOf(registry, 'lix_collector_files', 'PCAPng files written so far', [], () => [

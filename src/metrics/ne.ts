@@ -5,12 +5,21 @@
 import type { Registry } from 'prom-client';
 import type { NetworkElement } from '../ne/ne.js';
 import type { Probe } from '../probe/probe.js';
+import type { X1ServerStats } from '../transport/https-server.js';
 import { counterOf, gaugeOf, x1ServedMetrics } from './registry.js';
+import { x1ConnectionMetrics } from './x1-connections.js';
 
 type Series<L extends string> = Iterable<[Partial<Record<L, string>>, number]>;
 
-export function neMetrics(registry: Registry, ne: NetworkElement, probe?: Probe): void {
+/** `x1Stats`: the NE's X1 server (connection limits); absent when it is not served. */
+export function neMetrics(
+  registry: Registry,
+  ne: NetworkElement,
+  probe?: Probe,
+  x1Stats?: () => Readonly<X1ServerStats>,
+): void {
   ne.observeRequests(x1ServedMetrics(registry));
+  if (x1Stats) x1ConnectionMetrics(registry, x1Stats);
   const store = ne.ctx.store;
   // One scrape reads the three counts once (each is a GROUP BY over the tasks or destinations).
   let cached: { at: number; value: ReturnType<typeof store.countByStatus> } | undefined;

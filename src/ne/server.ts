@@ -11,7 +11,7 @@ import { readSchemaDir } from '../lib/schema-dir.js';
 import { holdingDataDir } from '../store/data-dir-lock.js';
 import { openNeStore } from '../store/sqlite-ne-store.js';
 import { createX1Client } from '../transport/https-client.js';
-import { createX1Server } from '../transport/https-server.js';
+import { createX1Server, type X1ServerStats } from '../transport/https-server.js';
 import type { TlsConfig } from '../transport/tls-options.js';
 import { X1Codec } from '../x1/codec.js';
 import { SchemaSet } from '../x1/schema.js';
@@ -28,6 +28,8 @@ const REPORT_RESPONSE_MAX = 1 << 20;
 export interface RunningNe {
   readonly ne: NetworkElement;
   readonly url: string;
+  /** The X1 server's counters (connection limits, for the metrics). */
+  x1Stats(): Readonly<X1ServerStats>;
   /** Re-reads the TLS files of the X1 server and of the report client now (SIGHUP; they are also watched). */
   reloadTls(): void;
   close(): Promise<void>;
@@ -153,6 +155,7 @@ async function startLockedNe(config: NeConfig, opts: StartNeOptions): Promise<Ru
   return {
     ne,
     url,
+    x1Stats: () => server.stats(),
     reloadTls() {
       server.reload();
       client?.reload();

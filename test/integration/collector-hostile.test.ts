@@ -188,13 +188,19 @@ test('TCP: a peer sending only garbage is disconnected; connections beyond the l
     await closed;
     await until(() => c.stats().totals.disconnected === 1, 'the disconnect');
 
+    // Both established (a report each): a third is refused, neither is evicted (conn-limits.test.ts has the
+    // eviction of pending streams).
     const a = await tcp(port);
     const b = await tcp(port);
     await until(() => c.stats().totals.connections === 3, 'two more connections');
+    a.write(eep(0));
+    b.write(eep(1));
+    await until(() => c.stats().totals.decoded === 2, 'a report on each connection');
     const third = await tcp(port);
     await until(() => c.stats().totals.refused >= 1, 'the third connection refused');
-    a.write(eep(0));
-    await until(() => c.stats().totals.decoded === 1, 'a report on a live connection');
+    assert.equal(c.stats().connectionsRefused.total, 1);
+    a.write(eep(2));
+    await until(() => c.stats().totals.decoded === 3, 'a report on a live connection');
     for (const x of [a, b, third]) x.destroy();
   } finally {
     await c.stop();
