@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { startCollector, type CollectorOptions } from '../collector/collector.js';
+import { COLLECTOR_DEFAULTS, startCollector, type CollectorOptions } from '../collector/collector.js';
 import type { CollectorStats } from '../collector/stats.js';
 import { collectorMetrics } from '../metrics/collector.js';
 import { addFlags, LOG_FLAGS } from './daemon-flags.js';
@@ -27,6 +27,8 @@ interface CollectorFlags {
   key?: string;
   ca?: string;
   progress: number;
+  maxConnectionsPerAddress?: number;
+  pendingTimeout?: number;
   logLevel?: string;
   logFormat?: string;
   metricsListen?: string;
@@ -38,6 +40,14 @@ export function positiveNumber(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${v}`);
+    return n;
+  };
+}
+
+function positiveInteger(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, not ${v}`);
     return n;
   };
 }
@@ -128,6 +138,16 @@ export function registerCollectorCommands(program: Command): void {
     .option('--key <file>', 'eep+tls: private key (instead of --tls-dir)')
     .option('--ca <file>', "eep+tls: CA that issues the senders' certificates (instead of --tls-dir)")
     .option(
+      '--max-connections-per-address <n>',
+      `eep+tcp/eep+tls: streams at once from one IPv4 address or IPv6 /64 (default ${COLLECTOR_DEFAULTS.maxConnectionsPerAddress})`,
+      positiveInteger('--max-connections-per-address'),
+    )
+    .option(
+      '--pending-timeout <seconds>',
+      `eep+tcp/eep+tls: close a stream without a first report (TLS: handshake) after N s (default ${COLLECTOR_DEFAULTS.pendingMs / 1000})`,
+      positiveNumber('--pending-timeout'),
+    )
+    .option(
       '--progress <seconds>',
       'progress line every N seconds (default 10)',
       positiveNumber('--progress'),
@@ -151,6 +171,10 @@ export function registerCollectorCommands(program: Command): void {
         ...(tls && { tls }),
         logger,
         progressMs: f.progress * 1000,
+        ...(f.maxConnectionsPerAddress !== undefined && {
+          maxConnectionsPerAddress: f.maxConnectionsPerAddress,
+        }),
+        ...(f.pendingTimeout !== undefined && { pendingMs: f.pendingTimeout * 1000 }),
         onProgress: (s) => console.log(progressLine(s)),
       };
     } catch (e) {
