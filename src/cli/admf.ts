@@ -2,7 +2,6 @@
  * `lix admf`: runs the ADMF (X1 requester for many NEs, `/X1/ADMF` report receiver, REST API), and the
  * operator commands that talk to its REST API from a shell (`lix admf ne|destination|task|reports|audit|health`).
  */
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
@@ -20,19 +19,21 @@ import {
   seconds,
   type FlagSpec,
 } from './daemon-flags.js';
+import { readTokenFile, TokenFileError } from './token-file.js';
 
-/** Reads a token from a file (first line, trimmed). */
-export function readToken(file: string): string {
-  return readFileSync(file, 'utf8').split('\n', 1)[0]!.trim();
-}
+export { readToken } from './token-file.js';
 
-/** The REST API token: the flag, its file, or the environment ($LIX_ADMF_TOKEN, $LIX_ADMF_TOKEN_FILE). */
+/**
+ * The REST API token: the flag, its file, or the environment ($LIX_ADMF_TOKEN, $LIX_ADMF_TOKEN_FILE). A token
+ * file the group or others can read is refused (TokenFileError), as ssh refuses such a private key.
+ */
 function apiToken(f: Record<string, unknown>): string | undefined {
   if (typeof f.apiToken === 'string') return f.apiToken;
-  if (typeof f.apiTokenFile === 'string') return readToken(f.apiTokenFile);
+  const strict = { strict: true };
+  if (typeof f.apiTokenFile === 'string') return readTokenFile(f.apiTokenFile, '--api-token-file', strict);
   if (process.env.LIX_ADMF_TOKEN !== undefined) return process.env.LIX_ADMF_TOKEN;
   const file = process.env.LIX_ADMF_TOKEN_FILE;
-  return file ? readToken(file) : undefined;
+  return file ? readTokenFile(file, 'LIX_ADMF_TOKEN_FILE', strict) : undefined;
 }
 
 /** The flags of `lix admf` (serving), each with the configuration key it sets (docs/admf.md lists the keys). */
@@ -98,7 +99,14 @@ export const ADMF_FLAGS: readonly FlagSpec[] = [
 ];
 
 async function serve(flags: Record<string, unknown>): Promise<void> {
-  const token = apiToken(flags);
+  let token: string | undefined;
+  try {
+    token = apiToken(flags);
+  } catch (err) {
+    if (!(err instanceof TokenFileError)) throw err;
+    console.error(`lix admf: ${err.message}`);
+    process.exit(2);
+  }
   const withToken = { ...flags, ...(token !== undefined && { apiToken: token }) };
   const config = configOrExit('admf', ADMF_FLAGS, withToken, parseAdmfConfig);
   const logger = daemonLogger(`admf:${config.id}`, flags);
@@ -149,8 +157,18 @@ interface ClientFlags {
 function clientOf(f: ClientFlags): ApiClient {
   const baseUrl =
     f.api ?? process.env.LIX_ADMF_API ?? `http://${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort}`;
+  const source = f.tokenFile !== undefined ? '--token-file' : 'LIX_ADMF_TOKEN_FILE';
   const file = f.tokenFile ?? process.env.LIX_ADMF_TOKEN_FILE;
-  const token = f.token ?? process.env.LIX_ADMF_TOKEN ?? (file ? readToken(file) : undefined);
+  // A client only warns about an open token file: the ADMF that trusts the token refuses it.
+  const fromFile = (path: string) => {
+    try {
+      return readTokenFile(path, source, { strict: false, warn: (line) => console.error(line) });
+    } catch (err) {
+      if (err instanceof TokenFileError) throw new ApiError(0, undefined, err.message);
+      throw err;
+    }
+  };
+  const token = f.token ?? process.env.LIX_ADMF_TOKEN ?? (file ? fromFile(file) : undefined);
   if (!token)
     throw new ApiError(
       0,

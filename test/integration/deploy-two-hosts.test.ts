@@ -138,7 +138,9 @@ test(
         a.local('/etc/lix/admf.json'),
         JSON.stringify({ ...admfJson, listenHost: '127.0.0.1', listenPort: 0, apiPort: 0 }),
       );
-      writeFileSync(a.local('/etc/lix/api-token'), `${randomBytes(32).toString('base64')}\n`);
+      writeFileSync(a.local('/etc/lix/api-token'), `${randomBytes(32).toString('base64')}\n`, {
+        mode: 0o600,
+      });
       const admf = startUnit(a, 'lix-admf.service');
       daemons.push(admf);
       const admfX1 = await urlIn(admf, /X1 reports on (\S+),/);
