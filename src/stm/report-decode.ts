@@ -86,7 +86,10 @@ function eepPackets(m: EepMessage, seq?: TcpSequencer): { packets: Uint8Array[];
   return { packets: buildIpPackets(spec), truncated };
 }
 
-/** Decodes one whole EEP message (TCP payloads numbered per flow by `seq`). Throws on malformed input. */
+/**
+ * Decodes one whole EEP message (TCP payloads numbered per flow by `seq`). Throws on malformed input, and
+ * {@link CollectDecodeError} for a message without a payload.
+ */
 export function collectEep(
   frame: Uint8Array,
   listener: string,
@@ -96,6 +99,10 @@ export function collectEep(
   isCopy?: CopyCheck,
 ): CollectedReport {
   const m = decodeEep(frame);
+  // A header without a payload (or with an empty one) carries nothing to show: written, it would be a bogus
+  // empty packet between 0.0.0.0 and 0.0.0.0 (or its addresses), so it is malformed input instead.
+  if (m.payload === undefined || m.payload.length === 0)
+    throw new CollectDecodeError('EEP message without a payload: nothing to write');
   const timestampMicros = timeOf(m, now);
   // Before the TCP numbering: a copy must not advance the flow's sequence numbers.
   // EEP chunks are optional: a missing one keys as 'undefined', which still separates flows.
