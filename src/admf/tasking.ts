@@ -148,7 +148,36 @@ async function settle(
   return (await moveTask(admf, xid, state, 'answer to the request', extra))!;
 }
 
+/**
+ * ActivateTask could not reach the NE: the task is stored `activating` (pending) and is installed when the
+ * NE is reconciled and healed. Thrown inside the audited action (the audit says the request failed) and
+ * turned into the pending task by {@link activateTask}.
+ */
+class PendingActivation extends Error {
+  constructor(
+    readonly task: TaskRecord,
+    cause: AdmfError,
+  ) {
+    super(`${cause.message}; the task is pending (${task.state})`, { cause });
+  }
+}
+
+/**
+ * ActivateTask. Resolves with the stored task: `activating` means pending (the NE could not be reached, or
+ * its answer was lost and the follow-up could not tell), to be settled and installed at the NE's next
+ * reconciliation and heal; the other states are the NE's answer. Throws for a refusal (the task is `failed`),
+ * for a task the NE does not have after TIME2 (`failed`) and for a conflict.
+ */
 export async function activateTask(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+  try {
+    return await activateAudited(admf, neId, details);
+  } catch (err) {
+    if (err instanceof PendingActivation) return err.task;
+    throw err;
+  }
+}
+
+async function activateAudited(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
   const xid = details.xId;
   return audited(admf, 'ActivateTask', { neId, xid }, async () => {
     await admf.requireNe(neId);
@@ -159,7 +188,8 @@ export async function activateTask(admf: Admf, neId: string, details: TaskDetail
     try {
       a = await admf.send(neId, { type: 'ActivateTaskRequest', taskDetails: details });
     } catch (err) {
-      await settle(admf, xid, 'activating', { reason: (err as Error).message });
+      const t = await settle(admf, xid, 'activating', { reason: (err as Error).message });
+      if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
       throw err;
     }
     if (a.recoveredBy) {

@@ -86,12 +86,14 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       },
       handler: async (req, reply) => {
         let result = await r.handler(req as unknown as ApiRequest);
+        let status = r.status ?? 200;
         if (result instanceof WithHeaders) {
           reply.headers(result.headers);
+          status = result.status ?? status;
           result = result.body;
         }
-        reply.code(r.status ?? 200);
-        return r.status === 204 ? reply.send() : result;
+        reply.code(status);
+        return status === 204 ? reply.send() : result;
       },
     });
   }

@@ -28,6 +28,15 @@ function parameters(r: RouteDef): object[] {
   return out;
 }
 
+function others(r: RouteDef): object {
+  return Object.fromEntries(
+    Object.entries(r.otherStatuses ?? {}).map(([code, description]) => [
+      code,
+      { description, content: { 'application/json': { schema: {} } } },
+    ]),
+  );
+}
+
 function operation(r: RouteDef): object {
   const status = String(r.status ?? 200);
   const ok =
@@ -45,7 +54,7 @@ function operation(r: RouteDef): object {
     tags: [r.tag],
     parameters: parameters(r),
     ...(r.body && { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } }),
-    responses: { [status]: ok, ...errors },
+    responses: { [status]: ok, ...others(r), ...errors },
   };
 }
 

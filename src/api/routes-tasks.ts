@@ -1,7 +1,7 @@
 /** REST routes for tasks (activate, modify, deactivate, live status), reports, audit and health. */
 import { AdmfError } from '../admf/errors.js';
 import { activateTask, deactivateTask, modifyTask, taskStatus } from '../admf/tasking.js';
-import type { TaskState } from '../store/admf-store.js';
+import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import { toTaskDetails, type TaskInput } from './convert.js';
 import { neView } from './routes-nes.js';
 import { WithHeaders, type ApiContext, type RouteDef } from './routes.js';
@@ -20,6 +20,25 @@ function page(q: Record<string, string | number | undefined>) {
     ...(limit !== undefined && { limit }),
     ...(ne !== undefined && { neId: ne }),
     ...(xid !== undefined && { xid }),
+  };
+}
+
+const PENDING_DESCRIPTION =
+  'accepted, pending: the NE could not be reached (or its answer was lost); the task is stored `activating` ' +
+  'and is installed when the NE is reconciled and healed';
+
+/**
+ * A task whose activation did not reach the NE (state `activating`), as the 202 answer shows it: the record,
+ * `pending: true` and a message saying what happens next (docs/admf.md "Pending activations").
+ */
+function pendingView(t: TaskRecord) {
+  const why = t.reason !== undefined ? `${t.reason}: ` : '';
+  return {
+    ...t,
+    pending: true,
+    message:
+      `${why}task ${t.xid} is pending (activating): it is installed when ${t.neId} answers again and is ` +
+      `reconciled and healed (at once for an NE with heal auto; otherwise lix admf ne heal ${t.neId})`,
   };
 }
 
@@ -63,10 +82,12 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       summary: 'activate a task on an NE (ActivateTask); an XID is made when none is given',
       body: taskCreate,
       status: 201,
+      otherStatuses: { 202: PENDING_DESCRIPTION },
       handler: async ({ body }) => {
         const b = body as TaskInput & { ne: string };
         await admf.requireNe(b.ne);
-        return activateTask(admf, b.ne, toTaskDetails(codec, b));
+        const t = await activateTask(admf, b.ne, toTaskDetails(codec, b));
+        return t.state === 'activating' ? new WithHeaders(pendingView(t), {}, 202) : t;
       },
     },
     {

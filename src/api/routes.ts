@@ -11,11 +11,13 @@ export interface ApiRequest {
   readonly body: unknown;
 }
 
-/** A handler's answer with response headers (e.g. `Link` to the next page). */
+/** A handler's answer with response headers (e.g. `Link` to the next page) or a status of its own. */
 export class WithHeaders {
   constructor(
     readonly body: unknown,
     readonly headers: Readonly<Record<string, string>>,
+    /** Instead of the route's success status (e.g. 202 for an accepted, pending request). */
+    readonly status?: number,
   ) {}
 }
 
@@ -30,6 +32,8 @@ export interface RouteDef {
   readonly body?: object;
   /** Success status (default 200). */
   readonly status?: number;
+  /** Other success statuses the handler may answer with (WithHeaders), and what each means. */
+  readonly otherStatuses?: Readonly<Record<number, string>>;
   handler(req: ApiRequest): Promise<unknown>;
 }
 

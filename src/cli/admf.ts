@@ -361,12 +361,19 @@ function registerTask(admf: Command): void {
         .option('--xid <uuid>', 'XID (made when absent)'),
     ),
     async (c, _a, o) => {
-      const r = await c.call<{ xid: string; neId: string; state: string }>('POST', '/api/tasks', {
+      const r = await c.call<{
+        xid: string;
+        neId: string;
+        state: string;
+        pending?: boolean;
+        message?: string;
+      }>('POST', '/api/tasks', {
         ne: o.ne,
         ...(o.xid !== undefined && { xid: o.xid }),
         ...taskBody(o),
       });
-      console.log(`task ${r.xid} on ${r.neId}: ${r.state}`);
+      console.log(`task ${r.xid} on ${r.neId}: ${r.state}${r.pending ? ' (pending)' : ''}`);
+      if (r.message !== undefined) console.log(r.message);
     },
   );
   apiCommand(
