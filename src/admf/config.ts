@@ -53,6 +53,10 @@ export const admfConfigSchema = z
     probeIntervalMs: z.number().int().min(0).default(ADMF_DEFAULTS.probeIntervalMs),
     apiHost: z.string().min(1).default(ADMF_DEFAULTS.apiHost),
     apiPort: z.number().int().min(0).max(65535).default(ADMF_DEFAULTS.apiPort),
+    /** REST API over TLS: `<apiTlsDir>/<id>.pem` and `.key`, or the two files (server certificate only). */
+    apiTlsDir: z.string().min(1).optional(),
+    apiCertFile: z.string().min(1).optional(),
+    apiKeyFile: z.string().min(1).optional(),
     /** Bearer token every REST call must carry. */
     apiToken: z
       .string(required)
@@ -65,7 +69,15 @@ export const admfConfigSchema = z
     message: 'TIME_P1 (at least this often) must not be shorter than TIME_P2 (never more often)',
     path: ['timeP1Ms'],
   })
-  .refine(hasTlsMaterial, TLS_REQUIRED);
+  .refine(hasTlsMaterial, TLS_REQUIRED)
+  .refine((c) => (c.apiCertFile === undefined) === (c.apiKeyFile === undefined), {
+    message: 'the REST API certificate and key go together (--api-cert and --api-key)',
+    path: ['apiCertFile'],
+  })
+  .refine((c) => c.apiTlsDir === undefined || c.apiCertFile === undefined, {
+    message: 'give the REST API either a TLS directory or a certificate and key, not both',
+    path: ['apiTlsDir'],
+  });
 
 export type AdmfConfig = z.output<typeof admfConfigSchema>;
 export type AdmfConfigInput = z.input<typeof admfConfigSchema>;

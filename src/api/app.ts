@@ -2,9 +2,10 @@
  * The ADMF REST API on fastify: every route of the table (routes-nes.ts, routes-tasks.ts) with its JSON
  * Schema enforced (unknown properties refused), a bearer token on every `/api` route (compared in constant
  * time), AdmfError kinds mapped to HTTP statuses, and the OpenAPI document at `/openapi.json`. Tests drive it
- * in memory with `inject`; `listenApi` binds it (loopback by default).
+ * in memory with `inject`; `listenApi` binds it (loopback by default), over HTTPS when built with TLS.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { Server as TlsServer, type SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdmfError, type AdmfErrorKind } from '../admf/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -27,6 +28,8 @@ export const HTTP_FOR_KIND: Record<AdmfErrorKind, number> = {
 export interface ApiOptions extends ApiContext {
   readonly token: string;
   readonly logger?: Logger;
+  /** Serve HTTPS with these options (src/api/tls.ts); plain HTTP without. */
+  readonly https?: SecureContextOptions;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -47,11 +50,15 @@ export function allRoutes(ctx: ApiContext): RouteDef[] {
 
 /** Builds the app (not listening). */
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const options = {
     logger: false,
     bodyLimit: API_LIMITS.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: true } },
-  });
+  };
+  // The routes do not depend on the server's type: an HTTPS app is used as the HTTP one.
+  const app = o.https
+    ? (Fastify({ ...options, https: o.https }) as unknown as FastifyInstance)
+    : Fastify(options);
   const expected = digest(o.token);
   const routes = allRoutes(o);
   const doc = openApiDocument(routes, API_VERSION);
@@ -101,10 +108,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** Binds the app; returns its base URL. */
+/** Binds the app; returns its base URL (`https:` when it was built with TLS). */
 export async function listenApi(app: FastifyInstance, host: string, port: number): Promise<string> {
   await app.listen({ host, port });
   const addr = app.server.address();
   const p = typeof addr === 'object' && addr ? addr.port : port;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+  const scheme = app.server instanceof TlsServer ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${p}`;
 }

@@ -2,6 +2,7 @@
  * `lix admf`: runs the ADMF (X1 requester for many NEs, `/X1/ADMF` report receiver, REST API), and the
  * operator commands that talk to its REST API from a shell (`lix admf ne|destination|task|reports|audit|health`).
  */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
@@ -62,7 +63,21 @@ export const ADMF_FLAGS: readonly FlagSpec[] = [
     description: 'REST API bearer token (or --api-token-file, $LIX_ADMF_TOKEN)',
     key: 'apiToken',
   },
-  { flags: '--api-token-file <file>', description: 'file holding the REST API token' },
+  {
+    flags: '--api-token-file <file>',
+    description: 'file holding the REST API token (mode 0600: a file others can read is refused)',
+  },
+  {
+    flags: '--api-tls-dir <dir>',
+    description: 'REST API over TLS with <dir>/<id>.pem and <id>.key (as written by lix pki init)',
+    key: 'apiTlsDir',
+  },
+  {
+    flags: '--api-cert <file>',
+    description: 'REST API TLS certificate (with --api-key)',
+    key: 'apiCertFile',
+  },
+  { flags: '--api-key <file>', description: 'REST API TLS private key (with --api-cert)', key: 'apiKeyFile' },
   ...commonDaemonFlags({
     store: 'admf.sqlite',
     peer: 'NE',
@@ -128,7 +143,10 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
       await svc.close();
       await metrics?.server.close();
     },
-    reloadTls: () => svc.running.reloadTls(),
+    reloadTls: () => {
+      svc.running.reloadTls();
+      svc.reloadApiTls();
+    },
   });
   console.log(
     `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
@@ -151,7 +169,20 @@ interface ClientFlags {
   api?: string;
   token?: string;
   tokenFile?: string;
+  ca?: string;
   json?: boolean;
+}
+
+/** The CA that issues an HTTPS API's certificate (`--ca`, $LIX_ADMF_CA), read for the client. */
+function apiCa(f: ClientFlags): Buffer | undefined {
+  const file = f.ca ?? process.env.LIX_ADMF_CA;
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const source = f.ca !== undefined ? '--ca' : 'LIX_ADMF_CA';
+    throw new ApiError(0, undefined, `${source}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function clientOf(f: ClientFlags): ApiClient {
@@ -175,7 +206,8 @@ function clientOf(f: ClientFlags): ApiClient {
       undefined,
       'an API token is required: --token, --token-file, LIX_ADMF_TOKEN or LIX_ADMF_TOKEN_FILE',
     );
-  return new ApiClient({ baseUrl, token });
+  const ca = apiCa(f);
+  return new ApiClient({ baseUrl, token, ...(ca && { ca }) });
 }
 
 /** Adds the API connection options to a command and runs `fn` with a client, printing the API's errors. */
@@ -190,6 +222,7 @@ function apiCommand(
     )
     .option('--token <token>', 'API token (default $LIX_ADMF_TOKEN)')
     .option('--token-file <file>', 'file holding the API token (default $LIX_ADMF_TOKEN_FILE)')
+    .option('--ca <file>', "CA certificate that issues an https API's certificate (default $LIX_ADMF_CA)")
     .action(async (...all: unknown[]) => {
       const command = all.at(-1) as Command;
       const opts = command.opts<ClientFlags & Record<string, unknown>>();

@@ -121,6 +121,16 @@ export function secureContextOptions(m: TlsMaterial): SecureContextOptions {
     key: m.key,
     ca: m.ca,
     ...(m.crl && { crl: [...m.crl] }),
+    ...profileOptions(),
+  };
+}
+
+/**
+ * The profile alone (versions, suites, curves, no renegotiation, no tickets), for TLS that is not X1's
+ * mutual TLS: the ADMF's REST API (a server certificate only) and its client (a CA only).
+ */
+export function profileOptions(): SecureContextOptions {
+  return {
     minVersion: TLS_PROFILE.minVersion,
     maxVersion: TLS_PROFILE.maxVersion,
     ciphers: TLS_CIPHERS,
