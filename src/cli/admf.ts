@@ -2,10 +2,9 @@
  * `lix admf`: runs the ADMF (X1 requester for many NEs, `/X1/ADMF` report receiver, REST API), and the
  * operator commands that talk to its REST API from a shell (`lix admf ne|destination|task|reports|audit|health`).
  */
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
-import { ApiClient, ApiError } from '../api/client.js';
+import { ApiError } from '../api/client.js';
 import { startAdmfService, type AdmfService } from '../api/service.js';
 import { admfMetrics } from '../metrics/admf.js';
 import { metricsEndpointOrExit, METRICS_FLAG, type MetricsEndpoint } from './metrics.js';
@@ -20,6 +19,7 @@ import {
   seconds,
   type FlagSpec,
 } from './daemon-flags.js';
+import { apiCommand } from './admf-api-client.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 export { readToken } from './token-file.js';
@@ -163,77 +163,6 @@ export function watchAdmf(metrics: MetricsEndpoint, svc: AdmfService): void {
     await r.store.listNes();
     return undefined;
   };
-}
-
-interface ClientFlags {
-  api?: string;
-  token?: string;
-  tokenFile?: string;
-  ca?: string;
-  json?: boolean;
-}
-
-/** The CA that issues an HTTPS API's certificate (`--ca`, $LIX_ADMF_CA), read for the client. */
-function apiCa(f: ClientFlags): Buffer | undefined {
-  const file = f.ca ?? process.env.LIX_ADMF_CA;
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const source = f.ca !== undefined ? '--ca' : 'LIX_ADMF_CA';
-    throw new ApiError(0, undefined, `${source}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-function clientOf(f: ClientFlags): ApiClient {
-  const baseUrl =
-    f.api ?? process.env.LIX_ADMF_API ?? `http://${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort}`;
-  const source = f.tokenFile !== undefined ? '--token-file' : 'LIX_ADMF_TOKEN_FILE';
-  const file = f.tokenFile ?? process.env.LIX_ADMF_TOKEN_FILE;
-  // A client only warns about an open token file: the ADMF that trusts the token refuses it.
-  const fromFile = (path: string) => {
-    try {
-      return readTokenFile(path, source, { strict: false, warn: (line) => console.error(line) });
-    } catch (err) {
-      if (err instanceof TokenFileError) throw new ApiError(0, undefined, err.message);
-      throw err;
-    }
-  };
-  const token = f.token ?? process.env.LIX_ADMF_TOKEN ?? (file ? fromFile(file) : undefined);
-  if (!token)
-    throw new ApiError(
-      0,
-      undefined,
-      'an API token is required: --token, --token-file, LIX_ADMF_TOKEN or LIX_ADMF_TOKEN_FILE',
-    );
-  const ca = apiCa(f);
-  return new ApiClient({ baseUrl, token, ...(ca && { ca }) });
-}
-
-/** Adds the API connection options to a command and runs `fn` with a client, printing the API's errors. */
-function apiCommand(
-  cmd: Command,
-  fn: (c: ApiClient, args: unknown[], opts: Record<string, unknown>) => Promise<void>,
-): Command {
-  return cmd
-    .option(
-      '--api <url>',
-      `ADMF REST API (default $LIX_ADMF_API or http://${ADMF_DEFAULTS.apiHost}:${ADMF_DEFAULTS.apiPort})`,
-    )
-    .option('--token <token>', 'API token (default $LIX_ADMF_TOKEN)')
-    .option('--token-file <file>', 'file holding the API token (default $LIX_ADMF_TOKEN_FILE)')
-    .option('--ca <file>', "CA certificate that issues an https API's certificate (default $LIX_ADMF_CA)")
-    .action(async (...all: unknown[]) => {
-      const command = all.at(-1) as Command;
-      const opts = command.opts<ClientFlags & Record<string, unknown>>();
-      try {
-        await fn(clientOf(opts), all.slice(0, -2), opts);
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        console.error(`lix admf: ${err.message}`);
-        process.exitCode = 1;
-      }
-    });
 }
 
 const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
