@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { TEST_API_TOKEN } from '../support/admf-harness.js';
 import { runCli } from '../support/cli.js';
@@ -219,4 +220,38 @@ test('REST API TLS flags: certificate and key together; unreadable files are one
   assert.equal(mismatch.status, 1);
   assert.match(mismatch.stderr, /^lix admf: unusable REST API TLS files/m);
   assert.doesNotMatch(mismatch.stderr, /PRIVATE KEY/);
+});
+
+/** The serial of the certificate the API presents (verified against the test CA). */
+function servedSerial(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      resolve(s.getPeerCertificate().serialNumber.toLowerCase());
+      s.end();
+    });
+    s.once('error', reject);
+  });
+}
+
+test('SIGHUP re-reads the REST API TLS files: new connections get the new certificate', async () => {
+  const pki = await getTestPki();
+  const ca = readFileSync(pki.caFile, 'utf8');
+  const apiDir = mkdtempSync(join(dir, 'api-tls-'));
+  const first = pki.identities['admf-1']!;
+  copyFileSync(first.certFile, join(apiDir, 'admf-1.pem'));
+  copyFileSync(first.keyFile, join(apiDir, 'admf-1.key'));
+  const d = admf(pki, 'reload', ['--api-listen', '127.0.0.1:0', '--api-tls-dir', apiDir]);
+  try {
+    const port = Number(new URL(await apiUrl(d)).port);
+    assert.equal(await servedSerial(port, ca), first.serial.toLowerCase());
+    const renewed = await pki.issue('admf-1-renewed', { identity: 'admf-1' });
+    copyFileSync(renewed.keyFile, join(apiDir, 'admf-1.key'));
+    copyFileSync(renewed.certFile, join(apiDir, 'admf-1.pem'));
+    d.child.kill('SIGHUP');
+    await d.waitFor(/REST API TLS files reloaded/);
+    assert.notEqual(renewed.serial, first.serial);
+    assert.equal(await servedSerial(port, ca), renewed.serial.toLowerCase());
+  } finally {
+    await stop(d);
+  }
 });
