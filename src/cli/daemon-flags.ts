@@ -66,7 +66,8 @@ export const LOG_FLAGS: readonly FlagSpec[] = [
   },
   {
     flags: '--log-format <format>',
-    description: 'json (one object per line) or pretty (for a person); default pretty on a terminal, json otherwise',
+    description:
+      'json (one object per line) or pretty (for a person); default pretty on a terminal, json otherwise',
     choices: LOG_FORMATS,
   },
 ];

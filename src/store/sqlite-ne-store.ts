@@ -64,7 +64,10 @@ export const DEFAULT_AUDIT_PAGE = 1000;
 export function openNeStore(dir: string, opts: { mustExist?: boolean } = {}): SqliteNeStore {
   const file = join(dir, NE_DB_FILE);
   if (opts.mustExist && !existsSync(file))
-    throw new StoreError('NotFound', `${dir} holds no NE store (no ${NE_DB_FILE}): give the NE's data directory`);
+    throw new StoreError(
+      'NotFound',
+      `${dir} holds no NE store (no ${NE_DB_FILE}): give the NE's data directory`,
+    );
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return new SqliteNeStore(file);
 }
