@@ -4,7 +4,12 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { StreamConnection, StreamConnector, StreamHandlers } from './stm-stream.js';
+import {
+  CLOSED_BY_PEER,
+  type StreamConnection,
+  type StreamConnector,
+  type StreamHandlers,
+} from './stm-stream.js';
 import { clientTlsOptions, type TlsMaterial } from './tls-options.js';
 
 /**
@@ -21,7 +26,7 @@ function wire(
   connectEvent: string,
   settleMs = 0,
 ): StreamConnection {
-  let reason = 'closed by peer';
+  let reason = CLOSED_BY_PEER;
   let closed = false;
   socket.setNoDelay(true);
   socket.once(connectEvent, () => {

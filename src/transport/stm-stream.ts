@@ -3,6 +3,10 @@
  * total length delimits each message (DESIGN.md "STM reports"). The sender reconnects with capped, jittered
  * exponential back-off and holds a bounded queue while the consumer is away or slow; overflow is counted and
  * raises `fault` once, and `clear` fires when the queue has drained over a live connection again.
+ *
+ * A consumer may close a connection that has carried nothing (lix's collector closes such a connection after
+ * its pending timeout, as a guard against idle sockets: docs/security.md). That is not a fault: the sender
+ * stays `up` and connects again when the next report comes, without a warning.
  */
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -63,6 +67,9 @@ class Fifo {
 }
 const EMPTY = new Uint8Array(0);
 
+/** The reason a connector gives when the consumer closed the connection without an error. */
+export const CLOSED_BY_PEER = 'closed by peer';
+
 export class StreamStmSender extends SenderBase implements StmSender {
   readonly #clock: Clock;
   readonly #limit: number;
@@ -80,6 +87,10 @@ export class StreamStmSender extends SenderBase implements StmSender {
   #fault: number | undefined;
   #waiters: Array<() => void> = [];
   #onClosed: (() => void) | undefined;
+  /** Marks the current connection as having carried a report. */
+  #carried: (() => void) | undefined;
+  /** The consumer closed a connection that carried nothing: connect again at the next report. */
+  #idle = false;
 
   constructor(
     uri: string,
@@ -101,7 +112,7 @@ export class StreamStmSender extends SenderBase implements StmSender {
   }
 
   get state(): 'up' | 'down' {
-    return this.#up ? 'up' : 'down';
+    return this.#up || this.#idle ? 'up' : 'down';
   }
 
   /** True while a queue-overflow fault is raised. */
@@ -122,10 +133,15 @@ export class StreamStmSender extends SenderBase implements StmSender {
     if (this.#up && !this.#blocked && this.#queue.length === 0) return this.#write(bytes);
     if (this.#queue.length >= this.#limit) return this.#overflow();
     this.#queue.push(bytes);
+    if (this.#idle) {
+      this.#idle = false;
+      this.#open();
+    }
   }
 
   #write(bytes: Uint8Array): void {
     this.c.sent++;
+    this.#carried?.();
     if (!this.#conn!.write(bytes)) this.#blocked = true;
   }
 
@@ -163,9 +179,11 @@ export class StreamStmSender extends SenderBase implements StmSender {
     this.#timer = undefined;
     if (this.#closing) return;
     let done = false;
+    let carried = false;
     const connectTimer = this.#clock.setTimer(STM_TIMERS.connectTimeoutMs, () => {
       if (!this.#up) conn.destroy();
     });
+    this.#carried = () => (carried = true);
     const conn = this.connector.connect({
       connected: () => {
         connectTimer.cancel();
@@ -189,6 +207,14 @@ export class StreamStmSender extends SenderBase implements StmSender {
         this.#up = false;
         this.#conn = undefined;
         if (this.#closing) return this.#onClosed?.();
+        if (wasUp && !carried && this.#queue.length === 0 && reason === CLOSED_BY_PEER) {
+          this.#idle = true;
+          this.logger.info(
+            { uri: this.uri },
+            'STM consumer closed an unused connection; reconnecting at the next report',
+          );
+          return;
+        }
         this.logger.warn({ uri: this.uri, reason, wasUp }, 'STM destination connection lost');
         this.#schedule();
       },
