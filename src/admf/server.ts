@@ -121,6 +121,8 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
     listen: { host: config.listenHost, port: config.listenPort },
     path: config.path,
     maxBodyBytes: config.maxBodyBytes,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     watchTlsFiles: true,
     insecurePlainHttp: config.insecurePlainHttp,
     logger,

@@ -19,6 +19,7 @@ import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import type { Answer } from './ne-link.js';
 import { createTask, moveTask, startModify, undoModify } from './task-state.js';
+import { LixError } from '../lib/errors.js';
 
 /** Throws `refused` for an X1 ErrorResponse. */
 function expectOk(a: Answer, what: string): X1Response {
@@ -153,12 +154,12 @@ async function settle(
  * NE is reconciled and healed. Thrown inside the audited action (the audit says the request failed) and
  * turned into the pending task by {@link activateTask}.
  */
-class PendingActivation extends Error {
+class PendingActivation extends LixError<'PendingActivation'> {
   constructor(
     readonly task: TaskRecord,
     cause: AdmfError,
   ) {
-    super(`${cause.message}; the task is pending (${task.state})`, { cause });
+    super('PendingActivation', `${cause.message}; the task is pending (${task.state})`, { cause });
   }
 }
 

@@ -4,12 +4,14 @@
  * operator commands (`lix admf task ... --token-file`).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { LixError } from '../lib/errors.js';
 
 /** Mode bits that let anyone but the owner read, write or run the file. */
 export const TOKEN_FILE_OPEN_BITS = 0o077;
 
 /** A token file problem: the message is one line naming the file (and, for its mode, the fix). */
-export class TokenFileError extends Error {}
+/** A token file that cannot be read, or that others can read (`kind` says which). */
+export class TokenFileError extends LixError<'Unreadable' | 'TooOpen'> {}
 
 /** `0644`-style octal of a file's permission bits. */
 const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
@@ -23,7 +25,9 @@ export function tokenFileModeProblem(file: string, source: string): string | und
   try {
     mode = statSync(file).mode;
   } catch (err) {
-    throw new TokenFileError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TokenFileError('Unreadable', `${source}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   if ((mode & TOKEN_FILE_OPEN_BITS) === 0) return undefined;
   return `${source}: ${file} has mode ${octal(mode)}: the group or others can read the API token; run: chmod 600 ${file}`;
@@ -34,7 +38,9 @@ export function readToken(file: string, source = file): string {
   try {
     return readFileSync(file, 'utf8').split('\n', 1)[0]!.trim();
   } catch (err) {
-    throw new TokenFileError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TokenFileError('Unreadable', `${source}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -49,7 +55,7 @@ export function readTokenFile(
 ): string {
   const problem = tokenFileModeProblem(file, source);
   if (problem !== undefined) {
-    if (o.strict) throw new TokenFileError(problem);
+    if (o.strict) throw new TokenFileError('TooOpen', problem);
     o.warn?.(`warning: ${problem}`);
   }
   return readToken(file, source);

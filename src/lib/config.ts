@@ -28,6 +28,9 @@ export const tlsFields = {
   identityAttribute: z.enum(['uid', 'cn']).default('uid'),
 };
 
+/** The X1 servers' connection caps (src/transport/https-server.ts takes its defaults from here). */
+export const X1_CONNECTION_DEFAULTS = { maxConnections: 256, maxConnectionsPerAddress: 16 } as const;
+
 /** Settings of an X1 endpoint (listen address, path, store, schemas, error profile, version, body limit). */
 export function x1EndpointFields(d: {
   readonly listenHost: string;
@@ -48,6 +51,13 @@ export function x1EndpointFields(d: {
       .regex(/^v1\.\d+\.\d+$/, 'version must look like v1.x.y')
       .default(d.version),
     maxBodyBytes: z.number().int().min(1024).default(d.maxBodyBytes),
+    /** X1 connections in all and from one address (docs/security.md "Connection limits"). */
+    maxConnections: z.number().int().min(1).default(X1_CONNECTION_DEFAULTS.maxConnections),
+    maxConnectionsPerAddress: z
+      .number()
+      .int()
+      .min(1)
+      .default(X1_CONNECTION_DEFAULTS.maxConnectionsPerAddress),
     /** Plain HTTP for tests only; logged loudly. */
     insecurePlainHttp: z.boolean().default(false),
   };

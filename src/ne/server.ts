@@ -107,6 +107,8 @@ async function startLockedNe(config: NeConfig, opts: StartNeOptions): Promise<Ru
     listen: { host: config.listenHost, port: config.listenPort },
     path: config.path,
     maxBodyBytes: config.maxBodyBytes,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     // A renewed certificate, key, CA or CRL is picked up without a restart (RFC 9325 practice; DESIGN.md).
     watchTlsFiles: true,
     insecurePlainHttp: config.insecurePlainHttp,

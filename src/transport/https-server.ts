@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { X1_CONNECTION_DEFAULTS } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { certificateExpiry, peerIdentity, type CertificateExpiry } from './identity.js';
 import { zeroRefusals, type ConnRefusalCounts } from './conn-guard.js';
@@ -61,9 +62,9 @@ export interface X1ServerTimeouts {
 export const X1_SERVER_DEFAULTS = {
   path: '/X1/NE',
   maxBodyBytes: 1 << 20,
-  maxConnections: 256,
+  maxConnections: X1_CONNECTION_DEFAULTS.maxConnections,
   /** Connections at once from one IPv4 address or IPv6 /64 (conn-guard.ts). */
-  maxConnectionsPerAddress: 16,
+  maxConnectionsPerAddress: X1_CONNECTION_DEFAULTS.maxConnectionsPerAddress,
   /** Warnings a remote address can cause per minute before they are summarised (log-limiter.ts). */
   warningsPerMinute: 10,
   contentType: 'application/xml; charset=utf-8',

@@ -152,3 +152,40 @@ test('X1: 500 bad handshakes from one address write at most N lines and one summ
   );
   assert.equal(x.server.stats().warningsSuppressed, 495);
 });
+
+test('lix ne takes maxConnectionsPerAddress from its configuration file', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { startLix } = await import('../support/daemon.js');
+  const pki = await getTestPki();
+  const dir = mkdtempSync(join(tmpdir(), 'lix-conn-cfg-'));
+  const config = join(dir, 'ne.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      id: 'ne-1',
+      admfId: 'admf-1',
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      certFile: pki.identities['ne-1']!.certFile,
+      keyFile: pki.identities['ne-1']!.keyFile,
+      caFile: pki.caFile,
+      dataDir: join(dir, 'data'),
+      maxConnectionsPerAddress: 2,
+    }),
+  );
+  const ne = startLix(['ne', '--config', config]);
+  try {
+    const line = await ne.waitFor(/listening on https:\/\/127\.0\.0\.1:(\d+)/);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+    const kept = [await idleTcp(port), await idleTcp(port)];
+    const third = await idleTcp(port);
+    await closed(third);
+    for (const s of kept) assert.ok(!s.destroyed && s.readyState === 'open', 'the first two stay open');
+    for (const s of kept) s.destroy();
+  } finally {
+    ne.child.kill('SIGTERM');
+    await ne.exited;
+  }
+});
