@@ -13,15 +13,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openNeStore } from '../src/store/sqlite-ne-store.js';
 import { createX1Client, type X1Client } from '../src/transport/https-client.js';
 import { encodeRequest } from '../src/x1/encode.js';
 import type { MessageHeader } from '../src/x1/model.js';
 import { getTestPki, type TestPki } from '../test/support/pki.js';
 import { startNeProcess, stopNeProcess, type NeProcess } from '../test/support/ne-process.js';
 import type { Bench, BenchResult } from './harness.js';
+import { fillNeStore } from './support/ne-store.js';
 
-const DID = '19867c20-8c94-473e-b9cd-8b72b7b05fd4';
 const TIME1_MS = 5_000;
 
 function header(i: number): MessageHeader {
@@ -34,33 +33,10 @@ function header(i: number): MessageHeader {
   };
 }
 
-/** A data directory holding `n` tasks on one destination, written straight into the store. */
+/** A data directory holding `n` tasks on one destination. */
 function filledStore(root: string, n: number): string {
   const dir = join(root, `ne-${n}`);
-  const store = openNeStore(dir);
-  store.transaction(() => {
-    store.insertDestination({
-      dId: DID,
-      deliveryType: 'X2Only',
-      deliveryAddress: { kind: 'uri', value: 'eep+udp://127.0.0.1:9060' },
-      destinationDetailsExtensions: [],
-    });
-    for (let i = 0; i < n; i++) {
-      store.insertTask({
-        details: {
-          xId: `29f28e1c-f230-486a-a860-${i.toString(16).padStart(12, '0')}`,
-          targetIdentifiers: [{ kind: 'sipUri', value: `sip:user${i}@ims.example.net` }],
-          deliveryType: 'X2Only',
-          listOfDIDs: { dIds: [DID], dSIds: [] },
-          taskDetailsExtensions: [],
-        },
-        origin: 'x1',
-        provisioningStatus: 'complete',
-        at: '2026-12-04T10:00:00.000000Z',
-      });
-    }
-  });
-  store.close();
+  fillNeStore(dir, n);
   return dir;
 }
 

@@ -8,7 +8,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openNeStore } from '../src/store/sqlite-ne-store.js';
 import { initPki } from '../src/transport/pki.js';
 import { createX1Client } from '../src/transport/https-client.js';
 import { encodeRequest } from '../src/x1/encode.js';
@@ -18,6 +17,7 @@ import { neHarness } from '../test/support/ne-harness.js';
 import { startNeProcess, stopNeProcess } from '../test/support/ne-process.js';
 import { startEchoProcess } from './support/echo-process.js';
 import { measureRequestsPerSecond } from './support/https-baseline.js';
+import { fillNeStore } from './support/ne-store.js';
 
 const SECONDS = Number(process.env.LIX_BENCH_SECONDS ?? 3);
 const CONCURRENCY = 4;
@@ -164,26 +164,7 @@ async function pingAndActivate(lab: Lab): Promise<BenchResult[]> {
 
 async function getAllDetails(lab: Lab): Promise<BenchResult[]> {
   const n = 100_000;
-  const store = openNeStore(lab.dataDir);
-  store.transaction(() => {
-    store.insertDestination({
-      dId: DID,
-      deliveryType: 'X2Only',
-      deliveryAddress: { kind: 'uri', value: 'eep+udp://127.0.0.1:9060' },
-      destinationDetailsExtensions: [],
-    });
-    for (let i = 0; i < n; i++) {
-      const m = activate(i);
-      if (m.type !== 'ActivateTaskRequest') continue;
-      store.insertTask({
-        details: m.taskDetails,
-        origin: 'x1',
-        provisioningStatus: 'complete',
-        at: '2026-11-22T10:00:00.000000Z',
-      });
-    }
-  });
-  store.close();
+  fillNeStore(lab.dataDir, n);
   // The NE's own answer time (store to encoded response, no TLS), in this process.
   const h = await neHarness({}, { dataDir: lab.dataDir });
   const answer: number[] = [];

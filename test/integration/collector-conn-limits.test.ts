@@ -8,35 +8,12 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { startCollector, type CollectorOptions } from '../../src/collector/collector.js';
-import { encodeEep } from '../../src/stm/eep.js';
+import { eepBytes } from '../support/stm-reports.js';
 import { getTestPki } from '../support/pki.js';
 import { captureLogger, closed, idleTcp, pythonHellos, until } from '../support/conn-flood.js';
 
 function report(seq: number): Uint8Array {
-  return Uint8Array.from(
-    encodeEep(
-      {
-        protocolId: 'HEP3',
-        ipFamily: 2,
-        ipProtocol: 17,
-        srcAddress: '10.1.1.1',
-        dstAddress: '10.2.2.2',
-        srcPort: 5060,
-        dstPort: 5060,
-        timestampSec: 1_763_800_000,
-        timestampUsec: seq,
-        protocolType: 1,
-        captureAgentId: 7,
-        nodeName: 'ne-1',
-        correlationId: '8f1c5a4e-2b1d-4c3e-9f00-0000000000aa',
-        eventType: 'interception',
-        sequence: seq,
-        payload: new Uint8Array(40).fill(0x41),
-        otherChunks: [],
-      },
-      { compress: 'never' },
-    ),
-  );
+  return eepBytes(seq, '8f1c5a4e-2b1d-4c3e-9f00-0000000000aa', 40);
 }
 
 async function collector(listen: string, extra: Partial<CollectorOptions>) {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { encodeEep, type EepMessage } from '../../src/stm/eep.js';
+import { eepBytes } from '../support/stm-reports.js';
 import { encodeGre } from '../../src/stm/gre.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 
@@ -23,26 +23,7 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const XID = '8f1c5a4e-2b1d-4c3e-9f00-0000000000ee';
 
 function eep(seq: number, payloadBytes = 60): Uint8Array {
-  const m: EepMessage = {
-    protocolId: 'HEP3',
-    ipFamily: 2,
-    ipProtocol: 17,
-    srcAddress: '10.1.1.1',
-    dstAddress: '10.2.2.2',
-    srcPort: 5060,
-    dstPort: 5060,
-    timestampSec: 1_763_800_000,
-    timestampUsec: seq,
-    protocolType: 1,
-    captureAgentId: 7,
-    nodeName: 'ne-1',
-    correlationId: XID,
-    eventType: 'interception',
-    sequence: seq,
-    payload: new Uint8Array(payloadBytes).fill(0x41),
-    otherChunks: [],
-  };
-  return Uint8Array.from(encodeEep(m, { compress: 'never' }));
+  return eepBytes(seq, XID, payloadBytes);
 }
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
