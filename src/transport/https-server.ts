@@ -35,7 +35,7 @@ export interface X1ServerRequest {
  * answer), each written when the previous one has gone to the peer.
  */
 export interface X1ServerResponse {
-  readonly body: Buffer | string | AsyncIterable<string>;
+  readonly body: Buffer | string | AsyncIterable<string | Uint8Array>;
   /** Default `application/xml; charset=utf-8`. */
   readonly contentType?: string;
 }
@@ -202,13 +202,13 @@ function writable(res: ServerResponse): Promise<void> {
 async function sendPieces(
   res: ServerResponse,
   contentType: string,
-  pieces: AsyncIterable<string>,
+  pieces: AsyncIterable<string | Uint8Array>,
 ): Promise<void> {
   res.writeHead(HTTP_STATUS.ok, { 'Content-Type': contentType });
   for await (const piece of pieces) {
     if (res.destroyed) break;
     if (piece.length === 0) continue;
-    res.write(piece, 'utf8');
+    res.write(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
     if (res.writableLength > PIECES_IN_FLIGHT_BYTES) await writable(res);
   }
   if (!res.destroyed) res.end();

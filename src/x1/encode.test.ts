@@ -152,7 +152,7 @@ test('a bulk answer from stored task fragments decodes to the same model, and va
 test('bulk task status: the one-template fast path writes what the writer writes, for any status', async () => {
   const fc = (await import('fast-check')).default;
   const { encodeTaskDetailsFragment, newWriter } = await import('./encode.js');
-  const { encodeTaskSlice } = await import('./encode-stream.js');
+  const { encodeTaskSlice, encodeTaskSliceBytes } = await import('./encode-stream.js');
   const { taskResponseDetails } = await import('./encode-details.js');
   const { timestampArb } = await import('../../test/support/x1-arbitraries.js');
   const { PROVISIONING_STATUSES } = await import('./model.js');
@@ -188,7 +188,28 @@ test('bulk task status: the one-template fast path writes what the writer writes
       const w = newWriter();
       taskResponseDetails(w, { taskDetails, taskStatus: s });
       assert.equal(bulk, w.toString());
+      assert.deepEqual(
+        Buffer.from(
+          encodeTaskSliceBytes([{ taskDetailsXml: encodeTaskDetailsFragment(taskDetails), taskStatus: s }]),
+        ),
+        Buffer.from(bulk),
+      );
     }),
     { numRuns: 500 },
   );
+});
+
+test('a slice encoded to bytes is the UTF-8 of the slice as text, also past its first buffer', async () => {
+  const { encodeTaskSlice, encodeTaskSliceBytes } = await import('./encode-stream.js');
+  const tasks = Array.from({ length: 600 }, (_, i) => ({
+    taskDetailsXml: `<x1:taskDetails><x1:xId>${i}</x1:xId>${'é€𝄞'.repeat(100)}</x1:taskDetails>`,
+    taskStatus: {
+      provisioningStatus: 'complete' as const,
+      listOfFaults: i % 7 === 0 ? [{ errorCode: 9020, errorDescription: 'ünreachable <&>' }] : [],
+      taskStatusExtensions: [],
+    },
+  }));
+  const bytes = encodeTaskSliceBytes(tasks);
+  assert.ok(bytes.length > 256 * 1024, 'grew past the first buffer');
+  assert.deepEqual(Buffer.from(bytes), Buffer.from(encodeTaskSlice(tasks), 'utf8'));
 });

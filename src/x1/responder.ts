@@ -12,6 +12,7 @@ import {
   collectChunks,
   encodeResponseChunks,
   hasStreamed,
+  type Piece,
   type ResponseMessageOut,
   type StreamedResponseMessage,
 } from './encode-stream.js';
@@ -26,7 +27,7 @@ export type RefusedMessage = Extract<MessageResult<X1Request>, { ok: false }>;
 export type MessageAnswer = ResponseMessageOut;
 
 /** What goes back to the peer: one string, or pieces when an answer is written in pieces. */
-export type ResponseBody = string | AsyncIterable<string>;
+export type ResponseBody = string | AsyncIterable<Piece>;
 
 export interface X1ResponderHooks<S> {
   readonly codec: X1Codec;
