@@ -34,10 +34,23 @@ export interface ApiOptions extends ApiContext {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-function authorized(req: FastifyRequest, expected: Buffer): boolean {
+/** Why a request is not authorised (a missing token and a wrong one say different things), or undefined. */
+function unauthorized(req: FastifyRequest, expected: Buffer): { code: string; message: string } | undefined {
   const h = req.headers.authorization;
+  if (h === undefined || h === '')
+    return { code: 'token_missing', message: 'no API token: send Authorization: Bearer <token>' };
   const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  return m !== null && timingSafeEqual(digest(m[1]!), expected);
+  if (m === null)
+    return {
+      code: 'invalid_request',
+      message: 'the Authorization header is not "Bearer <token>" (one token, no spaces)',
+    };
+  if (!timingSafeEqual(digest(m[1]!), expected))
+    return {
+      code: 'invalid_token',
+      message: 'invalid API token: it is not the token this ADMF was started with',
+    };
+  return undefined;
 }
 
 function sendError(reply: FastifyReply, status: number, error: string, message: string, x1?: object) {
@@ -65,9 +78,14 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') && req.url !== '/api') return;
-    if (!authorized(req, expected)) {
-      reply.header('WWW-Authenticate', 'Bearer');
-      return sendError(reply, 401, 'unauthorized', 'an API token is required: Authorization: Bearer <token>');
+    const refused = unauthorized(req, expected);
+    if (refused) {
+      // RFC 6750 §3: no error code when no credentials were sent at all.
+      reply.header(
+        'WWW-Authenticate',
+        refused.code === 'token_missing' ? 'Bearer' : `Bearer error="${refused.code}"`,
+      );
+      return sendError(reply, 401, 'unauthorized', refused.message);
     }
   });
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {

@@ -63,11 +63,15 @@ const target = { kind: 'sipUri', value: 'sip:alice@example.net' };
 
 test('the API token is required on every /api route; /openapi.json is public and lists every route', () =>
   withApi(async (m) => {
-    for (const token of [null, 'wrong-token-0123456789']) {
-      const r = await m.call('GET', '/api/nes', undefined, token);
-      assert.equal(r.status, 401);
-      assert.equal(r.headers['www-authenticate'], 'Bearer');
-    }
+    // A missing token and a wrong one are told apart (RFC 6750 §3: no error code without credentials).
+    const missing = await m.call('GET', '/api/nes', undefined, null);
+    assert.equal(missing.status, 401);
+    assert.equal(missing.headers['www-authenticate'], 'Bearer');
+    assert.match((missing.json as J).message!, /^no API token/);
+    const wrong = await m.call('GET', '/api/nes', undefined, 'wrong-token-0123456789');
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.headers['www-authenticate'], 'Bearer error="invalid_token"');
+    assert.match((wrong.json as J).message!, /^invalid API token/);
     const r = await m.call('POST', '/api/nes', { id: 'ne-1', url: MEMORY_NE_URL }, null);
     assert.equal(r.status, 401);
     assert.equal((await m.admf.store.listNes()).length, 0);
