@@ -15,6 +15,7 @@ import {
   configFileFlag,
   configOrExit,
   listenFlag,
+  listenProblem,
   parseListen,
   seconds,
   type FlagSpec,
@@ -130,7 +131,11 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
   try {
     svc = await startAdmfService(config, { logger });
   } catch (err) {
-    console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
+    const listen = listenProblem(err, [
+      { flag: '--listen', port: config.listenPort },
+      { flag: '--api-listen', port: config.apiPort },
+    ]);
+    console.error(`lix admf: ${listen ?? (err instanceof Error ? err.message : String(err))}`);
     await metrics?.server.close();
     process.exit(1);
   }

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { COLLECTOR_DEFAULTS, startCollector, type CollectorOptions } from '../collector/collector.js';
 import type { CollectorStats } from '../collector/stats.js';
 import { collectorMetrics } from '../metrics/collector.js';
-import { addFlags, LOG_FLAGS } from './daemon-flags.js';
+import { addFlags, listenProblem, LOG_FLAGS } from './daemon-flags.js';
 import { metricsEndpointOrExit, METRICS_FLAG } from './metrics.js';
 import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import { PKI_FILES } from '../transport/pki.js';
@@ -186,7 +186,8 @@ export function registerCollectorCommands(program: Command): void {
     try {
       c = await startCollector(opts);
     } catch (e) {
-      console.error(`lix collector: ${e instanceof Error ? e.message : String(e)}`);
+      const listen = listenProblem(e, [{ flag: '--listen', port: -1 }]);
+      console.error(`lix collector: ${listen ?? (e instanceof Error ? e.message : String(e))}`);
       await metrics?.server.close();
       process.exit(1);
     }

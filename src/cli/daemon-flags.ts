@@ -226,3 +226,34 @@ export function configOrExit<C>(
     process.exit(2);
   }
 }
+
+/** A listening socket a daemon opens, and the flag that sets its address. */
+export interface ListenFlag {
+  readonly flag: string;
+  readonly port: number;
+}
+
+/**
+ * A failure to listen in the user's terms: which address, which flag changes it, and what to do. The error
+ * carries the port it failed on (Node's `listen`/`bind` errors do); undefined for any other error.
+ */
+export function listenProblem(err: unknown, sockets: readonly ListenFlag[]): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 4; depth++) {
+    const x = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (x.code === 'EADDRINUSE' || x.code === 'EACCES' || x.code === 'EADDRNOTAVAIL') {
+      const at = `${x.address ?? '?'}:${x.port ?? '?'}`;
+      const flag = (sockets.find((s) => s.port === x.port) ?? (sockets.length === 1 ? sockets[0] : undefined))
+        ?.flag;
+      const why =
+        x.code === 'EADDRINUSE'
+          ? 'the address is in use by another process'
+          : x.code === 'EACCES'
+            ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)'
+            : 'no interface of this host has that address';
+      return `cannot listen on ${at}: ${why}; ${flag ? `choose another with ${flag}` : 'choose another address'}`;
+    }
+    e = e.cause;
+  }
+  return undefined;
+}

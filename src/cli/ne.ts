@@ -12,6 +12,7 @@ import {
   configFileFlag,
   configOrExit,
   listenFlag,
+  listenProblem,
   seconds,
   type FlagSpec,
 } from './daemon-flags.js';
@@ -121,7 +122,8 @@ export function registerNeCommands(program: Command): void {
     try {
       running = await startNeServer(config, { logger, dataPlane });
     } catch (err) {
-      console.error(`lix ne: ${err instanceof Error ? err.message : String(err)}`);
+      const listen = listenProblem(err, [{ flag: '--listen', port: config.listenPort }]);
+      console.error(`lix ne: ${listen ?? (err instanceof Error ? err.message : String(err))}`);
       await dataPlane.close();
       await metrics?.server.close();
       process.exit(1);
