@@ -18,6 +18,7 @@ import { listen, type InputHandler, type Listener, type StreamInput } from './li
 import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
 import { DEDUPE_DEFAULTS, ReportDedupe } from './dedupe.js';
+import { DiskWatch, DISK_WATCH_DEFAULTS } from './disk-watch.js';
 
 export interface CollectorOptions {
   /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
@@ -50,6 +51,10 @@ export interface CollectorOptions {
   readonly maxGarbageBytes?: number;
   readonly greProtocolType?: number;
   readonly progressMs?: number;
+  /** Warn when the output file system has less than this share free (percent; default 10). */
+  readonly lowSpacePercent?: number;
+  /** How often the free space is read (default 10 s). */
+  readonly diskCheckMs?: number;
   readonly onProgress?: (s: CollectorStats) => void;
   /** Called for every decoded report. */
   readonly onReport?: (r: CollectedReport) => void;
@@ -230,6 +235,15 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
         })()
     : undefined;
   const sink = o.outDir ? new PcapngSink(o.outDir, o.rotate ?? {}, clock, o.logger) : undefined;
+  const disk = o.outDir
+    ? new DiskWatch(
+        o.outDir,
+        clock,
+        o.logger,
+        o.lowSpacePercent,
+        o.diskCheckMs ?? DISK_WATCH_DEFAULTS.checkMs,
+      )
+    : undefined;
   const intake = new Intake(o, sink, clock);
   const limits = {
     maxConnections: o.maxConnections ?? COLLECTOR_DEFAULTS.maxConnections,
@@ -247,8 +261,9 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     throw e;
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
+  disk?.start();
   const stats = () =>
-    intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed);
+    intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed, disk?.space);
   let progress: TimerHandle | undefined;
   const tick = () => {
     o.onProgress?.(stats());
@@ -264,6 +279,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       if (stopped) return;
       stopped = true;
       progress?.cancel();
+      disk?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       intake.limiter.close();
       sink?.close();

@@ -1,4 +1,5 @@
 import { zeroRefusals, type ConnRefusalCounts } from '../transport/conn-guard.js';
+import type { DiskSpace } from './disk-watch.js';
 
 /**
  * Collector counters. Per source (listener + remote address): received, decoded, malformed, lost (gaps in
@@ -54,6 +55,8 @@ export interface CollectorStats {
   readonly connectionsRefused: ConnRefusalCounts;
   readonly sources: readonly SourceStats[];
   readonly files: readonly string[];
+  /** Free space of the output file system (with `--out`). */
+  readonly disk?: DiskSpace;
 }
 
 const UINT32_SPAN = 0x1_0000_0000;
@@ -139,6 +142,7 @@ export class StatsBook {
     files: readonly string[],
     storage?: { faults: number; dropped: number },
     warningsSuppressed = 0,
+    disk?: DiskSpace,
   ): CollectorStats {
     return {
       totals: {
@@ -149,6 +153,7 @@ export class StatsBook {
       connectionsRefused: { ...this.connectionsRefused },
       sources: [...this.#sources.values()].map((s) => ({ ...s })),
       files: [...files],
+      ...(disk && { disk }),
     };
   }
 }

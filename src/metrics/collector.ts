@@ -61,4 +61,18 @@ export function collectorMetrics(registry: Registry, collector: Collector): void
   gaugeOf(registry, 'lix_collector_files', 'PCAPng files written so far', [], () => [
     [{}, collector.stats().files.length],
   ]);
+  gaugeOf(registry, 'lix_collector_disk_free_bytes', 'Free bytes of the capture file system', [], () => {
+    const d = collector.stats().disk;
+    return d ? [[{}, d.freeBytes]] : [];
+  });
+  gaugeOf(
+    registry,
+    'lix_collector_disk_low',
+    '1 while the capture file system is below its free-space warning mark',
+    [],
+    () => {
+      const d = collector.stats().disk;
+      return d ? [[{}, d.low ? 1 : 0]] : [];
+    },
+  );
 }

@@ -17,6 +17,7 @@ import { runCli } from '../support/cli.js';
 import { skipUnless } from '../support/shared.js';
 import { sipReport } from '../support/stm-reports.js';
 import { uuid } from '../support/x1-builders.js';
+import { captureLogger } from '../support/conn-flood.js';
 
 /** Mounts a tmpfs (root only); false when this machine does not allow it. */
 function mountTmpfs(dir: string, options: string): boolean {
@@ -102,6 +103,47 @@ test(
       assert.equal(c.stats().totals.notWritten, 0);
     } finally {
       await sender.close();
+      await c.stop();
+      unmount(mnt);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'a disk running out of room is warned about before writes fail, and the warning clears with room',
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lix-low-'));
+    const mnt = join(dir, 'disk');
+    assert.ok(mountTmpfs(mnt, 'size=1m'));
+    const { logger, lines } = captureLogger();
+    const c = await startCollector({
+      listen: ['eep+udp://127.0.0.1:0'],
+      outDir: join(mnt, 'captures'),
+      logger,
+      diskCheckMs: 50,
+    });
+    try {
+      await until('the first check', () => c.stats().disk !== undefined);
+      assert.equal(c.stats().disk!.low, false);
+      const filler = join(mnt, 'filler');
+      writeFileSync(filler, Buffer.alloc(960 * 1024));
+      await until('the low-space mark', () => c.stats().disk!.low);
+      const warned = lines.filter((l) => String(l.msg).startsWith('capture disk almost full'));
+      assert.equal(warned.length, 1, 'warned once');
+      assert.equal(warned[0]!.level, 40);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(
+        lines.filter((l) => String(l.msg).startsWith('capture disk almost full')).length,
+        1,
+        'not again',
+      );
+      rmSync(filler);
+      await until('room again', () => !c.stats().disk!.low);
+      assert.ok(lines.some((l) => l.msg === 'capture disk has room again'));
+      assert.ok(c.stats().disk!.freeBytes > 900 * 1024);
+    } finally {
       await c.stop();
       unmount(mnt);
       rmSync(dir, { recursive: true, force: true });
