@@ -53,6 +53,23 @@ function unauthorized(req: FastifyRequest, expected: Buffer): { code: string; me
   return undefined;
 }
 
+/** A key that holds a time in epoch milliseconds in the ADMF's records (`at`, `createdAt`, `lastReportAt`, ...). */
+const TIME_KEY = /^(?:at|[a-z][A-Za-z]*At)$/;
+
+/** A copy of `v` with every time key's epoch-ms number written as an ISO 8601 string. */
+export function isoTimes(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(isoTimes);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [
+      k,
+      TIME_KEY.test(k) && typeof x === 'number' && Number.isFinite(x)
+        ? new Date(x).toISOString()
+        : isoTimes(x),
+    ]),
+  );
+}
+
 function sendError(reply: FastifyReply, status: number, error: string, message: string, x1?: object) {
   return reply.code(status).send({ error, message, ...(x1 && { x1 }) });
 }
@@ -88,6 +105,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       return sendError(reply, 401, 'unauthorized', refused.message);
     }
   });
+  // Times travel as ISO 8601 (UTC, milliseconds), as an operator reads them; the store keeps epoch ms.
+  app.addHook('preSerialization', async (_req, _reply, payload) => isoTimes(payload));
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
     if (err instanceof AdmfError)
       return sendError(reply, HTTP_FOR_KIND[err.kind], err.kind, err.message, err.x1);

@@ -25,6 +25,19 @@ test('tasks come in pages linked by rel="next"; following the links lists each t
     }
     const whole = await m.call('GET', '/api/tasks');
     assert.equal((whole.json as unknown[]).length, 25);
+    // Times are ISO 8601 in UTC, here and in every answer (the audit's `at`, an NE's health).
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const first = (whole.json as { createdAt: unknown; updatedAt: unknown }[])[0]!;
+    assert.match(String(first.createdAt), iso);
+    assert.match(String(first.updatedAt), iso);
+    const audit = (await m.call('GET', '/api/audit?limit=1')).json as { at: unknown }[];
+    assert.match(String(audit[0]!.at), iso);
+    const nes = (await m.call('GET', '/api/nes')).json as {
+      createdAt: unknown;
+      health: { lastAnswerAt?: unknown };
+    }[];
+    assert.match(String(nes[0]!.createdAt), iso);
+    assert.match(String(nes[0]!.health.lastAnswerAt), iso);
     assert.equal(whole.headers.link, undefined, 'one page: no next link');
 
     const seen: string[] = [];
