@@ -11,6 +11,7 @@ import { expandIpv6 } from '../x1/simple-types.js';
 import {
   NUMBER_TARGET_KINDS,
   STRING_TARGET_KINDS,
+  type ActivateTaskRequest,
   type DeliveryAddress,
   type DeliveryType,
   type DestinationDetails,
@@ -96,16 +97,46 @@ export function toTarget(t: TargetInput): TargetIdentifier {
   }
 }
 
-function checkMessage(codec: X1Codec, m: X1Request, what: string): void {
+/**
+ * Checks a message as the NE will (encoded, then decoded with the schema) and returns it as decoded: the
+ * canonical form (an E.164 number without `+` and spaces, IPv6 expanded, UUIDs in lower case) is what the ADMF
+ * stores and sends, so that the ADMF and the NE never hold two spellings of one value.
+ */
+function checked<T extends X1Request>(codec: X1Codec, m: T, what: string): T {
   let doc;
   try {
     doc = codec.decode(encodeRequest([m]));
   } catch (err) {
-    bad(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    return bad(`${what}: ${userTerms(err instanceof Error ? err.message : String(err))}`);
   }
-  const r = doc?.root === 'X1Request' ? doc.results[0] : undefined;
-  if (!r || !r.ok) bad(`${what}: ${r && !r.ok ? r.error.message : 'not a valid X1 message'}`);
+  const r = doc.root === 'X1Request' ? doc.results[0] : undefined;
+  if (!r || !r.ok)
+    return bad(`${what}: ${r && !r.ok ? userTerms(r.error.message) : 'not a valid X1 message'}`);
+  return r.message as T;
 }
+
+/** A decoder message without its X1 coordinates ("message 1 (ActivateTaskRequest): …", "(<imsi>, line 2)"). */
+function userTerms(message: string): string {
+  return message
+    .replace(/^message \d+ \([A-Za-z]+\): /, '')
+    .replace(/ \(<[^>]+>, line \d+\)$/, '')
+    .replace(/ \(line \d+\)$/, '');
+}
+
+/** What each kind of target must look like, for refusals (TS 103 280 patterns). */
+const TARGET_FORMS: Partial<Record<string, string>> = {
+  imsi: 'an IMSI is 6 to 15 digits',
+  imei: 'an IMEI is 14 digits (without the check digit)',
+  imeiCheckDigit: 'an IMEI with its check digit is 15 digits',
+  imeisv: 'an IMEISV is 16 digits',
+  e164Number: 'an E.164 number is 1 to 15 digits, optionally written with a leading + and spaces',
+  sipUri: 'a SIP URI looks like sip:user@host',
+  telUri: 'a TEL URI looks like tel:+4420794600',
+  ipv4Address: 'an IPv4 address looks like 192.0.2.1',
+  ipv6Address: 'an IPv6 address looks like 2001:db8::1',
+  ipv4Cidr: 'an IPv4 range looks like 192.0.2.0/24',
+  ipv6Cidr: 'an IPv6 range looks like 2001:db8::/32',
+};
 
 const PROBE_HEADER = {
   admfIdentifier: 'api',
@@ -129,8 +160,21 @@ export function toTaskDetails(codec: X1Codec, input: TaskInput, xid?: string): T
     ...(input.serviceTypes !== undefined && { listOfServiceTypes: input.serviceTypes }),
     taskDetailsExtensions: [],
   };
-  checkMessage(codec, { type: 'ActivateTaskRequest', header: PROBE_HEADER, taskDetails: details }, 'task');
-  return details;
+  // Each target alone first, so that a refusal names it (`targets[1]: …`) and says what the kind looks like.
+  details.targetIdentifiers.forEach((t, i) => {
+    try {
+      checked(codec, probeTask({ ...details, targetIdentifiers: [t] }), `targets[${i}]`);
+    } catch (err) {
+      const form = TARGET_FORMS[t.kind];
+      if (err instanceof AdmfError && form) throw new AdmfError('invalid', `${err.message}: ${form}`);
+      throw err;
+    }
+  });
+  return checked(codec, probeTask(details), 'task').taskDetails;
+}
+
+function probeTask(taskDetails: TaskDetails): ActivateTaskRequest {
+  return { type: 'ActivateTaskRequest', header: PROBE_HEADER, taskDetails };
 }
 
 function deliveryAddress(input: DestinationInput): DeliveryAddress {
@@ -161,10 +205,9 @@ export function toDestinationDetails(
     deliveryAddress: deliveryAddress(input),
     destinationDetailsExtensions: [],
   };
-  checkMessage(
+  return checked(
     codec,
-    { type: 'CreateDestinationRequest', header: PROBE_HEADER, destinationDetails: details },
+    { type: 'CreateDestinationRequest', header: PROBE_HEADER, destinationDetails: details } as const,
     'destination',
-  );
-  return details;
+  ).destinationDetails;
 }
