@@ -3,16 +3,12 @@
 // refused naming it (`targets[1]`) and saying what its kind looks like, not where it sat in an X1 document.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryAdmf, MEMORY_NE_URL } from '../support/admf-memory.js';
-import { uuid } from '../support/x1-builders.js';
+import { memoryAdmf, neWithDestination } from '../support/admf-memory.js';
 
 test('an E.164 number written with + and spaces is stored as the NE holds it; bad targets are named', async () => {
   const m = await memoryAdmf();
   try {
-    assert.equal((await m.call('POST', '/api/nes', { id: 'ne-1', url: MEMORY_NE_URL })).status, 201);
-    const did = uuid();
-    const d = await m.call('POST', '/api/nes/ne-1/destinations', { did, uri: 'eep+udp://127.0.0.1:9060' });
-    assert.equal(d.status, 201);
+    const did = await neWithDestination(m);
     const r = await m.call('POST', '/api/tasks', {
       ne: 'ne-1',
       targets: [

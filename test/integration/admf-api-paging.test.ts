@@ -3,16 +3,12 @@
 // every task once, in order. Bad paging parameters are refused with 400 and a reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryAdmf, MEMORY_NE_URL } from '../support/admf-memory.js';
-import { uuid } from '../support/x1-builders.js';
+import { memoryAdmf, neWithDestination } from '../support/admf-memory.js';
 
 test('tasks come in pages linked by rel="next"; following the links lists each task once, in order', async () => {
   const m = await memoryAdmf();
   try {
-    assert.equal((await m.call('POST', '/api/nes', { id: 'ne-1', url: MEMORY_NE_URL })).status, 201);
-    const did = uuid();
-    const d = await m.call('POST', '/api/nes/ne-1/destinations', { did, uri: 'eep+udp://127.0.0.1:9060' });
-    assert.equal(d.status, 201);
+    const did = await neWithDestination(m);
     const made: string[] = [];
     for (let i = 0; i < 25; i++) {
       const r = await m.call('POST', '/api/tasks', {

@@ -2,6 +2,7 @@
  * An ADMF without any socket: its link to ne-1 posts straight into a lix NE in memory (ne-harness), and its
  * REST API is a fastify app driven with `inject`. For API tests that need no port at all.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +89,14 @@ export async function memoryAdmf(): Promise<MemoryAdmf> {
       await ne.close();
     },
   };
+}
+
+/** Registers ne-1 and one eep+udp destination on it through the REST API; returns the DID. */
+export async function neWithDestination(m: MemoryAdmf): Promise<string> {
+  const ne = await m.call('POST', '/api/nes', { id: 'ne-1', url: MEMORY_NE_URL });
+  if (ne.status !== 201) throw new Error(`registering ne-1: ${ne.status} ${JSON.stringify(ne.json)}`);
+  const did = randomUUID();
+  const d = await m.call('POST', '/api/nes/ne-1/destinations', { did, uri: 'eep+udp://127.0.0.1:9060' });
+  if (d.status !== 201) throw new Error(`creating a destination: ${d.status} ${JSON.stringify(d.json)}`);
+  return did;
 }
