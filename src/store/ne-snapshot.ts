@@ -32,8 +32,6 @@ interface Connection {
 export class NeSnapshots {
   private readonly pool: Connection[] = [];
   private closed = false;
-  /** Snapshots open now (metrics, tests). */
-  open = 0;
 
   constructor(
     private readonly file: string,
@@ -53,11 +51,7 @@ export class NeSnapshots {
       this.release(c);
       throw err;
     }
-    this.open++;
-    return new Snapshot(c, taskFaults, () => {
-      this.open--;
-      this.release(c);
-    });
+    return new Snapshot(c, taskFaults, () => this.release(c));
   }
 
   close(): void {

@@ -6,14 +6,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { destinationResponseDetails, neStatusDetails, taskStatus } from './encode-details.js';
-import {
-  encodeResponseMessage,
-  header,
-  newWriter,
-  RESPONSE_CLOSE,
-  responseOpen,
-  type EncodedResponseMessage,
-} from './encode.js';
+import { encodeResponseMessage, header, newWriter, RESPONSE_CLOSE, responseOpen } from './encode.js';
 import { X1Error } from './errors.js';
 import type {
   DestinationResponseDetails,
@@ -44,7 +37,7 @@ export interface StreamedResponseMessage {
 }
 
 /** Any message of an answer. */
-export type ResponseMessageOut = X1Response | EncodedResponseMessage | StreamedResponseMessage;
+export type ResponseMessageOut = X1Response | StreamedResponseMessage;
 
 /** Where a bulk task answer reads from: slices until an empty one, then released. */
 export interface BulkTaskSource {

@@ -66,11 +66,6 @@ export function encodeRequest(messages: readonly X1Request[]): string {
   return w.toString();
 }
 
-/** A response message already encoded (a whole `x1ResponseMessage` element), e.g. a bulk status answer. */
-export interface EncodedResponseMessage {
-  readonly encoded: string;
-}
-
 /** The start of an `X1Response` container, up to its first message. */
 export function responseOpen(): string {
   const w = newWriter();
@@ -80,23 +75,19 @@ export function responseOpen(): string {
 
 export const RESPONSE_CLOSE = '</x1:X1Response>';
 
-/** One `x1ResponseMessage` element; a pre-encoded one as it is. */
-export function encodeResponseMessage(m: X1Response | EncodedResponseMessage): string {
-  if ('encoded' in m) return m.encoded;
+/** One `x1ResponseMessage` element. */
+export function encodeResponseMessage(m: X1Response): string {
   const w = newWriter();
   message(w, 'x1ResponseMessage', m);
   return w.toString();
 }
 
-/** Encodes an `X1Response` container; pre-encoded messages are copied in as they are. */
-export function encodeResponse(messages: readonly (X1Response | EncodedResponseMessage)[]): string {
+/** Encodes an `X1Response` container. */
+export function encodeResponse(messages: readonly X1Response[]): string {
   if (messages.length === 0) throw new X1Error('GenericFailure', 'an X1Response holds at least one message');
   const w = newWriter();
   rootOpen(w, 'X1Response');
-  for (const m of messages) {
-    if ('encoded' in m) w.raw(m.encoded);
-    else message(w, 'x1ResponseMessage', m);
-  }
+  for (const m of messages) message(w, 'x1ResponseMessage', m);
   w.raw(RESPONSE_CLOSE);
   return w.toString();
 }

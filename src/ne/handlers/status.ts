@@ -104,7 +104,7 @@ function allDestinations(ctx: NeContext): DestinationResponseDetails[] {
   return ctx.store.listDestinations().map((d) => destinationResponseDetails(ctx, d, faults));
 }
 
-/** Tasks per slice of a bulk answer (~0.5 MB): small enough that a Ping waits for one slice at most. */
+/** Tasks per slice of a bulk answer (~150 KB): small enough that a Ping waits for one slice at most. */
 export const BULK_SLICE_TASKS = 256;
 /** XIDs per slice of a ListAllDetails answer. */
 export const BULK_SLICE_XIDS = 4096;
