@@ -26,7 +26,8 @@ export const PATTERNS = {
   EUI64: /^([a-f0-9]{2}:){7}[a-f0-9]{2}$/,
   EmailAddress:
     /^[a-zA-Z0-9.!#$%&'*+\\/=?^_`{|}~-]+@[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/,
-  InternationalizedEmailAddress: /^.+@.+$/,
+  // XSD `.` is any character but \n and \r; JavaScript's also excludes U+2028 and U+2029.
+  InternationalizedEmailAddress: /^[^\n\r]+@[^\n\r]+$/,
   SIPURI: new RegExp(`^sips?:${URI_CHARS}$`),
   TELURI: new RegExp(`^tel:${URI_CHARS}$`),
   H323URI: new RegExp(`^h323:${URI_CHARS}$`),
@@ -34,7 +35,7 @@ export const PATTERNS = {
   GPSIMSISDN: /^[0-9]{1,15}$/,
   LIID: /^(([!-~]{1,25})|([0-9a-f]{26,50}))$/,
   HexBinary: /^([0-9a-fA-F]{2})*$/,
-  GenericObjectType: /^Q\{[^{}]*\}.+$/,
+  GenericObjectType: /^Q\{[^{}]*\}[^\n\r]+$/,
 } as const;
 
 /** `ShortString` maximum length (TS 103 280). */

@@ -253,3 +253,14 @@ test('parseTimestamp reads years 0001-0099 as themselves, and formatTimestamp ha
   assert.equal(parseTimestamp('0050-03-01T00:00:00.000000Z'), BigInt(year50.getTime()) * 1000n);
   assert.equal(formatTimestamp(-1n), '1969-12-31T23:59:59.999999Z');
 });
+
+test('a pattern dot accepts U+2028 and U+2029 as XSD does (internationalizedEmailAddress " @\\u2028")', () => {
+  for (const value of [' @\u2028', '\u2029@x']) {
+    const m = taskWith({ kind: 'internationalizedEmailAddress', value });
+    const xml = encodeRequest([m]);
+    assert.deepEqual(schema.validate(xml), { valid: true });
+    assert.deepStrictEqual(decoded(xml), [m]);
+  }
+  const bad = taskWith({ kind: 'internationalizedEmailAddress', value: 'a@\n' });
+  assert.throws(() => decoded(encodeRequest([bad])), /invalid internationalizedEmailAddress/);
+});
