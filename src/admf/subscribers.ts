@@ -8,7 +8,7 @@
  */
 import { newUuid } from '../lib/ids.js';
 import type { SubscriberPlacement, SubscriberRecord } from '../store/admf-subscriber-store.js';
-import type { DeliveryType, TargetIdentifier, TaskDetails } from '../x1/model.js';
+import type { DeliveryType } from '../x1/model.js';
 import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import {
@@ -19,13 +19,14 @@ import {
   type SubscriberIdentity,
 } from './subscriber-targets.js';
 import {
-  holdsWanted,
-  latestBySlot,
-  slotKey,
-  subscriberView,
-  type SubscriberView,
-} from './subscriber-view.js';
-import { activateTask, deactivateTask, modifyTask } from './tasking.js';
+  applySubscriber,
+  plainDetails,
+  type TaskDetailsBuilder,
+  type TaskOutcome,
+} from './subscriber-apply.js';
+import { subscriberView, type SubscriberView } from './subscriber-view.js';
+
+export { plainDetails, type TaskDetailsBuilder, type TaskOutcome } from './subscriber-apply.js';
 
 export interface SubscriberInput {
   readonly id?: string;
@@ -43,36 +44,6 @@ export interface SubscriberChange {
   readonly removeIdentities?: readonly SubscriberIdentity[];
   readonly placements?: readonly SubscriberPlacement[];
   readonly deliveryType?: DeliveryType;
-}
-
-/** Builds (and checks) the details of one task; the REST layer passes one that checks them with the codec. */
-export type TaskDetailsBuilder = (
-  xid: string,
-  target: TargetIdentifier,
-  dids: readonly string[],
-  deliveryType: DeliveryType,
-) => TaskDetails;
-
-/** The plain builder (no codec check). */
-export const plainDetails: TaskDetailsBuilder = (xid, target, dids, deliveryType) => ({
-  xId: xid,
-  targetIdentifiers: [target],
-  deliveryType,
-  listOfDIDs: { dIds: [...dids], dSIds: [] },
-  taskDetailsExtensions: [],
-});
-
-/** What one operation did to one task. */
-export interface TaskOutcome {
-  readonly neId: string;
-  readonly target: string;
-  readonly xid: string;
-  readonly action: 'activate' | 'modify' | 'deactivate';
-  /** `ok` (done), `pending` (stored, installed when the NE is healed), else the failure's kind. */
-  readonly outcome: 'ok' | 'pending' | 'refused' | 'unreachable' | 'conflict' | 'not-found' | 'invalid';
-  readonly state?: string;
-  readonly message?: string;
-  readonly x1?: { readonly errorCode: number; readonly errorDescription: string };
 }
 
 export interface SubscriberResult {
@@ -134,69 +105,6 @@ function checkDetails(s: SubscriberRecord, build: TaskDetailsBuilder): void {
     }
 }
 
-function failure(err: unknown): Pick<TaskOutcome, 'outcome' | 'message' | 'x1'> {
-  const message = err instanceof Error ? err.message : String(err);
-  if (!(err instanceof AdmfError)) return { outcome: 'invalid', message };
-  return { outcome: err.kind, message, ...(err.x1 && { x1: err.x1 }) };
-}
-
-/** Brings the subscriber's tasks to what its record wants; one outcome per task acted on. */
-async function apply(admf: Admf, s: SubscriberRecord, build: TaskDetailsBuilder): Promise<TaskOutcome[]> {
-  const { targets } = identities(s.identities);
-  const links = await admf.store.listSubscriberTasks(s.id);
-  const latest = latestBySlot(links);
-  const jobs: Promise<TaskOutcome>[] = [];
-  const wanted = new Set<string>();
-  const run = async (
-    base: Pick<TaskOutcome, 'neId' | 'target' | 'xid' | 'action'>,
-    fn: () => Promise<{ state: string }>,
-  ): Promise<TaskOutcome> => {
-    try {
-      const t = await fn();
-      return { ...base, outcome: t.state === 'activating' ? 'pending' : 'ok', state: t.state };
-    } catch (err) {
-      const state = (await admf.store.getTask(base.xid))?.state;
-      return { ...base, ...failure(err), ...(state && { state }) };
-    }
-  };
-  if (s.state === 'active') {
-    for (const p of s.placements) {
-      for (const t of targets) {
-        const key = slotKey(p.neId, t.key);
-        wanted.add(key);
-        const link = latest.get(key);
-        const task = link && (await admf.store.getTask(link.xid));
-        const base = { neId: p.neId, target: t.key };
-        if (!task || task.state === 'failed' || task.state === 'ended') {
-          const xid = newUuid();
-          const now = admf.clock.now();
-          await admf.store.addSubscriberTask({
-            subscriberId: s.id,
-            xid,
-            neId: p.neId,
-            targetKey: t.key,
-            createdAt: now,
-          });
-          const details = build(xid, t.target, p.dids, s.deliveryType);
-          jobs.push(run({ ...base, xid, action: 'activate' }, () => activateTask(admf, p.neId, details)));
-        } else if (task.state !== 'deactivating' && !holdsWanted(task, p, s.deliveryType)) {
-          const details = build(task.xid, t.target, p.dids, s.deliveryType);
-          jobs.push(run({ ...base, xid: task.xid, action: 'modify' }, () => modifyTask(admf, details)));
-        }
-      }
-    }
-  }
-  for (const l of links) {
-    const key = slotKey(l.neId, l.targetKey);
-    if (wanted.has(key) && latest.get(key)?.xid === l.xid) continue;
-    const task = await admf.store.getTask(l.xid);
-    if (!task || task.state === 'failed' || task.state === 'ended') continue;
-    const base = { neId: l.neId, target: l.targetKey, xid: l.xid, action: 'deactivate' as const };
-    jobs.push(run(base, () => deactivateTask(admf, l.xid)));
-  }
-  return Promise.all(jobs);
-}
-
 async function finish(
   admf: Admf,
   action: string,
@@ -250,7 +158,7 @@ export async function createSubscriber(
       };
       checkDetails(s, build);
       await admf.store.putSubscriber(s);
-      return finish(admf, 'CreateSubscriber', s, await apply(admf, s, build));
+      return finish(admf, 'CreateSubscriber', s, await applySubscriber(admf, s, build));
     }),
   );
 }
@@ -310,7 +218,7 @@ export async function modifySubscriber(
       };
       checkDetails(s, build);
       await admf.store.putSubscriber(s);
-      return finish(admf, 'ModifySubscriber', s, await apply(admf, s, build));
+      return finish(admf, 'ModifySubscriber', s, await applySubscriber(admf, s, build));
     }),
   );
 }
@@ -323,7 +231,7 @@ export async function endSubscriber(admf: Admf, id: string): Promise<SubscriberR
       const s: SubscriberRecord =
         old.state === 'ended' ? old : { ...old, state: 'ended', updatedAt: admf.clock.now() };
       if (s !== old) await admf.store.putSubscriber(s);
-      return finish(admf, 'EndSubscriber', s, await apply(admf, s, plainDetails));
+      return finish(admf, 'EndSubscriber', s, await applySubscriber(admf, s, plainDetails));
     }),
   );
 }

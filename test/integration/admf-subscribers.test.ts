@@ -59,6 +59,10 @@ test('a subscriber is created as one task per target, modified together and ende
       assert.equal((await m.admf.store.getTask(xid))?.state, 'active');
       assert.ok(m.ne.store.getTask(xid), `the NE has ${xid}`);
       assert.equal(await m.admf.store.subscriberOfTask(xid), 'lab-0');
+      assert.equal(
+        ((await m.call('GET', `/api/tasks/${xid}`)).json as { subscriber?: string }).subscriber,
+        'lab-0',
+      );
     }
     assert.equal(c.identities[1]!.value, S.msisdn, 'the MSISDN is stored as digits');
     assert.match(String(c.createdAt), /^\d{4}-\d\d-\d\dT/, 'ISO 8601 times');
