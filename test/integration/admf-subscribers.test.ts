@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { memoryAdmf, neWithDestination, type MemoryAdmf } from '../support/admf-memory.js';
+import { MEMORY_NE_URL, memoryAdmf, neWithDestination, type MemoryAdmf } from '../support/admf-memory.js';
 import { labSubscriber } from '../../src/probe/sources/population.js';
 import type { SubscriberView } from '../../src/admf/subscriber-view.js';
 import type { TaskOutcome } from '../../src/admf/subscribers.js';
@@ -335,6 +335,47 @@ test('the OpenAPI document has the subscriber operations with ids and answer sch
       doc.paths['/api/subscribers']!.get!.responses['200']!.content!['application/json'].schema.type,
       'array',
     );
+  } finally {
+    await m.close();
+  }
+});
+
+test('pending tasks of an NE that was down are installed by its heal, and the subscriber comes into sync', async () => {
+  const m = await memoryAdmf();
+  try {
+    // ne-1 is registered at an address where nothing answers; its destination was stored earlier.
+    assert.equal(
+      (await m.call('POST', '/api/nes', { id: 'ne-1', url: 'https://ne-1.down.invalid/X1/NE' })).status,
+      201,
+    );
+    const did = randomUUID();
+    const now = m.clock.now();
+    await m.admf.store.putDestination({
+      neId: 'ne-1',
+      did,
+      details: {
+        dId: did,
+        deliveryType: 'X2Only',
+        deliveryAddress: { kind: 'uri', value: 'eep+udp://127.0.0.1:9060' },
+        destinationDetailsExtensions: [],
+      },
+      createdAt: now,
+      updatedAt: now,
+    });
+    const r = await call(m, 'POST', '/api/subscribers', {
+      id: 'later',
+      identities: IDENTITIES,
+      nes: [{ ne: 'ne-1', dids: [did] }],
+    });
+    assert.equal(r.status, 207);
+    assert.ok(r.json.results.every((x) => x.outcome === 'pending'));
+    // The NE answers at its real address now; healing installs the destination and the pending tasks.
+    assert.equal((await m.call('PUT', '/api/nes/ne-1', { url: MEMORY_NE_URL })).status, 200);
+    const healed = await m.call('POST', '/api/nes/ne-1/heal');
+    assert.equal(healed.status, 200, JSON.stringify(healed.json));
+    const after = (await call(m, 'GET', '/api/subscribers/later')).json;
+    assert.equal(after.inSync, true, JSON.stringify(after.outOfSync));
+    assert.equal(m.ne.store.countTasks(), 3);
   } finally {
     await m.close();
   }
