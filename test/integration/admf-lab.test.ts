@@ -106,7 +106,7 @@ async function waitFor(what: string, cond: () => boolean, ms: number): Promise<v
 
 test(
   'lix lab: the ADMF is up, its printed example works, and a restart keeps the state',
-  { timeout: 240_000 },
+  { timeout: 300_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lix-admf-lab-'));
     const lab = await startLab(dir);

@@ -41,7 +41,7 @@ const S = labSubscriber(0);
 
 test(
   'lix admf subscriber: tables, --json, and exit status 1 when a task failed',
-  { timeout: 180_000 },
+  { timeout: 300_000 },
   async () => {
     const m = await memoryAdmf();
     try {
