@@ -11,6 +11,7 @@ import { AdmfError, type AdmfErrorKind } from '../admf/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openApiDocument } from './openapi.js';
 import { neRoutes } from './routes-nes.js';
+import { subscriberRoutes } from './routes-subscribers.js';
 import { taskRoutes } from './routes-tasks.js';
 import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
 import { API_LIMITS } from './schemas.js';
@@ -75,7 +76,7 @@ function sendError(reply: FastifyReply, status: number, error: string, message: 
 }
 
 export function allRoutes(ctx: ApiContext): RouteDef[] {
-  return [...neRoutes(ctx), ...taskRoutes(ctx)];
+  return [...neRoutes(ctx), ...taskRoutes(ctx), ...subscriberRoutes(ctx)];
 }
 
 /** Builds the app (not listening). */

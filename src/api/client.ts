@@ -41,7 +41,7 @@ export class ApiClient {
   constructor(private readonly o: ApiClientOptions) {}
 
   async call<T = unknown>(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<T> {
@@ -60,7 +60,7 @@ export class ApiClient {
   }
 
   private async exchange<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<{ json: T; next: string | undefined }> {

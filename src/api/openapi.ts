@@ -32,7 +32,7 @@ function others(r: RouteDef): object {
   return Object.fromEntries(
     Object.entries(r.otherStatuses ?? {}).map(([code, description]) => [
       code,
-      { description, content: { 'application/json': { schema: {} } } },
+      { description, content: { 'application/json': { schema: r.response ?? {} } } },
     ]),
   );
 }
@@ -42,7 +42,7 @@ function operation(r: RouteDef): object {
   const ok =
     status === '204'
       ? { description: 'done' }
-      : { description: 'success', content: { 'application/json': { schema: {} } } };
+      : { description: 'success', content: { 'application/json': { schema: r.response ?? {} } } };
   const errors = Object.fromEntries(
     Object.entries(ERROR_STATUSES).map(([code, description]) => [
       code,
@@ -50,6 +50,7 @@ function operation(r: RouteDef): object {
     ]),
   );
   return {
+    ...(r.operationId !== undefined && { operationId: r.operationId }),
     summary: r.summary,
     tags: [r.tag],
     parameters: parameters(r),

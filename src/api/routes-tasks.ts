@@ -94,12 +94,13 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       method: 'GET',
       url: '/api/tasks/:xid',
       tag,
-      summary: 'one task as the ADMF holds it',
+      summary: 'one task as the ADMF holds it (with the subscriber it was made for, if any)',
       params: xidParams,
       handler: async ({ params }) => {
         const t = await admf.store.getTask(params.xid!.toLowerCase());
         if (!t) throw new AdmfError('not-found', `no task ${params.xid}`);
-        return t;
+        const subscriber = await admf.store.subscriberOfTask(t.xid);
+        return subscriber === undefined ? t : { ...t, subscriber };
       },
     },
     {

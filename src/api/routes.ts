@@ -2,7 +2,7 @@
 import type { Admf } from '../admf/admf.js';
 import type { X1Codec } from '../x1/codec.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a handler sees of the request (validated against the route's schemas already). */
 export interface ApiRequest {
@@ -27,6 +27,10 @@ export interface RouteDef {
   readonly url: string;
   readonly summary: string;
   readonly tag: string;
+  /** OpenAPI operationId (unique). */
+  readonly operationId?: string;
+  /** JSON Schema of the success answer (OpenAPI only; also used for `otherStatuses`). */
+  readonly response?: object;
   readonly params?: object;
   readonly querystring?: object;
   readonly body?: object;

@@ -21,6 +21,7 @@ import {
   type FlagSpec,
 } from './daemon-flags.js';
 import { apiCommand } from './admf-api-client.js';
+import { registerSubscriberCommands } from './admf-subscriber.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 export { readToken } from './token-file.js';
@@ -412,6 +413,7 @@ export function registerAdmfCommands(program: Command): void {
   registerNe(admf);
   registerDestination(admf);
   registerTask(admf);
+  registerSubscriberCommands(admf);
   recordCommand(admf, 'reports', 'reports received from the NEs');
   recordCommand(admf, 'audit', 'the audit log (operator actions and X1 exchanges)');
   apiCommand(admf.command('health').description('the ADMF and every NE'), async (c) =>

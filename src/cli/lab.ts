@@ -19,6 +19,8 @@ import { labSubscriber } from '../probe/sources/population.js';
 import { initPki, writeFileAtomic } from '../transport/pki.js';
 import { encodeRequest } from '../x1/encode.js';
 import { formatTimestamp } from '../x1/simple-types.js';
+import { expandSubscriber, type SubscriberIdentity } from '../admf/subscriber-targets.js';
+import { plainDetails } from '../admf/subscribers.js';
 import { readToken, watchAdmf } from './admf.js';
 import { collectorMetrics } from '../metrics/collector.js';
 import { neMetrics } from '../metrics/ne.js';
@@ -38,7 +40,7 @@ const NE = 'ne-1';
  * has signalling within seconds (at 50 messages/s a procedure of about 7 messages starts every 0.15 s).
  */
 export const LAB_TRAFFIC = 'synthetic:50?subscribers=10';
-/** The subscriber the printed examples target. */
+/** The subscriber the printed examples task (all its identities, as one subscriber at the ADMF). */
 const TARGET = labSubscriber(0);
 
 function header() {
@@ -51,17 +53,28 @@ function header() {
   };
 }
 
-/** Writes example requests (destination to the lab collector, a task on a lab subscriber) and returns paths. */
+/** The lab subscriber's identities, as the printed example gives them to `lix admf subscriber add`. */
+const TARGET_IDENTITIES: readonly SubscriberIdentity[] = [
+  { kind: 'imsi', value: TARGET.imsi },
+  { kind: 'msisdn', value: TARGET.msisdn },
+  { kind: 'impu', value: TARGET.sipUri },
+  { kind: 'impu', value: TARGET.telUri },
+  { kind: 'imei', value: TARGET.imei },
+];
+
+/**
+ * Writes example requests (destination to the lab collector, the lab subscriber's tasks — one
+ * ActivateTask per target, as `lix admf subscriber add` makes them — and GetAllDetails) and returns paths.
+ */
 function writeExamples(
   dir: string,
   collectorUri: string,
 ): { destination: string; activate: string; status: string } {
   mkdirSync(dir, { recursive: true });
   const did = newUuid();
-  const xid = newUuid();
   const files = {
     destination: join(dir, 'create-destination.xml'),
-    activate: join(dir, 'activate-task.xml'),
+    activate: join(dir, 'activate-subscriber-tasks.xml'),
     status: join(dir, 'get-all-details.xml'),
   };
   writeFileSync(
@@ -82,19 +95,13 @@ function writeExamples(
   );
   writeFileSync(
     files.activate,
-    encodeRequest([
-      {
-        type: 'ActivateTaskRequest',
+    encodeRequest(
+      expandSubscriber(TARGET_IDENTITIES).targets.map((t) => ({
+        type: 'ActivateTaskRequest' as const,
         header: header(),
-        taskDetails: {
-          xId: xid,
-          targetIdentifiers: [{ kind: 'sipUri', value: TARGET.sipUri }],
-          deliveryType: 'X2Only',
-          listOfDIDs: { dIds: [did], dSIds: [] },
-          taskDetailsExtensions: [],
-        },
-      },
-    ]),
+        taskDetails: plainDetails(newUuid(), t.target, [did], 'X2Only'),
+      })),
+    ),
   );
   writeFileSync(files.status, encodeRequest([{ type: 'GetAllDetailsRequest', header: header() }]));
   return files;
@@ -155,13 +162,14 @@ function lixCommand(): string {
 function admfExample(svc: AdmfService, tokenFile: string, collectorUri: string, captures: string): string {
   const lix = lixCommand();
   const did = newUuid();
-  const xid = newUuid();
+  const id = `lab-${newUuid().slice(0, 8)}`;
+  const identities = TARGET_IDENTITIES.map((i) => `--${i.kind} ${i.value}`).join(' ');
   return [
     `  export LIX_ADMF_API=${svc.apiUrl} LIX_ADMF_TOKEN_FILE=${tokenFile}`,
     `  ${lix} admf destination create --ne ${NE} --did ${did} --uri ${collectorUri}`,
-    `  ${lix} admf task activate --ne ${NE} --xid ${xid} --target imsi=${TARGET.imsi} --did ${did}`,
-    `  ${lix} admf task show ${xid} --live`,
-    `  ls -l ${captures}/${xid}-*.pcapng    # the subscriber's signalling, within seconds (tshark -r FILE)`,
+    `  ${lix} admf subscriber add --id ${id} --ne ${NE} --did ${did} ${identities}`,
+    `  ${lix} admf subscriber show ${id}`,
+    `  ls -l ${captures}    # <XID>-*.pcapng per task of the subscriber, within seconds (tshark -r FILE)`,
   ].join('\n');
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sqlite as Database } from './sqlite.js';
-import { openAdmfStore, ADMF_DB_FILE } from './admf-sqlite-store.js';
+import { openAdmfStore, ADMF_DB_FILE, ADMF_SCHEMA_VERSION } from './admf-sqlite-store.js';
 import { admfStoreContract } from '../../test/support/admf-store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lix-admf-store-'));
@@ -43,4 +43,52 @@ test('sqlite: a file from a newer lix is refused with a clear message', () => {
   db.pragma('user_version = 99');
   db.close();
   assert.throws(() => openAdmfStore(dir), /schema version 99.*upgrade lix/);
+});
+
+test('sqlite: a version 1 file (before subscribers) opens, keeps its NEs and tasks, and gets the subscriber tables', async () => {
+  const dir = join(root, 'v1');
+  const fresh = openAdmfStore(dir);
+  await fresh.close();
+  // A version 1 file is the version 2 one without the subscriber tables.
+  const db = new Database(join(dir, ADMF_DB_FILE));
+  db.exec('DROP TABLE subscriber_tasks; DROP TABLE subscribers');
+  db.pragma('user_version = 1');
+  db.exec(
+    "INSERT INTO nes (id, url, options, created_at, updated_at) VALUES ('ne-1', 'https://127.0.0.1:1/X1/NE', '{}', 1, 1)",
+  );
+  db.exec(
+    "INSERT INTO tasks (xid, ne_id, details, state, created_at, updated_at) VALUES ('x', 'ne-1', '{}', 'active', 1, 1)",
+  );
+  db.close();
+  const s = openAdmfStore(dir);
+  try {
+    assert.equal((await s.listNes())[0]?.id, 'ne-1');
+    assert.equal((await s.getTask('x'))?.state, 'active');
+    assert.deepEqual(await s.listSubscribers(), []);
+    await s.putSubscriber({
+      id: 'sub-1',
+      identities: [{ kind: 'imsi', value: '001010000000000' }],
+      placements: [{ neId: 'ne-1', dids: [] }],
+      deliveryType: 'X2Only',
+      state: 'active',
+      createdAt: 2,
+      updatedAt: 2,
+    });
+    await s.addSubscriberTask({
+      subscriberId: 'sub-1',
+      xid: 'x',
+      neId: 'ne-1',
+      targetKey: 'imsi:1',
+      createdAt: 2,
+    });
+    assert.equal(await s.subscriberOfTask('x'), 'sub-1');
+  } finally {
+    await s.close();
+  }
+  const check = new Database(join(dir, ADMF_DB_FILE));
+  try {
+    assert.equal(check.pragma('user_version', { simple: true }), ADMF_SCHEMA_VERSION);
+  } finally {
+    check.close();
+  }
 });

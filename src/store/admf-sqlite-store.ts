@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sqlite } from './sqlite.js';
+import { SqliteSubscribers, SUBSCRIBER_SCHEMA } from './admf-subscriber-sql.js';
 import {
   ADMF_STORE_LIMITS,
   type AdmfStore,
@@ -20,9 +21,10 @@ import {
   type TaskRecord,
   type TaskState,
 } from './admf-store.js';
+import type { SubscriberRecord, SubscriberTaskLink } from './admf-subscriber-store.js';
 import type { ProvisioningStatus } from '../x1/model.js';
 
-export const ADMF_SCHEMA_VERSION = 1;
+export const ADMF_SCHEMA_VERSION = 2;
 export const ADMF_DB_FILE = 'admf.sqlite';
 
 const SCHEMA = `
@@ -50,6 +52,15 @@ CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAIS
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
+
+/**
+ * Upgrades from each older schema version to the next, in one transaction each: a file of version `v` gets
+ * `UPGRADES[v]`, `UPGRADES[v + 1]` ... A new file is made at version 1 (SCHEMA) and upgraded the same way.
+ */
+const UPGRADES: Readonly<Record<number, string>> = {
+  /** 1 → 2: subscribers and the tasks made for them. */
+  1: SUBSCRIBER_SCHEMA,
+};
 
 type Row = Record<string, string | number | null>;
 
@@ -132,6 +143,7 @@ export function openAdmfStore(dir: string): SqliteAdmfStore {
 export class SqliteAdmfStore implements AdmfStore {
   private readonly db: Sqlite;
   private readonly s;
+  private readonly subscribers: SqliteSubscribers;
 
   constructor(readonly file: string) {
     this.db = new Sqlite(file, { ownerOnly: true });
@@ -140,6 +152,7 @@ export class SqliteAdmfStore implements AdmfStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.subscribers = new SqliteSubscribers(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       putNe: p(
@@ -191,7 +204,13 @@ export class SqliteAdmfStore implements AdmfStore {
     if (version === 0) {
       this.db.transaction(() => {
         this.db.exec(SCHEMA);
-        this.db.pragma(`user_version = ${ADMF_SCHEMA_VERSION}`);
+        this.db.pragma('user_version = 1');
+      })();
+    }
+    for (let v = Math.max(version, 1); v < ADMF_SCHEMA_VERSION; v++) {
+      this.db.transaction(() => {
+        this.db.exec(UPGRADES[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
   }
@@ -343,6 +362,30 @@ export class SqliteAdmfStore implements AdmfStore {
     }
     const sql = `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     return (this.db.prepare(sql).all(...args, limitOf(p)) as Row[]).map(toAudit);
+  }
+
+  putSubscriber(s: SubscriberRecord): Promise<void> {
+    return this.subscribers.putSubscriber(s);
+  }
+
+  getSubscriber(id: string): Promise<SubscriberRecord | undefined> {
+    return this.subscribers.getSubscriber(id);
+  }
+
+  listSubscribers(): Promise<SubscriberRecord[]> {
+    return this.subscribers.listSubscribers();
+  }
+
+  addSubscriberTask(link: SubscriberTaskLink): Promise<void> {
+    return this.subscribers.addSubscriberTask(link);
+  }
+
+  listSubscriberTasks(subscriberId: string): Promise<SubscriberTaskLink[]> {
+    return this.subscribers.listSubscriberTasks(subscriberId);
+  }
+
+  subscriberOfTask(xid: string): Promise<string | undefined> {
+    return this.subscribers.subscriberOfTask(xid);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -11,6 +11,7 @@ import type {
   TaskReportType,
   NeIssueType,
 } from '../x1/model.js';
+import type { SubscriberStore } from './admf-subscriber-store.js';
 
 /** Per-NE options an operator sets when registering the NE. */
 export interface NeOptions {
@@ -142,7 +143,7 @@ export interface ReportFilter extends Page {
   readonly xid?: string;
 }
 
-export interface AdmfStore {
+export interface AdmfStore extends SubscriberStore {
   putNe(ne: NeRecord): Promise<void>;
   getNe(id: string): Promise<NeRecord | undefined>;
   listNes(): Promise<NeRecord[]>;

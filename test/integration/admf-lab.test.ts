@@ -1,6 +1,7 @@
 // `lix lab` with the ADMF: it comes up on a temp dir, the printed ADMF example works as pasted (through the
-// ADMF's CLI and REST API, over mutual TLS to the NE), `lix x1 ping` reaches both X1 endpoints, and a second
-// start reuses the data and comes back with the same state.
+// ADMF's CLI and REST API, over mutual TLS to the NE): it tasks the lab subscriber, and a call addressed as
+// tel: and one as sip: both land in its capture; `lix x1 ping` reaches both X1 endpoints, and a second start
+// reuses the data and comes back with the same state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -70,20 +71,42 @@ function runExample(out: string): string[] {
   });
 }
 
-/** Waits until the collector has written packets for `xid` (real time); returns the file. */
-async function captureOf(dir: string, xid: string, ms: number): Promise<string> {
+/** The capture files the collector has written for `xid`. */
+function capturesOf(dir: string, xid: string): string[] {
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.startsWith(xid) && statSync(join(dir, n)).size > 200)
+        .map((n) => join(dir, n))
+    : [];
+}
+
+/** The Request-URIs of the SIP INVITEs in the captures of `xid` (tshark). */
+function inviteUris(dir: string, xid: string): Set<string> {
+  const out = new Set<string>();
+  for (const file of capturesOf(dir, xid)) {
+    const text = execFileSync(
+      'tshark',
+      ['-r', file, '-Y', 'sip.Method == "INVITE"', '-T', 'fields', '-e', 'sip.r-uri'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    for (const line of text.split('\n')) if (line.trim()) out.add(line.trim());
+  }
+  return out;
+}
+
+/** Waits (real time, polling) until `cond` holds. */
+async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const f = existsSync(dir) ? readdirSync(dir).find((n) => n.startsWith(xid)) : undefined;
-    if (f && statSync(join(dir, f)).size > 200) return join(dir, f);
-    await new Promise((r) => setTimeout(r, 100));
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`no capture for ${xid} in ${dir} after ${ms} ms`);
+  throw new Error(`${what}: not within ${ms} ms`);
 }
 
 test(
   'lix lab: the ADMF is up, its printed example works, and a restart keeps the state',
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lix-admf-lab-'));
     const lab = await startLab(dir);
@@ -92,18 +115,33 @@ test(
       assert.match(lab.out, /ADMF X1 endpoint https:\/\/127\.0\.0\.1:\d+\/X1\/ADMF/);
       assert.match(lab.out, /ADMF REST API\s+http:\/\/127\.0\.0\.1:\d+/);
       assert.match(lab.out, /tasks: 0\)/);
-      const [dest, activated, shown] = runExample(lab.out);
+      const [dest, added, shown] = runExample(lab.out);
       assert.match(dest!, /"did": "[0-9a-f-]{36}"/);
-      const m = /task ([0-9a-f-]{36}) on ne-1: active/.exec(activated!);
-      assert.ok(m, activated);
-      xid = m[1]!;
-      assert.match(shown!, /"provisioningStatus": "complete"/);
-      // The lab's generated traffic reaches the collector for the tasked subscriber within seconds.
-      const file = await captureOf(join(dir, 'captures'), xid, 20_000);
-      const protocols = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.protocols'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      assert.match(added!, /subscriber lab-[0-9a-f]{8}: active, 3 task\(s\), in sync/);
+      // One task per target: IMSI, the MSISDN's number (also its sip: and tel: IMPUs), the IMEI.
+      const row = /^ne-1\s+e164Number:447900000000\s+([0-9a-f-]{36})\s+active\s+yes$/m.exec(shown!);
+      assert.ok(row, shown);
+      xid = row[1]!;
+      assert.match(shown!, /^ne-1\s+imsi:001010000000000\s+[0-9a-f-]{36}\s+active\s+yes$/m);
+      assert.match(shown!, /^ne-1\s+imei:35690000000000\s+[0-9a-f-]{36}\s+active\s+yes$/m);
+      // With the lab's traffic, a call addressed as tel: and one addressed as sip: both reach the
+      // subscriber's capture (a lone sipUri task would miss the first).
+      const captures = join(dir, 'captures');
+      const tel = 'tel:+447900000000';
+      const sip = 'sip:+447900000000@ims.lab.lix';
+      await waitFor(
+        `INVITEs to ${tel} and ${sip} in the captures of ${xid}`,
+        () => {
+          const uris = inviteUris(captures, xid);
+          return uris.has(tel) && uris.has(sip);
+        },
+        90_000,
+      );
+      const protocols = execFileSync(
+        'tshark',
+        ['-r', capturesOf(captures, xid)[0]!, '-T', 'fields', '-e', 'frame.protocols'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       assert.match(protocols, /diameter|gtpv2|sip/, 'tshark reads signalling in the capture');
       const neUrl = /NE X1 endpoint\s+(\S+)/.exec(lab.out)![1]!;
       const admfUrl = /ADMF X1 endpoint (\S+)/.exec(lab.out)![1]!;
@@ -130,8 +168,8 @@ test(
     }
     const again = await startLab(dir);
     try {
-      assert.match(again.out, /tasks: 1\)/);
-      assert.match(again.out, /tasks in store: 1/);
+      assert.match(again.out, /tasks: 3\)/);
+      assert.match(again.out, /tasks in store: 3/);
       const api = /ADMF REST API\s+(\S+)/.exec(again.out)![1]!;
       const r = runCli([
         'admf',

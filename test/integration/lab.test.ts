@@ -58,14 +58,18 @@ test(
       assert.equal(curls.length, 3);
       const answers = curls.map((c) => execSync(c, { encoding: 'utf8' }));
       assert.match(answers[0]!, /CreateDestinationResponse.*AcknowledgedAndCompleted/s);
-      assert.match(answers[1]!, /ActivateTaskResponse.*AcknowledgedAndCompleted/s);
-      assert.match(answers[2]!, /GetAllDetailsResponse.*sip:\+447900000000@ims\.lab\.lix/s);
+      // The lab subscriber's tasks, one per target (IMSI, the MSISDN's number, IMEI), in one request.
+      assert.equal(answers[1]!.match(/ActivateTaskResponse/g)?.length, 3, answers[1]);
+      assert.equal(answers[1]!.match(/AcknowledgedAndCompleted/g)?.length, 3, answers[1]);
+      assert.match(answers[2]!, /GetAllDetailsResponse/);
+      for (const value of ['001010000000000', '447900000000', '35690000000000'])
+        assert.match(answers[2]!, new RegExp(`>${value}<`), `GetAllDetails lists ${value}`);
     } finally {
       await lab.stop();
     }
     const again = await startLab(dir);
     try {
-      assert.match(again.out, /tasks in store: 1/);
+      assert.match(again.out, /tasks in store: 3/);
     } finally {
       await again.stop();
     }

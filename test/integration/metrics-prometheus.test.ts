@@ -89,7 +89,7 @@ test(
       // Before tasking, nothing matched.
       assert.equal((await query(prom, 'lix_probe_events_total{event="matched"}')).length, 0);
 
-      // Task subscriber 0 through the ADMF, exactly as the lab's banner says.
+      // Task subscriber 0 through the ADMF (destination, subscriber), exactly as the lab's banner says.
       const section = lab.lines
         .join('\n')
         .split('Task the NE through the ADMF (paste):\n')[1]!
@@ -112,8 +112,9 @@ test(
         (v) => v >= 1,
       );
       await until(prom, 'lix_admf_x1_requests_total{type="ActivateTaskRequest",outcome="ok"}', (v) => v >= 1);
-      await until(prom, 'lix_ne_tasks{status="complete"}', (v) => v === 1);
-      await until(prom, 'lix_admf_tasks{state="active"}', (v) => v === 1);
+      // The subscriber's three tasks: its IMSI, its number (MSISDN and both IMPUs), its IMEI.
+      await until(prom, 'lix_ne_tasks{status="complete"}', (v) => v === 3);
+      await until(prom, 'lix_admf_tasks{state="active"}', (v) => v === 3);
       await until(prom, 'lix_probe_events_total{event="matched"}', (v) => v > 0);
       await until(prom, 'lix_delivery_sent_total', (v) => v > 0);
       await until(prom, 'sum(lix_collector_reports_total{counter="decoded"})', (v) => v > 0);

@@ -25,7 +25,7 @@ export interface MemoryAdmf {
   readonly clock: FakeClock;
   /** Calls the API with the token (unless `token` is given, or null for none). */
   call(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     body?: unknown,
     token?: string | null,
@@ -38,14 +38,23 @@ export async function memoryAdmf(): Promise<MemoryAdmf> {
   const store = openAdmfStore(mkdtempSync(join(tmpdir(), 'lix-admf-api-')));
   const clock = new FakeClock();
   const codec = new X1Codec({ schema: etsiSchema() });
-  const posterFor = (): NePoster => ({
-    post: async (body) => ({
-      status: 200,
-      body: Buffer.from(await ne.ne.handle(Buffer.from(body), 'admf-1')),
-      peerIdentity: 'ne-1',
-    }),
-    close: async () => undefined,
-  });
+  // ne-1 at MEMORY_NE_URL is the NE in memory; any other URL refuses the connection (an unreachable NE).
+  const posterFor = (r: { url: string }): NePoster =>
+    r.url === MEMORY_NE_URL
+      ? {
+          post: async (body) => ({
+            status: 200,
+            body: Buffer.from(await ne.ne.handle(Buffer.from(body), 'admf-1')),
+            peerIdentity: 'ne-1',
+          }),
+          close: async () => undefined,
+        }
+      : {
+          post: async () => {
+            throw Object.assign(new Error(`connect ECONNREFUSED ${r.url}`), { code: 'ECONNREFUSED' });
+          },
+          close: async () => undefined,
+        };
   const admf = new Admf({
     settings: {
       id: 'admf-1',

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdmfStore, NeRecord, TaskRecord } from '../../src/store/admf-store.js';
+import type { SubscriberRecord } from '../../src/store/admf-subscriber-store.js';
 import { destination, task, uuid } from './x1-builders.js';
 
 export interface StoreFactory {
@@ -210,6 +211,69 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
     assert.equal((await s.readAudit({ xid })).length, 2);
     assert.equal((await s.readAudit({ neId: 'ne-2' })).length, 1);
   });
+
+  withStore(
+    'subscribers: stored, updated in place, listed by id, with the tasks made for them',
+    async (s) => {
+      await s.putNe(ne('ne-1'));
+      const did = uuid();
+      const sub = (id: string, over: Partial<SubscriberRecord> = {}): SubscriberRecord => ({
+        id,
+        identities: [
+          { kind: 'imsi', value: '001010000000000' },
+          { kind: 'msisdn', value: '447900000000' },
+        ],
+        placements: [{ neId: 'ne-1', dids: [did] }],
+        deliveryType: 'X2Only',
+        state: 'active',
+        createdAt: T0,
+        updatedAt: T0,
+        ...over,
+      });
+      await s.putSubscriber(sub('b'));
+      await s.putSubscriber(sub('a', { name: 'Alice' }));
+      await s.putSubscriber(sub('b', { state: 'ended', createdAt: T0 + 7, updatedAt: T0 + 7 }));
+      assert.deepEqual(await s.getSubscriber('a'), sub('a', { name: 'Alice' }));
+      const b = await s.getSubscriber('b');
+      assert.deepEqual([b?.state, b?.createdAt, b?.updatedAt], ['ended', T0, T0 + 7], 'creation time kept');
+      assert.equal(b?.name, undefined);
+      assert.deepEqual(
+        (await s.listSubscribers()).map((x) => x.id),
+        ['a', 'b'],
+      );
+      assert.equal(await s.getSubscriber('nope'), undefined);
+      const [x1, x2, x3] = [uuid(), uuid(), uuid()];
+      // Same time for all: the order is the order they were added.
+      for (const [xid, key] of [
+        [x2, 'imsi:001010000000000'],
+        [x1, 'e164Number:447900000000'],
+        [x3, 'imsi:001010000000000'],
+      ] as const)
+        await s.addSubscriberTask({ subscriberId: 'a', xid, neId: 'ne-1', targetKey: key, createdAt: T0 });
+      assert.deepEqual(
+        (await s.listSubscriberTasks('a')).map((l) => [l.xid, l.targetKey]),
+        [
+          [x2, 'imsi:001010000000000'],
+          [x1, 'e164Number:447900000000'],
+          [x3, 'imsi:001010000000000'],
+        ],
+      );
+      assert.deepEqual(await s.listSubscriberTasks('b'), []);
+      assert.equal(await s.subscriberOfTask(x1), 'a');
+      assert.equal(await s.subscriberOfTask(uuid()), undefined);
+      await assert.rejects(
+        s.addSubscriberTask({
+          subscriberId: 'ghost',
+          xid: uuid(),
+          neId: 'ne-1',
+          targetKey: 'k',
+          createdAt: T0,
+        }),
+        Error,
+        'a task for an unknown subscriber is refused',
+      );
+    },
+  );
 
   withStore('meta values', async (s) => {
     assert.equal(await s.getMeta('k'), undefined);

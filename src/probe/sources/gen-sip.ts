@@ -82,16 +82,25 @@ function sdp(i: number, sessionId: string): string {
   ].join('\r\n');
 }
 
-/** A whole call from `a` to `b` (RFC 3261 §13-15): INVITE, 100, 180, 200, ACK, BYE, 200. */
-export function callDialog(a: LabSubscriber, b: LabSubscriber, t: DialogTokens): SipMessage[] {
+/**
+ * A whole call from `a` to `b` (RFC 3261 §13-15): INVITE, 100, 180, 200, ACK, BYE, 200, addressed to `b`'s
+ * tel URI (Request-URI and To) or to its SIP URI.
+ */
+export function callDialog(
+  a: LabSubscriber,
+  b: LabSubscriber,
+  t: DialogTokens,
+  addressedAs: 'tel' | 'sip' = 'tel',
+): SipMessage[] {
+  const calleeUri = addressedAs === 'tel' ? b.telUri : b.sipUri;
   const from = `From: <${a.sipUri}>;tag=${t.fromTag}`;
-  const toBare = `To: <${b.telUri}>`;
+  const toBare = `To: <${calleeUri}>`;
   const to = `${toBare};tag=${t.toTag}`;
   const callId = `Call-ID: ${t.callId}`;
   const contactA = `Contact: <sip:+${a.msisdn}@${ueAddress(a.index)}:${LAB_PORTS.sip}>`;
   const contactB = `Contact: <sip:+${b.msisdn}@${ueAddress(b.index)}:${LAB_PORTS.sip}>`;
   const pai = `P-Asserted-Identity: <${a.sipUri}>, <${a.telUri}>`;
-  const ruri = `${b.telUri}`;
+  const ruri = calleeUri;
   const inviteVia = via(`${t.branch}1`);
   const sdpType = 'Content-Type: application/sdp';
   const resp = (status: string, toLine: string, cseq: string, extra: string[] = [], body = '') =>

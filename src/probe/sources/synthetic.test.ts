@@ -115,3 +115,16 @@ test('the source paces frames on the clock (batched per tick) and stops', async 
   assert.equal(src.counters.frames, n);
   assert.equal(clock.pending, 0);
 });
+
+test('calls are addressed to the callee as tel: and as sip: in turn', () => {
+  const gen = new SyntheticGenerator({ subscribers: 1, seed: 9 });
+  const s = labSubscriber(0);
+  const ruris = gen
+    .generate(2000)
+    .map((f) => text(parseIpPacket(f.data)))
+    .filter((t) => t.startsWith('INVITE '))
+    .map((t) => t.split(' ')[1]);
+  assert.ok(ruris.length >= 2, `${ruris.length} INVITEs`);
+  assert.equal(ruris[0], s.telUri);
+  assert.equal(ruris[1], s.sipUri);
+});

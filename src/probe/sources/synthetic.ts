@@ -80,6 +80,8 @@ export class SyntheticGenerator {
   private readonly cx: TcpConnection;
   private readonly s6a: TcpConnection;
   private seq = 0;
+  /** Calls made so far: even ones are addressed to the callee's tel: URI, odd ones to its sip: URI. */
+  private calls = 0;
   private teid: number = SYNTHETIC.firstTeid;
 
   constructor(private readonly opts: { readonly subscribers: number; readonly seed: number }) {
@@ -211,7 +213,9 @@ export class SyntheticGenerator {
   }
 
   private *call(a: LabSubscriber, b: LabSubscriber): Generator<Uint8Array[]> {
-    for (const m of callDialog(a, b, this.tokens())) yield this.sip(m);
+    // Calls alternate between the callee's tel: and sip: URI (no random number drawn: the seeded sequence stays).
+    const addressedAs = this.calls++ % 2 === 0 ? 'tel' : 'sip';
+    for (const m of callDialog(a, b, this.tokens(), addressedAs)) yield this.sip(m);
   }
 
   private *attach(sub: LabSubscriber): Generator<Uint8Array[]> {
