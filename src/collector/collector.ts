@@ -19,6 +19,7 @@ import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
 import { DEDUPE_DEFAULTS, ReportDedupe } from './dedupe.js';
 import { DiskWatch, DISK_WATCH_DEFAULTS } from './disk-watch.js';
+import { Retention, type RetentionOptions } from './retention.js';
 
 export interface CollectorOptions {
   /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
@@ -55,6 +56,8 @@ export interface CollectorOptions {
   readonly lowSpacePercent?: number;
   /** How often the free space is read (default 10 s). */
   readonly diskCheckMs?: number;
+  /** Retention of the files in `outDir` (default: 30 days, 80 % of the file system); `false` keeps every file. */
+  readonly retention?: RetentionOptions | false;
   readonly onProgress?: (s: CollectorStats) => void;
   /** Called for every decoded report. */
   readonly onReport?: (r: CollectedReport) => void;
@@ -244,6 +247,10 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
         o.diskCheckMs ?? DISK_WATCH_DEFAULTS.checkMs,
       )
     : undefined;
+  const retention =
+    sink && o.retention !== false
+      ? new Retention(o.outDir!, o.retention ?? {}, (p) => sink.isOpen(p), clock, o.logger)
+      : undefined;
   const intake = new Intake(o, sink, clock);
   const limits = {
     maxConnections: o.maxConnections ?? COLLECTOR_DEFAULTS.maxConnections,
@@ -262,8 +269,11 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
   disk?.start();
-  const stats = () =>
-    intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed, disk?.space);
+  retention?.start();
+  const stats = (): CollectorStats => ({
+    ...intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed, disk?.space),
+    ...(retention && { retention: { ...retention.counters } }),
+  });
   let progress: TimerHandle | undefined;
   const tick = () => {
     o.onProgress?.(stats());
@@ -280,6 +290,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       stopped = true;
       progress?.cancel();
       disk?.stop();
+      retention?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       intake.limiter.close();
       sink?.close();

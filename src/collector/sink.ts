@@ -104,6 +104,12 @@ export class PcapngSink {
     return this.#written;
   }
 
+  /** Whether `path` is a file being written (retention never removes those). */
+  isOpen(path: string): boolean {
+    for (const f of this.#files.values()) if (f.path === path) return true;
+    return false;
+  }
+
   /** Appends one packet to the current file of `key`. */
   write(key: string, p: WriterPacket): void {
     if (this.#closed) return;
