@@ -222,7 +222,10 @@ export function registerCollectorCommands(program: Command): void {
       await metrics?.server.close();
       process.exit(1);
     }
-    if (metrics) collectorMetrics(metrics.registry, c);
+    if (metrics) {
+      collectorMetrics(metrics.registry, c);
+      metrics.checks.storage = () => c.stats().storageProblem;
+    }
     runUntilSignalled({
       name: 'collector',
       logger,

@@ -25,6 +25,7 @@ import { readToken, watchAdmf } from './admf.js';
 import { collectorMetrics } from '../metrics/collector.js';
 import { neMetrics } from '../metrics/ne.js';
 import { runUntilSignalled } from './daemon-life.js';
+import { linkCollectorStorage } from './collector-link.js';
 import { bindMetrics } from './metrics.js';
 import { createProbeFor } from './probe-source.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
@@ -265,6 +266,8 @@ export function registerLabCommands(program: Command): void {
           }),
         );
         const collectorUri = collector.listeners[0]!.text;
+        // The collector cannot write: the NE's destinations to it fault (ReportDestinationIssue) until it can.
+        linkCollectorStorage(collector, probe);
         rememberLabPorts(dir, {
           ne: Number(new URL(ne.url).port),
           collector: Number(new URL(collectorUri).port),
@@ -288,6 +291,7 @@ export function registerLabCommands(program: Command): void {
         };
         watchAdmf(admfMetricsAt, svc);
         collectorMetrics(collectorMetricsAt.registry, collector);
+        collectorMetricsAt.checks.storage = () => collector.stats().storageProblem;
         const metricsEndpoints = [neMetricsAt, admfMetricsAt, collectorMetricsAt];
         const curl = (file: string) =>
           `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +

@@ -56,6 +56,8 @@ export interface CollectorOptions {
   readonly lowSpacePercent?: number;
   /** How often the free space is read (default 10 s). */
   readonly diskCheckMs?: number;
+  /** Packets held in memory while the storage fails, in bytes (default 64 MiB); beyond it the oldest go. */
+  readonly maxQueuedBytes?: number;
   /** Retention of the files in `outDir` (default: 30 days, 80 % of the file system); `false` keeps every file. */
   readonly retention?: RetentionOptions | false;
   readonly onProgress?: (s: CollectorStats) => void;
@@ -82,6 +84,11 @@ export interface Collector {
   stats(): CollectorStats;
   /** Writes pending blocks to the files. */
   flush(): void;
+  /**
+   * Calls `fn` when the capture storage starts failing (with the reason) and when it works again
+   * (`undefined`); at once with the current state. Returns a function that stops the calls.
+   */
+  onStorageState(fn: (problem: string | undefined) => void): () => void;
   /** Closes the listeners, flushes and closes the files. */
   stop(): Promise<void>;
 }
@@ -237,7 +244,23 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
           throw new Error('an eep+tls listener needs TLS material (certificate, key, CA)');
         })()
     : undefined;
-  const sink = o.outDir ? new PcapngSink(o.outDir, o.rotate ?? {}, clock, o.logger) : undefined;
+  const watchers = new Set<(problem: string | undefined) => void>();
+  let storageProblem: string | undefined;
+  const sink = o.outDir
+    ? new PcapngSink(o.outDir, o.rotate ?? {}, clock, o.logger, undefined, {
+        ...(o.maxQueuedBytes !== undefined && { maxQueuedBytes: o.maxQueuedBytes }),
+        onStorageState: (problem) => {
+          storageProblem = problem === undefined ? undefined : `capture storage failing (${problem})`;
+          for (const w of watchers) {
+            try {
+              w(storageProblem);
+            } catch (err) {
+              o.logger.error({ err }, 'a storage-state watcher failed');
+            }
+          }
+        },
+      })
+    : undefined;
   const disk = o.outDir
     ? new DiskWatch(
         o.outDir,
@@ -272,6 +295,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
   retention?.start();
   const stats = (): CollectorStats => ({
     ...intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed, disk?.space),
+    ...(storageProblem && { storageProblem }),
     ...(retention && { retention: { ...retention.counters } }),
   });
   let progress: TimerHandle | undefined;
@@ -285,6 +309,11 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     listeners: listeners.map((l) => l.uri),
     stats,
     flush: () => sink?.flush(),
+    onStorageState(fn) {
+      watchers.add(fn);
+      fn(storageProblem);
+      return () => watchers.delete(fn);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

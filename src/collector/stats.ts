@@ -58,6 +58,8 @@ export interface CollectorStats {
   readonly files: readonly string[];
   /** Free space of the output file system (with `--out`). */
   readonly disk?: DiskSpace;
+  /** Why the capture storage fails now (an errno code such as ENOSPC or EROFS); absent while it works. */
+  readonly storageProblem?: string;
   /** What retention removed (with `--out`). */
   readonly retention?: RetentionCounters;
 }
