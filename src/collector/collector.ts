@@ -20,6 +20,7 @@ import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } fro
 import { DEDUPE_DEFAULTS, ReportDedupe } from './dedupe.js';
 import { DiskWatch, DISK_WATCH_DEFAULTS } from './disk-watch.js';
 import { Retention, type RetentionOptions } from './retention.js';
+import { StorageGate } from './storage-gate.js';
 
 export interface CollectorOptions {
   /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
@@ -58,6 +59,11 @@ export interface CollectorOptions {
   readonly diskCheckMs?: number;
   /** Packets held in memory while the storage fails, in bytes (default 64 MiB); beyond it the oldest go. */
   readonly maxQueuedBytes?: number;
+  /**
+   * A storage fault this long (ms) closes the `eep+tcp`/`eep+tls` listeners until files can be written again,
+   * so that senders see the destination down (default 5000; `false`: never, packets queue in memory).
+   */
+  readonly storageGraceMs?: number | false;
   /** Retention of the files in `outDir` (default: 30 days, 80 % of the file system); `false` keeps every file. */
   readonly retention?: RetentionOptions | false;
   readonly onProgress?: (s: CollectorStats) => void;
@@ -291,6 +297,11 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     throw e;
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
+  const gate =
+    sink && o.storageGraceMs !== false
+      ? new StorageGate(listeners, clock, o.logger, o.storageGraceMs ?? undefined)
+      : undefined;
+  if (gate) watchers.add((problem) => gate.state(problem));
   disk?.start();
   retention?.start();
   const stats = (): CollectorStats => ({
@@ -320,6 +331,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       progress?.cancel();
       disk?.stop();
       retention?.stop();
+      gate?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       intake.limiter.close();
       sink?.close();
