@@ -32,8 +32,19 @@ export function reaches(listener: StmUri, uri: string): boolean {
 
 /** Links the collector's storage state to the NE's destinations; returns the function that unlinks. */
 export function linkCollectorStorage(collector: Collector, ne: StorageStateSink): () => void {
+  return collector.onStorageState((problem) => collectorState(collector, ne, problem));
+}
+
+/** Tells the NE that the collector can (`undefined`) or cannot take reports, e.g. when it has failed. */
+export function collectorState(
+  collector: Collector,
+  ne: StorageStateSink,
+  problem: string | undefined,
+): void {
   const listeners = collector.listeners;
-  const id = listeners.map((l) => l.text).join(' ');
-  const serves = (uri: string) => listeners.some((l) => reaches(l, uri));
-  return collector.onStorageState((problem) => ne.consumerState(id, serves, problem));
+  ne.consumerState(
+    listeners.map((l) => l.text).join(' '),
+    (uri) => listeners.some((l) => reaches(l, uri)),
+    problem,
+  );
 }
