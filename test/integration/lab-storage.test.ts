@@ -106,7 +106,7 @@ test(
         readdirSync(captures)
           .filter((f) => f.startsWith(xid))
           .reduce((n, f) => n + statSync(join(captures, f)).size, 0);
-      await until('capture starts', () => captured() > 1000, 30_000);
+      await until('capture starts', () => captured() > 1000, 60_000);
       const reports = async (type: string) => {
         const res = await fetch(`${api[1]}/api/reports`, { headers: { authorization: `Bearer ${token}` } });
         const body = (await res.json()) as unknown;
@@ -122,7 +122,7 @@ test(
 
       const filler = join(captures, 'filler');
       fill(filler);
-      await until('the collector is unhealthy', async () => (await health(metrics[3]!)) === 503, 30_000);
+      await until('the collector is unhealthy', async () => (await health(metrics[3]!)) === 503, 60_000);
       await until(
         'the ADMF has the fault',
         async () => (await reports('NonTerminatingFault')).length === 1,
@@ -133,10 +133,10 @@ test(
       assert.equal(exited, undefined, 'the lab runs');
 
       rmSync(filler);
-      await until('the collector is healthy', async () => (await health(metrics[3]!)) === 200, 30_000);
-      await until('the ADMF has the clearing', async () => (await reports('AllClear')).length === 1, 30_000);
+      await until('the collector is healthy', async () => (await health(metrics[3]!)) === 200, 60_000);
+      await until('the ADMF has the clearing', async () => (await reports('AllClear')).length === 1, 60_000);
       const before = captured();
-      await until('capture resumes', () => captured() > before, 30_000);
+      await until('capture resumes', () => captured() > before, 60_000);
       assert.match(err, /capture storage works again/);
     } finally {
       if (exited === undefined) {
