@@ -15,12 +15,11 @@ import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
 import { collectEep, collectGre, type CollectedReport, type CopyCheck } from '../stm/report-decode.js';
 import { TcpSequencer } from '../stm/tcp-sequencer.js';
 import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
-import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
+import { fileKey, type PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
 import { DEDUPE_DEFAULTS, ReportDedupe } from './dedupe.js';
-import { DiskWatch, DISK_WATCH_DEFAULTS } from './disk-watch.js';
-import { Retention, type RetentionOptions } from './retention.js';
-import { StorageGate } from './storage-gate.js';
+import type { RetentionOptions } from './retention.js';
+import { CaptureStorage } from './storage.js';
 
 export interface CollectorOptions {
   /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
@@ -250,36 +249,22 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
           throw new Error('an eep+tls listener needs TLS material (certificate, key, CA)');
         })()
     : undefined;
-  const watchers = new Set<(problem: string | undefined) => void>();
-  let storageProblem: string | undefined;
-  const sink = o.outDir
-    ? new PcapngSink(o.outDir, o.rotate ?? {}, clock, o.logger, undefined, {
-        ...(o.maxQueuedBytes !== undefined && { maxQueuedBytes: o.maxQueuedBytes }),
-        onStorageState: (problem) => {
-          storageProblem = problem === undefined ? undefined : `capture storage failing (${problem})`;
-          for (const w of watchers) {
-            try {
-              w(storageProblem);
-            } catch (err) {
-              o.logger.error({ err }, 'a storage-state watcher failed');
-            }
-          }
+  const storage = o.outDir
+    ? new CaptureStorage(
+        {
+          outDir: o.outDir,
+          logger: o.logger,
+          ...(o.rotate && { rotate: o.rotate }),
+          ...(o.maxQueuedBytes !== undefined && { maxQueuedBytes: o.maxQueuedBytes }),
+          ...(o.lowSpacePercent !== undefined && { lowSpacePercent: o.lowSpacePercent }),
+          ...(o.diskCheckMs !== undefined && { diskCheckMs: o.diskCheckMs }),
+          ...(o.retention !== undefined && { retention: o.retention }),
+          ...(o.storageGraceMs !== undefined && { storageGraceMs: o.storageGraceMs }),
         },
-      })
-    : undefined;
-  const disk = o.outDir
-    ? new DiskWatch(
-        o.outDir,
         clock,
-        o.logger,
-        o.lowSpacePercent,
-        o.diskCheckMs ?? DISK_WATCH_DEFAULTS.checkMs,
       )
     : undefined;
-  const retention =
-    sink && o.retention !== false
-      ? new Retention(o.outDir!, o.retention ?? {}, (p) => sink.isOpen(p), clock, o.logger)
-      : undefined;
+  const sink = storage?.sink;
   const intake = new Intake(o, sink, clock);
   const limits = {
     maxConnections: o.maxConnections ?? COLLECTOR_DEFAULTS.maxConnections,
@@ -293,22 +278,25 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     for (const u of uris) listeners.push(await listen(u, intake, limits, tls, o.logger));
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));
-    sink?.close();
+    storage?.close();
     throw e;
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
-  const gate =
-    sink && o.storageGraceMs !== false
-      ? new StorageGate(listeners, clock, o.logger, o.storageGraceMs ?? undefined)
-      : undefined;
-  if (gate) watchers.add((problem) => gate.state(problem));
-  disk?.start();
-  retention?.start();
-  const stats = (): CollectorStats => ({
-    ...intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed, disk?.space),
-    ...(storageProblem && { storageProblem }),
-    ...(retention && { retention: { ...retention.counters } }),
-  });
+  storage?.start(listeners);
+  const stats = (): CollectorStats => {
+    const problem = storage?.problem;
+    const retention = storage?.retention;
+    return {
+      ...intake.book.snapshot(
+        sink?.files ?? [],
+        sink?.storage,
+        intake.limiter.counts.suppressed,
+        storage?.disk,
+      ),
+      ...(problem && { storageProblem: problem }),
+      ...(retention && { retention }),
+    };
+  };
   let progress: TimerHandle | undefined;
   const tick = () => {
     o.onProgress?.(stats());
@@ -320,21 +308,14 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     listeners: listeners.map((l) => l.uri),
     stats,
     flush: () => sink?.flush(),
-    onStorageState(fn) {
-      watchers.add(fn);
-      fn(storageProblem);
-      return () => watchers.delete(fn);
-    },
+    onStorageState: (fn) => storage?.watch(fn) ?? (fn(undefined), () => undefined),
     async stop() {
       if (stopped) return;
       stopped = true;
       progress?.cancel();
-      disk?.stop();
-      retention?.stop();
-      gate?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       intake.limiter.close();
-      sink?.close();
+      storage?.close();
     },
   };
 }
