@@ -109,7 +109,9 @@ function progressLine(s: CollectorStats): string {
   return (
     `received ${t.received} decoded ${t.decoded} malformed ${t.malformed} lost ${t.lost} ` +
     `written ${t.written} files ${s.files.length} connections ${t.connections} refused ${t.refused}` +
-    (t.storageFaults > 0 ? ` storage faults ${t.storageFaults} not written ${t.notWritten}` : '')
+    (t.storageFaults > 0 ? ` storage faults ${t.storageFaults} not written ${t.notWritten}` : '') +
+    (s.storageProblem ? ` ${s.storageProblem.toUpperCase()}` : '') +
+    (s.retention && s.retention.filesRemoved > 0 ? ` retention removed ${s.retention.filesRemoved}` : '')
   );
 }
 
@@ -236,6 +238,10 @@ export function registerCollectorCommands(program: Command): void {
         const s = c.stats();
         console.log(statsTable(s));
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
+        if (s.retention && s.retention.filesRemoved > 0)
+          console.log(
+            `retention removed ${s.retention.filesRemoved} file(s), ${s.retention.bytesRemoved} bytes`,
+          );
       },
     });
     for (const u of c.listeners) console.log(`listening on ${u.text}`);
