@@ -12,11 +12,13 @@ import { addFlags, listenProblem, LOG_FLAGS } from './daemon-flags.js';
 import { metricsEndpointOrExit, METRICS_FLAG } from './metrics.js';
 import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import { PKI_FILES } from '../transport/pki.js';
+import { parseSize, RETENTION_DEFAULTS, type SizeLimit } from '../collector/retention.js';
+import { registerCollectorPurge } from './collector-purge.js';
 import type { TlsConfig } from '../transport/tls-options.js';
 
 interface CollectorFlags {
-  listen: string[];
-  out: string;
+  listen?: string[];
+  out?: string;
   split: 'xid' | 'destination';
   keepCopies?: boolean;
   rotateBytes?: number;
@@ -27,6 +29,8 @@ interface CollectorFlags {
   key?: string;
   ca?: string;
   progress: number;
+  retainDays: number;
+  retainSize?: SizeLimit | 'none';
   maxConnectionsPerAddress?: number;
   pendingTimeout?: number;
   logLevel?: string;
@@ -91,12 +95,23 @@ export function statsTable(s: CollectorStats): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
+function retainDays(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`--retain-days must be a number of days (0: no age limit), not ${v}`);
+  return n;
+}
+
+const retainSize = (v: string): SizeLimit | 'none' => (v === 'none' ? 'none' : parseSize(v));
+
 function progressLine(s: CollectorStats): string {
   const t = s.totals;
   return (
     `received ${t.received} decoded ${t.decoded} malformed ${t.malformed} lost ${t.lost} ` +
     `written ${t.written} files ${s.files.length} connections ${t.connections} refused ${t.refused}` +
-    (t.storageFaults > 0 ? ` storage faults ${t.storageFaults} not written ${t.notWritten}` : '')
+    (t.storageFaults > 0 ? ` storage faults ${t.storageFaults} not written ${t.notWritten}` : '') +
+    (s.storageProblem ? ` ${s.storageProblem.toUpperCase()}` : '') +
+    (s.retention && s.retention.filesRemoved > 0 ? ` retention removed ${s.retention.filesRemoved}` : '')
   );
 }
 
@@ -106,13 +121,14 @@ export function registerCollectorCommands(program: Command): void {
     .description(
       'receive STM reports (EEP/HEP3 over UDP/TCP/TLS/SCTP, GRE-PCAPng over UDP) into PCAPng files',
     )
-    .requiredOption(
+    // Not commander-required: `lix collector purge` has neither (checked in the action instead).
+    .option(
       '--listen <uri>',
-      'listen URI, repeatable: eep+udp://HOST:PORT, eep+tcp://..., eep+tls://..., eep+sctp://... (root), ' +
+      'listen URI, required, repeatable: eep+udp://HOST:PORT, eep+tcp://..., eep+tls://..., eep+sctp://... (root), ' +
         'gre-pcapng+udp://HOST[:4754]',
       collect,
     )
-    .requiredOption('--out <dir>', 'directory for the capture files (<xid>-<n>.pcapng)')
+    .option('--out <dir>', 'directory for the capture files (<xid>-<n>.pcapng); required')
     .addOption(
       new Option('--split <by>', 'one file set per XID or per listen URI')
         .choices(['xid', 'destination'])
@@ -148,20 +164,36 @@ export function registerCollectorCommands(program: Command): void {
       positiveNumber('--pending-timeout'),
     )
     .option(
+      '--retain-days <n>',
+      `remove closed capture files last written more than N days ago (0: no age limit)`,
+      retainDays,
+      RETENTION_DEFAULTS.maxAgeDays,
+    )
+    .option(
+      '--retain-size <size>',
+      'remove the oldest closed capture files while all of them take more than SIZE: 500M, 20G, or a share ' +
+        'of the file system like 80% (default 80%); none: no size limit',
+      retainSize,
+    )
+    .option(
       '--progress <seconds>',
       'progress line every N seconds (default 10)',
       positiveNumber('--progress'),
       10,
     );
   addFlags(cmd, [...LOG_FLAGS, METRICS_FLAG]);
+  registerCollectorPurge(cmd);
   cmd.action(async (f: CollectorFlags) => {
+    const { listen, out } = f;
+    if (!listen) return cmd.error("error: required option '--listen <uri>' not specified");
+    if (!out) return cmd.error("error: required option '--out <dir>' not specified");
     const logger = daemonLogger('collector', { ...f });
     let opts: CollectorOptions;
     try {
       const tls = tlsFromFlags(f);
       opts = {
-        listen: f.listen,
-        outDir: f.out,
+        listen,
+        outDir: out,
         split: f.split,
         ...(f.keepCopies && { dedupeWindowMs: 0 }),
         rotate: {
@@ -171,6 +203,7 @@ export function registerCollectorCommands(program: Command): void {
         ...(tls && { tls }),
         logger,
         progressMs: f.progress * 1000,
+        retention: { maxAgeDays: f.retainDays, ...(f.retainSize && { maxSize: f.retainSize }) },
         ...(f.maxConnectionsPerAddress !== undefined && {
           maxConnectionsPerAddress: f.maxConnectionsPerAddress,
         }),
@@ -191,7 +224,10 @@ export function registerCollectorCommands(program: Command): void {
       await metrics?.server.close();
       process.exit(1);
     }
-    if (metrics) collectorMetrics(metrics.registry, c);
+    if (metrics) {
+      collectorMetrics(metrics.registry, c);
+      metrics.checks.storage = () => c.stats().storageProblem;
+    }
     runUntilSignalled({
       name: 'collector',
       logger,
@@ -202,10 +238,14 @@ export function registerCollectorCommands(program: Command): void {
         const s = c.stats();
         console.log(statsTable(s));
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
+        if (s.retention && s.retention.filesRemoved > 0)
+          console.log(
+            `retention removed ${s.retention.filesRemoved} file(s), ${s.retention.bytesRemoved} bytes`,
+          );
       },
     });
     for (const u of c.listeners) console.log(`listening on ${u.text}`);
-    console.log(`writing to ${f.out}`);
+    console.log(`writing to ${out}`);
     if (metrics)
       console.log(`metrics on ${metrics.server.url}/metrics, health on ${metrics.server.url}/healthz`);
   });

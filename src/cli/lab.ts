@@ -25,6 +25,8 @@ import { readToken, watchAdmf } from './admf.js';
 import { collectorMetrics } from '../metrics/collector.js';
 import { neMetrics } from '../metrics/ne.js';
 import { runUntilSignalled } from './daemon-life.js';
+import { collectorState, linkCollectorStorage } from './collector-link.js';
+import { LabIsolation, type LabPart } from './lab-isolation.js';
 import { bindMetrics } from './metrics.js';
 import { createProbeFor } from './probe-source.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
@@ -234,15 +236,21 @@ export function registerLabCommands(program: Command): void {
             throw portInUse(err, which, ports[which], asked[which] === 0 && ports[which] !== 0);
           }
         };
+        // A component that fails (an uncaught error) is stopped alone; the others keep running.
+        let onFailure = (part: LabPart, why: string) =>
+          console.error(`lix lab: the ${part} failed (${why}); the other components keep running`);
+        const isolation = new LabIsolation(logger, (part, why) => onFailure(part, why));
         const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
         const { svc, tokenFile } = await listening(
           (err) => ((err as { port?: number }).port === ports.api && ports.api !== 0 ? 'api' : 'admf'),
           () =>
-            startLabAdmf(
-              dir,
-              pki.dir,
-              { admfPort: ports.admf, apiPort: ports.api },
-              logger.child({ component: 'admf' }),
+            isolation.run('admf', () =>
+              startLabAdmf(
+                dir,
+                pki.dir,
+                { admfPort: ports.admf, apiPort: ports.api },
+                logger.child({ component: 'admf' }),
+              ),
             ),
         );
         const neConfig = parseNeConfig({
@@ -256,15 +264,30 @@ export function registerLabCommands(program: Command): void {
           ...(o.traffic !== 'none' && { source: o.traffic }),
         });
         const probe = createProbeFor(neConfig, { logger });
-        const ne = await listening('ne', () => startNeServer(neConfig, { logger, dataPlane: probe }));
-        const collector = await listening('collector', () =>
-          startCollector({
-            listen: [`eep+udp://127.0.0.1:${ports.collector}`],
-            outDir: join(dir, 'captures'),
-            logger,
-          }),
+        const ne = await listening('ne', () =>
+          isolation.run('ne', () => startNeServer(neConfig, { logger, dataPlane: probe })),
         );
+        const collector = await listening('collector', () =>
+          isolation.run('collector', () =>
+            startCollector({
+              listen: [`eep+udp://127.0.0.1:${ports.collector}`],
+              outDir: join(dir, 'captures'),
+              logger: logger.child({ component: 'collector' }),
+            }),
+          ),
+        );
+        isolation.add('admf', () => svc.close());
+        isolation.add('ne', () => ne.close());
+        isolation.add('collector', () => collector.stop());
+        const tell = onFailure;
+        onFailure = (part, why) => {
+          tell(part, why);
+          if (part === 'collector') collectorState(collector, probe, `the collector failed (${why})`);
+        };
+        isolation.install();
         const collectorUri = collector.listeners[0]!.text;
+        // The collector cannot write: the NE's destinations to it fault (ReportDestinationIssue) until it can.
+        linkCollectorStorage(collector, probe);
         rememberLabPorts(dir, {
           ne: Number(new URL(ne.url).port),
           collector: Number(new URL(collectorUri).port),
@@ -288,6 +311,10 @@ export function registerLabCommands(program: Command): void {
         };
         watchAdmf(admfMetricsAt, svc);
         collectorMetrics(collectorMetricsAt.registry, collector);
+        collectorMetricsAt.checks.storage = () => collector.stats().storageProblem;
+        neMetricsAt.checks.component = () => isolation.failure('ne');
+        admfMetricsAt.checks.component = () => isolation.failure('admf');
+        collectorMetricsAt.checks.component = () => isolation.failure('collector');
         const metricsEndpoints = [neMetricsAt, admfMetricsAt, collectorMetricsAt];
         const curl = (file: string) =>
           `curl -sS --cert ${pki.dir}/${ADMF}.pem --key ${pki.dir}/${ADMF}.key --cacert ${pki.dir}/ca.pem ` +
@@ -297,9 +324,8 @@ export function registerLabCommands(program: Command): void {
           logger,
           flags: { ...o },
           close: async () => {
-            await ne.close();
-            await collector.stop();
-            await svc.close();
+            isolation.uninstall();
+            await isolation.stopAll(['ne', 'collector', 'admf']);
             await Promise.all(metricsEndpoints.map((m) => m.server.close()));
           },
           reloadTls: () => {

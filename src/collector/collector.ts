@@ -15,10 +15,11 @@ import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
 import { collectEep, collectGre, type CollectedReport, type CopyCheck } from '../stm/report-decode.js';
 import { TcpSequencer } from '../stm/tcp-sequencer.js';
 import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
-import { fileKey, PcapngSink, type RotateOptions } from './sink.js';
+import { fileKey, type PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
 import { DEDUPE_DEFAULTS, ReportDedupe } from './dedupe.js';
-import { DiskWatch, DISK_WATCH_DEFAULTS } from './disk-watch.js';
+import type { RetentionOptions } from './retention.js';
+import { CaptureStorage } from './storage.js';
 
 export interface CollectorOptions {
   /** Listen URIs, e.g. `eep+udp://127.0.0.1:9060`; port 0 takes an ephemeral port (see `listeners`). */
@@ -55,6 +56,15 @@ export interface CollectorOptions {
   readonly lowSpacePercent?: number;
   /** How often the free space is read (default 10 s). */
   readonly diskCheckMs?: number;
+  /** Packets held in memory while the storage fails, in bytes (default 64 MiB); beyond it the oldest go. */
+  readonly maxQueuedBytes?: number;
+  /**
+   * A storage fault this long (ms) closes the `eep+tcp`/`eep+tls` listeners until files can be written again,
+   * so that senders see the destination down (default 5000; `false`: never, packets queue in memory).
+   */
+  readonly storageGraceMs?: number | false;
+  /** Retention of the files in `outDir` (default: 30 days, 80 % of the file system); `false` keeps every file. */
+  readonly retention?: RetentionOptions | false;
   readonly onProgress?: (s: CollectorStats) => void;
   /** Called for every decoded report. */
   readonly onReport?: (r: CollectedReport) => void;
@@ -79,6 +89,11 @@ export interface Collector {
   stats(): CollectorStats;
   /** Writes pending blocks to the files. */
   flush(): void;
+  /**
+   * Calls `fn` when the capture storage starts failing (with the reason) and when it works again
+   * (`undefined`); at once with the current state. Returns a function that stops the calls.
+   */
+  onStorageState(fn: (problem: string | undefined) => void): () => void;
   /** Closes the listeners, flushes and closes the files. */
   stop(): Promise<void>;
 }
@@ -234,16 +249,22 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
           throw new Error('an eep+tls listener needs TLS material (certificate, key, CA)');
         })()
     : undefined;
-  const sink = o.outDir ? new PcapngSink(o.outDir, o.rotate ?? {}, clock, o.logger) : undefined;
-  const disk = o.outDir
-    ? new DiskWatch(
-        o.outDir,
+  const storage = o.outDir
+    ? new CaptureStorage(
+        {
+          outDir: o.outDir,
+          logger: o.logger,
+          ...(o.rotate && { rotate: o.rotate }),
+          ...(o.maxQueuedBytes !== undefined && { maxQueuedBytes: o.maxQueuedBytes }),
+          ...(o.lowSpacePercent !== undefined && { lowSpacePercent: o.lowSpacePercent }),
+          ...(o.diskCheckMs !== undefined && { diskCheckMs: o.diskCheckMs }),
+          ...(o.retention !== undefined && { retention: o.retention }),
+          ...(o.storageGraceMs !== undefined && { storageGraceMs: o.storageGraceMs }),
+        },
         clock,
-        o.logger,
-        o.lowSpacePercent,
-        o.diskCheckMs ?? DISK_WATCH_DEFAULTS.checkMs,
       )
     : undefined;
+  const sink = storage?.sink;
   const intake = new Intake(o, sink, clock);
   const limits = {
     maxConnections: o.maxConnections ?? COLLECTOR_DEFAULTS.maxConnections,
@@ -257,13 +278,25 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     for (const u of uris) listeners.push(await listen(u, intake, limits, tls, o.logger));
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));
-    sink?.close();
+    storage?.close();
     throw e;
   }
   for (const l of listeners) o.logger.info({ listener: l.uri.text }, 'STM collector listening');
-  disk?.start();
-  const stats = () =>
-    intake.book.snapshot(sink?.files ?? [], sink?.storage, intake.limiter.counts.suppressed, disk?.space);
+  storage?.start(listeners);
+  const stats = (): CollectorStats => {
+    const problem = storage?.problem;
+    const retention = storage?.retention;
+    return {
+      ...intake.book.snapshot(
+        sink?.files ?? [],
+        sink?.storage,
+        intake.limiter.counts.suppressed,
+        storage?.disk,
+      ),
+      ...(problem && { storageProblem: problem }),
+      ...(retention && { retention }),
+    };
+  };
   let progress: TimerHandle | undefined;
   const tick = () => {
     o.onProgress?.(stats());
@@ -275,14 +308,14 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     listeners: listeners.map((l) => l.uri),
     stats,
     flush: () => sink?.flush(),
+    onStorageState: (fn) => storage?.watch(fn) ?? (fn(undefined), () => undefined),
     async stop() {
       if (stopped) return;
       stopped = true;
       progress?.cancel();
-      disk?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       intake.limiter.close();
-      sink?.close();
+      storage?.close();
     },
   };
 }

@@ -49,6 +49,12 @@ export interface Listener {
   /** The URI with the port actually bound (port 0 resolved). */
   readonly uri: StmUri;
   close(): Promise<void>;
+  /**
+   * TCP and TLS only: stop accepting and close every stream with `reason` (the collector cannot store), so
+   * that senders see the destination down; {@link Listener.resume} listens again on the same port.
+   */
+  pause?(reason: string): void;
+  resume?(): Promise<void>;
 }
 
 const REFUSAL_TEXT: Record<ConnRefusal, string> = {
@@ -150,14 +156,16 @@ async function listenStream(
   });
   const addr = server.address();
   const uri = bound(u, typeof addr === 'object' && addr ? addr.port : u.port);
-  const open = new Set<Socket>();
+  /** Open streams and their remote addresses. */
+  const open = new Map<Socket, string>();
+  let paused = false;
   server.on(tls ? 'secureConnection' : 'connection', (sock: Socket) => {
     if (sock.destroyed) return; // refused by the guard
     const raw = (sock as Socket & { _parent?: object })._parent ?? sock;
     const admission = admissions.get(raw);
     if (tls) admission?.authenticated();
     const remote = remoteOf(sock.remoteAddress, sock.remotePort);
-    open.add(sock);
+    open.set(sock, remote);
     sock.once('close', () => open.delete(sock));
     sock.setTimeout(limits.idleMs, () => {
       h.disconnected(uri, remote, 'idle');
@@ -175,9 +183,29 @@ async function listenStream(
     uri,
     close: () =>
       new Promise((resolve) => {
-        for (const s of open) s.destroy();
+        for (const s of open.keys()) s.destroy();
         server.close(() => resolve());
       }),
+    pause(reason) {
+      if (paused) return;
+      paused = true;
+      server.close();
+      for (const [sock, remote] of open) {
+        h.disconnected(uri, remote, reason);
+        sock.destroy();
+      }
+    },
+    async resume() {
+      if (!paused) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(uri.port, uri.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      paused = false;
+    },
   };
 }
 

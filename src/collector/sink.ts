@@ -49,6 +49,17 @@ export const SINK_DEFAULTS = {
   maxQueuedBytes: 64 * 1024 * 1024,
 } as const;
 
+/** Bytes the recovery probe writes while the storage fails and nothing is queued (a full disk refuses it). */
+const PROBE_BYTES = 64 * 1024;
+
+/** Limits and hooks of the sink beyond rotation. */
+export interface SinkOptions {
+  /** Blocks held in memory while the storage fails (default {@link SINK_DEFAULTS.maxQueuedBytes}). */
+  readonly maxQueuedBytes?: number;
+  /** Called when the storage starts failing (with the errno code) and when it works again (`undefined`). */
+  readonly onStorageState?: (problem: string | undefined) => void;
+}
+
 /** What storage faults cost: failed writes or opens, packets dropped for them, and whether it fails now. */
 export interface StorageCounters {
   faults: number;
@@ -93,6 +104,7 @@ export class PcapngSink {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly appl = 'lix collector',
+    private readonly opts: SinkOptions = {},
   ) {
     checkWritable(dir);
     this.#every(SINK_DEFAULTS.flushMs, () => this.flush());
@@ -102,6 +114,12 @@ export class PcapngSink {
   /** Every file opened so far, in order. */
   get files(): readonly string[] {
     return this.#written;
+  }
+
+  /** Whether `path` is a file being written (retention never removes those). */
+  isOpen(path: string): boolean {
+    for (const f of this.#files.values()) if (f.path === path) return true;
+    return false;
   }
 
   /** Appends one packet to the current file of `key`. */
@@ -123,7 +141,7 @@ export class PcapngSink {
     f.bytes += blocks.length;
     f.packets++;
     this.#pending += blocks.length;
-    if (this.#pending > SINK_DEFAULTS.maxQueuedBytes) this.#shed();
+    if (this.#pending > this.#maxQueued) this.#shed();
     if (this.#pending >= SINK_DEFAULTS.flushBytes) this.flush();
   }
 
@@ -228,11 +246,32 @@ export class PcapngSink {
     f.pending = [];
     f.pendingBytes = 0;
     f.pendingPackets = 0;
-    if (this.storage.failing) {
-      this.storage.failing = false;
-      this.logger.warn({ file: f.path, dropped: this.storage.dropped }, 'capture storage works again');
-    }
+    this.#works({ file: f.path });
     return true;
+  }
+
+  /** The storage took a write: the end of a fault episode, if there was one. */
+  #works(fields: Record<string, unknown>): void {
+    if (!this.storage.failing) return;
+    this.storage.failing = false;
+    this.logger.warn({ ...fields, dropped: this.storage.dropped }, 'capture storage works again');
+    this.opts.onStorageState?.(undefined);
+  }
+
+  /**
+   * While the storage fails and nothing is queued (every packet was dropped because no file could be opened),
+   * no write would ever find out that it works again: a probe file of {@link PROBE_BYTES} does.
+   */
+  #probe(): void {
+    const probe = join(this.dir, `.lix-write-check-${process.pid}`);
+    try {
+      writeFileSync(probe, Buffer.alloc(PROBE_BYTES), { mode: 0o600 });
+    } catch {
+      rmSync(probe, { force: true });
+      return;
+    }
+    rmSync(probe, { force: true });
+    this.#works({ dir: this.dir });
   }
 
   /** A storage fault: counted, logged once until the storage works again. */
@@ -242,11 +281,16 @@ export class PcapngSink {
     this.storage.failing = true;
     const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
     this.logger.error({ code, dir: this.dir }, `${what} (${code}): packets stay queued and are retried`);
+    this.opts.onStorageState?.(String(code));
+  }
+
+  get #maxQueued(): number {
+    return this.opts.maxQueuedBytes ?? SINK_DEFAULTS.maxQueuedBytes;
   }
 
   /** Too much queued while the storage fails: the oldest queued packets of the largest backlog go (counted). */
   #shed(): void {
-    while (this.#pending > SINK_DEFAULTS.maxQueuedBytes) {
+    while (this.#pending > this.#maxQueued) {
       const f = [...this.#files.values()].reduce((a, b) => (b.pendingBytes > a.pendingBytes ? b : a));
       if (f.pendingBytes === 0) return;
       this.#pending -= f.pendingBytes;
@@ -297,6 +341,7 @@ export class PcapngSink {
   /** Writes every pending block. */
   flush(): void {
     for (const f of this.#files.values()) this.#flushFile(f);
+    if (this.storage.failing && this.#pending === 0 && !this.#closed) this.#probe();
   }
 
   /** Flushes and closes every file. */

@@ -1,5 +1,6 @@
 import { zeroRefusals, type ConnRefusalCounts } from '../transport/conn-guard.js';
 import type { DiskSpace } from './disk-watch.js';
+import type { RetentionCounters } from './retention.js';
 
 /**
  * Collector counters. Per source (listener + remote address): received, decoded, malformed, lost (gaps in
@@ -57,6 +58,10 @@ export interface CollectorStats {
   readonly files: readonly string[];
   /** Free space of the output file system (with `--out`). */
   readonly disk?: DiskSpace;
+  /** Why the capture storage fails now (an errno code such as ENOSPC or EROFS); absent while it works. */
+  readonly storageProblem?: string;
+  /** What retention removed (with `--out`). */
+  readonly retention?: RetentionCounters;
 }
 
 const UINT32_SPAN = 0x1_0000_0000;

@@ -75,4 +75,28 @@ export function collectorMetrics(registry: Registry, collector: Collector): void
       return d ? [[{}, d.low ? 1 : 0]] : [];
     },
   );
+  gaugeOf(
+    registry,
+    'lix_collector_storage_failing',
+    '1 while capture files cannot be written (full or read-only disk, I/O errors)',
+    [],
+    () => [[{}, collector.stats().storageProblem ? 1 : 0]],
+  );
+  counterOf(
+    registry,
+    'lix_collector_retention_total',
+    'Retention: sweeps, capture files and bytes removed, files that could not be removed',
+    ['counter'],
+    () => {
+      const r = collector.stats().retention;
+      return r
+        ? [
+            [{ counter: 'sweeps' }, r.sweeps],
+            [{ counter: 'files' }, r.filesRemoved],
+            [{ counter: 'bytes' }, r.bytesRemoved],
+            [{ counter: 'errors' }, r.errors],
+          ]
+        : [];
+    },
+  );
 }

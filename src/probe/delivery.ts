@@ -59,6 +59,8 @@ interface Entry {
   readonly uri: string;
   readonly sender: StmSender;
   faulted: boolean;
+  /** Why the consumer says it cannot take reports (its storage fails), while it says so. */
+  consumerProblem: string | undefined;
   /** When the sender was first seen down (ms), or undefined while up. */
   downSince: number | undefined;
   /** Send errors and reports sent, as seen at the last health check. */
@@ -70,6 +72,10 @@ interface Entry {
 export class Deliveries {
   private readonly byDid = new Map<string, Entry>();
   private readonly downFaultMs: number;
+  private readonly consumers = new Map<
+    string,
+    { serves: (uri: string) => boolean; problem: string | undefined }
+  >();
 
   constructor(private readonly opts: DeliveryOptions) {
     this.downFaultMs = opts.downFaultMs ?? DELIVERY_TIMERS.downFaultMs;
@@ -85,12 +91,46 @@ export class Deliveries {
       logger: this.opts.logger.child({ did: d.dId }),
       clock: this.opts.clock,
     });
-    const entry: Entry = { uri, sender, faulted: false, downSince: undefined, errorsSeen: 0, sentSeen: 0 };
+    const entry: Entry = {
+      uri,
+      sender,
+      faulted: false,
+      consumerProblem: undefined,
+      downSince: undefined,
+      errorsSeen: 0,
+      sentSeen: 0,
+    };
     sender.on('fault', (f) => this.fault(d.dId, entry, `${f.reason}; ${f.dropped} report(s) dropped`));
-    sender.on('clear', () => this.clear(d.dId, entry, 'delivery resumed'));
+    sender.on('clear', () => {
+      if (!entry.consumerProblem) this.clear(d.dId, entry, 'delivery resumed');
+    });
     sender.on('tooLarge', (info) => this.opts.events.tooLarge(d.dId, info));
     this.byDid.set(d.dId, entry);
+    for (const c of this.consumers.values())
+      if (c.problem && c.serves(uri)) this.consumerFault(d.dId, entry, c.problem);
     if (old) await this.closeEntry(d.dId, old);
+  }
+
+  /**
+   * What a consumer in the same process says of itself (the lab's collector: its capture storage fails):
+   * every destination it `serves` is a fault while `problem` is set, and clears when it is `undefined`.
+   * `id` names the consumer (its listen URI).
+   */
+  consumerState(id: string, serves: (uri: string) => boolean, problem: string | undefined): void {
+    this.consumers.set(id, { serves, problem });
+    for (const [did, e] of this.byDid) {
+      if (!serves(e.uri)) continue;
+      if (problem) this.consumerFault(did, e, problem);
+      else if (e.consumerProblem) {
+        e.consumerProblem = undefined;
+        this.clear(did, e, `${e.uri} stores reports again`);
+      }
+    }
+  }
+
+  private consumerFault(did: string, e: Entry, problem: string): void {
+    e.consumerProblem = problem;
+    this.fault(did, e, `${e.uri}: ${problem}`);
   }
 
   async remove(did: string): Promise<void> {
@@ -145,7 +185,8 @@ export class Deliveries {
       const wasDown = e.downSince !== undefined;
       e.downSince = undefined;
       if (newErrors > 0) this.fault(did, e, `${newErrors} send error(s) to ${e.uri}`);
-      else if (e.faulted && queued === 0 && (newSent > 0 || wasDown)) this.clear(did, e, 'delivery resumed');
+      else if (e.faulted && !e.consumerProblem && queued === 0 && (newSent > 0 || wasDown))
+        this.clear(did, e, 'delivery resumed');
     }
   }
 

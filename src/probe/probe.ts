@@ -301,6 +301,14 @@ export class Probe {
     return this.capture.current === 'failed' ? 'the packet source failed (see the NE fault)' : undefined;
   }
 
+  /**
+   * A collector in the same process (the lab) reports its capture storage: the destinations it `serves`
+   * become delivery faults (ReportDestinationIssue to the ADMF) while `problem` is set, cleared after.
+   */
+  consumerState(id: string, serves: (uri: string) => boolean, problem: string | undefined): void {
+    this.deliveries.consumerState(id, serves, problem);
+  }
+
   /** Each destination's sender (metrics, status). */
   destinations(): DeliverySnapshot[] {
     return this.deliveries.snapshot();
