@@ -9,6 +9,7 @@
 import type { ProvisioningStatus, TaskDetails } from '../x1/model.js';
 import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import type { Admf } from './admf.js';
+import type { TaskWarrant } from './warrant.js';
 
 /**
  * From each state, the states a task may move to (staying put is always allowed). `scheduled` (its warrant
@@ -74,9 +75,6 @@ export async function moveTask(
   await admf.store.setTaskState(xid, to, admf.clock.now(), extra);
   return admf.store.getTask(xid);
 }
-
-/** A task's warrant: its validity window (ms since the epoch) and reference, as stored with the task. */
-export type TaskWarrant = Pick<TaskRecord, 'validFrom' | 'validUntil' | 'warrantRef'>;
 
 /**
  * A new task record (ActivateTask): allowed when the XID is unknown or its last record is terminal. It starts
