@@ -111,6 +111,11 @@ export const ADMF_FLAGS: readonly FlagSpec[] = [
     key: 'probeIntervalMs',
     convert: seconds,
   },
+  {
+    flags: '--warrant-expiry-warning <duration>',
+    description: `warn this long before a task's warrant ends, e.g. 30m, 24h, 2d (default ${ADMF_DEFAULTS.warrantExpiryWarning})`,
+    key: 'warrantExpiryWarning',
+  },
   { flags: '--no-reconcile', description: 'do not reconcile every NE at start', key: 'reconcileOnStart' },
   METRICS_FLAG,
 ];
