@@ -9,11 +9,10 @@
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { AdmfStore, TaskRecord, TaskState } from '../store/admf-store.js';
-import { iso, isExpiring, warrantReason } from './warrant.js';
+import { iso, isExpiring, WARRANT_LIVE_STATES, warrantReason } from './warrant.js';
 
-/** States whose end the scheduler watches (a `deactivating` task is already on its way out). */
-const LIVE_WATCHED: readonly TaskState[] = ['activating', 'active', 'awaitingProvisioning', 'modifying'];
-const WATCHED: readonly TaskState[] = ['scheduled', ...LIVE_WATCHED];
+/** States whose start or end the scheduler watches (a `deactivating` task is already on its way out). */
+const WATCHED: readonly TaskState[] = ['scheduled', ...WARRANT_LIVE_STATES];
 
 /** The longest single wait (a far deadline is approached in steps; timers cannot wait for years). */
 const MAX_WAIT_MS = 6 * 3600 * 1000;
@@ -66,6 +65,11 @@ export class WarrantScheduler {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
+  }
+
+  /** Resolves once the pass under way, if any, is done (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   /** Re-reads the windows (a task was created or modified) and acts on what is due; resolves when done. */

@@ -6,7 +6,7 @@
  */
 import { formatTimestamp, PATTERNS } from '../x1/simple-types.js';
 import type { DeliveryType, MediationDeliveryType, MediationDetails, TaskDetails } from '../x1/model.js';
-import type { TaskRecord } from '../store/admf-store.js';
+import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import { AdmfError } from './errors.js';
 
 /** A task's warrant: its validity window (ms since the epoch) and reference, as stored with the task. */
@@ -106,9 +106,17 @@ export interface WarrantView {
   readonly expiring?: boolean;
 }
 
-/** Whether a task counts as expiring at `now`: live (or scheduled) and its end within `leadMs`. */
+/** States in which a task is (or is being put) on its NE and has not been asked to end. */
+export const WARRANT_LIVE_STATES: readonly TaskState[] = [
+  'activating',
+  'active',
+  'awaitingProvisioning',
+  'modifying',
+];
+
+/** Whether a task counts as expiring at `now`: live and its warrant's end within `leadMs`. */
 export function isExpiring(t: TaskRecord, now: number, leadMs: number): boolean {
-  if (t.validUntil === undefined || t.state === 'ended' || t.state === 'failed') return false;
+  if (t.validUntil === undefined || !WARRANT_LIVE_STATES.includes(t.state)) return false;
   return t.validUntil > now && t.validUntil - now <= leadMs;
 }
 
