@@ -137,6 +137,8 @@ export class Admf {
     this.probeTimer?.cancel();
     this.keepalive.stop();
     for (const id of [...this.connections.keys()]) await this.disconnect(id);
+    // A warrant start or end under way finishes (its request was settled by the closed link) before the store goes.
+    await this.warrants.settled();
     await this.flushAudit();
   }
 

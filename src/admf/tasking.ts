@@ -408,6 +408,11 @@ export async function deactivateAllTasks(admf: Admf, neId: string): Promise<Task
       if (pending) await settle(admf, t.xid, 'deactivating', { reason: 'awaiting the NE report' });
       else await settle(admf, t.xid, 'ended', { reason: 'deactivated (DeactivateAllTasks)' });
     }
+    // Tasks whose warrant has not started are not on the NE: they end here, or they would start later.
+    for (const t of await admf.store.listTasks({ neId, states: ['scheduled'] }))
+      await settle(admf, t.xid, 'ended', {
+        reason: 'deactivated (DeactivateAllTasks) before its warrant started',
+      });
     return admf.store.listTasks({ neId });
   });
 }

@@ -244,6 +244,22 @@ test('the expiry warning: one log line per task as it enters the lead time, the 
   }
 });
 
+test('DeactivateAllTasks ends the scheduled tasks of the NE too: they do not start later', async () => {
+  const { m, did } = await setup();
+  try {
+    const later = await create(m, did, { validFrom: at(m, H), validUntil: at(m, 2 * H) });
+    const all = await m.call('POST', '/api/nes/ne-1/deactivate-all-tasks');
+    assert.equal(all.status, 200, JSON.stringify(all.json));
+    await advance(m, 90 * MIN);
+    const t = await view(m, later.xid);
+    assert.equal(t.state, 'ended');
+    assert.match(t.reason ?? '', /DeactivateAllTasks/);
+    assert.equal(onNe(m, later.xid), false);
+  } finally {
+    await m.close();
+  }
+});
+
 test('REST refuses a bad warrant with one line naming the field', async () => {
   const { m, did } = await setup();
   try {
