@@ -340,14 +340,19 @@ export async function deactivateTask(admf: Admf, xid: string, by: Actor = OPERAT
     admf,
     'DeactivateTask',
     { neId: t.neId, xid },
-    () => (t.state === 'scheduled' ? endScheduled(admf, xid, by) : deactivateLive(admf, t, deactivated)),
+    () =>
+      t.state === 'scheduled' ? endScheduled(admf, t, by, deactivated) : deactivateLive(admf, t, deactivated),
     by,
   );
 }
 
-async function endScheduled(admf: Admf, xid: string, by: Actor): Promise<TaskRecord> {
+async function endScheduled(admf: Admf, t: TaskRecord, by: Actor, deactivated: string): Promise<TaskRecord> {
+  // Its start may have come meanwhile (the scheduler sent ActivateTask): then it is deactivated on the NE.
+  const now = await admf.store.getTask(t.xid);
+  if (now?.state === 'ended' || now?.state === 'failed') return now;
+  if (now && now.state !== 'scheduled') return deactivateLive(admf, now, deactivated);
   const why = by.reason ?? 'deactivated before its warrant started';
-  return settle(admf, xid, 'ended', { reason: `${why} (it was never on its NE)` });
+  return settle(admf, t.xid, 'ended', { reason: `${why} (it was never on its NE)` });
 }
 
 async function deactivateLive(admf: Admf, t: TaskRecord, deactivated: string): Promise<TaskRecord> {
