@@ -11,6 +11,8 @@ import { kindsForCode, type ErrorKind, type ErrorProfile } from '../x1/errors.js
 import { AdmfError } from './errors.js';
 import { applyExchange, newHealth, type NeHealth } from './health.js';
 import { KeepaliveScheduler } from './keepalive.js';
+import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
+import { WarrantScheduler, type WarrantActions } from './warrant-schedule.js';
 import {
   NeLink,
   NeRequestError,
@@ -41,6 +43,8 @@ export interface AdmfSettings {
   readonly profile: ErrorProfile;
   /** How often an unreachable NE is pinged to notice its return (0: never). */
   readonly probeIntervalMs?: number;
+  /** Lead time (ms) of the warning before a task's warrant ends (default 24 h). */
+  readonly warrantExpiryWarning?: number;
 }
 
 export interface AdmfDeps {
@@ -75,6 +79,13 @@ export class Admf {
   private probeTimer: TimerHandle | undefined;
   private stopped = false;
   readonly keepalive: KeepaliveScheduler;
+  /** Starts and ends tasks at their warrant's start and end (warrant-schedule.ts). */
+  readonly warrants: WarrantScheduler;
+  /**
+   * What the warrant scheduler does at a start and an end; set after construction, before {@link start}
+   * (tasking.ts `warrantActions`, which this module cannot import).
+   */
+  warrantActions: WarrantActions | undefined;
   /** Called when an NE comes back; settable after construction (reconciliation wires itself in). */
   onNeBack: ((neId: string) => void) | undefined;
 
@@ -85,6 +96,18 @@ export class Admf {
       send: (neId) => this.sendKeepalive(neId),
       ...(deps.random && { random: deps.random }),
     });
+    this.warrants = new WarrantScheduler({
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      warnMs: this.warrantWarningMs,
+      actions: () => this.warrantActions,
+    });
+  }
+
+  /** The expiry-warning lead time (ms). */
+  get warrantWarningMs(): number {
+    return this.deps.settings.warrantExpiryWarning ?? DEFAULT_EXPIRY_WARNING_MS;
   }
 
   get store(): AdmfStore {
@@ -104,13 +127,18 @@ export class Admf {
     for (const ne of await this.store.listNes()) this.connect(ne);
     this.scheduleProbe();
     this.logger.info({ nes: this.connections.size }, 'ADMF links ready');
+    // Overdue warrant starts and ends are acted on now, in the background (an NE may be slow to answer).
+    void this.warrants.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.warrants.stop();
     this.probeTimer?.cancel();
     this.keepalive.stop();
     for (const id of [...this.connections.keys()]) await this.disconnect(id);
+    // A warrant start or end under way finishes (its request was settled by the closed link) before the store goes.
+    await this.warrants.settled();
     await this.flushAudit();
   }
 

@@ -13,6 +13,7 @@ import {
   x1Identifier,
 } from '../lib/config.js';
 import { DEFAULT_X1_VERSION } from '../x1/model.js';
+import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
 
 export const ADMF_DEFAULTS = {
   listenHost: '0.0.0.0',
@@ -37,7 +38,23 @@ export const ADMF_DEFAULTS = {
   reconcileOnStart: true,
   /** An unreachable NE is pinged this often, to notice its return. */
   probeIntervalMs: 30_000,
+  /** Warn this long before a task's warrant ends. */
+  warrantExpiryWarning: '24h',
 } as const;
+
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration: `90s`, `30m`, `24h`, `2d`, or a number of seconds; in milliseconds once parsed. */
+const duration = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as 30m, 24h or 2d'),
+  ])
+  .transform((v) =>
+    typeof v === 'number'
+      ? Math.round(v * 1000)
+      : Math.round(parseFloat(v) * DURATION_UNITS_MS[v.slice(-1) as keyof typeof DURATION_UNITS_MS]),
+  );
 
 export const admfConfigSchema = z
   .object({
@@ -51,6 +68,8 @@ export const admfConfigSchema = z
     reconcileOnStart: z.boolean().default(ADMF_DEFAULTS.reconcileOnStart),
     /** Ping an unreachable NE this often to notice its return (0: never). */
     probeIntervalMs: z.number().int().min(0).default(ADMF_DEFAULTS.probeIntervalMs),
+    /** Lead time of the warning before a warrant ends (docs/admf.md "Warrant validity"); ms once parsed. */
+    warrantExpiryWarning: duration.default(DEFAULT_EXPIRY_WARNING_MS),
     apiHost: z.string().min(1).default(ADMF_DEFAULTS.apiHost),
     apiPort: z.number().int().min(0).max(65535).default(ADMF_DEFAULTS.apiPort),
     /** REST API over TLS: `<apiTlsDir>/<id>.pem` and `.key`, or the two files (server certificate only). */

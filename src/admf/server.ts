@@ -18,6 +18,7 @@ import { Admf, type PosterFactory } from './admf.js';
 import type { AdmfConfig } from './config.js';
 import { reconcile } from './reconcile.js';
 import { ReportReceiver } from './reports.js';
+import { warrantActions } from './tasking.js';
 import { holdingDataDir } from '../store/data-dir-lock.js';
 
 export interface RunningAdmf {
@@ -107,6 +108,7 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
     }
   };
   admf.onNeBack = (neId) => void reconcileQuietly(neId);
+  admf.warrantActions = warrantActions(admf);
   await admf.start();
   const receiver = new ReportReceiver({
     admf,

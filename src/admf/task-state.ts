@@ -9,9 +9,15 @@
 import type { ProvisioningStatus, TaskDetails } from '../x1/model.js';
 import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import type { Admf } from './admf.js';
+import type { TaskWarrant } from './warrant.js';
 
-/** From each state, the states a task may move to (staying put is always allowed). */
+/**
+ * From each state, the states a task may move to (staying put is always allowed). `scheduled` (its warrant
+ * starts later, it is not on its NE) leaves only for `activating` (the start came) or `ended` (deactivated
+ * before its start, or its end passed first); no state leads back to it.
+ */
 export const TASK_MOVES: Readonly<Record<TaskState, readonly TaskState[]>> = {
+  scheduled: ['activating', 'ended'],
   activating: ['active', 'awaitingProvisioning', 'failed', 'deactivating', 'ended'],
   awaitingProvisioning: ['active', 'failed', 'modifying', 'deactivating', 'ended'],
   active: ['modifying', 'awaitingProvisioning', 'deactivating', 'failed', 'ended'],
@@ -70,11 +76,16 @@ export async function moveTask(
   return admf.store.getTask(xid);
 }
 
-/** A new task record (ActivateTask): allowed when the XID is unknown or its last record is terminal. */
+/**
+ * A new task record (ActivateTask): allowed when the XID is unknown or its last record is terminal. It starts
+ * `activating`, or `scheduled` when its warrant starts later.
+ */
 export async function createTask(
   admf: Admf,
   neId: string,
   details: TaskDetails,
+  warrant: TaskWarrant = {},
+  state: 'activating' | 'scheduled' = 'activating',
 ): Promise<TaskRecord | undefined> {
   const existing = await admf.store.getTask(details.xId);
   if (existing && !TERMINAL_STATES.includes(existing.state)) return existing;
@@ -83,21 +94,51 @@ export async function createTask(
     xid: details.xId,
     neId,
     details,
-    state: 'activating',
+    state,
+    ...warrant,
     createdAt: now,
     updatedAt: now,
   });
   return undefined;
 }
 
-/** ModifyTask sent: the new details are stored with state `modifying` (from a live state only). */
-export async function startModify(admf: Admf, t: TaskRecord, details: TaskDetails): Promise<boolean> {
+/** A task's record with its warrant replaced by `warrant` (fields absent there are removed). */
+export function withWarrant(t: TaskRecord, warrant: TaskWarrant): TaskRecord {
+  const { validFrom: _f, validUntil: _u, warrantRef: _r, ...rest } = t;
+  return { ...rest, ...warrant };
+}
+
+/**
+ * ModifyTask sent: the new details (and warrant, when given) are stored with state `modifying` (from a live
+ * state only).
+ */
+export async function startModify(
+  admf: Admf,
+  t: TaskRecord,
+  details: TaskDetails,
+  warrant?: TaskWarrant,
+): Promise<boolean> {
   if (!isLegalMove(t.state, 'modifying')) {
     admf.logger.warn({ xid: t.xid, from: t.state }, 'task state: modify refused');
     return false;
   }
-  await admf.store.putTask({ ...t, details, state: 'modifying', updatedAt: admf.clock.now() });
+  const base = warrant ? withWarrant(t, warrant) : t;
+  await admf.store.putTask({ ...base, details, state: 'modifying', updatedAt: admf.clock.now() });
   return true;
+}
+
+/** A scheduled task's details and warrant change; it stays `scheduled` (nothing is on its NE yet). */
+export async function replaceScheduled(
+  admf: Admf,
+  t: TaskRecord,
+  details: TaskDetails,
+  warrant: TaskWarrant,
+): Promise<TaskRecord | undefined> {
+  const now = await admf.store.getTask(t.xid);
+  if (now?.state !== 'scheduled') return undefined;
+  const rec = { ...withWarrant(now, warrant), details, updatedAt: admf.clock.now() };
+  await admf.store.putTask(rec);
+  return rec;
 }
 
 /** The NE refused a modification: the old details and state are back in force. */

@@ -18,7 +18,11 @@ import type {
 import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import type { Answer } from './ne-link.js';
+import { audited, OPERATOR, type Actor } from './audited.js';
 import { createTask, moveTask, startModify, undoModify } from './task-state.js';
+import type { TaskWarrant } from './warrant.js';
+import type { WarrantActions } from './warrant-schedule.js';
+import { modifyScheduled, scheduleTask } from './warrant-tasking.js';
 import { LixError } from '../lib/errors.js';
 
 /** Throws `refused` for an X1 ErrorResponse. */
@@ -32,39 +36,6 @@ function expectOk(a: Answer, what: string): X1Response {
     );
   }
   return r;
-}
-
-async function operator(
-  admf: Admf,
-  action: string,
-  ok: boolean,
-  ids: { neId: string; xid?: string; did?: string },
-  detail?: string,
-) {
-  await admf.audit({
-    actor: 'operator',
-    action,
-    outcome: ok ? 'ok' : 'error',
-    ...ids,
-    ...(detail !== undefined && { detail }),
-  });
-}
-
-/** Runs an operator action and audits its outcome. */
-async function audited<T>(
-  admf: Admf,
-  action: string,
-  ids: { neId: string; xid?: string; did?: string },
-  fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    const r = await fn();
-    await operator(admf, action, true, ids);
-    return r;
-  } catch (err) {
-    await operator(admf, action, false, ids, err instanceof Error ? err.message : String(err));
-    throw err;
-  }
 }
 
 export async function createDestination(
@@ -169,55 +140,116 @@ class PendingActivation extends LixError<'PendingActivation'> {
  * reconciliation and heal; the other states are the NE's answer. Throws for a refusal (the task is `failed`),
  * for a task the NE does not have after TIME2 (`failed`) and for a conflict.
  */
-export async function activateTask(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+export async function activateTask(
+  admf: Admf,
+  neId: string,
+  details: TaskDetails,
+  warrant: TaskWarrant = {},
+): Promise<TaskRecord> {
+  if (warrant.validFrom !== undefined && warrant.validFrom > admf.clock.now())
+    return scheduleTask(admf, neId, details, warrant);
+  const t = await pendingOrThrow(() => activateAudited(admf, neId, details, warrant));
+  if (warrant.validUntil !== undefined) await admf.warrants.poke();
+  return t;
+}
+
+/** Runs an activation; a {@link PendingActivation} is its pending task, not an error. */
+export async function pendingOrThrow(fn: () => Promise<TaskRecord>): Promise<TaskRecord> {
   try {
-    return await activateAudited(admf, neId, details);
+    return await fn();
   } catch (err) {
     if (err instanceof PendingActivation) return err.task;
     throw err;
   }
 }
 
-async function activateAudited(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+async function activateAudited(
+  admf: Admf,
+  neId: string,
+  details: TaskDetails,
+  warrant: TaskWarrant,
+): Promise<TaskRecord> {
   const xid = details.xId;
   return audited(admf, 'ActivateTask', { neId, xid }, async () => {
     await admf.requireNe(neId);
-    const existing = await createTask(admf, neId, details);
+    const existing = await createTask(admf, neId, details, warrant);
     if (existing)
       throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
-    let a: Answer;
-    try {
-      a = await admf.send(neId, { type: 'ActivateTaskRequest', taskDetails: details });
-    } catch (err) {
-      const t = await settle(admf, xid, 'activating', { reason: (err as Error).message });
-      if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
-      throw err;
-    }
-    if (a.recoveredBy) {
-      const found = followUp(admf, a);
-      if (found === undefined) {
-        await settle(admf, xid, 'failed', {
-          reason: 'no answer within TIME2; the NE does not have the task',
-        });
-        throw new AdmfError(
-          'unreachable',
-          `ActivateTask ${xid}: no answer within TIME2 and the NE does not have the task`,
-        );
-      }
-      if (found === 'unknown')
-        return settle(admf, xid, 'activating', { reason: 'no answer within TIME2; outcome unknown' });
-      const p = found.taskStatus.provisioningStatus;
-      return settle(admf, xid, stateForProvisioning(p), { provisioning: p });
-    }
-    if (a.response.type === 'ErrorResponse') {
-      const e = a.response.errorInformation;
-      await settle(admf, xid, 'failed', { reason: `${e.errorCode} ${e.errorDescription}` });
-      expectOk(a, 'ActivateTask');
-    }
-    const s = okState(a.response);
-    if (s.state === 'awaitingProvisioning') return acknowledged(admf, xid, 'activating', s);
-    return settle(admf, xid, s.state, { provisioning: s.provisioning });
+    return sendActivation(admf, neId, details);
   });
+}
+
+/**
+ * The warrant scheduler's activation at the start: `scheduled` → `activating` and ActivateTask, audited as
+ * the system with `reason`. A task no longer `scheduled` (deactivated meanwhile) is left alone.
+ */
+export async function activateScheduled(
+  admf: Admf,
+  xid: string,
+  reason: string,
+): Promise<TaskRecord | undefined> {
+  const t = await admf.store.getTask(xid);
+  if (t?.state !== 'scheduled') return t;
+  const by: Actor = { actor: 'system', reason };
+  return pendingOrThrow(() =>
+    audited(
+      admf,
+      'ActivateTask',
+      { neId: t.neId, xid },
+      async () => {
+        const moved = await moveTask(admf, xid, 'activating', reason, { reason });
+        if (moved?.state !== 'activating')
+          throw new AdmfError('conflict', `task ${xid} is ${moved?.state ?? 'gone'}: not activated`);
+        return sendActivation(admf, t.neId, t.details);
+      },
+      by,
+    ),
+  );
+}
+
+/** What the ADMF's warrant scheduler does at a start and an end (set as `admf.warrantActions`). */
+export function warrantActions(admf: Admf): WarrantActions {
+  return {
+    activate: (xid, reason) => activateScheduled(admf, xid, reason),
+    deactivate: (xid, reason) => deactivateTask(admf, xid, { actor: 'system', reason }),
+  };
+}
+
+/** Sends ActivateTask for a task stored `activating` and settles it by the answer. */
+export async function sendActivation(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+  const xid = details.xId;
+  let a: Answer;
+  try {
+    a = await admf.send(neId, { type: 'ActivateTaskRequest', taskDetails: details });
+  } catch (err) {
+    const t = await settle(admf, xid, 'activating', { reason: (err as Error).message });
+    if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
+    throw err;
+  }
+  if (a.recoveredBy) {
+    const found = followUp(admf, a);
+    if (found === undefined) {
+      await settle(admf, xid, 'failed', {
+        reason: 'no answer within TIME2; the NE does not have the task',
+      });
+      throw new AdmfError(
+        'unreachable',
+        `ActivateTask ${xid}: no answer within TIME2 and the NE does not have the task`,
+      );
+    }
+    if (found === 'unknown')
+      return settle(admf, xid, 'activating', { reason: 'no answer within TIME2; outcome unknown' });
+    const p = found.taskStatus.provisioningStatus;
+    return settle(admf, xid, stateForProvisioning(p), { provisioning: p });
+  }
+  if (a.response.type === 'ErrorResponse') {
+    const e = a.response.errorInformation;
+    await settle(admf, xid, 'failed', { reason: `${e.errorCode} ${e.errorDescription}` });
+    expectOk(a, 'ActivateTask');
+  }
+  const s = okState(a.response);
+  if (s.state === 'awaitingProvisioning') return acknowledged(admf, xid, 'activating', s);
+  return settle(admf, xid, s.state, { provisioning: s.provisioning });
 }
 
 /**
@@ -244,11 +276,38 @@ async function liveTask(admf: Admf, xid: string): Promise<TaskRecord> {
   return t;
 }
 
-export async function modifyTask(admf: Admf, details: TaskDetails): Promise<TaskRecord> {
+/**
+ * ModifyTask. `warrant`, when given, replaces the task's warrant (absent fields are removed); a `scheduled`
+ * task changes at the ADMF only (or starts now when its new start has come), and a task already on its NE
+ * cannot have its start moved into the future.
+ */
+export async function modifyTask(
+  admf: Admf,
+  details: TaskDetails,
+  warrant?: TaskWarrant,
+): Promise<TaskRecord> {
   const xid = details.xId;
   const t = await liveTask(admf, xid);
+  if (t.state === 'scheduled') return modifyScheduled(admf, t, details, warrant ?? t);
+  const r = await modifyLive(admf, t, details, warrant);
+  if (warrant !== undefined) await admf.warrants.poke();
+  return r;
+}
+
+async function modifyLive(
+  admf: Admf,
+  t: TaskRecord,
+  details: TaskDetails,
+  warrant: TaskWarrant | undefined,
+): Promise<TaskRecord> {
+  const xid = t.xid;
   return audited(admf, 'ModifyTask', { neId: t.neId, xid }, async () => {
-    if (!(await startModify(admf, t, details)))
+    if (warrant?.validFrom !== undefined && warrant.validFrom > admf.clock.now())
+      throw new AdmfError(
+        'conflict',
+        `task ${xid} is already on its NE (${t.state}): its validFrom cannot move into the future`,
+      );
+    if (!(await startModify(admf, t, details, warrant)))
       throw new AdmfError('conflict', `task ${xid} is ${t.state}: it cannot be modified now`);
     const a = await admf.send(t.neId, { type: 'ModifyTaskRequest', taskDetails: details });
     if (a.recoveredBy) {
@@ -270,29 +329,53 @@ export async function modifyTask(admf: Admf, details: TaskDetails): Promise<Task
   });
 }
 
-export async function deactivateTask(admf: Admf, xid: string): Promise<TaskRecord> {
+/**
+ * DeactivateTask, by an operator or (`by`) by the warrant scheduler. A `scheduled` task is not on its NE: it
+ * ends at the ADMF without X1.
+ */
+export async function deactivateTask(admf: Admf, xid: string, by: Actor = OPERATOR): Promise<TaskRecord> {
   const t = await liveTask(admf, xid);
-  return audited(admf, 'DeactivateTask', { neId: t.neId, xid }, async () => {
-    await settle(admf, xid, 'deactivating');
-    const a = await admf.send(t.neId, { type: 'DeactivateTaskRequest', xId: xid });
-    if (a.recoveredBy) {
-      const found = followUp(admf, a);
-      if (found === undefined) return settle(admf, xid, 'ended', { reason: 'deactivated' });
-      return settle(admf, xid, 'deactivating', {
-        reason: 'no answer within TIME2; the NE still has the task',
-      });
-    }
-    const r = a.response;
-    if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidDoesNotExist'))
-      return settle(admf, xid, 'ended', { reason: 'the NE did not have the task' });
-    expectOk(a, 'DeactivateTask');
-    if ('oK' in r && r.oK === 'Acknowledged')
-      return acknowledged(admf, xid, 'deactivating', {
-        state: 'deactivating',
-        reason: 'awaiting the NE report',
-      });
-    return settle(admf, xid, 'ended', { reason: 'deactivated' });
-  });
+  const deactivated = by.reason === undefined ? 'deactivated' : `deactivated: ${by.reason}`;
+  return audited(
+    admf,
+    'DeactivateTask',
+    { neId: t.neId, xid },
+    () =>
+      t.state === 'scheduled' ? endScheduled(admf, t, by, deactivated) : deactivateLive(admf, t, deactivated),
+    by,
+  );
+}
+
+async function endScheduled(admf: Admf, t: TaskRecord, by: Actor, deactivated: string): Promise<TaskRecord> {
+  // Its start may have come meanwhile (the scheduler sent ActivateTask): then it is deactivated on the NE.
+  const now = await admf.store.getTask(t.xid);
+  if (now?.state === 'ended' || now?.state === 'failed') return now;
+  if (now && now.state !== 'scheduled') return deactivateLive(admf, now, deactivated);
+  const why = by.reason ?? 'deactivated before its warrant started';
+  return settle(admf, t.xid, 'ended', { reason: `${why} (it was never on its NE)` });
+}
+
+async function deactivateLive(admf: Admf, t: TaskRecord, deactivated: string): Promise<TaskRecord> {
+  const xid = t.xid;
+  await settle(admf, xid, 'deactivating');
+  const a = await admf.send(t.neId, { type: 'DeactivateTaskRequest', xId: xid });
+  if (a.recoveredBy) {
+    const found = followUp(admf, a);
+    if (found === undefined) return settle(admf, xid, 'ended', { reason: deactivated });
+    return settle(admf, xid, 'deactivating', {
+      reason: 'no answer within TIME2; the NE still has the task',
+    });
+  }
+  const r = a.response;
+  if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidDoesNotExist'))
+    return settle(admf, xid, 'ended', { reason: 'the NE did not have the task' });
+  expectOk(a, 'DeactivateTask');
+  if ('oK' in r && r.oK === 'Acknowledged')
+    return acknowledged(admf, xid, 'deactivating', {
+      state: 'deactivating',
+      reason: 'awaiting the NE report',
+    });
+  return settle(admf, xid, 'ended', { reason: deactivated });
 }
 
 /** Live status of a task from its NE (GetTaskDetails), with the stored record. */
@@ -330,6 +413,11 @@ export async function deactivateAllTasks(admf: Admf, neId: string): Promise<Task
       if (pending) await settle(admf, t.xid, 'deactivating', { reason: 'awaiting the NE report' });
       else await settle(admf, t.xid, 'ended', { reason: 'deactivated (DeactivateAllTasks)' });
     }
+    // Tasks whose warrant has not started are not on the NE: they end here, or they would start later.
+    for (const t of await admf.store.listTasks({ neId, states: ['scheduled'] }))
+      await settle(admf, t.xid, 'ended', {
+        reason: 'deactivated (DeactivateAllTasks) before its warrant started',
+      });
     return admf.store.listTasks({ neId });
   });
 }

@@ -5,6 +5,7 @@
  */
 import { newUuid } from '../lib/ids.js';
 import { AdmfError } from '../admf/errors.js';
+import { withMediation, type TaskWarrant, type WarrantInput } from '../admf/warrant.js';
 import type { X1Codec } from '../x1/codec.js';
 import { encodeRequest } from '../x1/encode.js';
 import { expandIpv6 } from '../x1/simple-types.js';
@@ -26,7 +27,7 @@ export interface TargetInput {
   readonly value: unknown;
 }
 
-export interface TaskInput {
+export interface TaskInput extends WarrantInput {
   readonly xid?: string;
   readonly targets: readonly TargetInput[];
   readonly deliveryType?: DeliveryType;
@@ -146,9 +147,17 @@ const PROBE_HEADER = {
   x1TransactionId: '00000000-0000-0000-0000-000000000000',
 } as const;
 
-/** Builds and checks task details from REST input. `xid` overrides the input's (modify). */
-export function toTaskDetails(codec: X1Codec, input: TaskInput, xid?: string): TaskDetails {
-  const details: TaskDetails = {
+/**
+ * Builds and checks task details from REST input. `xid` overrides the input's (modify); a `warrant` with a
+ * reference adds its MediationDetails (LIID, StartTime, EndTime).
+ */
+export function toTaskDetails(
+  codec: X1Codec,
+  input: TaskInput,
+  xid?: string,
+  warrant: TaskWarrant = {},
+): TaskDetails {
+  const plain: TaskDetails = {
     xId: (xid ?? input.xid ?? newUuid()).toLowerCase(),
     targetIdentifiers: input.targets.map(toTarget),
     deliveryType: input.deliveryType ?? 'X2Only',
@@ -160,6 +169,7 @@ export function toTaskDetails(codec: X1Codec, input: TaskInput, xid?: string): T
     ...(input.serviceTypes !== undefined && { listOfServiceTypes: input.serviceTypes }),
     taskDetailsExtensions: [],
   };
+  const details = withMediation(plain, warrant);
   // Each target alone first, so that a refusal names it (`targets[1]: …`) and says what the kind looks like.
   details.targetIdentifiers.forEach((t, i) => {
     try {

@@ -1,6 +1,7 @@
 /** REST routes for tasks (activate, modify, deactivate, live status), reports, audit and health. */
 import { AdmfError } from '../admf/errors.js';
 import { activateTask, deactivateTask, modifyTask, taskStatus } from '../admf/tasking.js';
+import { parseWarrant, warrantView } from '../admf/warrant.js';
 import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import { toTaskDetails, type TaskInput } from './convert.js';
 import { neView } from './routes-nes.js';
@@ -45,6 +46,8 @@ function pendingView(t: TaskRecord) {
 export function taskRoutes(ctx: ApiContext): RouteDef[] {
   const { admf, codec } = ctx;
   const tag = 'Tasks';
+  /** A task as REST shows it: warrant times in ISO-8601, with `remainingSeconds` and `expiring`. */
+  const view = <T extends TaskRecord>(t: T) => warrantView(t, admf.clock.now(), admf.warrantWarningMs);
   return [
     {
       method: 'GET',
@@ -63,7 +66,7 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
           ...(cursor && { after: { createdAt: Number(cursor[0]), xid: cursor[1]! } }),
           limit: limit + 1,
         });
-        if (rows.length <= limit) return rows;
+        if (rows.length <= limit) return rows.map(view);
         const page = rows.slice(0, limit);
         const last = page[page.length - 1]!;
         const next = new URLSearchParams({
@@ -72,22 +75,25 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
           limit: String(limit),
           cursor: `${last.createdAt}~${last.xid}`,
         });
-        return new WithHeaders(page, { link: `</api/tasks?${next}>; rel="next"` });
+        return new WithHeaders(page.map(view), { link: `</api/tasks?${next}>; rel="next"` });
       },
     },
     {
       method: 'POST',
       url: '/api/tasks',
       tag,
-      summary: 'activate a task on an NE (ActivateTask); an XID is made when none is given',
+      summary:
+        'activate a task on an NE (ActivateTask); an XID is made when none is given; with a validFrom in the ' +
+        'future it is stored scheduled and activated then',
       body: taskCreate,
       status: 201,
       otherStatuses: { 202: PENDING_DESCRIPTION },
       handler: async ({ body }) => {
         const b = body as TaskInput & { ne: string };
         await admf.requireNe(b.ne);
-        const t = await activateTask(admf, b.ne, toTaskDetails(codec, b));
-        return t.state === 'activating' ? new WithHeaders(pendingView(t), {}, 202) : t;
+        const w = parseWarrant(b, admf.clock.now());
+        const t = await activateTask(admf, b.ne, toTaskDetails(codec, b, undefined, w), w);
+        return t.state === 'activating' ? new WithHeaders(view(pendingView(t)), {}, 202) : view(t);
       },
     },
     {
@@ -100,20 +106,23 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
         const t = await admf.store.getTask(params.xid!.toLowerCase());
         if (!t) throw new AdmfError('not-found', `no task ${params.xid}`);
         const subscriber = await admf.store.subscriberOfTask(t.xid);
-        return subscriber === undefined ? t : { ...t, subscriber };
+        return subscriber === undefined ? view(t) : { ...view(t), subscriber };
       },
     },
     {
       method: 'PUT',
       url: '/api/tasks/:xid',
       tag,
-      summary: 'modify a task (ModifyTask: the details are replaced as a whole)',
+      summary:
+        'modify a task (ModifyTask: the details and the warrant fields are replaced as a whole; a scheduled ' +
+        'task changes at the ADMF only)',
       params: xidParams,
       body: taskModify,
       handler: async ({ params, body }) => {
         const xid = params.xid!.toLowerCase();
         if (!(await admf.store.getTask(xid))) throw new AdmfError('not-found', `no task ${xid}`);
-        return modifyTask(admf, toTaskDetails(codec, body as TaskInput, xid));
+        const w = parseWarrant(body as TaskInput, admf.clock.now());
+        return view(await modifyTask(admf, toTaskDetails(codec, body as TaskInput, xid, w), w));
       },
     },
     {
@@ -122,7 +131,7 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       tag,
       summary: 'deactivate a task (DeactivateTask); the record stays, ended',
       params: xidParams,
-      handler: async ({ params }) => deactivateTask(admf, params.xid!.toLowerCase()),
+      handler: async ({ params }) => view(await deactivateTask(admf, params.xid!.toLowerCase())),
     },
     {
       method: 'GET',

@@ -4,6 +4,7 @@
  */
 import { DELIVERY_TYPES, SERVICE_TYPES } from '../x1/model.js';
 import { TASK_STATES } from '../store/admf-store.js';
+import { warrantProps } from './schemas-warrant.js';
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const IDENTIFIER_PATTERN = '^\\S{1,255}$';
@@ -88,6 +89,7 @@ const taskProps = {
   correlationId: { type: 'integer', minimum: 0 },
   implicitDeactivationAllowed: { type: 'boolean' },
   serviceTypes: { type: 'array', items: { type: 'string', enum: [...SERVICE_TYPES] }, maxItems: 6 },
+  ...warrantProps,
 } as const;
 
 export const taskCreate = {

@@ -22,6 +22,7 @@ import {
 } from './daemon-flags.js';
 import { apiCommand } from './admf-api-client.js';
 import { registerSubscriberCommands } from './admf-subscriber.js';
+import { taskTable, type TaskRow } from './admf-task-table.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 export { readToken } from './token-file.js';
@@ -111,6 +112,11 @@ export const ADMF_FLAGS: readonly FlagSpec[] = [
     key: 'probeIntervalMs',
     convert: seconds,
   },
+  {
+    flags: '--warrant-expiry-warning <duration>',
+    description: `warn this long before a task's warrant ends, e.g. 30m, 24h, 2d (default ${ADMF_DEFAULTS.warrantExpiryWarning})`,
+    key: 'warrantExpiryWarning',
+  },
   { flags: '--no-reconcile', description: 'do not reconcile every NE at start', key: 'reconcileOnStart' },
   METRICS_FLAG,
 ];
@@ -190,6 +196,9 @@ function taskBody(o: Record<string, unknown>) {
     targets: ((o.target as string[] | undefined) ?? []).map(targetArg),
     dids: (o.did as string[] | undefined) ?? [],
     ...(o.deliveryType !== undefined && { deliveryType: o.deliveryType }),
+    ...(o.validFrom !== undefined && { validFrom: o.validFrom }),
+    ...(o.validUntil !== undefined && { validUntil: o.validUntil }),
+    ...(o.warrant !== undefined && { warrantRef: o.warrant }),
   };
 }
 
@@ -319,12 +328,16 @@ function registerTask(admf: Command): void {
           'X3Only',
           'X2andX3',
         ]),
-      );
+      )
+      .option('--valid-from <iso>', 'warrant start (ISO-8601, e.g. 2026-12-04T09:00:00Z): activated then')
+      .option('--valid-until <iso>', 'warrant end (ISO-8601): deactivated then')
+      .option('--warrant <liid>', 'warrant reference (a LIID), sent to the NE and recorded in captures');
   apiCommand(
     taskOptions(
       t
         .command('activate')
-        .description('activate a task on an NE (ActivateTask)')
+        .alias('add')
+        .description('activate a task on an NE (ActivateTask), or schedule it with --valid-from')
         .requiredOption('--ne <id>', 'NE')
         .option('--xid <uuid>', 'XID (made when absent)'),
     ),
@@ -376,13 +389,16 @@ function registerTask(admf: Command): void {
       .command('list')
       .description('tasks')
       .option('--ne <id>', 'of one NE')
-      .option('--state <state>', 'in one state'),
+      .option('--state <state>', 'in one state')
+      .option('--json', 'the REST rows as JSON instead of a table'),
     async (c, _a, o) => {
       const q = new URLSearchParams({
         ...(o.ne !== undefined && { ne: o.ne as string }),
         ...(o.state !== undefined && { state: o.state as string }),
       });
-      print(await c.all(`/api/tasks${q.size ? `?${q}` : ''}`));
+      const rows = await c.all(`/api/tasks${q.size ? `?${q}` : ''}`);
+      if (o.json) print(rows);
+      else console.log(taskTable(rows as TaskRow[]));
     },
   );
 }

@@ -43,6 +43,13 @@ export function admfMetrics(
   );
   gaugeOf(
     registry,
+    'lix_admf_tasks_expiring',
+    'Live tasks whose warrant ends within the expiry-warning lead time (warrantExpiryWarning)',
+    [],
+    () => [[{}, admf.warrants.expiring]],
+  );
+  gaugeOf(
+    registry,
     'lix_admf_ne_reachable',
     '1 while the NE answers, 0 when it does not (absent before the first exchange)',
     ['ne'],

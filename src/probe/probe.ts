@@ -34,6 +34,8 @@ export * from './probe-options.js';
 
 interface ActiveTask {
   readonly xid: string;
+  /** The warrant reference the ADMF sent (MediationDetails LIID): carried by every report of the task. */
+  readonly liid?: string;
   readonly x2: boolean;
   readonly dids: readonly string[];
 }
@@ -122,8 +124,10 @@ export class Probe {
   async applyTask(task: TaskDetails): Promise<void> {
     // Re-adding keeps the task's sessions when its targets did not change (ModifyTask of other details).
     this.index.add(task.xId, task.targetIdentifiers);
+    const liid = task.listOfMediationDetails?.[0]?.LIID;
     this.tasks.set(task.xId, {
       xid: task.xId,
+      ...(liid !== undefined && { liid }),
       x2: task.deliveryType !== 'X3Only',
       dids: task.listOfDIDs.dIds,
     });
@@ -239,6 +243,7 @@ export class Probe {
     const report: StmReport = {
       xid,
       neId: this.opts.neId,
+      ...(task.liid !== undefined && { liid: task.liid }),
       timestampMicros: m.timestampMicros,
       ipVersion: m.ipVersion,
       ipProtocol: m.ipProtocol,

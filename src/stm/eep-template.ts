@@ -113,6 +113,8 @@ export class EepReportTemplates {
     const t = r.timestampMicros;
     const { ipProtocol, protocolType, srcPort, dstPort, payload } = r;
     if (!this.#enabled || typeof t !== 'bigint' || sequence >>> 0 !== sequence) return undefined;
+    // A warrant's LIID adds a chunk after the sequence: the generic encoder takes those reports.
+    if (r.liid !== undefined) return undefined;
     if (!isUint8(ipProtocol) || !isUint8(protocolType) || !isUint16(srcPort) || !isUint16(dstPort))
       return undefined;
     if (!(payload instanceof Uint8Array)) return undefined;

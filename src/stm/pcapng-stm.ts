@@ -12,26 +12,36 @@ import {
 } from './pcapng-write.js';
 
 /** Prefixes of the EPB comments that carry the report's identifiers (a project convention, docs/stm.md). */
-export const STM_COMMENT_PREFIX = { xid: 'lix.xid=', ne: 'lix.ne=' } as const;
+export const STM_COMMENT_PREFIX = { xid: 'lix.xid=', ne: 'lix.ne=', liid: 'lix.liid=' } as const;
 
-/** The comments for an XID and an NE identifier, in that order. */
+/** The comments for an XID, an NE identifier and a warrant's LIID, in that order. */
 export function stmComments(ids: {
   readonly xid?: string | undefined;
   readonly neId?: string | undefined;
+  readonly liid?: string | undefined;
 }): string[] {
   const out: string[] = [];
   if (ids.xid !== undefined) out.push(STM_COMMENT_PREFIX.xid + ids.xid);
   if (ids.neId !== undefined) out.push(STM_COMMENT_PREFIX.ne + ids.neId);
+  if (ids.liid !== undefined) out.push(STM_COMMENT_PREFIX.liid + ids.liid);
   return out;
 }
 
-/** The XID and NE identifier found in EPB comments (the first of each). */
-export function parseStmComments(comments: readonly string[]): { xid?: string; neId?: string } {
-  const xid = comments
-    .find((c) => c.startsWith(STM_COMMENT_PREFIX.xid))
-    ?.slice(STM_COMMENT_PREFIX.xid.length);
-  const neId = comments.find((c) => c.startsWith(STM_COMMENT_PREFIX.ne))?.slice(STM_COMMENT_PREFIX.ne.length);
-  return { ...(xid !== undefined && { xid }), ...(neId !== undefined && { neId }) };
+/** The XID, NE identifier and LIID found in EPB comments (the first of each). */
+export function parseStmComments(comments: readonly string[]): {
+  xid?: string;
+  neId?: string;
+  liid?: string;
+} {
+  const value = (prefix: string) => comments.find((c) => c.startsWith(prefix))?.slice(prefix.length);
+  const xid = value(STM_COMMENT_PREFIX.xid);
+  const neId = value(STM_COMMENT_PREFIX.ne);
+  const liid = value(STM_COMMENT_PREFIX.liid);
+  return {
+    ...(xid !== undefined && { xid }),
+    ...(neId !== undefined && { neId }),
+    ...(liid !== undefined && { liid }),
+  };
 }
 
 export interface StmPcapngPacket {
@@ -40,6 +50,7 @@ export interface StmPcapngPacket {
   readonly packet: Uint8Array;
   readonly xid?: string | undefined;
   readonly neId?: string | undefined;
+  readonly liid?: string | undefined;
 }
 
 /** SHB + IDB + EPB: one packet that decodes on its own (the payload of a GRE-PCAPng STM report). */
@@ -51,7 +62,7 @@ export function encodeStmPcapng(p: StmPcapngPacket): Uint8Array {
       interfaceId: 0,
       timestampMicros: p.timestampMicros,
       data: p.packet,
-      comments: stmComments({ xid: p.xid, neId: p.neId }),
+      comments: stmComments({ xid: p.xid, neId: p.neId, liid: p.liid }),
     }),
   ]);
 }

@@ -9,6 +9,7 @@ import { decodeGre, GRE_PROTOCOL } from './gre.js';
 import { buildIpPackets, maxPayload, PACKET } from './packet.js';
 import type { TcpSequencer } from './tcp-sequencer.js';
 import { LINKTYPE, parseStmComments, readPackets, stmComments } from './pcapng.js';
+import { liidOf } from './report.js';
 
 /** One report as the collector received it. */
 export interface CollectedReport {
@@ -17,6 +18,8 @@ export interface CollectedReport {
   readonly remote: string;
   readonly xid?: string;
   readonly neId?: string;
+  /** The warrant reference (LIID) of the task, when the report carries one. */
+  readonly liid?: string;
   readonly sequence?: number;
   readonly timestampMicros: bigint;
   /** The EEP message (EEP only). */
@@ -114,7 +117,8 @@ export function collectEep(
     payload: m.payload ?? new Uint8Array(0),
   });
   const { packets, truncated } = copy ? { packets: [], truncated: false } : eepPackets(m, seq);
-  const comments = stmComments({ xid: m.correlationId, neId: m.nodeName });
+  const liid = liidOf(m);
+  const comments = stmComments({ xid: m.correlationId, neId: m.nodeName, liid });
   if (truncated) comments.push(`lix.truncated=${m.payload?.length ?? 0}`);
   const linkType = LINKTYPE.raw;
   return {
@@ -123,6 +127,7 @@ export function collectEep(
     remote,
     ...(m.correlationId !== undefined && { xid: m.correlationId }),
     ...(m.nodeName !== undefined && { neId: m.nodeName }),
+    ...(liid !== undefined && { liid }),
     ...(m.sequence !== undefined && { sequence: m.sequence }),
     timestampMicros,
     eep: m,

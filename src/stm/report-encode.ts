@@ -73,6 +73,7 @@ export function grePcapngEncoder(maxSize: number, protocolType: number = GRE_PRO
         packet,
         xid: r.xid,
         neId: r.neId,
+        liid: r.liid,
       });
       const out = encodeGre(protocolType, png);
       if (out.length > maxSize) throw new StmTooLargeError(out.length, maxSize);

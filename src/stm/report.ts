@@ -2,7 +2,15 @@
  * The STM report (DESIGN.md "STM reports"): one captured signalling message for one task, and what every
  * encoding derives from it: the EEP/HEP3 message, and the captured IP packet (synthesised when absent).
  */
-import { EEP_IP_FAMILY, type EepEventTypeName, type EepMessage, type EepProtocolId } from './eep.js';
+import {
+  EEP_CHUNK_TYPES,
+  EEP_GENERIC_VENDOR,
+  EEP_IP_FAMILY,
+  type EepChunk,
+  type EepEventTypeName,
+  type EepMessage,
+  type EepProtocolId,
+} from './eep.js';
 import { buildIpPacket, PACKET } from './packet.js';
 import type { Flow } from './flow.js';
 import type { TcpSequencer } from './tcp-sequencer.js';
@@ -13,6 +21,8 @@ export interface StmReport extends Flow {
   readonly xid: string;
   /** The NE identifier (EEP node name; PCAPng comment). */
   readonly neId: string;
+  /** The task's warrant reference, a LIID, when it has one (EEP group ID chunk; PCAPng comment `lix.liid=`). */
+  readonly liid?: string;
   readonly timestampMicros: bigint;
   readonly ipVersion: 4 | 6;
   /** EEP captured-protocol type (EEP_PROTOCOL_TYPES). */
@@ -59,8 +69,19 @@ export function reportToEep(
     eventType: INTERCEPTION,
     sequence,
     payload: r.payload,
-    otherChunks: [],
+    otherChunks: r.liid === undefined ? [] : [liidChunk(r.liid)],
   };
+}
+
+/** The LIID as the HEP3 generic group-ID chunk (0x29, octet string): the warrant that groups the captures. */
+export function liidChunk(liid: string): EepChunk {
+  return { vendor: EEP_GENERIC_VENDOR, type: EEP_CHUNK_TYPES.groupId, value: new TextEncoder().encode(liid) };
+}
+
+/** The LIID of an EEP message (its group-ID chunk), if any. */
+export function liidOf(m: EepMessage): string | undefined {
+  const c = m.otherChunks.find((x) => x.vendor === EEP_GENERIC_VENDOR && x.type === EEP_CHUNK_TYPES.groupId);
+  return c && new TextDecoder().decode(c.value);
 }
 
 /**

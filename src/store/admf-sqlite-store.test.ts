@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sqlite as Database } from './sqlite.js';
 import { openAdmfStore, ADMF_DB_FILE, ADMF_SCHEMA_VERSION } from './admf-sqlite-store.js';
-import { admfStoreContract } from '../../test/support/admf-store-contract.js';
+import { admfStoreContract, ne, taskRecord } from '../../test/support/admf-store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lix-admf-store-'));
 process.once('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -49,9 +49,10 @@ test('sqlite: a version 1 file (before subscribers) opens, keeps its NEs and tas
   const dir = join(root, 'v1');
   const fresh = openAdmfStore(dir);
   await fresh.close();
-  // A version 1 file is the version 2 one without the subscriber tables.
+  // A version 1 file is the current one without the subscriber tables and the tasks' warrant columns.
   const db = new Database(join(dir, ADMF_DB_FILE));
   db.exec('DROP TABLE subscriber_tasks; DROP TABLE subscribers');
+  dropWarrantColumns(db);
   db.pragma('user_version = 1');
   db.exec(
     "INSERT INTO nes (id, url, options, created_at, updated_at) VALUES ('ne-1', 'https://127.0.0.1:1/X1/NE', '{}', 1, 1)",
@@ -91,4 +92,36 @@ test('sqlite: a version 1 file (before subscribers) opens, keeps its NEs and tas
   } finally {
     check.close();
   }
+});
+
+/** Takes a file back to before version 3 (the tasks' warrant columns). */
+function dropWarrantColumns(db: Database): void {
+  db.exec('DROP INDEX tasks_windowed');
+  for (const c of ['valid_from', 'valid_until', 'warrant_ref']) db.exec(`ALTER TABLE tasks DROP COLUMN ${c}`);
+}
+
+test('sqlite: a version 2 file (before warrants) opens and upgrades; its tasks keep their data and take warrant windows', async () => {
+  const dir = join(root, 'v2');
+  const s = openAdmfStore(dir);
+  await s.putNe(ne('ne-1'));
+  const t = taskRecord('ne-1');
+  await s.putTask(t);
+  await s.close();
+  // Back to what lix with schema version 2 wrote.
+  const db = new Database(join(dir, ADMF_DB_FILE));
+  dropWarrantColumns(db);
+  db.pragma('user_version = 2');
+  db.close();
+  const again = openAdmfStore(dir);
+  try {
+    assert.deepEqual(await again.getTask(t.xid), t);
+    const w = { ...t, validUntil: t.createdAt + 1000, warrantRef: 'LIID-1' };
+    await again.putTask(w);
+    assert.deepEqual(await again.getTask(t.xid), w);
+  } finally {
+    await again.close();
+  }
+  const check = new Database(join(dir, ADMF_DB_FILE));
+  assert.equal(check.pragma('user_version', { simple: true }), ADMF_SCHEMA_VERSION);
+  check.close();
 });

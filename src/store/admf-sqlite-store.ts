@@ -24,7 +24,7 @@ import {
 import type { SubscriberRecord, SubscriberTaskLink } from './admf-subscriber-store.js';
 import type { ProvisioningStatus } from '../x1/model.js';
 
-export const ADMF_SCHEMA_VERSION = 2;
+export const ADMF_SCHEMA_VERSION = 3;
 export const ADMF_DB_FILE = 'admf.sqlite';
 
 const SCHEMA = `
@@ -60,6 +60,13 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 const UPGRADES: Readonly<Record<number, string>> = {
   /** 1 → 2: subscribers and the tasks made for them. */
   1: SUBSCRIBER_SCHEMA,
+  /** 2 → 3: warrant validity windows and references of tasks (docs/admf.md "Warrant validity"). */
+  2: `
+ALTER TABLE tasks ADD COLUMN valid_from INTEGER;
+ALTER TABLE tasks ADD COLUMN valid_until INTEGER;
+ALTER TABLE tasks ADD COLUMN warrant_ref TEXT;
+CREATE INDEX tasks_windowed ON tasks(state) WHERE valid_from IS NOT NULL OR valid_until IS NOT NULL;
+`,
 };
 
 type Row = Record<string, string | number | null>;
@@ -95,6 +102,9 @@ function toTask(r: Row): TaskRecord {
     state: r.state as TaskState,
     ...opt('provisioning', r.provisioning as ProvisioningStatus | null),
     ...opt('reason', r.reason as string | null),
+    ...opt('validFrom', r.valid_from as number | null),
+    ...opt('validUntil', r.valid_until as number | null),
+    ...opt('warrantRef', r.warrant_ref as string | null),
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   };
@@ -171,8 +181,8 @@ export class SqliteAdmfStore implements AdmfStore {
       neDests: p('SELECT * FROM destinations WHERE ne_id = ? ORDER BY did'),
       deleteDest: p('DELETE FROM destinations WHERE ne_id = ? AND did = ?'),
       putTask: p(
-        'INSERT OR REPLACE INTO tasks (xid, ne_id, details, state, provisioning, reason, created_at, updated_at) ' +
-          'VALUES (@xid, @neId, @details, @state, @provisioning, @reason, @createdAt, @updatedAt)',
+        'INSERT OR REPLACE INTO tasks (xid, ne_id, details, state, provisioning, reason, valid_from, valid_until, warrant_ref, created_at, updated_at) ' +
+          'VALUES (@xid, @neId, @details, @state, @provisioning, @reason, @validFrom, @validUntil, @warrantRef, @createdAt, @updatedAt)',
       ),
       getTask: p('SELECT * FROM tasks WHERE xid = ?'),
       countTasks: p('SELECT ne_id, state, count(*) AS n FROM tasks GROUP BY ne_id, state'),
@@ -256,6 +266,9 @@ export class SqliteAdmfStore implements AdmfStore {
       details: JSON.stringify(t.details),
       provisioning: t.provisioning ?? null,
       reason: t.reason ?? null,
+      validFrom: t.validFrom ?? null,
+      validUntil: t.validUntil ?? null,
+      warrantRef: t.warrantRef ?? null,
     };
   }
 
@@ -290,6 +303,7 @@ export class SqliteAdmfStore implements AdmfStore {
       where.push(`state IN (${f.states.map(() => '?').join(', ') || 'NULL'})`);
       args.push(...f.states);
     }
+    if (f.windowed) where.push('(valid_from IS NOT NULL OR valid_until IS NOT NULL)');
     if (f.after !== undefined) {
       where.push('(created_at, xid) > (?, ?)');
       args.push(f.after.createdAt, f.after.xid);

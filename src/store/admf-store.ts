@@ -47,12 +47,14 @@ export interface DestinationRecord {
 }
 
 /**
- * Where a task stands as the ADMF sees it. `activating`, `modifying`, `deactivating`: a request is out (or its
+ * Where a task stands as the ADMF sees it. `scheduled`: its warrant starts later; it is not on its NE yet
+ * (docs/admf.md "Warrant validity"). `activating`, `modifying`, `deactivating`: a request is out (or its
  * answer was lost: reconciliation settles it). `awaitingProvisioning`: the NE answered `Acknowledged` and a
  * ReportTaskIssue is awaited. `failed`: the NE refused or could not do it. `ended`: deactivated, or ended by
  * the NE (terminating fault, implicit deactivation).
  */
 export const TASK_STATES = [
+  'scheduled',
   'activating',
   'active',
   'awaitingProvisioning',
@@ -81,6 +83,12 @@ export interface TaskRecord {
   readonly provisioning?: ProvisioningStatus;
   /** Why the task failed or ended, or the last error seen. */
   readonly reason?: string;
+  /** The warrant's start (ms since the epoch): the ADMF activates the task then. */
+  readonly validFrom?: number;
+  /** The warrant's end (ms since the epoch): the ADMF deactivates the task then. */
+  readonly validUntil?: number;
+  /** The warrant reference (a TS 103 280 LIID), sent to the NE in the task's MediationDetails. */
+  readonly warrantRef?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -136,6 +144,8 @@ export interface TaskFilter {
   readonly after?: { readonly createdAt: number; readonly xid: string };
   /** At most this many. */
   readonly limit?: number;
+  /** Only tasks with a validity window (a `validFrom` or a `validUntil`): the warrant scheduler's view. */
+  readonly windowed?: boolean;
 }
 
 export interface ReportFilter extends Page {

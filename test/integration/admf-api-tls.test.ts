@@ -134,7 +134,7 @@ test('REST API over TLS beyond loopback: curl, Python ssl and lix --ca get answe
     const cli = runCli(['admf', 'health', '--api', url, '--ca', pki.caFile, '--token-file', tokenFile]);
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /"id": "admf-1"/);
-    const list = runCli(['admf', 'task', 'list', '--api', url, '--token-file', tokenFile], {
+    const list = runCli(['admf', 'task', 'list', '--json', '--api', url, '--token-file', tokenFile], {
       env: { LIX_ADMF_CA: pki.caFile },
     });
     assert.equal(list.status, 0, list.stderr);

@@ -76,14 +76,15 @@ test('a late activation report while deactivating does not end the task; the rea
 });
 
 type Step =
-  | { kind: 'activate' | 'deactivate' | 'modify'; task: number }
+  | { kind: 'activate' | 'deactivate' | 'modify' | 'schedule'; task: number }
+  | { kind: 'admfAdvance'; ms: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'advance'; ms: number }
   | { kind: 'staleReport'; task: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record(
-    { kind: fc.constantFrom('activate', 'deactivate', 'modify'), task: fc.nat(1) },
+    { kind: fc.constantFrom('activate', 'deactivate', 'modify', 'schedule'), task: fc.nat(1) },
     { noNullPrototype: true },
   ) as fc.Arbitrary<Step>,
   fc.record(
@@ -95,7 +96,23 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     { noNullPrototype: true },
   ),
   fc.record({ kind: fc.constant('staleReport' as const), task: fc.nat(1) }, { noNullPrototype: true }),
+  // The ADMF's own clock: warrant starts and ends fall due (the scheduler moves tasks in the background).
+  fc.record(
+    { kind: fc.constant('admfAdvance' as const), ms: fc.constantFrom(5_000, 20_000) },
+    { noNullPrototype: true },
+  ),
 );
+
+/**
+ * Lets the ADMF's clock run `ms`, a second at a time, each time letting the warrant scheduler finish while the
+ * slow NE's clock runs (one jump would let TIME2 expire before the request even reached the NE).
+ */
+async function admfAdvance(h: AdmfWithNe, ms: number): Promise<void> {
+  for (let left = ms; left > 0; left -= 1000) {
+    await h.clock.advance(Math.min(1000, left));
+    await answered(h, h.running.admf.warrants.settled());
+  }
+}
 
 test('random interleavings: every change is a legal move and, after reconciliation, the ADMF agrees with the NE', async () => {
   await fc.assert(
@@ -116,23 +133,31 @@ test('random interleavings: every change is a legal move and, after reconciliati
         for (const s of steps) {
           if (s.kind === 'delay') h.ne.dataPlane.delayMs = s.ms;
           else if (s.kind === 'advance') await h.ne.clock.advance(s.ms);
+          else if (s.kind === 'admfAdvance') await admfAdvance(h, s.ms);
           else if (s.kind === 'staleReport') {
             if (await admf.store.getTask(xids[s.task]!))
               await reportAsNe(h, xids[s.task]!, 'activation completed');
           } else {
             const xid = xids[s.task]!;
+            const now = h.clock.now();
             const call =
               s.kind === 'activate'
                 ? activateTask(admf, 'ne-1', task(xid, [did]))
-                : s.kind === 'modify'
-                  ? modifyTask(admf, task(xid, [did], { deliveryType: 'X2Only' }))
-                  : deactivateTask(admf, xid);
+                : s.kind === 'schedule'
+                  ? activateTask(admf, 'ne-1', task(xid, [did]), {
+                      validFrom: now + 10_000,
+                      validUntil: now + 30_000,
+                    })
+                  : s.kind === 'modify'
+                    ? modifyTask(admf, task(xid, [did], { deliveryType: 'X2Only' }))
+                    : deactivateTask(admf, xid);
             await answered(
               h,
               call.catch(() => undefined),
             );
           }
         }
+        await admfAdvance(h, 60_000); // every warrant has ended
         await h.ne.clock.advance(120_000);
         await new Promise((r) => setTimeout(r, 100)); // the NE's last reports reach the ADMF
         await reconcile(admf, 'ne-1');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Admf, type NePoster } from '../../src/admf/admf.js';
 import { buildApi } from '../../src/api/app.js';
+import { warrantActions } from '../../src/admf/tasking.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { openAdmfStore } from '../../src/store/admf-sqlite-store.js';
 import { X1Codec } from '../../src/x1/codec.js';
@@ -71,6 +72,7 @@ export async function memoryAdmf(): Promise<MemoryAdmf> {
     logger: silentLogger,
     posterFor,
   });
+  admf.warrantActions = warrantActions(admf);
   await admf.start();
   const app = await buildApi({ admf, codec, token: TEST_API_TOKEN, x1Url: 'https://127.0.0.1:1/X1/ADMF' });
   return {

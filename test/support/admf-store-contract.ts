@@ -141,6 +141,43 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
     assert.deepEqual(await s.listTasks({ states: [] }), []);
   });
 
+  withStore(
+    'tasks: a warrant window and reference round-trip; windowed lists only tasks with a window',
+    async (s) => {
+      await s.putNe(ne('ne-1'));
+      const plain = taskRecord('ne-1', { createdAt: T0 });
+      const later = taskRecord('ne-1', {
+        state: 'scheduled',
+        validFrom: T0 + 60_000,
+        validUntil: T0 + 3_600_000,
+        warrantRef: 'LIID-0001',
+        createdAt: T0 + 1,
+      });
+      const endOnly = taskRecord('ne-1', { validUntil: T0 + 5, createdAt: T0 + 2 });
+      await s.putTasks([plain, later, endOnly]);
+      assert.deepEqual(await s.getTask(later.xid), later);
+      assert.deepEqual(await s.getTask(endOnly.xid), endOnly);
+      assert.deepEqual(
+        (await s.listTasks({ windowed: true })).map((t) => t.xid),
+        [later.xid, endOnly.xid],
+      );
+      assert.deepEqual(
+        (await s.listTasks({ windowed: true, states: ['scheduled'] })).map((t) => t.xid),
+        [later.xid],
+      );
+      await s.setTaskState(later.xid, 'activating', T0 + 60_000, { reason: 'warrant valid from …' });
+      const moved = await s.getTask(later.xid);
+      assert.deepEqual(
+        [moved?.state, moved?.validFrom, moved?.validUntil, moved?.warrantRef],
+        ['activating', T0 + 60_000, T0 + 3_600_000, 'LIID-0001'],
+        'a state change keeps the window',
+      );
+      const { validFrom: _f, validUntil: _u, warrantRef: _r, ...cleared } = later;
+      await s.putTask(cleared);
+      assert.deepEqual(await s.getTask(later.xid), cleared, 'a task replaced without a window has none');
+    },
+  );
+
   withStore('reports: flags, filters and paging', async (s) => {
     const xid = uuid();
     const ids: number[] = [];
