@@ -5,6 +5,8 @@ import { LINKTYPE } from '../../stm/pcapng-tables.js';
 import type { Frame } from '../messages.js';
 import { DIAMETER } from './gen-diameter.js';
 import { GTPV2 } from './gen-gtpv2.js';
+import { GTPV2_CONTEXT } from './gen-gtpv2-context.js';
+import { S6A_AUTH } from './gen-s6a-auth.js';
 import { LAB_PORTS } from './lab-nodes.js';
 import { labSubscriber } from './population.js';
 import { generate, SyntheticGenerator } from './synthetic.js';
@@ -48,9 +50,15 @@ test('a mix of SIP, Diameter and GTPv2-C, each packet well-formed IPv4 between l
   const commands = new Set(
     dia.map((p) => new DataView(p.payload.buffer, p.payload.byteOffset).getUint32(4) & 0xffffff),
   );
-  assert.deepEqual([...commands].sort(), [DIAMETER.cmd.userAuthorization, DIAMETER.cmd.updateLocation]);
+  assert.deepEqual(
+    [...commands].sort(),
+    [DIAMETER.cmd.userAuthorization, DIAMETER.cmd.updateLocation, S6A_AUTH.cmd].sort(),
+  );
   const types = new Set(gtp.map((p) => p.payload[1]));
-  assert.deepEqual([...types].sort(), Object.values(GTPV2.msg).sort());
+  assert.deepEqual(
+    [...types].sort(),
+    [...Object.values(GTPV2.msg), ...Object.values(GTPV2_CONTEXT.msg)].sort(),
+  );
 });
 
 test('SIP carries the subscribers: Call-ID, From/To, P-Asserted-Identity, Contact', () => {
