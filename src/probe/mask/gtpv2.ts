@@ -49,7 +49,8 @@ function walkIes(b: Uint8Array, start: number, end: number, depth: number, e: Ma
 function maskOne(b: Uint8Array, off: number, e: MaskEdit): { end: number; piggyback: boolean } {
   if (b.length - off < FRAME.headerWithoutTeid) unsafe('shorter than the 8-octet header');
   const flags = b[off]!;
-  if (flags >> FRAME.versionShift !== FRAME.version) unsafe(`version ${flags >> FRAME.versionShift} is not 2`);
+  if (flags >> FRAME.versionShift !== FRAME.version)
+    unsafe(`version ${flags >> FRAME.versionShift} is not 2`);
   const header = flags & FRAME.flagTeid ? FRAME.headerWithTeid : FRAME.headerWithoutTeid;
   const end = off + FRAME.fixedBytes + u16(b, off + 2);
   if (end - off < header) unsafe('length field shorter than the header');

@@ -129,7 +129,8 @@ export function maskSip(payload: Uint8Array): MaskOutcome {
     let line = s.indexOf('\n') + 1;
     while (line > 0 && line <= end) {
       let next = s.indexOf('\n', line) + 1;
-      while (next > 0 && next <= end && (s[next] === ' ' || s[next] === '\t')) next = s.indexOf('\n', next) + 1;
+      while (next > 0 && next <= end && (s[next] === ' ' || s[next] === '\t'))
+        next = s.indexOf('\n', next) + 1;
       const fieldEnd = next > 0 && next <= end + 1 ? next : end;
       const colon = s.indexOf(':', line);
       if (colon > 0 && colon < fieldEnd) {
