@@ -56,7 +56,7 @@ export const neConfigSchema = z
      */
     source: z.string().min(1).optional(),
     /**
-     * Mask keys and authentication vectors in intercepted signalling before delivery (TS 33.501 §5.9.4.2);
+     * Mask keys and authentication vectors in intercepted signalling before delivery (TS 33.501);
      * only an explicit false switches it off (logged as a warning, shown on the health endpoint).
      */
     maskKeys: z.boolean().default(NE_DEFAULTS.maskKeys),

@@ -36,7 +36,7 @@ export interface ProbeOptions {
   readonly senders: StmSenderFactory;
   readonly counterFlushMs?: number;
   /**
-   * Mask keys and authentication vectors in every delivered message (default true, TS 33.501 §5.9.4.2);
+   * Mask keys and authentication vectors in every delivered message (default true, TS 33.501);
    * false delivers them as captured and is logged as a warning at start.
    */
   readonly maskKeys?: boolean;

@@ -41,7 +41,7 @@ interface ActiveTask {
 
 /** The warning logged at start, and shown on the health endpoint, while key masking is off. */
 export const KEY_MASKING_OFF =
-  'key masking is OFF (maskKeys: false / --no-mask-keys): keys and authentication vectors in intercepted signalling are delivered as captured, against TS 33.501 §5.9.4.2';
+  'key masking is OFF (maskKeys: false / --no-mask-keys): keys and authentication vectors in intercepted signalling are delivered as captured, against TS 33.501';
 
 /** Target kinds with a meaning for captured signalling (the NE refuses the rest with TargetTypeUnsupported). */
 const SUPPORTED: ReadonlySet<TargetKind> = new Set(PROBE_TARGET_KINDS);
@@ -59,7 +59,7 @@ export class Probe {
   };
   readonly decoder: PacketDecoder;
   readonly index: TargetIndex;
-  /** Key masking of every delivered message (TS 33.501 §5.9.4.2); off only with `maskKeys: false`. */
+  /** Key masking of every delivered message (TS 33.501); off only with `maskKeys: false`. */
   readonly masker: KeyMasker;
   private maskDropLogged = false;
   private readonly tasks = new Map<string, ActiveTask>();

@@ -4,7 +4,7 @@
  */
 
 /**
- * The filler that replaces key material (TS 33.501 §5.9.4.2 asks for "a string of the same length"): zero
+ * The filler that replaces key material (TS 33.501 asks for "a string of the same length"): zero
  * bits, written in each field's own encoding so that the message stays well-formed — octet 0x00 in binary
  * fields (Diameter OctetString AVPs, GTPv2-C MM Context), `0` in hexadecimal text (SIP digest `response`,
  * `ck`, `ik`), `A` in base64 text (the AKA `nonce`, RFC 3310 §3.2, whose base64 `=` padding is kept).

@@ -1,5 +1,5 @@
 /**
- * Key masking before anything leaves the NE (TS 33.501 §5.9.4.2: key material in copied signalling is
+ * Key masking before anything leaves the NE (TS 33.501: key material in copied signalling is
  * replaced by a string of the same length): one entry point per message, by protocol, and the
  * {@link KeyMasker} the probe runs on every message it delivers, with its counters. The fields masked are
  * listed in docs/probe.md ("Key masking").
