@@ -17,6 +17,8 @@ export const LAB_PORTS = {
   gtpc: 2123,
   cxClient: 41868,
   s6aClient: 42868,
+  /** The S-CSCF's Cx connection to the HSS (MAR/MAA). */
+  scscfCxClient: 43868,
 } as const;
 
 /** Diameter realms. */

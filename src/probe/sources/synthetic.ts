@@ -1,6 +1,6 @@
 /**
- * Synthetic lab traffic (DESIGN.md "Probe", "Lab"): an interleaved mix of IMS registrations (SIP REGISTER
- * with a Cx UAR/UAA), calls (SIP INVITE dialogs) and EPC attaches (S6a AIR/AIA with authentication vectors,
+ * Synthetic lab traffic (DESIGN.md "Probe", "Lab"): an interleaved mix of IMS registrations (SIP REGISTER,
+ * Cx UAR/UAA and MAR/MAA, a 401 with the IMS AKA challenge, REGISTER with credentials, 200), calls (SIP INVITE dialogs) and EPC attaches (S6a AIR/AIA with authentication vectors,
  * ULR/ULA, GTPv2-C Create and Delete Session, then a move to another MME: S10 Context Request, Response with
  * the MM Context and its keys, Acknowledge) for subscribers of the {@link labSubscriber} population, as raw IPv4 frames
  * (LINKTYPE_RAW) between the fixed {@link LAB_NODES}. Deterministic for a seed.
@@ -21,6 +21,7 @@ import {
 } from './gen-diameter.js';
 import { createSession, deleteSession, type GtpSession } from './gen-gtpv2.js';
 import { contextTransfer } from './gen-gtpv2-context.js';
+import { akaChallenge, akaCredentials, akaVector, CX_AUTH, cxMultimediaAuth } from './gen-ims-aka.js';
 import { S6A_AUTH, s6aAuthenticationInformation } from './gen-s6a-auth.js';
 import { callDialog, registration, SIP_ENDS, type DialogTokens, type SipMessage } from './gen-sip.js';
 import { TcpConnection } from './gen-tcp.js';
@@ -82,6 +83,8 @@ export class SyntheticGenerator {
   private readonly queue: Uint8Array[] = [];
   private readonly cx: TcpConnection;
   private readonly s6a: TcpConnection;
+  /** The S-CSCF's Cx connection to the HSS (MAR/MAA). */
+  private readonly scscfCx: TcpConnection;
   private seq = 0;
   /** Calls made so far: even ones are addressed to the callee's tel: URI, odd ones to its sip: URI. */
   private calls = 0;
@@ -110,6 +113,16 @@ export class SyntheticGenerator {
       {
         client: LAB_NODES.mme.address,
         clientPort: LAB_PORTS.s6aClient,
+        server: hss,
+        serverPort: LAB_PORTS.diameter,
+      },
+      this.u32(),
+      this.u32(),
+    );
+    this.scscfCx = new TcpConnection(
+      {
+        client: LAB_NODES.scscf.address,
+        clientPort: LAB_PORTS.scscfCxClient,
         server: hss,
         serverPort: LAB_PORTS.diameter,
       },
@@ -199,11 +212,21 @@ export class SyntheticGenerator {
     return `${host};${this.u32()};${this.u32()}`;
   }
 
+  /** REGISTER, Cx UAR/UAA, Cx MAR/MAA, 401 with the AKA challenge, REGISTER with credentials, 200. */
   private *registration(sub: LabSubscriber): Generator<Uint8Array[]> {
-    const [register, ok] = registration(sub, this.tokens());
+    const vector = akaVector((n) => this.bytes(n));
+    const domain = LAB_REALMS.ims;
+    const [register, challenge, answer, ok] = registration(sub, this.tokens(), {
+      challenge: akaChallenge(domain, vector),
+      credentials: akaCredentials(sub.impi, domain, vector, this.hex()),
+    });
     yield this.sip(register!);
-    const ids = { hopByHop: this.u32(), endToEnd: this.u32() };
-    const head = { command: DIAMETER.cmd.userAuthorization, application: DIAMETER.app.cx, ...ids };
+    const hss = peer(LAB_NODES.hss, LAB_REALMS.ims);
+    const head = {
+      command: DIAMETER.cmd.userAuthorization,
+      application: DIAMETER.app.cx,
+      ...this.diameterIds(),
+    };
     const [uar, uaa] = cxUserAuthorization(
       {
         sessionId: this.sessionId(LAB_NODES.icscf.host),
@@ -213,11 +236,25 @@ export class SyntheticGenerator {
         scscfName: `sip:${LAB_NODES.scscf.host}`,
       },
       peer(LAB_NODES.icscf, LAB_REALMS.ims),
-      peer(LAB_NODES.hss, LAB_REALMS.ims),
+      hss,
     );
     yield this.diameter(this.cx, true, diameterMessage({ ...head, request: true }, uar));
     yield this.diameter(this.cx, false, diameterMessage({ ...head, request: false }, uaa));
-    yield this.sip(ok!);
+    const auth = { command: CX_AUTH.cmd, application: DIAMETER.app.cx, ...this.diameterIds() };
+    const [mar, maa] = cxMultimediaAuth(
+      {
+        sessionId: this.sessionId(LAB_NODES.scscf.host),
+        impi: sub.impi,
+        impu: sub.sipUri,
+        scscfName: `sip:${LAB_NODES.scscf.host}`,
+      },
+      vector,
+      peer(LAB_NODES.scscf, LAB_REALMS.ims),
+      hss,
+    );
+    yield this.diameter(this.scscfCx, true, diameterMessage({ ...auth, request: true }, mar));
+    yield this.diameter(this.scscfCx, false, diameterMessage({ ...auth, request: false }, maa));
+    for (const m of [challenge, answer, ok]) yield this.sip(m!);
   }
 
   private *call(a: LabSubscriber, b: LabSubscriber): Generator<Uint8Array[]> {
