@@ -59,6 +59,10 @@ test(
       );
       const warning = JSON.parse(ne.logs.find((l) => l.includes('key masking is OFF'))!) as { level: number };
       assert.equal(warning.level, 40, 'a warning');
+      assert.ok(
+        ne.output.some((l) => l.startsWith('WARNING: key masking is OFF')),
+        'and printed',
+      );
       const health = await fetch(`${ne.metrics}/healthz`);
       assert.equal(health.status, 200);
       const body = (await health.json()) as { warnings?: { keyMasking?: string } };
