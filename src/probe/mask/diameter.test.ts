@@ -218,3 +218,12 @@ test('property: hostile bytes never throw; the outcome is ok with the same lengt
     { numRuns: 300 },
   );
 });
+
+test('a Buffer input (captured bytes) is left as it was: the masked copy is a new array', () => {
+  const [, aia] = s6a(0xab);
+  const captured = Buffer.from(aia);
+  const r = ok(maskDiameter(captured));
+  assert.deepEqual([...captured], [...aia], 'the captured bytes are untouched');
+  assert.notEqual(r.payload.buffer, captured.buffer);
+  assert.ok(!r.payload.includes(0xab));
+});

@@ -74,11 +74,18 @@ export const KEY_CONTAINERS = {
   mipMnHaMsa: [0, 492],
 } as const satisfies Record<string, readonly [number, number]>;
 
-const keyOf = (vendor: number, code: number) => vendor * 2 ** 32 + code;
-const setOf = (t: Record<string, readonly [number, number]>) =>
-  new Set(Object.values(t).map(([v, c]) => keyOf(v, c)));
-const KEYS = setOf(KEY_AVPS);
-const CONTAINERS = setOf(KEY_CONTAINERS);
+/** Codes by vendor ID (small integers: the lookups stay on the fast path). */
+const byVendor = (t: Record<string, readonly [number, number]>) => {
+  const m = new Map<number, Set<number>>();
+  for (const [v, c] of Object.values(t)) {
+    const codes = m.get(v) ?? new Set<number>();
+    codes.add(c);
+    m.set(v, codes);
+  }
+  return m;
+};
+const KEYS = byVendor(KEY_AVPS);
+const CONTAINERS = byVendor(KEY_CONTAINERS);
 
 const u24 = (b: Uint8Array, o: number) => (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
 const u32 = (b: Uint8Array, o: number) =>
@@ -95,9 +102,9 @@ function walk(b: Uint8Array, start: number, end: number, depth: number, e: MaskE
     const head = FRAME.avpHeaderBytes + (vendorFlag ? FRAME.vendorIdBytes : 0);
     if (len < head) unsafe(`AVP ${code} at octet ${o}: length ${len} below its header size`);
     if (o + len > end) unsafe(`AVP ${code} at octet ${o} runs past its container`);
-    const key = keyOf(vendorFlag ? u32(b, o + FRAME.avpHeaderBytes) : 0, code);
-    if (KEYS.has(key)) e.fill(o + head, o + len);
-    else if (CONTAINERS.has(key)) {
+    const vendor = vendorFlag ? u32(b, o + FRAME.avpHeaderBytes) : 0;
+    if (KEYS.get(vendor)?.has(code)) e.fill(o + head, o + len);
+    else if (CONTAINERS.get(vendor)?.has(code)) {
       if (depth >= FRAME.maxDepth) unsafe('grouped AVPs nested too deep');
       walk(b, o + head, o + len, depth + 1, e);
     }

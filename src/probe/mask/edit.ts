@@ -49,15 +49,18 @@ export class MaskEdit {
   /** Replaces octets `[start, end)` of the message (one field) with the filler of `kind`. */
   fill(start: number, end: number, kind: FillerKind = 'binary'): void {
     if (end < start || start < 0 || end > this.source.length) unsafe(`field [${start}, ${end}) out of range`);
-    this.out ??= Uint8Array.from(this.source);
+    // A copy whatever the input is (Buffer.prototype.slice would be a view of the captured bytes).
+    this.out ??= new Uint8Array(this.source);
+    const out = this.out;
     const filler = MASK_FILLER[kind];
-    if (kind === 'binary') this.out.fill(filler, start, end);
+    // Plain loops: fields are short, and TypedArray.prototype.fill costs more per call than it saves.
+    if (kind === 'binary') for (let i = start; i < end; i++) out[i] = filler;
     else {
       // Text: whitespace (a folded line inside a quoted string) and base64 padding keep their place.
       for (let i = start; i < end; i++) {
-        const c = this.out[i]!;
+        const c = out[i]!;
         if (WHITESPACE.has(c) || (kind === 'base64' && c === BASE64_PAD)) continue;
-        this.out[i] = filler;
+        out[i] = filler;
       }
     }
     this.fields++;

@@ -116,12 +116,24 @@ function headerEnd(s: string): number {
   return lf < 0 ? crlf : Math.min(crlf, lf);
 }
 
+/** Whether `b` contains "auth" in any case: every header field that can carry keys has it in its name. */
+function mentionsAuth(b: Uint8Array): boolean {
+  const LOWER = 0x20;
+  for (let i = 0; i + 3 < b.length; i++) {
+    if ((b[i]! | LOWER) !== 0x61) continue; // a
+    if ((b[i + 1]! | LOWER) === 0x75 && (b[i + 2]! | LOWER) === 0x74 && (b[i + 3]! | LOWER) === 0x68)
+      return true;
+  }
+  return false;
+}
+
 /**
  * Masks the keys of one SIP message (header section only; the body is not read). `unsafe` when the end of
  * the header section cannot be found or an authentication header field holds an unterminated quoted string.
  */
 export function maskSip(payload: Uint8Array): MaskOutcome {
   return runMasker(payload, (e) => {
+    if (!mentionsAuth(payload)) return; // no authentication header field: nothing to read
     const s = latin1.decode(payload);
     const end = headerEnd(s);
     if (end < 0) unsafe('no end of the header section');
