@@ -18,6 +18,8 @@ export interface MetricsEndpoint {
   readonly registry: Registry;
   /** Health checks, filled in once the daemon runs. */
   readonly checks: Record<string, HealthCheck>;
+  /** Health warnings (shown, not failing), filled in once the daemon runs. */
+  readonly warnings: Record<string, HealthCheck>;
   readonly server: MetricsServer;
 }
 
@@ -41,6 +43,7 @@ export async function metricsEndpointOrExit(
 export async function bindMetrics(a: { host: string; port: number }): Promise<MetricsEndpoint> {
   const registry = newRegistry();
   const checks: Record<string, HealthCheck> = {};
-  const server = await startMetricsServer({ host: a.host, port: a.port, registry, checks });
-  return { registry, checks, server };
+  const warnings: Record<string, HealthCheck> = {};
+  const server = await startMetricsServer({ host: a.host, port: a.port, registry, checks, warnings });
+  return { registry, checks, warnings, server };
 }

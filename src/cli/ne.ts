@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { NE_DEFAULTS, parseNeConfig } from '../ne/config.js';
 import { startNeServer } from '../ne/server.js';
+import { KEY_MASKING_OFF } from '../probe/probe.js';
 import { createProbeFor } from './probe-source.js';
 import {
   addFlags,
@@ -98,6 +99,12 @@ export const NE_FLAGS: readonly FlagSpec[] = [
       '(without it the NE intercepts nothing)',
     key: 'source',
   },
+  {
+    flags: '--no-mask-keys',
+    description:
+      'deliver keys and authentication vectors in intercepted signalling unmasked (masked by default, TS 33.501; logged as a warning)',
+    key: 'maskKeys',
+  },
   METRICS_FLAG,
 ];
 
@@ -135,6 +142,7 @@ export function registerNeCommands(program: Command): void {
         return undefined;
       };
       metrics.checks.dataPlane = () => dataPlane.healthProblem();
+      metrics.warnings.keyMasking = () => dataPlane.keyMaskingWarning();
     }
     runUntilSignalled({
       name: `NE ${config.id}`,
@@ -154,6 +162,7 @@ export function registerNeCommands(program: Command): void {
         ? 'probe source: none (no --source: nothing is intercepted; destinations are still watched)'
         : `probe source: ${dataPlane.sourceDescription}`,
     );
+    if (!config.maskKeys) console.log(`WARNING: ${KEY_MASKING_OFF}`);
   });
   registerNeAdminCommands(ne);
 }

@@ -27,6 +27,7 @@ export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?:
     logger: deps.logger.child({ component: 'probe' }),
     clock,
     ...(source && { source }),
+    maskKeys: config.maskKeys,
     senders: stmSenders(config.insecurePlainHttp ? {} : { tls: neTlsConfig(config) }),
   });
 }

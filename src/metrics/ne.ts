@@ -68,6 +68,9 @@ export function neMetrics(
   if (probe) probeMetrics(registry, probe);
 }
 
+const sum = (byProtocol: Readonly<Record<string, number>>) =>
+  Object.values(byProtocol).reduce((a, b) => a + b, 0);
+
 function probeMetrics(registry: Registry, probe: Probe): void {
   counterOf(
     registry,
@@ -92,6 +95,7 @@ function probeMetrics(registry: Registry, probe: Probe): void {
         [{ reason: 'malformed_signalling' }, probe.counters.malformed],
         [{ reason: 'no_destination' }, probe.counters.noDestination],
         [{ reason: 'internal_error' }, probe.counters.internalErrors],
+        [{ reason: 'key_masking_unsafe' }, sum(probe.masker.counters.dropped)],
         [{ reason: 'non_ip' }, d.nonIp],
         [{ reason: 'fragment_timeout' }, d.fragmentTimeouts],
         [{ reason: 'fragment_eviction' }, d.fragmentEvictions],
@@ -99,6 +103,20 @@ function probeMetrics(registry: Registry, probe: Probe): void {
       for (const [reason, n] of d.malformedByReason) out.push([{ reason: `malformed_${reason}` }, n]);
       return out;
     },
+  );
+  counterOf(
+    registry,
+    'lix_probe_masked_fields_total',
+    'Probe: key fields replaced by the filler before delivery, by protocol',
+    ['protocol'],
+    () => Object.entries(probe.masker.counters.fields).map(([protocol, n]) => [{ protocol }, n]),
+  );
+  gaugeOf(
+    registry,
+    'lix_probe_key_masking_enabled',
+    '1 while keys in delivered signalling are masked (0: switched off with --no-mask-keys)',
+    [],
+    () => [[{}, probe.masker.enabled ? 1 : 0]],
   );
   const source = (): Series<'counter'> =>
     Object.entries(probe.sourceCounters ?? {})

@@ -15,6 +15,11 @@ export interface MetricsServerOptions {
   readonly port: number;
   readonly registry: Registry;
   readonly checks: Readonly<Record<string, HealthCheck>>;
+  /**
+   * Warnings shown on `/healthz` (under `warnings`) without failing it, e.g. key masking switched off; each
+   * returns its text, or undefined when there is nothing to say.
+   */
+  readonly warnings?: Readonly<Record<string, HealthCheck>>;
 }
 
 export interface MetricsServer {
@@ -75,10 +80,29 @@ async function answer(
       }
     }
     const ok = Object.keys(failed).length === 0;
-    const body = JSON.stringify({ status: ok ? 'ok' : 'failing', checks: Object.keys(o.checks), failed });
+    const warnings = await warningsOf(o.warnings ?? {});
+    const body = JSON.stringify({
+      status: ok ? 'ok' : 'failing',
+      checks: Object.keys(o.checks),
+      failed,
+      ...(Object.keys(warnings).length > 0 && { warnings }),
+    });
     return { status: ok ? 200 : 503, type: 'application/json', body: `${body}\n` };
   }
   return { status: 404, type: 'text/plain', body: 'not found: /metrics or /healthz\n' };
+}
+
+async function warningsOf(notes: Readonly<Record<string, HealthCheck>>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, note] of Object.entries(notes)) {
+    try {
+      const text = await note();
+      if (text !== undefined) out[name] = text;
+    } catch (err) {
+      out[name] = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return out;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -31,6 +31,7 @@ export const NE_DEFAULTS = {
   maxBodyBytes: 1 << 20,
   /** GetAllDetails, GetAllTaskDetails and ListAllDetails answered per container; more get an error each. */
   maxBulkPerContainer: 2,
+  maskKeys: true,
 } as const;
 
 export const neConfigSchema = z
@@ -54,6 +55,11 @@ export const neConfigSchema = z
      * without it the NE answers X1 but intercepts nothing.
      */
     source: z.string().min(1).optional(),
+    /**
+     * Mask keys and authentication vectors in intercepted signalling before delivery (TS 33.501);
+     * only an explicit false switches it off (logged as a warning, shown on the health endpoint).
+     */
+    maskKeys: z.boolean().default(NE_DEFAULTS.maskKeys),
   })
   .refine((c) => c.time2Ms >= 2 * c.time1Ms, {
     message: 'TIME2 must be at least twice TIME1',

@@ -35,6 +35,11 @@ export interface ProbeOptions {
   /** Makes each destination's STM sender (`stmSenders()` of transport/stm-sender.ts in a daemon). */
   readonly senders: StmSenderFactory;
   readonly counterFlushMs?: number;
+  /**
+   * Mask keys and authentication vectors in every delivered message (default true, TS 33.501);
+   * false delivers them as captured and is logged as a warning at start.
+   */
+  readonly maskKeys?: boolean;
   /** A capture-drop fault clears after this long without new drops (default CAPTURE_HEALTH.quietMs). */
   readonly captureQuietMs?: number;
 }

@@ -19,6 +19,7 @@ import { formatTimestamp } from '../x1/simple-types.js';
 import { CaptureHealth } from './capture-health.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { Deliveries, stmUriOf, type DeliverySnapshot } from './delivery.js';
+import { KeyMasker } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
 import { inspect, ProbeProtocolError } from './proto/inspect.js';
 import {
@@ -40,6 +41,10 @@ interface ActiveTask {
   readonly dids: readonly string[];
 }
 
+/** The warning logged at start, and shown on the health endpoint, while key masking is off. */
+export const KEY_MASKING_OFF =
+  'key masking is OFF (maskKeys: false / --no-mask-keys): keys and authentication vectors in intercepted signalling are delivered as captured, against TS 33.501';
+
 /** Target kinds with a meaning for captured signalling (the NE refuses the rest with TargetTypeUnsupported). */
 const SUPPORTED: ReadonlySet<TargetKind> = new Set(PROBE_TARGET_KINDS);
 
@@ -56,6 +61,9 @@ export class Probe {
   };
   readonly decoder: PacketDecoder;
   readonly index: TargetIndex;
+  /** Key masking of every delivered message (TS 33.501); off only with `maskKeys: false`. */
+  readonly masker: KeyMasker;
+  private maskDropLogged = false;
   private readonly tasks = new Map<string, ActiveTask>();
   private readonly deliveries: Deliveries;
   private host: ProbeHost | undefined;
@@ -69,6 +77,7 @@ export class Probe {
 
   constructor(private readonly opts: ProbeOptions) {
     this.decoder = new PacketDecoder(opts.decoder);
+    this.masker = new KeyMasker(opts.maskKeys ?? true);
     this.capture = new CaptureHealth({
       neId: opts.neId,
       clock: opts.clock,
@@ -156,6 +165,7 @@ export class Probe {
   /** Starts the periodic work and, when there is one, the packet source. */
   start(): void {
     const { clock } = this.opts;
+    if (!this.masker.enabled) this.opts.logger.warn(KEY_MASKING_OFF);
     const every = (name: string, ms: number, fn: () => void) => {
       const tick = () => {
         if (this.closed) return;
@@ -234,10 +244,25 @@ export class Probe {
     }
     if (xids.length === 0) return;
     this.counters.matched++;
-    for (const xid of xids) this.deliver(xid, m);
+    const masked = this.masker.apply(m.protocol, m.payload);
+    if ('dropped' in masked) {
+      this.maskDropped(m, masked.dropped);
+      return;
+    }
+    for (const xid of xids) this.deliver(xid, m, masked.payload);
   }
 
-  private deliver(xid: string, m: ProbeMessage): void {
+  /** A matched message whose keys could not be located is not delivered: counted, logged the first time. */
+  private maskDropped(m: ProbeMessage, reason: string): void {
+    if (this.maskDropLogged) return;
+    this.maskDropLogged = true;
+    this.opts.logger.warn(
+      { protocol: m.protocol, reason },
+      'an intercepted message was not delivered: its keys could not be located for masking (counted; logged once)',
+    );
+  }
+
+  private deliver(xid: string, m: ProbeMessage, payload: Uint8Array): void {
     const task = this.tasks.get(xid);
     if (!task?.x2) return;
     const report: StmReport = {
@@ -252,7 +277,7 @@ export class Probe {
       srcPort: m.srcPort,
       dstPort: m.dstPort,
       protocolType: EEP_PROTOCOL_TYPE_OF[m.protocol],
-      payload: m.payload,
+      payload,
       ...(m.sctpPpid !== undefined && { sctpPpid: m.sctpPpid }),
     };
     for (const did of task.dids) {
@@ -301,6 +326,11 @@ export class Probe {
     host.issues.clear({ kind: 'destination', id: did }, ISSUE_CODES.NonTerminating, reason);
   }
 
+  /** A warning while key masking is off (health endpoint, status), or undefined. */
+  keyMaskingWarning(): string | undefined {
+    return this.masker.enabled ? undefined : KEY_MASKING_OFF;
+  }
+
   /** Why the probe is not healthy (its packet source failed), or undefined (health endpoint). */
   healthProblem(): string | undefined {
     return this.capture.current === 'failed' ? 'the packet source failed (see the NE fault)' : undefined;
@@ -328,6 +358,7 @@ export class Probe {
   stats(): Record<string, unknown> {
     return {
       probe: { ...this.counters },
+      keyMasking: { enabled: this.masker.enabled, ...this.masker.counters },
       capture: this.capture.current,
       decoder: this.decoder.counters,
       index: { tasks: this.tasks.size, ...this.index.counters },

@@ -88,9 +88,11 @@ const u32 = (n: number) => {
   viewOf(b).setUint32(0, n >>> 0);
   return b;
 };
-const utf8 = (code: number, s: string, vendor = 0) => avp(code, encodeUtf8(s), vendor);
-const uint = (code: number, n: number, vendor = 0) => avp(code, u32(n), vendor);
-const grouped = (code: number, avps: readonly Uint8Array[], vendor = 0) => avp(code, concat(avps), vendor);
+/** AVP helpers: UTF8String, Unsigned32 and Grouped. */
+export const utf8 = (code: number, s: string, vendor = 0) => avp(code, encodeUtf8(s), vendor);
+export const uint = (code: number, n: number, vendor = 0) => avp(code, u32(n), vendor);
+export const grouped = (code: number, avps: readonly Uint8Array[], vendor = 0) =>
+  avp(code, concat(avps), vendor);
 const G = DIAMETER.vendor3gpp;
 
 /** TBCD digits (TS 29.002 §17.7.8; used by the MSISDN AVP, TS 29.329 §6.3.2). */
@@ -133,7 +135,8 @@ export interface Peer {
   readonly realm: string;
 }
 
-const origin = (p: Peer) => [utf8(A.originHost, p.host), utf8(A.originRealm, p.realm)];
+/** Origin-Host and Origin-Realm of a peer. */
+export const origin = (p: Peer) => [utf8(A.originHost, p.host), utf8(A.originRealm, p.realm)];
 const vsai = (app: number) =>
   grouped(A.vendorSpecificApplicationId, [uint(A.vendorId, G), uint(A.authApplicationId, app)]);
 

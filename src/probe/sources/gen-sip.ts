@@ -34,37 +34,60 @@ function message(startLine: string, headers: readonly string[], body = ''): stri
 const via = (branch: string) =>
   `Via: SIP/2.0/UDP ${pcscf.address}:${LAB_PORTS.sip};branch=${VIA_MAGIC}${branch}`;
 
-/** REGISTER and its 200 OK (RFC 3261 §10; TS 24.229 §5.2.2 for the IMS headers). */
-export function registration(sub: LabSubscriber, t: DialogTokens): SipMessage[] {
+/** The IMS AKA challenge of a registration: the 401's WWW-Authenticate and the second REGISTER's Authorization. */
+export interface RegistrationChallenge {
+  readonly challenge: string;
+  readonly credentials: string;
+}
+
+/**
+ * REGISTER and its 200 OK (RFC 3261 §10; TS 24.229 §5.2.2 for the IMS headers); with `aka`, the S-CSCF's
+ * 401 and the REGISTER with credentials come between them (TS 24.229 §5.4.1.2, TS 33.203 §6.1).
+ */
+export function registration(sub: LabSubscriber, t: DialogTokens, aka?: RegistrationChallenge): SipMessage[] {
   const domain = POPULATION.imsDomain;
   const contact = `Contact: <sip:+${sub.msisdn}@${ueAddress(sub.index)}:${LAB_PORTS.sip}>;expires=${REGISTER_EXPIRES}`;
-  const common = [
-    via(t.branch),
-    `From: <${sub.sipUri}>;tag=${t.fromTag}`,
-    `To: <${sub.sipUri}>`,
-    `Call-ID: ${t.callId}`,
-    'CSeq: 1 REGISTER',
-  ];
-  const register = message(`REGISTER sip:${domain} SIP/2.0`, [
-    ...common.slice(0, 1),
-    `Max-Forwards: ${MAX_FORWARDS}`,
-    ...common.slice(1),
-    contact,
+  const from = `From: <${sub.sipUri}>;tag=${t.fromTag}`;
+  const callId = `Call-ID: ${t.callId}`;
+  const request = (branch: string, cseq: number, authorization: string) =>
+    message(`REGISTER sip:${domain} SIP/2.0`, [
+      via(branch),
+      `Max-Forwards: ${MAX_FORWARDS}`,
+      from,
+      `To: <${sub.sipUri}>`,
+      callId,
+      `CSeq: ${cseq} REGISTER`,
+      contact,
+      authorization,
+      `Expires: ${REGISTER_EXPIRES}`,
+    ]);
+  const response = (status: string, branch: string, cseq: number, extra: readonly string[]) =>
+    message(`SIP/2.0 ${status}`, [
+      via(branch),
+      from,
+      `To: <${sub.sipUri}>;tag=${t.toTag}`,
+      callId,
+      `CSeq: ${cseq} REGISTER`,
+      ...extra,
+    ]);
+  const first = request(
+    t.branch,
+    1,
     `Authorization: Digest username="${sub.impi}", realm="${domain}", uri="sip:${domain}", nonce="", response=""`,
-    `Expires: ${REGISTER_EXPIRES}`,
-  ]);
-  const ok = message('SIP/2.0 200 OK', [
-    common[0]!,
-    common[1]!,
-    `To: <${sub.sipUri}>;tag=${t.toTag}`,
-    common[3]!,
-    common[4]!,
-    contact,
-    `P-Associated-URI: <${sub.sipUri}>, <${sub.telUri}>`,
-  ]);
+  );
+  const ok = (branch: string, cseq: number) =>
+    response('200 OK', branch, cseq, [contact, `P-Associated-URI: <${sub.sipUri}>, <${sub.telUri}>`]);
+  if (!aka)
+    return [
+      { outbound: true, text: first },
+      { outbound: false, text: ok(t.branch, 1) },
+    ];
+  const second = `${t.branch}2`;
   return [
-    { outbound: true, text: register },
-    { outbound: false, text: ok },
+    { outbound: true, text: first },
+    { outbound: false, text: response('401 Unauthorized', t.branch, 1, [aka.challenge]) },
+    { outbound: true, text: request(second, 2, aka.credentials) },
+    { outbound: false, text: ok(second, 2) },
   ];
 }
 

@@ -5,6 +5,8 @@ export const LAB_NODES = {
   icscf: { address: '10.10.0.12', host: 'icscf.ims.lab.lix' },
   hss: { address: '10.10.0.20', host: 'hss.ims.lab.lix' },
   mme: { address: '10.10.0.30', host: 'mme.epc.lab.lix' },
+  /** The MME a subscriber moves to at a tracking area update (S10 context transfer from `mme`). */
+  mme2: { address: '10.10.0.31', host: 'mme2.epc.lab.lix' },
   sgw: { address: '10.10.0.40', host: 'sgw.epc.lab.lix' },
 } as const;
 
@@ -15,6 +17,8 @@ export const LAB_PORTS = {
   gtpc: 2123,
   cxClient: 41868,
   s6aClient: 42868,
+  /** The S-CSCF's Cx connection to the HSS (MAR/MAA). */
+  scscfCxClient: 43868,
 } as const;
 
 /** Diameter realms. */

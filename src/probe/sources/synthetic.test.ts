@@ -5,6 +5,9 @@ import { LINKTYPE } from '../../stm/pcapng-tables.js';
 import type { Frame } from '../messages.js';
 import { DIAMETER } from './gen-diameter.js';
 import { GTPV2 } from './gen-gtpv2.js';
+import { GTPV2_CONTEXT } from './gen-gtpv2-context.js';
+import { S6A_AUTH } from './gen-s6a-auth.js';
+import { CX_AUTH } from './gen-ims-aka.js';
 import { LAB_PORTS } from './lab-nodes.js';
 import { labSubscriber } from './population.js';
 import { generate, SyntheticGenerator } from './synthetic.js';
@@ -40,7 +43,16 @@ test('a mix of SIP, Diameter and GTPv2-C, each packet well-formed IPv4 between l
   assert.equal(dia.length, gen.stats.diameter);
   assert.equal(gtp.length, gen.stats.gtpv2);
   assert.equal(sip.length + dia.length + gtp.length + gen.stats.tcpControl, 1000);
-  for (const kind of ['REGISTER ', 'INVITE ', 'ACK ', 'BYE ', 'SIP/2.0 100', 'SIP/2.0 180', 'SIP/2.0 200'])
+  for (const kind of [
+    'REGISTER ',
+    'INVITE ',
+    'ACK ',
+    'BYE ',
+    'SIP/2.0 100',
+    'SIP/2.0 180',
+    'SIP/2.0 200',
+    'SIP/2.0 401',
+  ])
     assert.ok(
       sip.some((p) => text(p).startsWith(kind)),
       kind,
@@ -48,9 +60,15 @@ test('a mix of SIP, Diameter and GTPv2-C, each packet well-formed IPv4 between l
   const commands = new Set(
     dia.map((p) => new DataView(p.payload.buffer, p.payload.byteOffset).getUint32(4) & 0xffffff),
   );
-  assert.deepEqual([...commands].sort(), [DIAMETER.cmd.userAuthorization, DIAMETER.cmd.updateLocation]);
+  assert.deepEqual(
+    [...commands].sort(),
+    [DIAMETER.cmd.userAuthorization, DIAMETER.cmd.updateLocation, S6A_AUTH.cmd, CX_AUTH.cmd].sort(),
+  );
   const types = new Set(gtp.map((p) => p.payload[1]));
-  assert.deepEqual([...types].sort(), Object.values(GTPV2.msg).sort());
+  assert.deepEqual(
+    [...types].sort(),
+    [...Object.values(GTPV2.msg), ...Object.values(GTPV2_CONTEXT.msg)].sort(),
+  );
 });
 
 test('SIP carries the subscribers: Call-ID, From/To, P-Asserted-Identity, Contact', () => {
@@ -93,7 +111,7 @@ test('each Diameter TCP direction has consecutive sequence numbers and acknowled
       assert.equal(len, p.payload.length, 'one whole Diameter message per segment');
     }
   }
-  assert.equal(next.size, 4);
+  assert.equal(next.size, 6, 'three connections: Cx from the I-CSCF and the S-CSCF, S6a from the MME');
 });
 
 test('the source paces frames on the clock (batched per tick) and stops', async () => {

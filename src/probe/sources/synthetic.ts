@@ -1,7 +1,8 @@
 /**
- * Synthetic lab traffic (DESIGN.md "Probe", "Lab"): an interleaved mix of IMS registrations (SIP REGISTER
- * with a Cx UAR/UAA), calls (SIP INVITE dialogs) and EPC attaches (S6a ULR/ULA, then GTPv2-C Create and
- * Delete Session) for subscribers of the {@link labSubscriber} population, as raw IPv4 frames
+ * Synthetic lab traffic (DESIGN.md "Probe", "Lab"): an interleaved mix of IMS registrations (SIP REGISTER,
+ * Cx UAR/UAA and MAR/MAA, a 401 with the IMS AKA challenge, REGISTER with credentials, 200), calls (SIP INVITE dialogs) and EPC attaches (S6a AIR/AIA with authentication vectors,
+ * ULR/ULA, GTPv2-C Create and Delete Session, then a move to another MME: S10 Context Request, Response with
+ * the MM Context and its keys, Acknowledge) for subscribers of the {@link labSubscriber} population, as raw IPv4 frames
  * (LINKTYPE_RAW) between the fixed {@link LAB_NODES}. Deterministic for a seed.
  *
  * {@link SyntheticGenerator} makes frames on demand (no timers: benchmarks, tests); `SyntheticSource`
@@ -19,6 +20,9 @@ import {
   type Peer,
 } from './gen-diameter.js';
 import { createSession, deleteSession, type GtpSession } from './gen-gtpv2.js';
+import { contextTransfer } from './gen-gtpv2-context.js';
+import { akaChallenge, akaCredentials, akaVector, CX_AUTH, cxMultimediaAuth } from './gen-ims-aka.js';
+import { S6A_AUTH, s6aAuthenticationInformation } from './gen-s6a-auth.js';
 import { callDialog, registration, SIP_ENDS, type DialogTokens, type SipMessage } from './gen-sip.js';
 import { TcpConnection } from './gen-tcp.js';
 import { LAB_NODES, LAB_PORTS, LAB_REALMS, ueAddress } from './lab-nodes.js';
@@ -79,6 +83,8 @@ export class SyntheticGenerator {
   private readonly queue: Uint8Array[] = [];
   private readonly cx: TcpConnection;
   private readonly s6a: TcpConnection;
+  /** The S-CSCF's Cx connection to the HSS (MAR/MAA). */
+  private readonly scscfCx: TcpConnection;
   private seq = 0;
   /** Calls made so far: even ones are addressed to the callee's tel: URI, odd ones to its sip: URI. */
   private calls = 0;
@@ -107,6 +113,16 @@ export class SyntheticGenerator {
       {
         client: LAB_NODES.mme.address,
         clientPort: LAB_PORTS.s6aClient,
+        server: hss,
+        serverPort: LAB_PORTS.diameter,
+      },
+      this.u32(),
+      this.u32(),
+    );
+    this.scscfCx = new TcpConnection(
+      {
+        client: LAB_NODES.scscf.address,
+        clientPort: LAB_PORTS.scscfCxClient,
         server: hss,
         serverPort: LAB_PORTS.diameter,
       },
@@ -161,6 +177,11 @@ export class SyntheticGenerator {
     return Math.floor(this.random() * 0x100000000) >>> 0;
   }
 
+  /** `n` octets of seeded random key material. */
+  private bytes(n: number): Uint8Array {
+    return Uint8Array.from({ length: n }, () => Math.floor(this.random() * 256));
+  }
+
   private hex(): string {
     return this.u32().toString(16).padStart(8, '0');
   }
@@ -191,11 +212,21 @@ export class SyntheticGenerator {
     return `${host};${this.u32()};${this.u32()}`;
   }
 
+  /** REGISTER, Cx UAR/UAA, Cx MAR/MAA, 401 with the AKA challenge, REGISTER with credentials, 200. */
   private *registration(sub: LabSubscriber): Generator<Uint8Array[]> {
-    const [register, ok] = registration(sub, this.tokens());
+    const vector = akaVector((n) => this.bytes(n));
+    const domain = LAB_REALMS.ims;
+    const [register, challenge, answer, ok] = registration(sub, this.tokens(), {
+      challenge: akaChallenge(domain, vector),
+      credentials: akaCredentials(sub.impi, domain, vector, this.hex()),
+    });
     yield this.sip(register!);
-    const ids = { hopByHop: this.u32(), endToEnd: this.u32() };
-    const head = { command: DIAMETER.cmd.userAuthorization, application: DIAMETER.app.cx, ...ids };
+    const hss = peer(LAB_NODES.hss, LAB_REALMS.ims);
+    const head = {
+      command: DIAMETER.cmd.userAuthorization,
+      application: DIAMETER.app.cx,
+      ...this.diameterIds(),
+    };
     const [uar, uaa] = cxUserAuthorization(
       {
         sessionId: this.sessionId(LAB_NODES.icscf.host),
@@ -205,11 +236,25 @@ export class SyntheticGenerator {
         scscfName: `sip:${LAB_NODES.scscf.host}`,
       },
       peer(LAB_NODES.icscf, LAB_REALMS.ims),
-      peer(LAB_NODES.hss, LAB_REALMS.ims),
+      hss,
     );
     yield this.diameter(this.cx, true, diameterMessage({ ...head, request: true }, uar));
     yield this.diameter(this.cx, false, diameterMessage({ ...head, request: false }, uaa));
-    yield this.sip(ok!);
+    const auth = { command: CX_AUTH.cmd, application: DIAMETER.app.cx, ...this.diameterIds() };
+    const [mar, maa] = cxMultimediaAuth(
+      {
+        sessionId: this.sessionId(LAB_NODES.scscf.host),
+        impi: sub.impi,
+        impu: sub.sipUri,
+        scscfName: `sip:${LAB_NODES.scscf.host}`,
+      },
+      vector,
+      peer(LAB_NODES.scscf, LAB_REALMS.ims),
+      hss,
+    );
+    yield this.diameter(this.scscfCx, true, diameterMessage({ ...auth, request: true }, mar));
+    yield this.diameter(this.scscfCx, false, diameterMessage({ ...auth, request: false }, maa));
+    for (const m of [challenge, answer, ok]) yield this.sip(m!);
   }
 
   private *call(a: LabSubscriber, b: LabSubscriber): Generator<Uint8Array[]> {
@@ -220,8 +265,21 @@ export class SyntheticGenerator {
 
   private *attach(sub: LabSubscriber): Generator<Uint8Array[]> {
     const plmn = Uint8Array.from(SYNTHETIC.plmn);
-    const ids = { hopByHop: this.u32(), endToEnd: this.u32() };
-    const head = { command: DIAMETER.cmd.updateLocation, application: DIAMETER.app.s6a, ...ids };
+    const [mme, hss] = [peer(LAB_NODES.mme, LAB_REALMS.epc), peer(LAB_NODES.hss, LAB_REALMS.epc)];
+    const auth = { command: S6A_AUTH.cmd, application: DIAMETER.app.s6a, ...this.diameterIds() };
+    const [air, aia] = s6aAuthenticationInformation(
+      { sessionId: this.sessionId(LAB_NODES.mme.host), imsi: sub.imsi, plmn },
+      mme,
+      hss,
+      (n) => this.bytes(n),
+    );
+    yield this.diameter(this.s6a, true, diameterMessage({ ...auth, request: true }, air));
+    yield this.diameter(this.s6a, false, diameterMessage({ ...auth, request: false }, aia));
+    const head = {
+      command: DIAMETER.cmd.updateLocation,
+      application: DIAMETER.app.s6a,
+      ...this.diameterIds(),
+    };
     const [ulr, ula] = s6aUpdateLocation(
       {
         sessionId: this.sessionId(LAB_NODES.mme.host),
@@ -230,8 +288,8 @@ export class SyntheticGenerator {
         msisdn: sub.msisdn,
         plmn,
       },
-      peer(LAB_NODES.mme, LAB_REALMS.epc),
-      peer(LAB_NODES.hss, LAB_REALMS.epc),
+      mme,
+      hss,
     );
     yield this.diameter(this.s6a, true, diameterMessage({ ...head, request: true }, ulr));
     yield this.diameter(this.s6a, false, diameterMessage({ ...head, request: false }, ula));
@@ -252,6 +310,36 @@ export class SyntheticGenerator {
       yield this.gtp(request, true);
       yield this.gtp(response, false);
     }
+    yield* this.moveToOtherMme(sub);
+  }
+
+  /** S10 context transfer from the lab's MME to `mme2` (TS 23.401 §5.3.3.1 steps 4-7). */
+  private *moveToOtherMme(sub: LabSubscriber): Generator<Uint8Array[]> {
+    const [oldMme, newMme] = [LAB_NODES.mme.address, LAB_NODES.mme2.address];
+    const [request, response, ack] = contextTransfer(
+      {
+        imsi: sub.imsi,
+        imei: sub.imei,
+        oldMmeAddress: oldMme,
+        newMmeAddress: newMme,
+        oldMmeTeid: this.teid++,
+        newMmeTeid: this.teid++,
+      },
+      this.seq++,
+      (n) => this.bytes(n),
+    );
+    for (const [msg, src, dst] of [
+      [request, newMme, oldMme],
+      [response, oldMme, newMme],
+      [ack, newMme, oldMme],
+    ] as const) {
+      this.stats.gtpv2++;
+      yield [udp(src, dst, LAB_PORTS.gtpc, msg)];
+    }
+  }
+
+  private diameterIds(): { hopByHop: number; endToEnd: number } {
+    return { hopByHop: this.u32(), endToEnd: this.u32() };
   }
 
   private gtp(msg: Uint8Array, toSgw: boolean): Uint8Array[] {
