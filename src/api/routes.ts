@@ -25,6 +25,8 @@ export interface RouteDef {
   readonly method: HttpMethod;
   /** fastify path, `:name` for parameters. */
   readonly url: string;
+  /** The OpenAPI operationId: unique, camelCase, stable (clients generate method names from it). */
+  readonly operationId?: string;
   readonly summary: string;
   readonly tag: string;
   /** OpenAPI operationId (unique). */
@@ -36,6 +38,8 @@ export interface RouteDef {
   readonly body?: object;
   /** Success status (default 200). */
   readonly status?: number;
+  /** JSON Schema of the success answer (response-schemas.ts); none for 204. */
+  readonly response?: object;
   /** Other success statuses the handler may answer with (WithHeaders), and what each means. */
   readonly otherStatuses?: Readonly<Record<number, string>>;
   handler(req: ApiRequest): Promise<unknown>;
