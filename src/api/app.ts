@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Server as TlsServer, type SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdmfError, type AdmfErrorKind } from '../admf/errors.js';
+import { isoTimes } from '../lib/iso-times.js';
 import type { Logger } from '../lib/logger.js';
 import { openApiDocument } from './openapi.js';
 import { neRoutes } from './routes-nes.js';
@@ -54,22 +55,7 @@ function unauthorized(req: FastifyRequest, expected: Buffer): { code: string; me
   return undefined;
 }
 
-/** A key that holds a time in epoch milliseconds in the ADMF's records (`at`, `createdAt`, `lastReportAt`, ...). */
-const TIME_KEY = /^(?:at|[a-z][A-Za-z]*At)$/;
-
-/** A copy of `v` with every time key's epoch-ms number written as an ISO 8601 string. */
-export function isoTimes(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(isoTimes);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [
-      k,
-      TIME_KEY.test(k) && typeof x === 'number' && Number.isFinite(x)
-        ? new Date(x).toISOString()
-        : isoTimes(x),
-    ]),
-  );
-}
+export { isoTimes };
 
 function sendError(reply: FastifyReply, status: number, error: string, message: string, x1?: object) {
   return reply.code(status).send({ error, message, ...(x1 && { x1 }) });

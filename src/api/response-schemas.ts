@@ -1,7 +1,7 @@
 /**
  * JSON Schemas of the REST API's answers, published in the OpenAPI document (components.schemas) and named
  * by each route's `response`. They describe what the handlers return after the API's own rewriting: times
- * as ISO 8601 strings (app.ts isoTimes). Objects stay open (`additionalProperties` is not false) so that a
+ * as ISO 8601 strings (lib/iso-times.ts). Objects stay open (`additionalProperties` is not false) so that a
  * field added later is not a breaking change for clients.
  */
 import { DELIVERY_TYPES } from '../x1/model.js';

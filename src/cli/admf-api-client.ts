@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ADMF_DEFAULTS } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
+import { jsonOption } from './output.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 interface ClientFlags {
@@ -54,7 +55,10 @@ function clientOf(f: ClientFlags): ApiClient {
   return new ApiClient({ baseUrl, token, ...(ca && { ca }) });
 }
 
-/** Adds the API connection options to a command and runs `fn` with a client, printing the API's errors. */
+/**
+ * Adds the API connection options and `--json` (output.ts) to a command and runs `fn` with a client,
+ * printing the API's errors as one line (exit status 1).
+ */
 export function apiCommand(
   cmd: Command,
   fn: (c: ApiClient, args: unknown[], opts: Record<string, unknown>) => Promise<void>,
@@ -67,6 +71,7 @@ export function apiCommand(
     .option('--token <token>', 'API token (default $LIX_ADMF_TOKEN)')
     .option('--token-file <file>', 'file holding the API token (default $LIX_ADMF_TOKEN_FILE)')
     .option('--ca <file>', "CA certificate that issues an https API's certificate (default $LIX_ADMF_CA)")
+    .addOption(jsonOption())
     .action(async (...all: unknown[]) => {
       const command = all.at(-1) as Command;
       const opts = command.opts<ClientFlags & Record<string, unknown>>();

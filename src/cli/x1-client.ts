@@ -13,6 +13,7 @@ import { decodeX1 } from '../x1/decode.js';
 import { encodeRequest } from '../x1/encode.js';
 import { DEFAULT_X1_VERSION } from '../x1/model.js';
 import { formatTimestamp } from '../x1/simple-types.js';
+import { jsonOption, printRecord } from './output.js';
 
 interface ClientFlags {
   url: string;
@@ -23,6 +24,7 @@ interface ClientFlags {
   ca?: string;
   timeout: string;
   insecurePlainHttp?: boolean;
+  json?: boolean;
 }
 
 interface PingFlags extends ClientFlags {
@@ -101,7 +103,9 @@ async function ping(f: PingFlags): Promise<void> {
         : undefined;
     const m = r?.ok ? r.message : undefined;
     if (m?.type === 'PingResponse') {
-      console.log(`PingResponse from ${peer} in ${ms.toFixed(1)} ms (${m.oK}, transaction ${tid})`);
+      const latencyMs = Number(ms.toFixed(1));
+      if (f.json) printRecord({ response: m.type, peer, latencyMs, ok: m.oK, transactionId: tid }, true);
+      else console.log(`PingResponse from ${peer} in ${latencyMs} ms (${m.oK}, transaction ${tid})`);
       return;
     }
     const why =
@@ -162,6 +166,7 @@ export function registerX1ClientCommands(x1: Command): void {
     .requiredOption('--admf-id <id>', 'admfIdentifier')
     .requiredOption('--ne-id <id>', 'neIdentifier')
     .option('--x1-version <v>', 'version to send', DEFAULT_X1_VERSION)
+    .addOption(jsonOption())
     .action((f: PingFlags) => ping(f));
   common(
     x1
