@@ -16,6 +16,14 @@ import { subscriberRoutes } from './routes-subscribers.js';
 import { taskRoutes } from './routes-tasks.js';
 import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
 import { API_LIMITS } from './schemas.js';
+import { validationMessage, type SchemaError } from './validation-message.js';
+
+/** What fastify adds to an error when a request fails its schema. */
+interface ValidationFailure {
+  readonly validation?: SchemaError[];
+  readonly validationContext?: string;
+  readonly statusCode?: number;
+}
 
 export const API_VERSION = '1.0.0';
 
@@ -94,10 +102,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   // Times travel as ISO 8601 (UTC, milliseconds), as an operator reads them; the store keeps epoch ms.
   app.addHook('preSerialization', async (_req, _reply, payload) => isoTimes(payload));
-  app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & ValidationFailure, _req, reply) => {
     if (err instanceof AdmfError)
       return sendError(reply, HTTP_FOR_KIND[err.kind], err.kind, err.message, err.x1);
-    if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500))
+    if (Array.isArray(err.validation))
+      return sendError(reply, 400, 'invalid', validationMessage(err.validation, err.validationContext));
+    if (err.statusCode !== undefined && err.statusCode < 500)
       return sendError(reply, err.statusCode ?? 400, 'invalid', err.message);
     o.logger?.error({ err }, 'REST request failed');
     return sendError(reply, 500, 'internal', 'internal error; see the ADMF log');

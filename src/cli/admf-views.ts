@@ -99,3 +99,17 @@ export function printHealth(h: { admf: Row; nes: Row[] }, json: boolean | undefi
   console.log(`ADMF ${cell(h.admf.id)}${h.admf.x1Url ? ` (X1 reports on ${cell(h.admf.x1Url)})` : ''}`);
   console.log(h.nes.length === 0 ? '(no NEs)' : formatTable(h.nes, COLUMNS.ne));
 }
+
+/**
+ * What in a 200 answer says the NE refused (exit status 1, docs/cli.md "Exit status"): a Ping answered with
+ * anything but a PingResponse, a heal with a failed action. Undefined when nothing was refused.
+ */
+export function x1Refusal(command: string, answer: unknown): string | undefined {
+  const a = answer as { response?: string; actions?: { action: string; id: string; outcome: string }[] };
+  if (command === 'ping' && a?.response !== undefined && a.response !== 'PingResponse')
+    return `the NE answered the Ping with ${a.response}`;
+  const failed = command === 'heal' ? (a?.actions ?? []).filter((x) => x.outcome !== 'ok') : [];
+  if (failed.length > 0)
+    return `${failed.length} heal action(s) failed: ${failed.map((x) => `${x.action} ${x.id}`).join(', ')}`;
+  return undefined;
+}

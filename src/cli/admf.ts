@@ -21,7 +21,7 @@ import {
   type FlagSpec,
 } from './daemon-flags.js';
 import { apiCommand } from './admf-api-client.js';
-import { printHealth, printList, printOne } from './admf-views.js';
+import { printHealth, printList, printOne, x1Refusal } from './admf-views.js';
 import { registerSubscriberCommands } from './admf-subscriber.js';
 import { taskTable, type TaskRow } from './admf-task-table.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
@@ -249,6 +249,11 @@ function registerNe(admf: Command): void {
       async (c, [id], o) => {
         const r = await c.call(method, `/api/nes/${encodeURIComponent(id as string)}${suffix}`);
         printOne(r ?? { removed: id }, o.json as boolean | undefined);
+        const refused = x1Refusal(name, r);
+        if (refused !== undefined) {
+          console.error(`lix admf: ${refused}`);
+          process.exitCode = 1;
+        }
       },
     );
   }

@@ -89,14 +89,22 @@ async function ping(f: PingFlags): Promise<void> {
   ]);
   const start = performance.now();
   try {
-    const res = await c.post(body);
+    const res = await answerOf(c, body, f.url, 'ping');
+    if (!res) return;
     const ms = performance.now() - start;
     if (!f.insecurePlainHttp && res.peerIdentity !== peer) {
       console.error(`answer disregarded: certificate identity "${res.peerIdentity ?? ''}" is not "${peer}"`);
       process.exitCode = 1;
       return;
     }
-    const doc = decodeX1(res.body);
+    let doc;
+    try {
+      doc = decodeX1(res.body);
+    } catch (err) {
+      console.error(`lix x1 ping: the answer is not a valid X1 document: ${messageOf(err)}`);
+      process.exitCode = 1;
+      return;
+    }
     const r =
       doc.root === 'X1Response'
         ? doc.results.find((x) => x.ok && x.message.header.x1TransactionId === tid)
@@ -121,9 +129,11 @@ async function ping(f: PingFlags): Promise<void> {
 
 async function send(file: string, f: ClientFlags): Promise<void> {
   if (!f.as && !f.cert) throw new Error('give --as <identity> (with --tls-dir) or --cert/--key/--ca');
+  const body = readFileSync(file === '-' ? 0 : file);
   const c = client(f, f.as ?? '');
   try {
-    const res = await c.post(readFileSync(file === '-' ? 0 : file));
+    const res = await answerOf(c, body, f.url, 'send');
+    if (!res) return;
     if (res.peerIdentity !== undefined) console.error(`answered by ${res.peerIdentity}`);
     const text = res.body.toString('utf8');
     process.stdout.write(text);
@@ -136,6 +146,22 @@ async function send(file: string, f: ClientFlags): Promise<void> {
     }
   } finally {
     await c.close();
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The peer's answer, or undefined when none came (no connection, TLS refused, timeout, an HTTP status other
+ * than 200): then one line on stderr and exit status 1, as for a refusal (docs/cli.md "Exit status").
+ */
+async function answerOf(c: X1Client, body: Buffer | string, url: string, command: string) {
+  try {
+    return await c.post(body);
+  } catch (err) {
+    console.error(`lix x1 ${command}: no answer from ${url}: ${messageOf(err)}`);
+    process.exitCode = 1;
+    return undefined;
   }
 }
 
