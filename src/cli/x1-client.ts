@@ -93,7 +93,9 @@ async function ping(f: PingFlags): Promise<void> {
     if (!res) return;
     const ms = performance.now() - start;
     if (!f.insecurePlainHttp && res.peerIdentity !== peer) {
-      console.error(`answer disregarded: certificate identity "${res.peerIdentity ?? ''}" is not "${peer}"`);
+      console.error(
+        `lix x1 ping: answer disregarded: certificate identity "${res.peerIdentity ?? ''}" is not "${peer}"`,
+      );
       process.exitCode = 1;
       return;
     }
@@ -120,7 +122,7 @@ async function ping(f: PingFlags): Promise<void> {
       m?.type === 'ErrorResponse'
         ? `${m.errorInformation.errorCode} ${m.errorInformation.errorDescription}`
         : doc.root;
-    console.error(`no PingResponse: ${why}`);
+    console.error(`lix x1 ping: no PingResponse: ${why}`);
     process.exitCode = 1;
   } finally {
     await c.close();
@@ -141,7 +143,7 @@ async function send(file: string, f: ClientFlags): Promise<void> {
     // Scripts need to know when the peer said no: exit 1 for a top-level error or any ErrorResponse.
     const refusal = refusalIn(text);
     if (refusal) {
-      console.error(refusal);
+      console.error(`lix x1 send: ${refusal}`);
       process.exitCode = 1;
     }
   } finally {
