@@ -63,6 +63,8 @@ export function apiCommand(
   cmd: Command,
   fn: (c: ApiClient, args: unknown[], opts: Record<string, unknown>) => Promise<void>,
 ): Command {
+  // A command that declared --json itself keeps it (commander refuses the same flag twice).
+  if (!cmd.options.some((o) => o.long === '--json')) cmd.addOption(jsonOption());
   return cmd
     .option(
       '--api <url>',
@@ -71,7 +73,6 @@ export function apiCommand(
     .option('--token <token>', 'API token (default $LIX_ADMF_TOKEN)')
     .option('--token-file <file>', 'file holding the API token (default $LIX_ADMF_TOKEN_FILE)')
     .option('--ca <file>', "CA certificate that issues an https API's certificate (default $LIX_ADMF_CA)")
-    .addOption(jsonOption())
     .action(async (...all: unknown[]) => {
       const command = all.at(-1) as Command;
       const opts = command.opts<ClientFlags & Record<string, unknown>>();
