@@ -9,6 +9,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Destinations: 'delivery destinations on the NEs (X1 CreateDestination and friends)',
   Tasks: 'interception tasks on the NEs (X1 ActivateTask and friends)',
   Records: 'what the ADMF keeps: NE reports, the audit log, health',
+  Subscribers: "a subscriber's identities tasked together as several X1 tasks",
 };
 
 const ERROR_STATUSES = {

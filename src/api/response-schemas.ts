@@ -120,6 +120,7 @@ const task = {
     updatedAt: time,
     pending: { type: 'boolean', description: '202 only: the NE was not reached; the task waits' },
     message: { type: 'string', description: '202 only: what happens next' },
+    subscriber: { type: 'string', description: 'GET one task: the subscriber it was made for, if any' },
   },
 } as const;
 

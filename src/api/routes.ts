@@ -25,21 +25,17 @@ export interface RouteDef {
   readonly method: HttpMethod;
   /** fastify path, `:name` for parameters. */
   readonly url: string;
-  /** The OpenAPI operationId: unique, camelCase, stable (clients generate method names from it). */
-  readonly operationId?: string;
   readonly summary: string;
   readonly tag: string;
-  /** OpenAPI operationId (unique). */
+  /** The OpenAPI operationId: unique, camelCase, stable (clients generate method names from it). */
   readonly operationId?: string;
-  /** JSON Schema of the success answer (OpenAPI only; also used for `otherStatuses`). */
+  /** JSON Schema of the success answer (response-schemas.ts; OpenAPI only, also for `otherStatuses`). */
   readonly response?: object;
   readonly params?: object;
   readonly querystring?: object;
   readonly body?: object;
   /** Success status (default 200). */
   readonly status?: number;
-  /** JSON Schema of the success answer (response-schemas.ts); none for 204. */
-  readonly response?: object;
   /** Other success statuses the handler may answer with (WithHeaders), and what each means. */
   readonly otherStatuses?: Readonly<Record<number, string>>;
   handler(req: ApiRequest): Promise<unknown>;
