@@ -6,6 +6,7 @@
  */
 import { DELIVERY_TYPES } from '../x1/model.js';
 import { TASK_STATES } from '../store/admf-store.js';
+import { warrantViewProps } from './schemas-warrant.js';
 
 const time = { type: 'string', format: 'date-time', description: 'ISO 8601, UTC' } as const;
 const str = { type: 'string' } as const;
@@ -121,6 +122,7 @@ const task = {
     pending: { type: 'boolean', description: '202 only: the NE was not reached; the task waits' },
     message: { type: 'string', description: '202 only: what happens next' },
     subscriber: { type: 'string', description: 'GET one task: the subscriber it was made for, if any' },
+    ...warrantViewProps,
   },
 } as const;
 

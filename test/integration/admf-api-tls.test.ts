@@ -133,7 +133,7 @@ test('REST API over TLS beyond loopback: curl, Python ssl and lix --ca get answe
 
     const cli = runCli(['admf', 'health', '--api', url, '--ca', pki.caFile, '--token-file', tokenFile]);
     assert.equal(cli.status, 0, cli.stderr);
-    assert.match(cli.stdout, /^ADMF admf-1/);
+    assert.match(cli.stdout, /^ADMF admf-1\b/);
     const list = runCli(['admf', 'task', 'list', '--json', '--api', url, '--token-file', tokenFile], {
       env: { LIX_ADMF_CA: pki.caFile },
     });
