@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Server as TlsServer, type SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdmfError, type AdmfErrorKind } from '../admf/errors.js';
+import { isoTimes } from '../lib/iso-times.js';
 import type { Logger } from '../lib/logger.js';
 import { openApiDocument } from './openapi.js';
 import { neRoutes } from './routes-nes.js';
@@ -15,6 +16,14 @@ import { subscriberRoutes } from './routes-subscribers.js';
 import { taskRoutes } from './routes-tasks.js';
 import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
 import { API_LIMITS } from './schemas.js';
+import { validationMessage, type SchemaError } from './validation-message.js';
+
+/** What fastify adds to an error when a request fails its schema. */
+interface ValidationFailure {
+  readonly validation?: SchemaError[];
+  readonly validationContext?: string;
+  readonly statusCode?: number;
+}
 
 export const API_VERSION = '1.0.0';
 
@@ -54,22 +63,7 @@ function unauthorized(req: FastifyRequest, expected: Buffer): { code: string; me
   return undefined;
 }
 
-/** A key that holds a time in epoch milliseconds in the ADMF's records (`at`, `createdAt`, `lastReportAt`, ...). */
-const TIME_KEY = /^(?:at|[a-z][A-Za-z]*At)$/;
-
-/** A copy of `v` with every time key's epoch-ms number written as an ISO 8601 string. */
-export function isoTimes(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(isoTimes);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [
-      k,
-      TIME_KEY.test(k) && typeof x === 'number' && Number.isFinite(x)
-        ? new Date(x).toISOString()
-        : isoTimes(x),
-    ]),
-  );
-}
+export { isoTimes };
 
 function sendError(reply: FastifyReply, status: number, error: string, message: string, x1?: object) {
   return reply.code(status).send({ error, message, ...(x1 && { x1 }) });
@@ -108,10 +102,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   // Times travel as ISO 8601 (UTC, milliseconds), as an operator reads them; the store keeps epoch ms.
   app.addHook('preSerialization', async (_req, _reply, payload) => isoTimes(payload));
-  app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & ValidationFailure, _req, reply) => {
     if (err instanceof AdmfError)
       return sendError(reply, HTTP_FOR_KIND[err.kind], err.kind, err.message, err.x1);
-    if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500))
+    if (Array.isArray(err.validation))
+      return sendError(reply, 400, 'invalid', validationMessage(err.validation, err.validationContext));
+    if (err.statusCode !== undefined && err.statusCode < 500)
       return sendError(reply, err.statusCode ?? 400, 'invalid', err.message);
     o.logger?.error({ err }, 'REST request failed');
     return sendError(reply, 500, 'internal', 'internal error; see the ADMF log');

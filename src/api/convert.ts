@@ -49,6 +49,13 @@ export interface DestinationInput {
 
 const STRING_KINDS: ReadonlySet<string> = new Set(STRING_TARGET_KINDS);
 const NUMBER_KINDS: ReadonlySet<string> = new Set(NUMBER_TARGET_KINDS);
+/** Every target kind toTarget takes (for the refusal of any other). */
+const API_TARGET_KINDS = [
+  ...STRING_TARGET_KINDS,
+  ...NUMBER_TARGET_KINDS,
+  ...['ipv4Cidr', 'tcpPortRange', 'udpPortRange', 'tcpPortList', 'udpPortList'],
+  ...['callPartyRole', 'nonLocalIdentifier'],
+];
 
 const bad = (why: string): never => {
   throw new AdmfError('invalid', why);
@@ -94,7 +101,9 @@ export function toTarget(t: TargetInput): TargetIdentifier {
       if (typeof value !== 'string') return bad(`${what}: the value must be a string`);
       return { kind, value } as TargetIdentifier;
     default:
-      return bad(`target kind "${kind}" is not accepted by this API`);
+      return bad(
+        `target kind "${kind}" is not accepted by this API; it takes ${API_TARGET_KINDS.join(', ')}`,
+      );
   }
 }
 

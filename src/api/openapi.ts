@@ -1,6 +1,16 @@
 /** The OpenAPI 3.1 document of the REST API, built from the same route table and schemas fastify enforces. */
+import { RESPONSE_SCHEMAS } from './response-schemas.js';
 import type { RouteDef } from './routes.js';
 import { errorBody } from './schemas.js';
+
+/** What each tag groups (a tag without an entry is published without a description). */
+const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  NEs: 'the NEs this ADMF tasks over X1: registry, health, live status, reconciliation',
+  Destinations: 'delivery destinations on the NEs (X1 CreateDestination and friends)',
+  Tasks: 'interception tasks on the NEs (X1 ActivateTask and friends)',
+  Records: 'what the ADMF keeps: NE reports, the audit log, health',
+  Subscribers: "a subscriber's identities tasked together as several X1 tasks",
+};
 
 const ERROR_STATUSES = {
   400: 'invalid input (nothing changed)',
@@ -59,8 +69,16 @@ function operation(r: RouteDef): object {
   };
 }
 
+/**
+ * The document for these routes. `servers` is the origin that serves it (`/`): the same document is right
+ * for any address and scheme the API listens on.
+ */
 export function openApiDocument(routes: readonly RouteDef[], version: string): object {
   const paths: Record<string, Record<string, object>> = {};
+  const tags = [...new Set(routes.map((r) => r.tag))].map((name) => ({
+    name,
+    ...(TAG_DESCRIPTIONS[name] !== undefined && { description: TAG_DESCRIPTIONS[name] }),
+  }));
   for (const r of routes) {
     const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
     (paths[path] ??= {})[r.method.toLowerCase()] = operation(r);
@@ -72,12 +90,15 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): o
       version,
       description:
         'Tasking of NEs over ETSI TS 103 221-1 X1 through the lix ADMF. Every /api route needs ' +
-        '"Authorization: Bearer <token>".',
+        '"Authorization: Bearer <token>". Times are ISO 8601 (UTC).',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: '/', description: 'the ADMF that serves this document' }],
+    tags,
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { Error: errorBody },
+      schemas: { Error: errorBody, ...RESPONSE_SCHEMAS },
     },
     paths,
   };

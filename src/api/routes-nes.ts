@@ -10,6 +10,7 @@ import {
 } from '../admf/tasking.js';
 import type { NeOptions, NeRecord } from '../store/admf-store.js';
 import { toDestinationDetails, type DestinationInput } from './convert.js';
+import { listOf, ref } from './response-schemas.js';
 import type { ApiContext, RouteDef } from './routes.js';
 import { destinationBody, destinationParams, idParams, neCreate, neUpdate } from './schemas.js';
 
@@ -40,6 +41,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/nes',
+      operationId: 'listNes',
+      response: listOf('Ne'),
       tag,
       summary: 'list the NEs with their health',
       handler: async () => (await admf.store.listNes()).map((ne) => neView(ctx, ne)),
@@ -47,6 +50,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/nes',
+      operationId: 'createNe',
+      response: ref('Ne'),
       tag,
       summary: 'register an NE (identity, X1 URL, options)',
       body: neCreate,
@@ -61,6 +66,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/nes/:id',
+      operationId: 'getNe',
+      response: ref('Ne'),
       tag,
       summary: 'one NE with its health',
       params: idParams,
@@ -69,6 +76,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'PUT',
       url: '/api/nes/:id',
+      operationId: 'updateNe',
+      response: ref('Ne'),
       tag,
       summary: "change an NE's URL or options",
       params: idParams,
@@ -82,6 +91,7 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'DELETE',
       url: '/api/nes/:id',
+      operationId: 'removeNe',
       tag,
       summary: 'forget an NE with its destinations and tasks (nothing is sent to it)',
       params: idParams,
@@ -91,6 +101,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/nes/:id/status',
+      operationId: 'getNeStatus',
+      response: ref('NeStatus'),
       tag,
       summary: 'live status from the NE (GetNEStatus)',
       params: idParams,
@@ -99,6 +111,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/nes/:id/ping',
+      operationId: 'pingNe',
+      response: ref('Ping'),
       tag,
       summary: 'X1 Ping to the NE',
       params: idParams,
@@ -111,6 +125,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/nes/:id/reconcile',
+      operationId: 'reconcileNe',
+      response: ref('Drift'),
       tag,
       summary: 'compare the NE with the desired state (GetAllDetails); heals when the NE policy is auto',
       params: idParams,
@@ -119,6 +135,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/nes/:id/drift',
+      operationId: 'getNeDrift',
+      response: ref('Drift'),
       tag,
       summary: 'drift found by the last reconciliation',
       params: idParams,
@@ -132,6 +150,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/nes/:id/heal',
+      operationId: 'healNe',
+      response: ref('HealResult'),
       tag,
       summary: 'make the NE match the desired state (reconciles first)',
       params: idParams,
@@ -141,6 +161,8 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/nes/:id/deactivate-all-tasks',
+      operationId: 'deactivateAllTasks',
+      response: listOf('Task'),
       tag,
       summary: 'deactivate every task of the NE (DeactivateAllTasks; the NE refuses it unless agreed)',
       params: idParams,
@@ -157,6 +179,8 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/destinations',
+      operationId: 'listDestinations',
+      response: listOf('Destination'),
       tag,
       summary: 'every destination of every NE',
       handler: async () => admf.store.listDestinations(),
@@ -164,6 +188,8 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/nes/:id/destinations',
+      operationId: 'listNeDestinations',
+      response: listOf('Destination'),
       tag,
       summary: "an NE's destinations",
       params: idParams,
@@ -175,6 +201,8 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/nes/:id/destinations',
+      operationId: 'createDestination',
+      response: ref('Destination'),
       tag,
       summary: 'create a destination on the NE (CreateDestination); a DID is made when none is given',
       params: idParams,
@@ -188,6 +216,7 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'DELETE',
       url: '/api/nes/:id/destinations',
+      operationId: 'removeAllDestinations',
       tag,
       summary: 'remove every destination of the NE (RemoveAllDestinations; the NE refuses it unless agreed)',
       params: idParams,
@@ -197,6 +226,8 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/nes/:id/destinations/:did',
+      operationId: 'getDestination',
+      response: ref('Destination'),
       tag,
       summary: 'one destination',
       params: destinationParams,
@@ -209,6 +240,8 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'PUT',
       url: '/api/nes/:id/destinations/:did',
+      operationId: 'modifyDestination',
+      response: ref('Destination'),
       tag,
       summary: 'modify a destination (ModifyDestination)',
       params: destinationParams,
@@ -227,6 +260,7 @@ function destinationRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'DELETE',
       url: '/api/nes/:id/destinations/:did',
+      operationId: 'removeDestination',
       tag,
       summary: 'remove a destination (RemoveDestination; refused by the NE while a task uses it)',
       params: destinationParams,

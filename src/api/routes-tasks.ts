@@ -5,6 +5,7 @@ import { parseWarrant, warrantView } from '../admf/warrant.js';
 import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import { toTaskDetails, type TaskInput } from './convert.js';
 import { neView } from './routes-nes.js';
+import { listOf, ref } from './response-schemas.js';
 import { WithHeaders, type ApiContext, type RouteDef } from './routes.js';
 import { API_LIMITS, recordQuery, taskCreate, taskModify, taskQuery, xidParams } from './schemas.js';
 
@@ -52,6 +53,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/tasks',
+      operationId: 'listTasks',
+      response: listOf('Task'),
       tag,
       summary: `tasks, by NE and state, in pages (default ${API_LIMITS.defaultTaskPage}; Link header to the next)`,
       querystring: taskQuery,
@@ -81,6 +84,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'POST',
       url: '/api/tasks',
+      operationId: 'activateTask',
+      response: ref('Task'),
       tag,
       summary:
         'activate a task on an NE (ActivateTask); an XID is made when none is given; with a validFrom in the ' +
@@ -99,6 +104,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/tasks/:xid',
+      operationId: 'getTask',
+      response: ref('Task'),
       tag,
       summary: 'one task as the ADMF holds it (with the subscriber it was made for, if any)',
       params: xidParams,
@@ -112,6 +119,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'PUT',
       url: '/api/tasks/:xid',
+      operationId: 'modifyTask',
+      response: ref('Task'),
       tag,
       summary:
         'modify a task (ModifyTask: the details and the warrant fields are replaced as a whole; a scheduled ' +
@@ -128,6 +137,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'DELETE',
       url: '/api/tasks/:xid',
+      operationId: 'deactivateTask',
+      response: ref('Task'),
       tag,
       summary: 'deactivate a task (DeactivateTask); the record stays, ended',
       params: xidParams,
@@ -136,6 +147,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/tasks/:xid/status',
+      operationId: 'getTaskStatus',
+      response: ref('TaskStatus'),
       tag,
       summary: 'live status from the NE (GetTaskDetails); live is absent when the NE does not have the task',
       params: xidParams,
@@ -144,6 +157,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/reports',
+      operationId: 'listReports',
+      response: listOf('Report'),
       tag: 'Records',
       summary: 'reports received from the NEs (unknown = about an XID/DID this ADMF does not know)',
       querystring: recordQuery,
@@ -152,6 +167,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/audit',
+      operationId: 'listAudit',
+      response: listOf('Audit'),
       tag: 'Records',
       summary: 'the audit log: every operator action and X1 exchange',
       querystring: recordQuery,
@@ -160,6 +177,8 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
     {
       method: 'GET',
       url: '/api/health',
+      operationId: 'getHealth',
+      response: ref('Health'),
       tag: 'Records',
       summary: 'the ADMF and the health of every NE',
       handler: async () => ({

@@ -27,9 +27,9 @@ export interface RouteDef {
   readonly url: string;
   readonly summary: string;
   readonly tag: string;
-  /** OpenAPI operationId (unique). */
+  /** The OpenAPI operationId: unique, camelCase, stable (clients generate method names from it). */
   readonly operationId?: string;
-  /** JSON Schema of the success answer (OpenAPI only; also used for `otherStatuses`). */
+  /** JSON Schema of the success answer (response-schemas.ts; OpenAPI only, also for `otherStatuses`). */
   readonly response?: object;
   readonly params?: object;
   readonly querystring?: object;

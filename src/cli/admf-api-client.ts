@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ADMF_DEFAULTS } from '../admf/config.js';
 import { ApiClient, ApiError } from '../api/client.js';
+import { jsonOption } from './output.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 interface ClientFlags {
@@ -54,11 +55,16 @@ function clientOf(f: ClientFlags): ApiClient {
   return new ApiClient({ baseUrl, token, ...(ca && { ca }) });
 }
 
-/** Adds the API connection options to a command and runs `fn` with a client, printing the API's errors. */
+/**
+ * Adds the API connection options and `--json` (output.ts) to a command and runs `fn` with a client,
+ * printing the API's errors as one line (exit status 1).
+ */
 export function apiCommand(
   cmd: Command,
   fn: (c: ApiClient, args: unknown[], opts: Record<string, unknown>) => Promise<void>,
 ): Command {
+  // A command that declared --json itself keeps it (commander refuses the same flag twice).
+  if (!cmd.options.some((o) => o.long === '--json')) cmd.addOption(jsonOption());
   return cmd
     .option(
       '--api <url>',

@@ -1,12 +1,13 @@
 /**
  * `lix admf subscriber add|list|show|modify|end`: a subscriber's identities tasked as several X1 tasks through
- * the ADMF's REST API (`/api/subscribers`, docs/admf.md "Subscribers"). Tables by default, `--json` for the
- * API's JSON. Exit status 1 when the API refuses, or when any task of the change failed (refused,
+ * the ADMF's REST API (`/api/subscribers`, docs/admf.md "Subscribers"). Tables by default, `--json` for JSON
+ * Lines (docs/cli.md). Exit status 1 when the API refuses, or when any task of the change failed (refused,
  * unreachable, conflict); tasks only pending (stored, installed when their NE is healed) exit 0.
  */
 import { Option, type Command } from 'commander';
 import { ApiError, type ApiClient } from '../api/client.js';
 import { apiCommand } from './admf-api-client.js';
+import { printRecord, printRecords } from './output.js';
 
 interface Slot {
   neId: string;
@@ -117,7 +118,7 @@ function printView(v: View): void {
 function printChange(v: View, json: boolean): void {
   const failed = (v.results ?? []).filter((r) => r.outcome !== 'ok' && r.outcome !== 'pending');
   if (failed.length > 0) process.exitCode = 1;
-  if (json) return void console.log(JSON.stringify(v, null, 2));
+  if (json) return printRecord(v, true);
   const results = v.results ?? [];
   if (results.length > 0)
     console.log(
@@ -171,8 +172,7 @@ export function registerSubscriberCommands(admf: Command): void {
       collect,
     )
     .option('--did <uuid>', 'destination on the NE(s), repeatable', collect)
-    .addOption(deliveryType())
-    .option('--json', 'print the JSON answer');
+    .addOption(deliveryType());
   for (const k of IDENTITY_FLAGS)
     add = add.option(
       `--${k} <value>`,
@@ -195,13 +195,10 @@ export function registerSubscriberCommands(admf: Command): void {
     }),
   );
   apiCommand(
-    sub
-      .command('list')
-      .description('subscribers and whether their tasks are in sync')
-      .option('--json', 'JSON'),
+    sub.command('list').description('subscribers and whether their tasks are in sync'),
     async (c, _a, o) => {
       const list = await c.call<View[]>('GET', '/api/subscribers');
-      if (o.json) return void console.log(JSON.stringify(list, null, 2));
+      if (o.json) return printRecords(list, [], true);
       console.log(
         table(
           ['ID', 'NAME', 'STATE', 'TASKS', 'IN SYNC', 'IDENTITIES'],
@@ -218,10 +215,10 @@ export function registerSubscriberCommands(admf: Command): void {
     },
   );
   apiCommand(
-    sub.command('show').description('a subscriber with its tasks').argument('<id>').option('--json', 'JSON'),
+    sub.command('show').description('a subscriber with its tasks').argument('<id>'),
     async (c, [id], o) => {
       const v = await c.call<View>('GET', path(id as string));
-      if (o.json) console.log(JSON.stringify(v, null, 2));
+      if (o.json) printRecord(v, true);
       else printView(v);
     },
   );
@@ -235,8 +232,7 @@ export function registerSubscriberCommands(admf: Command): void {
       .option('--ne <id[=did,...]>', 'replace the NEs (and destinations), repeatable', collect)
       .option('--did <uuid>', 'destinations for --ne, repeatable', collect)
       .option('--name <text>', 'a new name')
-      .addOption(deliveryType())
-      .option('--json', 'print the JSON answer'),
+      .addOption(deliveryType()),
     change(async (c, [id], o) => {
       const nes = nesArg(o);
       const list = (flag: string) =>
@@ -254,8 +250,7 @@ export function registerSubscriberCommands(admf: Command): void {
     sub
       .command('end')
       .description('end it: every task of it is deactivated (again: retry those still live)')
-      .argument('<id>')
-      .option('--json', 'print the JSON answer'),
+      .argument('<id>'),
     change(async (c, [id]) => c.call<View>('DELETE', path(id as string))),
   );
 }

@@ -1,6 +1,6 @@
 /**
  * `lix admf task list` as a table: each task's NE, state, warrant and the time left before its warrant ends
- * (docs/admf.md "Warrant validity"); `--json` prints the REST rows instead.
+ * (docs/admf.md "Warrant validity"); `--json` prints JSON Lines instead (docs/cli.md).
  */
 
 /** The fields of a REST task view the table shows. */

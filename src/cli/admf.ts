@@ -21,6 +21,7 @@ import {
   type FlagSpec,
 } from './daemon-flags.js';
 import { apiCommand } from './admf-api-client.js';
+import { printHealth, printList, printOne, x1Refusal } from './admf-views.js';
 import { registerSubscriberCommands } from './admf-subscriber.js';
 import { taskTable, type TaskRow } from './admf-task-table.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
@@ -177,8 +178,6 @@ export function watchAdmf(metrics: MetricsEndpoint, svc: AdmfService): void {
   };
 }
 
-const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
-
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** `KIND=VALUE` → a REST target (port lists as arrays of numbers). */
@@ -230,11 +229,11 @@ function registerNe(admf: Command): void {
       const r = o.update
         ? await c.call('PUT', `/api/nes/${encodeURIComponent(o.id as string)}`, body)
         : await c.call('POST', '/api/nes', { id: o.id, ...body });
-      print(r);
+      printOne(r, o.json as boolean | undefined);
     },
   );
-  apiCommand(ne.command('list').description('NEs with their health'), async (c) =>
-    print(await c.call('GET', '/api/nes')),
+  apiCommand(ne.command('list').description('NEs with their health'), async (c, _a, o) =>
+    printList('ne', await c.call('GET', '/api/nes'), o.json as boolean | undefined),
   );
   const perNe: [string, string, 'GET' | 'POST' | 'DELETE', string][] = [
     ['show', 'one NE with its health', 'GET', ''],
@@ -247,9 +246,14 @@ function registerNe(admf: Command): void {
   for (const [name, description, method, suffix] of perNe) {
     apiCommand(
       ne.command(name).description(description).argument('<id>', 'NE identifier'),
-      async (c, [id]) => {
+      async (c, [id], o) => {
         const r = await c.call(method, `/api/nes/${encodeURIComponent(id as string)}${suffix}`);
-        print(r ?? { removed: id });
+        printOne(r ?? { removed: id }, o.json as boolean | undefined);
+        const refused = x1Refusal(name, r);
+        if (refused !== undefined) {
+          console.error(`lix admf: ${refused}`);
+          process.exitCode = 1;
+        }
       },
     );
   }
@@ -283,17 +287,20 @@ function registerDestination(admf: Command): void {
         ...(o.name !== undefined && { friendlyName: o.name }),
         ...(o.deliveryType !== undefined && { deliveryType: o.deliveryType }),
       };
-      print(await c.call('POST', `/api/nes/${encodeURIComponent(o.ne as string)}/destinations`, body));
+      const path = `/api/nes/${encodeURIComponent(o.ne as string)}/destinations`;
+      printOne(await c.call('POST', path, body), o.json as boolean | undefined);
     },
   );
   apiCommand(
     d.command('list').description('destinations').option('--ne <id>', 'of one NE'),
     async (c, _a, o) =>
-      print(
+      printList(
+        'destination',
         await c.call(
           'GET',
           o.ne ? `/api/nes/${encodeURIComponent(o.ne as string)}/destinations` : '/api/destinations',
         ),
+        o.json as boolean | undefined,
       ),
   );
   apiCommand(
@@ -307,7 +314,7 @@ function registerDestination(admf: Command): void {
         'DELETE',
         `/api/nes/${encodeURIComponent(o.ne as string)}/destinations/${o.did as string}`,
       );
-      print({ removed: o.did });
+      printOne({ removed: o.did }, o.json as boolean | undefined);
     },
   );
 }
@@ -353,6 +360,7 @@ function registerTask(admf: Command): void {
         ...(o.xid !== undefined && { xid: o.xid }),
         ...taskBody(o),
       });
+      if (o.json) return printOne(r, true);
       console.log(`task ${r.xid} on ${r.neId}: ${r.state}${r.pending ? ' (pending)' : ''}`);
       if (r.message !== undefined) console.log(r.message);
     },
@@ -365,13 +373,15 @@ function registerTask(admf: Command): void {
         `/api/tasks/${xid as string}`,
         taskBody(o),
       );
+      if (o.json) return printOne(r, true);
       console.log(`task ${r.xid}: ${r.state}`);
     },
   );
   apiCommand(
     t.command('deactivate').description('deactivate a task (DeactivateTask)').argument('<xid>'),
-    async (c, [xid]) => {
+    async (c, [xid], o) => {
       const r = await c.call<{ xid: string; state: string }>('DELETE', `/api/tasks/${xid as string}`);
+      if (o.json) return printOne(r, true);
       console.log(`task ${r.xid}: ${r.state}`);
     },
   );
@@ -382,28 +392,30 @@ function registerTask(admf: Command): void {
       .argument('<xid>')
       .option('--live', 'ask the NE'),
     async (c, [xid], o) =>
-      print(await c.call('GET', `/api/tasks/${xid as string}${o.live ? '/status' : ''}`)),
+      printOne(
+        await c.call('GET', `/api/tasks/${xid as string}${o.live ? '/status' : ''}`),
+        o.json as boolean | undefined,
+      ),
   );
   apiCommand(
     t
       .command('list')
       .description('tasks')
       .option('--ne <id>', 'of one NE')
-      .option('--state <state>', 'in one state')
-      .option('--json', 'the REST rows as JSON instead of a table'),
+      .option('--state <state>', 'in one state'),
     async (c, _a, o) => {
       const q = new URLSearchParams({
         ...(o.ne !== undefined && { ne: o.ne as string }),
         ...(o.state !== undefined && { state: o.state as string }),
       });
       const rows = await c.all(`/api/tasks${q.size ? `?${q}` : ''}`);
-      if (o.json) print(rows);
+      if (o.json) printList('task', rows, true);
       else console.log(taskTable(rows as TaskRow[]));
     },
   );
 }
 
-function recordCommand(admf: Command, name: string, description: string): void {
+function recordCommand(admf: Command, name: 'reports' | 'audit', description: string): void {
   apiCommand(
     admf
       .command(name)
@@ -415,7 +427,8 @@ function recordCommand(admf: Command, name: string, description: string): void {
     async (c, _a, o) => {
       const q = new URLSearchParams();
       for (const k of ['ne', 'xid', 'since', 'limit']) if (o[k] !== undefined) q.set(k, String(o[k]));
-      print(await c.call('GET', `/api/${name}${q.size ? `?${q}` : ''}`));
+      const rows = await c.call('GET', `/api/${name}${q.size ? `?${q}` : ''}`);
+      printList(name === 'reports' ? 'report' : 'audit', rows, o.json as boolean | undefined);
     },
   );
 }
@@ -432,7 +445,7 @@ export function registerAdmfCommands(program: Command): void {
   registerSubscriberCommands(admf);
   recordCommand(admf, 'reports', 'reports received from the NEs');
   recordCommand(admf, 'audit', 'the audit log (operator actions and X1 exchanges)');
-  apiCommand(admf.command('health').description('the ADMF and every NE'), async (c) =>
-    print(await c.call('GET', '/api/health')),
+  apiCommand(admf.command('health').description('the ADMF and every NE'), async (c, _a, o) =>
+    printHealth(await c.call('GET', '/api/health'), o.json as boolean | undefined),
   );
 }

@@ -1,10 +1,11 @@
 /**
  * `lix collector purge --xid X --out DIR`: removes a task's capture files when its warrant ends. Prints a
- * table of the files removed (or JSON with `--json`); exit 0 when every file of the XID is gone (also when
+ * table of the files removed (or one JSON line with `--json`, docs/cli.md); exit 0 when every file of the XID is gone (also when
  * there were none), 1 when some could not be removed or the directory cannot be read, 2 for a bad XID.
  */
 import type { Command } from 'commander';
 import { purgeXid, xidProblem, type PurgeResult } from '../collector/purge.js';
+import { jsonOption, printRecord } from './output.js';
 
 function table(r: PurgeResult): string {
   const head = ['file', 'bytes', 'modified', 'result'];
@@ -38,7 +39,7 @@ export function registerCollectorPurge(collector: Command): void {
     )
     .requiredOption('--xid <xid>', 'the task whose files go')
     .requiredOption('--out <dir>', "the collector's output directory")
-    .option('--json', 'print the result as JSON')
+    .addOption(jsonOption())
     .action((o: { xid: string; out: string; json?: boolean }) => {
       const usage = xidProblem(o.xid);
       if (usage) {
@@ -52,7 +53,8 @@ export function registerCollectorPurge(collector: Command): void {
         console.error(`lix collector purge: ${e instanceof Error ? e.message : String(e)}`);
         process.exit(1);
       }
-      console.log(o.json ? JSON.stringify(r, null, 2) : table(r));
+      if (o.json) printRecord(r, true);
+      else console.log(table(r));
       if (r.failed > 0) process.exit(1);
     });
 }

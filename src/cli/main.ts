@@ -3,7 +3,7 @@
  * src/cli/ and registers itself on the program here.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { registerAdmfCommands } from './admf.js';
 import { registerCollectorCommands } from './collector.js';
 import { registerLabCommands } from './lab.js';
@@ -20,11 +20,18 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+/** Commander's exits: help and --version 0, a usage error (unknown option, missing argument...) 2. */
+function usageExit(err: CommanderError): never {
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}
+
 export function buildProgram(): Command {
   const program = new Command('lix')
     .description('lix: ETSI TS 103 221-1 X1 (ADMF and NE) and STM reports (EEP/HEP3, GRE-PCAPng)')
     .version(packageVersion())
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Set before the sub-commands are added, so that they inherit it: a usage error exits 2 (docs/cli.md).
+    .exitOverride(usageExit);
   registerX1Commands(program);
   registerNeCommands(program);
   registerAdmfCommands(program);

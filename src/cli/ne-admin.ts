@@ -14,6 +14,8 @@ import { decodeX1 } from '../x1/decode.js';
 import { encodeRequest } from '../x1/encode.js';
 import { X1Error } from '../x1/errors.js';
 import { DELIVERY_TYPES, TARGET_KINDS, type DeliveryType, type TargetIdentifier } from '../x1/model.js';
+import { jsonOption, printRecord, printRecords } from './output.js';
+import { AUDIT_COLUMNS, DESTINATION_COLUMNS, TASK_COLUMNS } from './ne-views.js';
 
 /** Parses `KIND=VALUE` (e.g. `sipUri=sip:alice@example.net`) and checks it as the X1 decoder would. */
 export function parseTarget(spec: string): TargetIdentifier {
@@ -86,14 +88,23 @@ export function registerNeAdminCommands(ne: Command): void {
     .requiredOption('--did <uuid...>', 'destination(s) of the task')
     .addOption(new Option('--delivery-type <type>').choices(DELIVERY_TYPES).default('X2Only'))
     .requiredOption('--reason <text>', 'why (goes to the audit log)')
+    .addOption(jsonOption())
     .action(
-      (o: { data: string; target: string[]; did: string[]; deliveryType: DeliveryType; reason: string }) => {
+      (o: {
+        data: string;
+        target: string[];
+        did: string[];
+        deliveryType: DeliveryType;
+        reason: string;
+        json?: boolean;
+      }) => {
         try {
           const targets = o.target.map(parseTarget);
           const xid = withStore(o.data, (s) =>
             addManualTask(s, { targets, dids: o.did, deliveryType: o.deliveryType, reason: o.reason }),
           );
-          console.log(xid);
+          if (o.json) printRecord({ xid }, true);
+          else console.log(xid);
         } catch (err) {
           fail(err);
         }
@@ -107,10 +118,12 @@ export function registerNeAdminCommands(ne: Command): void {
     .addOption(dataOpt())
     .argument('<xid>')
     .requiredOption('--reason <text>', 'why (goes to the audit log)')
-    .action((xid: string, o: { data: string; reason: string }) => {
+    .addOption(jsonOption())
+    .action((xid: string, o: { data: string; reason: string; json?: boolean }) => {
       try {
         withStore(o.data, (s) => removeTaskByHand(s, xid, o.reason));
-        console.log(`removed ${xid}`);
+        if (o.json) printRecord({ removed: xid }, true);
+        else console.log(`removed ${xid}`);
       } catch (err) {
         fail(err);
       }
@@ -119,21 +132,9 @@ export function registerNeAdminCommands(ne: Command): void {
     .command('list')
     .description('list tasks: XID, origin, provisioning status, targets, DIDs, X2 bytes')
     .addOption(dataOpt())
-    .option('--json', 'one JSON object per task')
+    .addOption(jsonOption())
     .action((o: { data: string; json?: boolean }) => {
-      withStore(o.data, (s) => {
-        for (const t of s.iterateTasks()) {
-          if (o.json) console.log(JSON.stringify(t));
-          else {
-            const targets = t.details.targetIdentifiers.map(
-              (x) => `${x.kind}=${typeof x.value === 'object' ? JSON.stringify(x.value) : x.value}`,
-            );
-            console.log(
-              `${t.details.xId}  ${t.origin.padEnd(6)} ${t.status.provisioningStatus.padEnd(20)} ${targets.join(' & ')}  -> ${t.details.listOfDIDs.dIds.join(',')}  x2=${t.status.amountOfX2Data}`,
-            );
-          }
-        }
-      });
+      withStore(o.data, (s) => printRecords([...s.iterateTasks()], TASK_COLUMNS, o.json));
     });
 
   const dest = ne.command('destination').description('destinations on this NE, by hand');
@@ -145,51 +146,57 @@ export function registerNeAdminCommands(ne: Command): void {
     .addOption(new Option('--delivery-type <type>').choices(DELIVERY_TYPES).default('X2Only'))
     .option('--name <friendly name>')
     .requiredOption('--reason <text>', 'why (goes to the audit log)')
-    .action((o: { data: string; uri: string; deliveryType: DeliveryType; name?: string; reason: string }) => {
-      try {
-        const did = withStore(o.data, (s) =>
-          addDestinationByHand(
-            s,
-            {
-              deliveryType: o.deliveryType,
-              deliveryAddress: { kind: 'uri', value: o.uri },
-              ...(o.name !== undefined && { friendlyName: o.name }),
-            },
-            o.reason,
-          ),
-        );
-        console.log(did);
-      } catch (err) {
-        fail(err);
-      }
-    });
+    .addOption(jsonOption())
+    .action(
+      (o: {
+        data: string;
+        uri: string;
+        deliveryType: DeliveryType;
+        name?: string;
+        reason: string;
+        json?: boolean;
+      }) => {
+        try {
+          const did = withStore(o.data, (s) =>
+            addDestinationByHand(
+              s,
+              {
+                deliveryType: o.deliveryType,
+                deliveryAddress: { kind: 'uri', value: o.uri },
+                ...(o.name !== undefined && { friendlyName: o.name }),
+              },
+              o.reason,
+            ),
+          );
+          if (o.json) printRecord({ did }, true);
+          else console.log(did);
+        } catch (err) {
+          fail(err);
+        }
+      },
+    );
   dest
     .command('remove')
     .addOption(dataOpt())
     .argument('<did>')
     .requiredOption('--reason <text>', 'why (goes to the audit log)')
-    .action((did: string, o: { data: string; reason: string }) => {
+    .addOption(jsonOption())
+    .action((did: string, o: { data: string; reason: string; json?: boolean }) => {
       try {
         withStore(o.data, (s) => removeDestinationByHand(s, did, o.reason));
-        console.log(`removed ${did}`);
+        if (o.json) printRecord({ removed: did }, true);
+        else console.log(`removed ${did}`);
       } catch (err) {
         fail(err);
       }
     });
   dest
     .command('list')
+    .description('list destinations: DID, delivery status, delivery type, address, name')
     .addOption(dataOpt())
-    .action((o: { data: string }) => {
-      withStore(o.data, (s) => {
-        for (const d of s.listDestinations()) {
-          const a = d.details.deliveryAddress;
-          const where =
-            a.kind === 'ipAddressAndPort' ? `${a.address.value}:${a.port.port}/${a.port.protocol}` : a.value;
-          console.log(
-            `${d.details.dId}  ${d.deliveryStatus.padEnd(16)} ${d.details.deliveryType.padEnd(8)} ${where}  ${d.details.friendlyName ?? ''}`,
-          );
-        }
-      });
+    .addOption(jsonOption())
+    .action((o: { data: string; json?: boolean }) => {
+      withStore(o.data, (s) => printRecords(s.listDestinations(), DESTINATION_COLUMNS, o.json));
     });
 
   ne.command('audit')
@@ -197,24 +204,14 @@ export function registerNeAdminCommands(ne: Command): void {
     .addOption(dataOpt())
     .option('--since <id>', 'only entries after this id', '0')
     .option('--limit <n>', 'at most this many entries', '1000')
-    .option('--json', 'one JSON object per entry')
+    .addOption(jsonOption())
     .action((o: { data: string; since: string; limit: string; json?: boolean }) => {
-      withStore(o.data, (s) => {
-        for (const a of s.readAudit({ sinceId: Number(o.since), limit: Number(o.limit) })) {
-          if (o.json) console.log(JSON.stringify(a));
-          else {
-            const subject = [
-              a.xid && `xid=${a.xid}`,
-              a.did && `did=${a.did}`,
-              a.transactionId && `tid=${a.transactionId}`,
-            ]
-              .filter(Boolean)
-              .join(' ');
-            console.log(
-              `${a.id}\t${new Date(a.at).toISOString()}\t${a.actor}\t${a.action}\t${a.outcome}\t${subject}${a.detail ? `\t${a.detail}` : ''}`,
-            );
-          }
-        }
-      });
+      withStore(o.data, (s) =>
+        printRecords(
+          s.readAudit({ sinceId: Number(o.since), limit: Number(o.limit) }),
+          AUDIT_COLUMNS,
+          o.json,
+        ),
+      );
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { initPki, PkiError, type InitPkiResult, type PkiFileEntry } from '../transport/pki.js';
+import { jsonOption } from './output.js';
 
 /** Options of `lix pki init` as commander hands them over. */
 interface InitOptions {
@@ -59,7 +60,7 @@ export function registerPkiCommands(program: Command): void {
     .option('--days <n>', 'validity in days (default 365)', positiveInt)
     .option('--alt-name <names>', 'extra subjectAltName DNS names or IP addresses', list, [])
     .option('--force', 'replace existing files (a new CA: every certificate is issued again)')
-    .option('--json', 'print the result as JSON')
+    .addOption(jsonOption())
     .action(async (opts: InitOptions) => {
       try {
         const result = await initPki({

@@ -15,6 +15,7 @@ import { readPackets } from '../stm/pcapng.js';
 import type { StmReport } from '../stm/report.js';
 import { createStmSender, type StmSender } from '../transport/stm-sender.js';
 import { positiveNumber, tlsFromFlags } from './collector.js';
+import { jsonOption, printRecord } from './output.js';
 
 interface SendFlags {
   to: string;
@@ -29,6 +30,7 @@ interface SendFlags {
   cert?: string;
   key?: string;
   ca?: string;
+  json?: boolean;
   wait: number;
 }
 
@@ -124,10 +126,14 @@ async function send(f: SendFlags): Promise<void> {
   const drained = (await sender.drain?.(f.wait * 1000)) ?? true;
   await sender.close();
   const c = sender.counters;
-  console.log(
-    `xid ${xid}: ${reports.length} report(s), sent ${c.sent}, queued ${c.queued}, dropped ${c.dropped}, ` +
-      `too large ${c.tooLarge}, errors ${c.errors}, skipped packets ${skipped}`,
-  );
+  if (f.json) {
+    const { sent, queued, dropped, tooLarge, errors } = c;
+    printRecord({ xid, reports: reports.length, sent, queued, dropped, tooLarge, errors, skipped }, true);
+  } else
+    console.log(
+      `xid ${xid}: ${reports.length} report(s), sent ${c.sent}, queued ${c.queued}, dropped ${c.dropped}, ` +
+        `too large ${c.tooLarge}, errors ${c.errors}, skipped packets ${skipped}`,
+    );
   if (!drained || c.sent < reports.length) process.exitCode = 1;
 }
 
@@ -231,6 +237,7 @@ export function registerStmCommands(program: Command): void {
       positiveNumber('--wait'),
       10,
     )
+    .addOption(jsonOption())
     .action(async (f: SendFlags) => {
       try {
         await send(f);
@@ -245,7 +252,7 @@ export function registerStmCommands(program: Command): void {
     .option('--pcap <file>', 'capture to read (pcap or pcapng)')
     .option('--listen <uri>', `listen URI (e.g. eep+udp://127.0.0.1:9060); runs until SIGINT`)
     .option('--gre-port <port>', 'UDP port of GRE-PCAPng in a capture', String(COLLECTOR_DEFAULTS.grePort))
-    .option('--json', 'one JSON object per line')
+    .addOption(jsonOption())
     .action(async (f: { pcap?: string; listen?: string; json?: boolean; grePort: string }) => {
       try {
         if (!f.pcap === !f.listen) throw new Error('give exactly one of --pcap FILE and --listen URI');

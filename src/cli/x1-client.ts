@@ -13,6 +13,7 @@ import { decodeX1 } from '../x1/decode.js';
 import { encodeRequest } from '../x1/encode.js';
 import { DEFAULT_X1_VERSION } from '../x1/model.js';
 import { formatTimestamp } from '../x1/simple-types.js';
+import { jsonOption, printRecord } from './output.js';
 
 interface ClientFlags {
   url: string;
@@ -23,6 +24,7 @@ interface ClientFlags {
   ca?: string;
   timeout: string;
   insecurePlainHttp?: boolean;
+  json?: boolean;
 }
 
 interface PingFlags extends ClientFlags {
@@ -87,28 +89,40 @@ async function ping(f: PingFlags): Promise<void> {
   ]);
   const start = performance.now();
   try {
-    const res = await c.post(body);
+    const res = await answerOf(c, body, f.url, 'ping');
+    if (!res) return;
     const ms = performance.now() - start;
     if (!f.insecurePlainHttp && res.peerIdentity !== peer) {
-      console.error(`answer disregarded: certificate identity "${res.peerIdentity ?? ''}" is not "${peer}"`);
+      console.error(
+        `lix x1 ping: answer disregarded: certificate identity "${res.peerIdentity ?? ''}" is not "${peer}"`,
+      );
       process.exitCode = 1;
       return;
     }
-    const doc = decodeX1(res.body);
+    let doc;
+    try {
+      doc = decodeX1(res.body);
+    } catch (err) {
+      console.error(`lix x1 ping: the answer is not a valid X1 document: ${messageOf(err)}`);
+      process.exitCode = 1;
+      return;
+    }
     const r =
       doc.root === 'X1Response'
         ? doc.results.find((x) => x.ok && x.message.header.x1TransactionId === tid)
         : undefined;
     const m = r?.ok ? r.message : undefined;
     if (m?.type === 'PingResponse') {
-      console.log(`PingResponse from ${peer} in ${ms.toFixed(1)} ms (${m.oK}, transaction ${tid})`);
+      const latencyMs = Number(ms.toFixed(1));
+      if (f.json) printRecord({ response: m.type, peer, latencyMs, ok: m.oK, transactionId: tid }, true);
+      else console.log(`PingResponse from ${peer} in ${latencyMs} ms (${m.oK}, transaction ${tid})`);
       return;
     }
     const why =
       m?.type === 'ErrorResponse'
         ? `${m.errorInformation.errorCode} ${m.errorInformation.errorDescription}`
         : doc.root;
-    console.error(`no PingResponse: ${why}`);
+    console.error(`lix x1 ping: no PingResponse: ${why}`);
     process.exitCode = 1;
   } finally {
     await c.close();
@@ -117,9 +131,11 @@ async function ping(f: PingFlags): Promise<void> {
 
 async function send(file: string, f: ClientFlags): Promise<void> {
   if (!f.as && !f.cert) throw new Error('give --as <identity> (with --tls-dir) or --cert/--key/--ca');
+  const body = readFileSync(file === '-' ? 0 : file);
   const c = client(f, f.as ?? '');
   try {
-    const res = await c.post(readFileSync(file === '-' ? 0 : file));
+    const res = await answerOf(c, body, f.url, 'send');
+    if (!res) return;
     if (res.peerIdentity !== undefined) console.error(`answered by ${res.peerIdentity}`);
     const text = res.body.toString('utf8');
     process.stdout.write(text);
@@ -127,11 +143,27 @@ async function send(file: string, f: ClientFlags): Promise<void> {
     // Scripts need to know when the peer said no: exit 1 for a top-level error or any ErrorResponse.
     const refusal = refusalIn(text);
     if (refusal) {
-      console.error(refusal);
+      console.error(`lix x1 send: ${refusal}`);
       process.exitCode = 1;
     }
   } finally {
     await c.close();
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The peer's answer, or undefined when none came (no connection, TLS refused, timeout, an HTTP status other
+ * than 200): then one line on stderr and exit status 1, as for a refusal (docs/cli.md "Exit status").
+ */
+async function answerOf(c: X1Client, body: Buffer | string, url: string, command: string) {
+  try {
+    return await c.post(body);
+  } catch (err) {
+    console.error(`lix x1 ${command}: no answer from ${url}: ${messageOf(err)}`);
+    process.exitCode = 1;
+    return undefined;
   }
 }
 
@@ -162,6 +194,7 @@ export function registerX1ClientCommands(x1: Command): void {
     .requiredOption('--admf-id <id>', 'admfIdentifier')
     .requiredOption('--ne-id <id>', 'neIdentifier')
     .option('--x1-version <v>', 'version to send', DEFAULT_X1_VERSION)
+    .addOption(jsonOption())
     .action((f: PingFlags) => ping(f));
   common(
     x1

@@ -4,6 +4,7 @@ import { readSchemaDir } from '../lib/schema-dir.js';
 import { X1Codec } from '../x1/codec.js';
 import { codeFor, X1Error, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
 import { SchemaSet } from '../x1/schema.js';
+import { jsonOption } from './output.js';
 import { registerX1ClientCommands } from './x1-client.js';
 
 /** One file's verdict, as printed by `lix x1 check`. */
@@ -69,7 +70,7 @@ export function registerX1Commands(program: Command): void {
     .addOption(
       new Option('--profile <profile>', 'error-code profile').choices(['etsi', 'draft']).default('etsi'),
     )
-    .option('--json', 'one JSON object per file')
+    .addOption(jsonOption())
     .action(
       (
         files: string[],

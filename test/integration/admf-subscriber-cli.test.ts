@@ -94,7 +94,10 @@ test(
       assert.equal(list.status, 0, list.stderr);
       assert.match(list.stdout, /^ID\s+NAME\s+STATE\s+TASKS\s+IN SYNC\s+IDENTITIES$/m);
       assert.match(list.stdout, /^s1\s+Subscriber zero\s+active\s+2\s+yes\s+imsi=001010000000000 /m);
-      const listJson = JSON.parse((await sub('list', '--json')).stdout) as { id: string; inSync: boolean }[];
+      const listJson = (await sub('list', '--json')).stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; inSync: boolean });
       assert.deepEqual(
         listJson.map((s) => [s.id, s.inSync]),
         [['s1', true]],

@@ -1,5 +1,5 @@
 // `lix admf task add|modify --valid-from --valid-until --warrant` reach the REST API, and `lix admf task list`
-// shows the warrant and the time left as a table (`--json`: the REST rows). The ADMF runs in this process
+// shows the warrant and the time left as a table (`--json`: JSON Lines, one row per task). The ADMF runs in this process
 // (memory NE, fake clock) behind a loopback port; the CLI runs as a child, asynchronously.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,7 +78,10 @@ test('lix admf task add with a warrant schedules it; task list shows the warrant
     assert.equal(mod.code, 0, mod.stderr);
     await m.admf.warrants.settled();
     const json = await lix(['admf', 'task', 'list', '--json', ...api]);
-    const rows = JSON.parse(json.stdout) as { state: string; remainingSeconds: number; expiring: boolean }[];
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { state: string; remainingSeconds: number; expiring: boolean });
     assert.deepEqual(
       rows.map((r) => [r.state, r.remainingSeconds, r.expiring]),
       [['active', 2 * 3600, true]],

@@ -184,7 +184,7 @@ test(
           .slice(1);
         const r = runCli(args, { env });
         assert.equal(r.status, 0, `${line}\n${r.stdout}${r.stderr}`);
-        did ||= /"did": "([0-9a-f-]{36})"/.exec(r.stdout)?.[1] ?? '';
+        did ||= /^did\s+([0-9a-f-]{36})$/m.exec(r.stdout)?.[1] ?? '';
         xid = /task ([0-9a-f-]{36}) on ne-1: active/.exec(r.stdout)?.[1] ?? xid;
       }
       assert.ok(did && xid, 'a destination and an active task');

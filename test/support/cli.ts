@@ -1,5 +1,5 @@
 /** Runs the `lix` CLI from source (tsx), as a user would, and captures its output. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './shared.js';
 
@@ -45,3 +45,27 @@ export const LAB_FREE_PORTS = [
   '--collector-port',
   '0',
 ] as const;
+
+/**
+ * `runCli` without blocking this process: for commands that talk to a server running in the test itself
+ * (an in-memory ADMF listening on loopback).
+ */
+export function runCliAsync(
+  args: readonly string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    timeout: opts.timeoutMs ?? 60_000,
+    env: { ...process.env, LIX_LOG_LEVEL: process.env.LIX_LOG_LEVEL ?? 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
