@@ -4,7 +4,8 @@ import { errorBody } from './schemas.js';
 
 const ERROR_STATUSES = {
   400: 'invalid input (nothing changed)',
-  401: 'missing or wrong API token',
+  401: 'missing, wrong or revoked API token',
+  403: "the caller's role may not do this (the answer names the role needed)",
   404: 'no such NE, destination or task',
   409: 'exists already, or in a state that forbids it',
   422: 'the NE refused (its X1 error code is in x1)',
