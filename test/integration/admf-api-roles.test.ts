@@ -193,6 +193,15 @@ test('audit rows name the operator who acted, and /api/audit filters by operator
     // The X1 exchanges each request caused name its operator too; actor stays x1.
     assert.deepEqual(byAction('ActivateTaskRequest', 'x1'), ['alice']);
     assert.deepEqual(byAction('DeactivateTaskRequest', 'x1'), ['carol']);
+    // A reconciliation an operator asks for is the system's work done for that operator.
+    assert.equal((await m.call('POST', '/api/nes/ne-1/reconcile', undefined, carol)).status, 200);
+    const reconciled = ((await m.call('GET', '/api/audit?ne=ne-1')).json as J[]).filter(
+      (r) => r.action === 'Reconcile',
+    );
+    assert.deepEqual(
+      reconciled.map((r) => [r.actor, r.operator]),
+      [['system', 'carol']],
+    );
     const admins = (await m.call('GET', '/api/audit?operator=admin')).json as J[];
     assert.ok(admins.some((r) => r.action === 'AddNe'));
     assert.ok(admins.some((r) => r.action === 'AddApiToken' && r.detail === 'alice (operator)'));
