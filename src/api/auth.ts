@@ -14,7 +14,10 @@ export const STARTUP_OPERATOR = 'admin';
 /** Bytes of randomness in a new token (256 bits). */
 export const TOKEN_BYTES = 32;
 
-/** How often a credential's last use is written at most (one write per token per minute, not per request). */
+/**
+ * How often a credential's last use is written at most (one write per token per minute, not per request);
+ * a failed write is retried on the next request and never refuses it.
+ */
 export const TOUCH_EVERY_MS = 60_000;
 
 /** The caller of a request. */
@@ -87,7 +90,8 @@ export class ApiAuth {
     const last = this.touched.get(name);
     if (last !== undefined && now - last < TOUCH_EVERY_MS) return;
     this.touched.set(name, now);
-    await this.o.store.touchApiToken(name, now);
+    // Best effort: a store that cannot be written (a full or read-only disk) must not refuse a caller.
+    await this.o.store.touchApiToken(name, now).catch(() => this.touched.delete(name));
   }
 }
 

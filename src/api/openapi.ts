@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 document of the REST API, built from the same route table and schemas fastify enforces. */
+import { ruleFor } from './roles.js';
 import type { RouteDef } from './routes.js';
 import { errorBody } from './schemas.js';
 
@@ -53,6 +54,7 @@ function operation(r: RouteDef): object {
   return {
     ...(r.operationId !== undefined && { operationId: r.operationId }),
     summary: r.summary,
+    description: `Least role: ${ruleFor(r.method, r.url).role} (route class ${ruleFor(r.method, r.url).name}; docs/api.md).`,
     tags: [r.tag],
     parameters: parameters(r),
     ...(r.body && { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } }),

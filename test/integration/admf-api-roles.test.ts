@@ -127,6 +127,12 @@ test('every route the API serves is classed by hand here (a new route needs a de
           `${key}: unclassed routes need an administrator`,
         );
     for (const key of Object.keys(NEEDS)) assert.ok(served.includes(key), `${key} is served`);
+    const doc = (await m.call('GET', '/openapi.json', undefined, null)).json as {
+      paths: Record<string, Record<string, { description: string; operationId?: string }>>;
+    };
+    assert.match(doc.paths['/api/tokens']!.post!.description, /^Least role: administrator /);
+    assert.equal(doc.paths['/api/tokens']!.post!.operationId, 'createToken');
+    assert.match(doc.paths['/api/audit']!.get!.description, /^Least role: auditor /);
   }));
 
 test('an operator tasks, an auditor only reads: the same task through both', () =>
