@@ -44,12 +44,13 @@ test('lix admf token add, list, revoke; whoami; audit names the operator', async
     assert.equal(table.status, 0, table.stderr);
     assert.match(
       table.stdout,
-      /^NAME +ROLE +CREATED +TOKEN\nbob +auditor +\d{4}-\d\d-\d\dT[\d:.]+Z +lix_\S{43}\n$/,
+      /^FIELD +VALUE\nname +bob\nrole +auditor\ncreatedAt +\d{4}-\d\d-\d\dT[\d:.]+Z\nrevoked +false\ntoken +lix_\S{43}\n$/,
     );
     assert.match(table.stderr, /not shown again/);
 
     const who = await as(alice, 'whoami');
-    assert.match(who.stdout, /^NAME +ROLE\nalice +operator\n$/);
+    assert.match(who.stdout, /^FIELD +VALUE\nname +alice\nrole +operator\n$/);
+    assert.equal((await as(alice, 'whoami', '--json')).stdout, '{"name":"alice","role":"operator"}\n');
     const forbidden = await as(alice, 'token', 'list');
     assert.equal(forbidden.status, 1);
     assert.match(
@@ -66,7 +67,17 @@ test('lix admf token add, list, revoke; whoami; audit names the operator', async
     assert.ok(!list.stdout.includes(alice));
     const listJson = await as(TEST_API_TOKEN, 'token', 'list', '--json');
     assert.ok(!listJson.stdout.includes(alice) && !listJson.stdout.includes('lix_'));
+    const records = listJson.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string });
+    assert.deepEqual(
+      records.map((r) => r.name),
+      ['alice', 'bob'],
+      'JSON Lines: one credential per line',
+    );
 
+    assert.equal((await as(TEST_API_TOKEN, 'audit', '--operator', 'nobody')).stdout, '(none)\n');
     const revoke = await as(TEST_API_TOKEN, 'token', 'revoke', 'alice');
     assert.equal(revoke.status, 0, revoke.stderr);
     assert.match(revoke.stdout, /^credential alice \(operator\) revoked at \S+Z\n$/);
@@ -79,7 +90,10 @@ test('lix admf token add, list, revoke; whoami; audit names the operator', async
     assert.match(audit.stdout, /^ID +AT +ACTOR +OPERATOR +ACTION /);
     assert.match(audit.stdout, /\n\d+ +\S+Z +operator +admin +RevokeApiToken +ok +- +- +alice\n/);
     const auditJson = await as(TEST_API_TOKEN, 'audit', '--json');
-    const rows = JSON.parse(auditJson.stdout) as { operator?: string; action: string }[];
+    const rows = auditJson.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { operator?: string; action: string });
     assert.deepEqual(
       rows.filter((r) => r.action === 'AddApiToken').map((r) => r.operator),
       ['admin', 'admin'],
