@@ -23,7 +23,8 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { name: 'identity', role: 'auditor', methods: ['GET'], url: /^\/api\/whoami$/ },
   { name: 'credentials', role: 'administrator', url: /^\/api\/tokens(?:\/|$)/ },
   { name: 'reading', role: 'operator', methods: ['GET'], url: /^\/api\// },
-  { name: 'tasking', role: 'operator', url: /^\/api\/tasks(?:\/|$)/ },
+  // Subscribers (several X1 tasks changed together, issue #19) are tasking too.
+  { name: 'tasking', role: 'operator', url: /^\/api\/(?:tasks|subscribers)(?:\/|$)/ },
   {
     name: 'destinations',
     role: 'operator',

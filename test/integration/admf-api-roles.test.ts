@@ -116,6 +116,12 @@ test('each role against each route: 403 naming the role needed, or past the role
     assert.deepEqual((await m.call('GET', '/api/whoami')).json, { name: 'admin', role: 'administrator' });
   }));
 
+test('subscriber routes are tasking (an operator may), whichever change adds them', () => {
+  for (const method of ['GET', 'POST', 'PATCH', 'DELETE'])
+    for (const url of ['/api/subscribers', '/api/subscribers/:id'])
+      assert.equal(ruleFor(method, url).role, 'operator', `${method} ${url}`);
+});
+
 test('every route the API serves is classed by hand here (a new route needs a decision)', () =>
   withApi(async (m) => {
     const served = allRoutes({ admf: m.admf, codec: undefined as never }).map((r) => `${r.method} ${r.url}`);
