@@ -90,13 +90,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     if (!req.url.startsWith('/api/') && req.url !== '/api') return;
     const who = await auth.authenticate(req.headers.authorization);
     if (isRefusal(who)) {
-      const refused = who;
       // RFC 6750 §3: no error code when no credentials were sent at all.
       reply.header(
         'WWW-Authenticate',
-        refused.code === 'token_missing' ? 'Bearer' : `Bearer error="${refused.code}"`,
+        who.code === 'token_missing' ? 'Bearer' : `Bearer error="${who.code}"`,
       );
-      return sendError(reply, 401, 'unauthorized', refused.message);
+      return sendError(reply, 401, 'unauthorized', who.message);
     }
     const pattern = req.routeOptions.url;
     if (pattern !== undefined) {
