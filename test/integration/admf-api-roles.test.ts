@@ -216,6 +216,22 @@ test('audit rows name the operator who acted, and /api/audit filters by operator
     const admins = (await m.call('GET', '/api/audit?operator=admin')).json as J[];
     assert.ok(admins.some((r) => r.action === 'AddNe'));
     assert.ok(admins.some((r) => r.action === 'AddApiToken' && r.detail === 'alice (operator)'));
+    // A subscriber (several tasks at once) is audited with its operator like a single task.
+    const sub = await m.call(
+      'POST',
+      '/api/subscribers',
+      {
+        id: 'sub-1',
+        identities: [{ kind: 'imsi', value: '001010123456789' }],
+        nes: [{ ne: 'ne-1', dids: [did] }],
+      },
+      alice,
+    );
+    assert.equal(sub.status, 201, JSON.stringify(sub.json));
+    const subRows = ((await m.call('GET', '/api/audit?operator=alice')).json as J[]).filter((r) =>
+      /ubscriber/.test(String(r.action)),
+    );
+    assert.ok(subRows.length > 0, 'the subscriber operation is audited as alice');
     const carols = (await m.call('GET', '/api/audit?operator=carol')).json as J[];
     assert.ok(carols.length >= 2);
     assert.ok(carols.every((r) => r.operator === 'carol'));
