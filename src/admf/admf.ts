@@ -13,6 +13,7 @@ import { applyExchange, newHealth, type NeHealth } from './health.js';
 import { KeepaliveScheduler } from './keepalive.js';
 import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
 import { WarrantScheduler, type WarrantActions } from './warrant-schedule.js';
+import { currentOperator } from './operator-context.js';
 import {
   NeLink,
   NeRequestError,
@@ -169,10 +170,13 @@ export class Admf {
   /**
    * Audits one action (operator, X1 or system); resolves once the row has committed. Rows arriving in the
    * same turn of the event loop share one commit (group commit). Failures to audit are logged, never thrown.
+   * A row written while a REST request runs names its operator (operator-context.ts).
    */
   audit(a: Omit<AuditInput, 'at'>): Promise<void> {
+    const operator = a.operator ?? currentOperator();
     return new Promise((resolve) => {
-      this.auditQueue.push({ row: { at: this.clock.now(), ...a }, done: resolve });
+      const row = { at: this.clock.now(), ...a, ...(operator !== undefined && { operator }) };
+      this.auditQueue.push({ row, done: resolve });
       if (this.auditQueue.length === 1) setImmediate(() => void this.flushAudit());
     });
   }

@@ -1,19 +1,24 @@
 /**
- * The ADMF REST API on fastify: every route of the table (routes-nes.ts, routes-tasks.ts) with its JSON
- * Schema enforced (unknown properties refused), a bearer token on every `/api` route (compared in constant
- * time), AdmfError kinds mapped to HTTP statuses, and the OpenAPI document at `/openapi.json`. Tests drive it
- * in memory with `inject`; `listenApi` binds it (loopback by default), over HTTPS when built with TLS.
+ * The ADMF REST API on fastify: every route of the table (routes-nes.ts, routes-tasks.ts, routes-tokens.ts)
+ * with its JSON Schema enforced (unknown properties refused), a bearer token on every `/api` route (the
+ * startup token or a named credential, auth.ts) and the caller's role checked against the route's class
+ * (roles.ts), each handler run on behalf of its caller (audit rows name them), AdmfError kinds mapped to HTTP
+ * statuses, and the OpenAPI document at `/openapi.json`. Tests drive it in memory with `inject`; `listenApi`
+ * binds it (loopback by default), over HTTPS when built with TLS.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Server as TlsServer, type SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdmfError, type AdmfErrorKind } from '../admf/errors.js';
 import { isoTimes } from '../lib/iso-times.js';
+import { actingAs } from '../admf/operator-context.js';
 import type { Logger } from '../lib/logger.js';
+import { ApiAuth, isRefusal, type Principal } from './auth.js';
 import { openApiDocument } from './openapi.js';
+import { roleAllows, ruleFor } from './roles.js';
 import { neRoutes } from './routes-nes.js';
 import { subscriberRoutes } from './routes-subscribers.js';
 import { taskRoutes } from './routes-tasks.js';
+import { tokenRoutes } from './routes-tokens.js';
 import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
 import { API_LIMITS } from './schemas.js';
 import { validationMessage, type SchemaError } from './validation-message.js';
@@ -36,41 +41,27 @@ export const HTTP_FOR_KIND: Record<AdmfErrorKind, number> = {
 };
 
 export interface ApiOptions extends ApiContext {
+  /** The startup token: its holder is the administrator `admin` (auth.ts). */
   readonly token: string;
   readonly logger?: Logger;
   /** Serve HTTPS with these options (src/api/tls.ts); plain HTTP without. */
   readonly https?: SecureContextOptions;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Why a request is not authorised (a missing token and a wrong one say different things), or undefined. */
-function unauthorized(req: FastifyRequest, expected: Buffer): { code: string; message: string } | undefined {
-  const h = req.headers.authorization;
-  if (h === undefined || h === '')
-    return { code: 'token_missing', message: 'no API token: send Authorization: Bearer <token>' };
-  const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  if (m === null)
-    return {
-      code: 'invalid_request',
-      message: 'the Authorization header is not "Bearer <token>" (one token, no spaces)',
-    };
-  if (!timingSafeEqual(digest(m[1]!), expected))
-    return {
-      code: 'invalid_token',
-      message: 'invalid API token: it is not the token this ADMF was started with',
-    };
-  return undefined;
-}
-
 export { isoTimes };
 
-function sendError(reply: FastifyReply, status: number, error: string, message: string, x1?: object) {
-  return reply.code(status).send({ error, message, ...(x1 && { x1 }) });
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  message: string,
+  extra?: { x1?: object; role?: string },
+) {
+  return reply.code(status).send({ error, message, ...extra });
 }
 
 export function allRoutes(ctx: ApiContext): RouteDef[] {
-  return [...neRoutes(ctx), ...taskRoutes(ctx), ...subscriberRoutes(ctx)];
+  return [...neRoutes(ctx), ...taskRoutes(ctx), ...subscriberRoutes(ctx), ...tokenRoutes(ctx)];
 }
 
 /** Builds the app (not listening). */
@@ -84,27 +75,41 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const app = o.https
     ? (Fastify({ ...options, https: o.https }) as unknown as FastifyInstance)
     : Fastify(options);
-  const expected = digest(o.token);
+  const auth = new ApiAuth({ token: o.token, store: o.admf.store, clock: o.admf.clock });
+  const callers = new WeakMap<FastifyRequest, Principal>();
   const routes = allRoutes(o);
   const doc = openApiDocument(routes, API_VERSION);
 
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') && req.url !== '/api') return;
-    const refused = unauthorized(req, expected);
-    if (refused) {
+    const who = await auth.authenticate(req.headers.authorization);
+    if (isRefusal(who)) {
       // RFC 6750 §3: no error code when no credentials were sent at all.
       reply.header(
         'WWW-Authenticate',
-        refused.code === 'token_missing' ? 'Bearer' : `Bearer error="${refused.code}"`,
+        who.code === 'token_missing' ? 'Bearer' : `Bearer error="${who.code}"`,
       );
-      return sendError(reply, 401, 'unauthorized', refused.message);
+      return sendError(reply, 401, 'unauthorized', who.message);
     }
+    const pattern = req.routeOptions.url;
+    if (pattern !== undefined) {
+      const rule = ruleFor(req.method === 'HEAD' ? 'GET' : req.method, pattern);
+      if (!roleAllows(who.role, rule.role))
+        return sendError(
+          reply,
+          403,
+          'forbidden',
+          `${rule.name} needs the ${rule.role} role; ${who.name} has the ${who.role} role`,
+          { role: rule.role },
+        );
+    }
+    callers.set(req, who);
   });
   // Times travel as ISO 8601 (UTC, milliseconds), as an operator reads them; the store keeps epoch ms.
   app.addHook('preSerialization', async (_req, _reply, payload) => isoTimes(payload));
   app.setErrorHandler((err: Error & ValidationFailure, _req, reply) => {
     if (err instanceof AdmfError)
-      return sendError(reply, HTTP_FOR_KIND[err.kind], err.kind, err.message, err.x1);
+      return sendError(reply, HTTP_FOR_KIND[err.kind], err.kind, err.message, err.x1 && { x1: err.x1 });
     if (Array.isArray(err.validation))
       return sendError(reply, 400, 'invalid', validationMessage(err.validation, err.validationContext));
     if (err.statusCode !== undefined && err.statusCode < 500)
@@ -126,7 +131,16 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         ...(r.body && { body: r.body }),
       },
       handler: async (req, reply) => {
-        let result = await r.handler(req as unknown as ApiRequest);
+        const caller = callers.get(req);
+        const request: ApiRequest = {
+          params: req.params as ApiRequest['params'],
+          query: req.query as ApiRequest['query'],
+          body: req.body,
+          ...(caller && { caller }),
+        };
+        let result = caller
+          ? await actingAs(caller.name, () => r.handler(request))
+          : await r.handler(request);
         let status = r.status ?? 200;
         if (result instanceof WithHeaders) {
           reply.headers(result.headers);

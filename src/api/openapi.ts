@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 document of the REST API, built from the same route table and schemas fastify enforces. */
 import { RESPONSE_SCHEMAS } from './response-schemas.js';
+import { ruleFor } from './roles.js';
 import type { RouteDef } from './routes.js';
 import { errorBody } from './schemas.js';
 
@@ -10,11 +11,13 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Tasks: 'interception tasks on the NEs (X1 ActivateTask and friends)',
   Records: 'what the ADMF keeps: NE reports, the audit log, health',
   Subscribers: "a subscriber's identities tasked together as several X1 tasks",
+  Operators: 'named API credentials and their roles, and who the caller is',
 };
 
 const ERROR_STATUSES = {
   400: 'invalid input (nothing changed)',
-  401: 'missing or wrong API token',
+  401: 'missing, wrong or revoked API token',
+  403: "the caller's role may not do this (the answer names the role needed)",
   404: 'no such NE, destination or task',
   409: 'exists already, or in a state that forbids it',
   422: 'the NE refused (its X1 error code is in x1)',
@@ -62,6 +65,7 @@ function operation(r: RouteDef): object {
   return {
     ...(r.operationId !== undefined && { operationId: r.operationId }),
     summary: r.summary,
+    description: `Least role: ${ruleFor(r.method, r.url).role} (route class ${ruleFor(r.method, r.url).name}; docs/api.md).`,
     tags: [r.tag],
     parameters: parameters(r),
     ...(r.body && { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } }),

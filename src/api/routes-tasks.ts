@@ -8,6 +8,7 @@ import { neView } from './routes-nes.js';
 import { listOf, ref } from './response-schemas.js';
 import { WithHeaders, type ApiContext, type RouteDef } from './routes.js';
 import { API_LIMITS, recordQuery, taskCreate, taskModify, taskQuery, xidParams } from './schemas.js';
+import { auditQuery } from './schemas-tokens.js';
 
 const num = (v: string | number | undefined) => (v === undefined ? undefined : Number(v));
 const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
@@ -170,9 +171,13 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       operationId: 'listAudit',
       response: listOf('Audit'),
       tag: 'Records',
-      summary: 'the audit log: every operator action and X1 exchange',
-      querystring: recordQuery,
-      handler: async ({ query }) => admf.store.readAudit(page(query)),
+      summary: 'the audit log: every operator action and X1 exchange, each naming the operator who caused it',
+      querystring: auditQuery,
+      handler: async ({ query }) =>
+        admf.store.readAudit({
+          ...page(query),
+          ...(query.operator !== undefined && { operator: String(query.operator) }),
+        }),
     },
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 /** The route table type shared by the REST routes, the app and the OpenAPI document. */
 import type { Admf } from '../admf/admf.js';
 import type { X1Codec } from '../x1/codec.js';
+import type { Principal } from './auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -9,6 +10,8 @@ export interface ApiRequest {
   readonly params: Record<string, string>;
   readonly query: Record<string, string | number | undefined>;
   readonly body: unknown;
+  /** Who is calling (authenticated, and allowed this route by src/api/roles.ts). */
+  readonly caller?: Principal;
 }
 
 /** A handler's answer with response headers (e.g. `Link` to the next page) or a status of its own. */

@@ -149,9 +149,10 @@ export const errorBody = {
   properties: {
     error: {
       type: 'string',
-      description: 'not-found, conflict, refused, unreachable, invalid, unauthorized',
+      description: 'not-found, conflict, refused, unreachable, invalid, unauthorized, forbidden',
     },
     message: { type: 'string' },
+    role: { type: 'string', description: 'with forbidden: the least role the route needs' },
     x1: {
       type: 'object',
       properties: { errorCode: { type: 'integer' }, errorDescription: { type: 'string' } },

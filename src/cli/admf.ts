@@ -1,6 +1,7 @@
 /**
  * `lix admf`: runs the ADMF (X1 requester for many NEs, `/X1/ADMF` report receiver, REST API), and the
- * operator commands that talk to its REST API from a shell (`lix admf ne|destination|task|reports|audit|health`).
+ * operator commands that talk to its REST API from a shell (`lix admf ne|destination|task|reports|audit|health`,
+ * `lix admf token|whoami`).
  */
 import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
@@ -24,6 +25,7 @@ import { apiCommand } from './admf-api-client.js';
 import { printHealth, printList, printOne, x1Refusal } from './admf-views.js';
 import { registerSubscriberCommands } from './admf-subscriber.js';
 import { taskTable, type TaskRow } from './admf-task-table.js';
+import { registerOperatorCommands } from './admf-operators.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 export { readToken } from './token-file.js';
@@ -444,7 +446,7 @@ export function registerAdmfCommands(program: Command): void {
   registerTask(admf);
   registerSubscriberCommands(admf);
   recordCommand(admf, 'reports', 'reports received from the NEs');
-  recordCommand(admf, 'audit', 'the audit log (operator actions and X1 exchanges)');
+  registerOperatorCommands(admf);
   apiCommand(admf.command('health').description('the ADMF and every NE'), async (c, _a, o) =>
     printHealth(await c.call('GET', '/api/health'), o.json as boolean | undefined),
   );

@@ -9,6 +9,10 @@ import { admfStoreContract, ne, taskRecord } from '../../test/support/admf-store
 
 const root = mkdtempSync(join(tmpdir(), 'lix-admf-store-'));
 process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+/** Takes a version 4 file back to version 3: without api_tokens and audit.operator. */
+const TO_VERSION_3 =
+  'DROP TABLE api_tokens; DROP INDEX audit_by_operator; ALTER TABLE audit DROP COLUMN operator';
+
 let n = 0;
 let last = '';
 
@@ -49,8 +53,9 @@ test('sqlite: a version 1 file (before subscribers) opens, keeps its NEs and tas
   const dir = join(root, 'v1');
   const fresh = openAdmfStore(dir);
   await fresh.close();
-  // A version 1 file is the current one without the subscriber tables and the tasks' warrant columns.
+  // A version 1 file is the current one without the subscriber tables, the warrant columns and the credentials.
   const db = new Database(join(dir, ADMF_DB_FILE));
+  db.exec(TO_VERSION_3);
   db.exec('DROP TABLE subscriber_tasks; DROP TABLE subscribers');
   dropWarrantColumns(db);
   db.pragma('user_version = 1');
@@ -109,6 +114,7 @@ test('sqlite: a version 2 file (before warrants) opens and upgrades; its tasks k
   await s.close();
   // Back to what lix with schema version 2 wrote.
   const db = new Database(join(dir, ADMF_DB_FILE));
+  db.exec(TO_VERSION_3);
   dropWarrantColumns(db);
   db.pragma('user_version = 2');
   db.close();
@@ -124,4 +130,33 @@ test('sqlite: a version 2 file (before warrants) opens and upgrades; its tasks k
   const check = new Database(join(dir, ADMF_DB_FILE));
   assert.equal(check.pragma('user_version', { simple: true }), ADMF_SCHEMA_VERSION);
   check.close();
+});
+
+test('sqlite: a version 3 file (before named credentials) opens, keeps its audit and gets tokens and operators', async () => {
+  const dir = join(root, 'v3');
+  await openAdmfStore(dir).close();
+  const db = new Database(join(dir, ADMF_DB_FILE));
+  db.exec(TO_VERSION_3);
+  db.pragma('user_version = 3');
+  db.exec("INSERT INTO audit (at, actor, action, outcome) VALUES (1, 'operator', 'AddNe', 'ok')");
+  db.close();
+  const s = openAdmfStore(dir);
+  try {
+    const [row] = await s.readAudit();
+    assert.deepEqual([row?.action, row?.operator], ['AddNe', undefined]);
+    await s.appendAudit({ at: 2, actor: 'operator', operator: 'alice', action: 'x', outcome: 'ok' });
+    assert.equal((await s.readAudit({ operator: 'alice' })).length, 1);
+    assert.equal(
+      await s.addApiToken({ name: 'alice', role: 'auditor', hash: 'a'.repeat(64), createdAt: 3 }),
+      true,
+    );
+  } finally {
+    await s.close();
+  }
+  const again = new Database(join(dir, ADMF_DB_FILE));
+  try {
+    assert.equal(again.pragma('user_version', { simple: true }), ADMF_SCHEMA_VERSION);
+  } finally {
+    again.close();
+  }
 });

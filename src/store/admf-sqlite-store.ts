@@ -9,6 +9,7 @@ import { SqliteSubscribers, SUBSCRIBER_SCHEMA } from './admf-subscriber-sql.js';
 import {
   ADMF_STORE_LIMITS,
   type AdmfStore,
+  type AuditFilter,
   type AuditInput,
   type AuditRecord,
   type DestinationRecord,
@@ -23,8 +24,10 @@ import {
 } from './admf-store.js';
 import type { SubscriberRecord, SubscriberTaskLink } from './admf-subscriber-store.js';
 import type { ProvisioningStatus } from '../x1/model.js';
+import type { ApiTokenRecord } from './admf-tokens.js';
+import { SqliteApiTokens, TOKENS_UPGRADE } from './admf-sqlite-tokens.js';
 
-export const ADMF_SCHEMA_VERSION = 3;
+export const ADMF_SCHEMA_VERSION = 4;
 export const ADMF_DB_FILE = 'admf.sqlite';
 
 const SCHEMA = `
@@ -67,6 +70,8 @@ ALTER TABLE tasks ADD COLUMN valid_until INTEGER;
 ALTER TABLE tasks ADD COLUMN warrant_ref TEXT;
 CREATE INDEX tasks_windowed ON tasks(state) WHERE valid_from IS NOT NULL OR valid_until IS NOT NULL;
 `,
+  /** 3 → 4: named API credentials, and the operator each audit row names. */
+  3: TOKENS_UPGRADE,
 };
 
 type Row = Record<string, string | number | null>;
@@ -131,6 +136,7 @@ function toAudit(r: Row): AuditRecord {
     id: r.id as number,
     at: r.at as number,
     actor: r.actor as AuditRecord['actor'],
+    ...opt('operator', r.operator as string | null),
     action: r.action as string,
     outcome: r.outcome as AuditRecord['outcome'],
     ...opt('neId', r.ne_id as string | null),
@@ -154,6 +160,7 @@ export class SqliteAdmfStore implements AdmfStore {
   private readonly db: Sqlite;
   private readonly s;
   private readonly subscribers: SqliteSubscribers;
+  private readonly tokens: SqliteApiTokens;
 
   constructor(readonly file: string) {
     this.db = new Sqlite(file, { ownerOnly: true });
@@ -163,6 +170,7 @@ export class SqliteAdmfStore implements AdmfStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.subscribers = new SqliteSubscribers(this.db);
+    this.tokens = new SqliteApiTokens(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       putNe: p(
@@ -194,8 +202,8 @@ export class SqliteAdmfStore implements AdmfStore {
           'VALUES (@receivedAt, @neId, @kind, @transactionId, @xid, @did, @reportType, @code, @details, @unknown)',
       ),
       audit: p(
-        'INSERT INTO audit (at, actor, action, outcome, ne_id, xid, did, transaction_id, detail) ' +
-          'VALUES (@at, @actor, @action, @outcome, @neId, @xid, @did, @transactionId, @detail)',
+        'INSERT INTO audit (at, actor, operator, action, outcome, ne_id, xid, did, transaction_id, detail) ' +
+          'VALUES (@at, @actor, @operator, @action, @outcome, @neId, @xid, @did, @transactionId, @detail)',
       ),
       getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: p(
@@ -350,7 +358,15 @@ export class SqliteAdmfStore implements AdmfStore {
   }
 
   private auditRow(a: AuditInput) {
-    return { neId: null, xid: null, did: null, transactionId: null, detail: null, ...a };
+    return {
+      operator: null,
+      neId: null,
+      xid: null,
+      did: null,
+      transactionId: null,
+      detail: null,
+      ...a,
+    };
   }
 
   async appendAudit(a: AuditInput): Promise<number> {
@@ -363,7 +379,7 @@ export class SqliteAdmfStore implements AdmfStore {
     })();
   }
 
-  async readAudit(p: Page & { neId?: string; xid?: string } = {}): Promise<AuditRecord[]> {
+  async readAudit(p: AuditFilter = {}): Promise<AuditRecord[]> {
     const where = ['id > ?'];
     const args: (string | number)[] = [p.sinceId ?? 0];
     if (p.neId !== undefined) {
@@ -373,6 +389,10 @@ export class SqliteAdmfStore implements AdmfStore {
     if (p.xid !== undefined) {
       where.push('xid = ?');
       args.push(p.xid);
+    }
+    if (p.operator !== undefined) {
+      where.push('operator = ?');
+      args.push(p.operator);
     }
     const sql = `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     return (this.db.prepare(sql).all(...args, limitOf(p)) as Row[]).map(toAudit);
@@ -400,6 +420,26 @@ export class SqliteAdmfStore implements AdmfStore {
 
   subscriberOfTask(xid: string): Promise<string | undefined> {
     return this.subscribers.subscriberOfTask(xid);
+  }
+
+  addApiToken(t: ApiTokenRecord): Promise<boolean> {
+    return this.tokens.addApiToken(t);
+  }
+
+  getApiTokenByHash(hash: string): Promise<ApiTokenRecord | undefined> {
+    return this.tokens.getApiTokenByHash(hash);
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return this.tokens.listApiTokens();
+  }
+
+  revokeApiToken(name: string, at: number): Promise<ApiTokenRecord | undefined> {
+    return this.tokens.revokeApiToken(name, at);
+  }
+
+  touchApiToken(name: string, at: number): Promise<void> {
+    return this.tokens.touchApiToken(name, at);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -12,6 +12,7 @@ import type {
   NeIssueType,
 } from '../x1/model.js';
 import type { SubscriberStore } from './admf-subscriber-store.js';
+import type { ApiTokenStore } from './admf-tokens.js';
 
 /** Per-NE options an operator sets when registering the NE. */
 export interface NeOptions {
@@ -118,6 +119,11 @@ export interface AuditInput {
   readonly at: number;
   /** `operator` (REST/CLI), `x1` (an exchange with an NE), `system` (reconciliation, keepalive). */
   readonly actor: 'operator' | 'x1' | 'system';
+  /**
+   * The named API credential on whose request the row was written (any actor: the X1 exchanges an operator's
+   * request causes name the operator too); absent for rows no operator caused (timers, NE reports).
+   */
+  readonly operator?: string;
   readonly action: string;
   readonly outcome: 'ok' | 'error';
   readonly neId?: string;
@@ -153,7 +159,15 @@ export interface ReportFilter extends Page {
   readonly xid?: string;
 }
 
-export interface AdmfStore extends SubscriberStore {
+/** Which audit rows {@link AdmfStore.readAudit} returns. */
+export interface AuditFilter extends Page {
+  readonly neId?: string;
+  readonly xid?: string;
+  /** Only rows naming this operator. */
+  readonly operator?: string;
+}
+
+export interface AdmfStore extends SubscriberStore, ApiTokenStore {
   putNe(ne: NeRecord): Promise<void>;
   getNe(id: string): Promise<NeRecord | undefined>;
   listNes(): Promise<NeRecord[]>;
@@ -188,7 +202,7 @@ export interface AdmfStore extends SubscriberStore {
   appendAudit(a: AuditInput): Promise<number>;
   /** Appends several audit rows in one commit, in order. */
   appendAudits(rows: readonly AuditInput[]): Promise<void>;
-  readAudit(page?: Page & { neId?: string; xid?: string }): Promise<AuditRecord[]>;
+  readAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

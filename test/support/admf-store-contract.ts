@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { AdmfStore, NeRecord, TaskRecord } from '../../src/store/admf-store.js';
 import type { SubscriberRecord } from '../../src/store/admf-subscriber-store.js';
 import { destination, task, uuid } from './x1-builders.js';
+import { apiTokenContract } from './admf-store-tokens-contract.js';
 
 export interface StoreFactory {
   /** A fresh, empty store. */
@@ -311,6 +312,8 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
       );
     },
   );
+
+  apiTokenContract(withStore);
 
   withStore('meta values', async (s) => {
     assert.equal(await s.getMeta('k'), undefined);
