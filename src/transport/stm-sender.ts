@@ -39,12 +39,16 @@ function connectorFor(u: StmUri, opts: StmSenderOptions): StreamConnector {
   if (u.transport === 'tcp') return tcpConnector(u.host, u.port);
   if (u.transport === 'sctp') return sctpConnector(u.host, u.port);
   if (!opts.tls) throw new StmUriError(u.text, 'eep+tls needs TLS material (certificate, key, CA)');
-  return tlsConnector(u.host, u.port, loadTlsMaterial(opts.tls));
+  const attribute = opts.tls.identityAttribute;
+  const expected =
+    u.identity === undefined ? undefined : { identity: u.identity, ...(attribute && { attribute }) };
+  return tlsConnector(u.host, u.port, loadTlsMaterial(opts.tls), expected);
 }
 
 /**
  * A sender for a destination URI: `eep+udp`, `eep+tcp`, `eep+tls` (mutual TLS, `opts.tls` required),
- * `eep+sctp` (userland SCTP, root only: throws SctpUnavailableError where raw sockets are refused) or
+ * `?identity=ID` on `eep+tls`: the consumer's certificate
+ * must name ID, else a destination fault with nothing sent), `eep+sctp` (userland SCTP, root only: throws SctpUnavailableError where raw sockets are refused) or
  * `gre-pcapng+udp`. `?id=EEP1` (URI) or `opts.eep.protocolId` picks the EEP protocol ID. Throws
  * {@link StmUriError} for a URI it cannot use.
  */
