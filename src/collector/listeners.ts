@@ -14,6 +14,8 @@ import { ConnGuard, type Admission, type ConnRefusal } from '../transport/conn-g
 import { listenSctp } from '../transport/sctp.js';
 import { formatStmUri, type StmUri } from '../stm/uri.js';
 import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
+import type { DtlsServerCounters } from '../transport/dtls/server.js';
+import { listenDtls, type ProducerPolicy } from './dtls-listener.js';
 
 /** Receives what the sockets deliver. */
 export interface InputHandler {
@@ -48,6 +50,8 @@ export interface ListenerLimits {
 export interface Listener {
   /** The URI with the port actually bound (port 0 resolved). */
   readonly uri: StmUri;
+  /** DTLS listeners: handshake, authentication and replay counters. */
+  readonly dtls?: () => DtlsServerCounters;
   close(): Promise<void>;
   /**
    * TCP and TLS only: stop accepting and close every stream with `reason` (the collector cannot store), so
@@ -226,8 +230,13 @@ export function listen(
   limits: ListenerLimits,
   tls: TlsMaterial | undefined,
   logger: Logger,
+  producers: ProducerPolicy = {},
 ): Promise<Listener> {
   if (u.transport === 'udp') return listenUdp(u, h, limits);
+  if (u.transport === 'dtls') {
+    if (!tls) throw new Error(`${u.text}: eep+dtls needs TLS material`);
+    return listenDtls(u, h, tls, producers, logger);
+  }
   if (u.transport === 'sctp') return listenSctpUri(u, h);
   if (u.transport === 'tls' && !tls) throw new Error(`${u.text}: eep+tls needs TLS material`);
   return listenStream(u, h, limits, u.transport === 'tls' ? tls : undefined, logger);

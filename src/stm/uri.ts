@@ -1,6 +1,6 @@
 /**
  * STM destination URIs (DESIGN.md "STM reports"): `eep+udp://host:port`, `eep+tcp://host:port`,
- * `eep+tls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
+ * `eep+tls://host:port`, `eep+dtls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
  * EEP protocol ID (default HEP3); `?identity=ID` (secured schemes only) names the consumer identity that the
  * consumer's certificate must carry (TS 33.501 §5.9.4.2). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
  */
@@ -15,6 +15,7 @@ export const STM_SCHEMES = {
   'eep+udp': { encoding: 'eep', transport: 'udp' },
   'eep+tcp': { encoding: 'eep', transport: 'tcp' },
   'eep+tls': { encoding: 'eep', transport: 'tls' },
+  'eep+dtls': { encoding: 'eep', transport: 'dtls' },
   'eep+sctp': { encoding: 'eep', transport: 'sctp' },
   'gre-pcapng+udp': { encoding: 'gre-pcapng', transport: 'udp' },
 } as const;
@@ -22,7 +23,7 @@ export type StmScheme = keyof typeof STM_SCHEMES;
 export type StmTransport = (typeof STM_SCHEMES)[StmScheme]['transport'];
 
 /** Transports that authenticate the consumer by its certificate (and so may carry `?identity=`). */
-export const SECURED_TRANSPORTS: readonly StmTransport[] = ['tls'];
+export const SECURED_TRANSPORTS: readonly StmTransport[] = ['tls', 'dtls'];
 
 /** Longest consumer identity accepted in a URI. */
 const MAX_IDENTITY = 255;
@@ -103,7 +104,7 @@ function identityOf(uri: string, url: URL, transport: StmTransport): string | un
   const all = url.searchParams.getAll('identity');
   if (all.length === 0) return undefined;
   if (!SECURED_TRANSPORTS.includes(transport))
-    throw new StmUriError(uri, 'identity applies to secured schemes only (eep+tls)');
+    throw new StmUriError(uri, 'identity applies to secured schemes only (eep+tls, eep+dtls)');
   const [id] = all;
   if (all.length > 1 || id === undefined || id === '' || id.length > MAX_IDENTITY || !/^[\P{Cc}]+$/u.test(id))
     throw new StmUriError(uri, `identity must be given once, 1 to ${MAX_IDENTITY} printable characters`);

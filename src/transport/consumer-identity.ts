@@ -4,7 +4,6 @@
  * attribute (UID by default, CN when so configured, as for X1) or one of its subjectAltName DNS entries is ID.
  * A certificate that does not is refused before anything is sent.
  */
-import type { PeerCertificate } from 'node:tls';
 import { LixError } from '../lib/errors.js';
 import { identityFromSubject, type SubjectFields } from './identity.js';
 import type { IdentityAttribute } from './tls-options.js';
@@ -23,6 +22,12 @@ export class ConsumerIdentityError extends LixError<'consumer-identity'> {
   }
 }
 
+/** What the check reads of a certificate (the shape of Node's `PeerCertificate`). */
+export interface NamedCertificate {
+  readonly subject?: SubjectFields | undefined;
+  readonly subjectaltname?: string | undefined;
+}
+
 /** The subjectAltName DNS entries of a certificate (`DNS:a, IP Address:…` as Node reports them). */
 export function dnsAltNames(subjectaltname: string | undefined): string[] {
   if (!subjectaltname) return [];
@@ -33,17 +38,14 @@ export function dnsAltNames(subjectaltname: string | undefined): string[] {
 }
 
 /** The names by which a certificate identifies its holder: the Subject identity, then the DNS alt names. */
-export function certificateNames(
-  cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'>,
-  attribute: IdentityAttribute = 'uid',
-): string[] {
-  const id = identityFromSubject(cert.subject as SubjectFields | undefined, attribute);
+export function certificateNames(cert: NamedCertificate, attribute: IdentityAttribute = 'uid'): string[] {
+  const id = identityFromSubject(cert.subject, attribute);
   return [...(id === undefined ? [] : [id]), ...dnsAltNames(cert.subjectaltname)];
 }
 
 /** A {@link ConsumerIdentityError} when `cert` does not name `expected`, else undefined. */
 export function checkConsumerIdentity(
-  cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'>,
+  cert: NamedCertificate,
   expected: string,
   attribute: IdentityAttribute = 'uid',
 ): ConsumerIdentityError | undefined {

@@ -3,7 +3,8 @@
  * RFC 9325 profile (tls-options.ts) and verifies the collector's certificate against the CA and its name.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { SubjectFields } from './identity.js';
 import {
   CLOSED_BY_PEER,
   type StreamConnection,
@@ -75,8 +76,12 @@ export function tlsConnector(
   const opts = {
     ...clientTlsOptions(material),
     ...(expected && {
-      checkServerIdentity: (_host: string, cert: Parameters<typeof checkConsumerIdentity>[0]) =>
-        checkConsumerIdentity(cert, expected.identity, expected.attribute),
+      checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+        checkConsumerIdentity(
+          { subject: cert.subject as SubjectFields, subjectaltname: cert.subjectaltname },
+          expected.identity,
+          expected.attribute,
+        ),
     }),
   };
   return {

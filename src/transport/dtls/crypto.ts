@@ -207,6 +207,7 @@ export function verifyChain(chain: readonly Buffer[], ca: X509Certificate, now: 
       throw new DtlsError(
         `certificate ${c.subject.replaceAll('\n', ', ')} is not valid now`,
         ALERT.badCertificate,
+        true,
       );
   for (let i = 0; i < certs.length; i++) {
     const c = certs[i]!;
@@ -216,6 +217,7 @@ export function verifyChain(chain: readonly Buffer[], ca: X509Certificate, now: 
     throw new DtlsError(
       `certificate ${c.subject.replaceAll('\n', ', ')} is not issued by the CA`,
       ALERT.unknownCa,
+      true,
     );
   }
   throw new DtlsError('chain does not end at the CA', ALERT.unknownCa, true);
