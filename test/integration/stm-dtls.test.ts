@@ -5,8 +5,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '../../src/collector/collector.js';
@@ -15,6 +16,7 @@ import { decodeEep, EEP_PROTOCOL_TYPES, EepDeframer } from '../../src/stm/eep.js
 import type { StmReport } from '../../src/stm/report.js';
 import type { StmFaultInfo } from '../../src/transport/stm-sender-base.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
+import { dtlsConnect } from '../../src/transport/dtls/client.js';
 import { getTestPki } from '../support/pki.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 
@@ -240,6 +242,79 @@ test('a replayed record is counted and not delivered twice', async () => {
   } finally {
     await sender.close();
     relay.close();
+    await c.stop();
+  }
+});
+
+test('the sender reconnects after the collector restarts on the same port', async () => {
+  const pki = await getTestPki();
+  const first = await collector('restart-1');
+  const uri = first.listeners[0]!.text;
+  const sender = createStmSender(uri, {
+    logger: silentLogger,
+    tls: pki.tls('ne-1'),
+    backoff: { initialMs: 50, maxMs: 200 },
+  });
+  let second: Collector | undefined;
+  try {
+    sender.send(report(0));
+    await until(() => first.stats().totals.decoded === 1);
+    await first.stop();
+    second = await startCollector({
+      listen: [uri],
+      outDir: join(dir, 'restart-2'),
+      logger: silentLogger,
+      tls: pki.tls('admf-1'),
+    });
+    // Records of the old association are answered with an alert; the sender starts a new handshake. Reports
+    // sent meanwhile over the old association are lost (UDP), later ones arrive.
+    for (let i = 1; second.stats().totals.decoded === 0 && i < 100; i++) {
+      sender.send(report(i));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(second.stats().totals.decoded > 0);
+    assert.equal(second.stats().dtls?.handshakes, 1);
+  } finally {
+    await sender.close();
+    await second?.stop();
+  }
+});
+
+test('a client that presents a lab certificate without its private key fails CertificateVerify', async () => {
+  const pki = await getTestPki();
+  const c = await collector('forged');
+  const ne = pki.tls('ne-1');
+  const other = pki.tls('untrusted');
+  const creds = {
+    chain: [new X509Certificate(readFileSync(ne.certFile)).raw],
+    key: createPrivateKey(readFileSync(other.keyFile)),
+    ca: new X509Certificate(readFileSync(ne.caFile)),
+  };
+  const client = dtlsConnect({ host: '127.0.0.1', port: c.listeners[0]!.port, creds });
+  const closed = new Promise<string>((r) => client.once('close', (reason) => r(reason)));
+  try {
+    assert.match(await closed, /fatal alert 51/);
+    assert.equal(c.stats().dtls?.authFailures, 1);
+    assert.equal(c.stats().dtls?.handshakes, 0);
+  } finally {
+    client.close();
+    await c.stop();
+  }
+});
+
+test('a report larger than one DTLS record is counted too large, never cut', async () => {
+  const pki = await getTestPki();
+  const c = await collector('too-large');
+  const sender = createStmSender(c.listeners[0]!.text, { logger: silentLogger, tls: pki.tls('ne-1') });
+  try {
+    sender.send({ ...report(0), payload: randomBytes(20_000) });
+    sender.send(report(1));
+    assert.equal(await sender.drain!(8000), true);
+    await until(() => c.stats().totals.decoded === 1);
+    assert.equal(sender.counters.tooLarge, 1);
+    assert.equal(sender.counters.sent, 1);
+  } finally {
+    await sender.close();
     await c.stop();
   }
 });

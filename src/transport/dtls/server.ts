@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import { DtlsServerSession, type ClientCheck } from './server-session.js';
 import type { DtlsCredentials, DtlsFailure } from './session.js';
 import {
+  ALERT,
   CONTENT,
   decodeClientHello,
   encodeHelloVerifyRequest,
@@ -79,6 +80,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   };
   readonly #clock: Clock;
   readonly #max: number;
+  readonly #alerted = new Map<string, number>();
 
   private constructor(
     socket: Socket,
@@ -123,7 +125,25 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const key = `${r.address}|${r.port}`;
     const hello = this.#clientHello(m);
     if (hello) return this.#hello(hello, m, r, key);
-    this.#sessions.get(key)?.receive(m);
+    const session = this.#sessions.get(key);
+    if (session) return session.receive(m);
+    if (m.length >= 5 && m.readUInt16BE(3) > 0) this.#unknownPeer(r, key);
+  }
+
+  /**
+   * Protected records from a client we hold no association for (this server restarted, or forgot it): a
+   * plaintext fatal alert tells the client to start again (RFC 6347 §4.2.8), at most once a second per peer.
+   */
+  #unknownPeer(r: RemoteInfo, key: string): void {
+    const now = this.#clock.now();
+    if ((this.#alerted.get(key) ?? -Infinity) > now - 1000) return;
+    if (this.#alerted.size >= this.#max) this.#alerted.clear();
+    this.#alerted.set(key, now);
+    this.#socket.send(
+      Buffer.concat([recordHeader(CONTENT.alert, 0, 0, 2), Buffer.from([2, ALERT.unexpectedMessage])]),
+      r.port,
+      r.address,
+    );
   }
 
   /** The first record's ClientHello fragment, when the datagram starts with one (epoch 0). */

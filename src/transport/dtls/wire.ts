@@ -38,6 +38,7 @@ export const ECDSA_SHA256 = 0x0403;
 export const ECDSA_SIGN = 64;
 export const ALERT = {
   closeNotify: 0,
+  unexpectedMessage: 10,
   handshakeFailure: 40,
   badCertificate: 42,
   unknownCa: 48,
