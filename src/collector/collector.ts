@@ -15,6 +15,7 @@ import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
 import type { DtlsServerCounters } from '../transport/dtls/server.js';
 import { collectEep, collectGre, type CollectedReport, type CopyCheck } from '../stm/report-decode.js';
 import { TcpSequencer } from '../stm/tcp-sequencer.js';
+import { listenDtls } from './dtls-listener.js';
 import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
 import { fileKey, type PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
@@ -282,7 +283,12 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       ...(o.allowProducers && { allow: o.allowProducers }),
       ...(o.tls?.identityAttribute && { attribute: o.tls.identityAttribute }),
     };
-    for (const u of uris) listeners.push(await listen(u, intake, limits, tls, o.logger, producers));
+    for (const u of uris)
+      listeners.push(
+        u.transport === 'dtls'
+          ? await listenDtls(u, intake, tls!, producers, o.logger)
+          : await listen(u, intake, limits, tls, o.logger),
+      );
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));
     storage?.close();

@@ -15,7 +15,6 @@ import { listenSctp } from '../transport/sctp.js';
 import { formatStmUri, type StmUri } from '../stm/uri.js';
 import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
 import type { DtlsServerCounters } from '../transport/dtls/server.js';
-import { listenDtls, type ProducerPolicy } from './dtls-listener.js';
 
 /** Receives what the sockets deliver. */
 export interface InputHandler {
@@ -230,13 +229,9 @@ export function listen(
   limits: ListenerLimits,
   tls: TlsMaterial | undefined,
   logger: Logger,
-  producers: ProducerPolicy = {},
 ): Promise<Listener> {
   if (u.transport === 'udp') return listenUdp(u, h, limits);
-  if (u.transport === 'dtls') {
-    if (!tls) throw new Error(`${u.text}: eep+dtls needs TLS material`);
-    return listenDtls(u, h, tls, producers, logger);
-  }
+  if (u.transport === 'dtls') throw new Error(`${u.text}: eep+dtls listeners are opened by dtls-listener.ts`);
   if (u.transport === 'sctp') return listenSctpUri(u, h);
   if (u.transport === 'tls' && !tls) throw new Error(`${u.text}: eep+tls needs TLS material`);
   return listenStream(u, h, limits, u.transport === 'tls' ? tls : undefined, logger);
