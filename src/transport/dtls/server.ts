@@ -9,7 +9,7 @@
 import { createHmac, randomBytes, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { systemClock, type Clock } from '../../lib/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../../lib/clock.js';
 import { DtlsServerSession, type ClientCheck } from './server-session.js';
 import type { DtlsCredentials, DtlsFailure } from './session.js';
 import {
@@ -62,7 +62,12 @@ export interface DtlsServerOptions {
   readonly clock?: Clock;
   /** Most associations at once (default 1024). */
   readonly maxSessions?: number;
+  /** An association that received nothing for this long is dropped (default 5 minutes). */
+  readonly idleMs?: number;
 }
+
+/** Defaults of {@link DtlsServerOptions}. */
+export const DTLS_SERVER_DEFAULTS = { maxSessions: 1024, idleMs: 300_000 } as const;
 
 const COOKIE_BYTES = 20;
 
@@ -81,6 +86,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   readonly #clock: Clock;
   readonly #max: number;
   readonly #alerted = new Map<string, number>();
+  /** When each association last received a datagram. */
+  readonly #seen = new Map<string, number>();
+  readonly #idleMs: number;
+  #sweep: TimerHandle | undefined;
 
   private constructor(
     socket: Socket,
@@ -89,8 +98,19 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     super();
     this.#socket = socket;
     this.#clock = o.clock ?? systemClock;
-    this.#max = o.maxSessions ?? 1024;
+    this.#max = o.maxSessions ?? DTLS_SERVER_DEFAULTS.maxSessions;
+    this.#idleMs = o.idleMs ?? DTLS_SERVER_DEFAULTS.idleMs;
     socket.on('message', (m, r) => this.#datagram(m, r));
+    this.#armSweep();
+  }
+
+  /** Drops associations idle for `idleMs` (a producer that vanished without close_notify). */
+  #armSweep(): void {
+    this.#sweep = this.#clock.setTimer(Math.max(1, this.#idleMs / 2), () => {
+      const limit = this.#clock.now() - this.#idleMs;
+      for (const [key, s] of this.#sessions) if ((this.#seen.get(key) ?? 0) < limit) s.close('idle timeout');
+      this.#armSweep();
+    });
   }
 
   /** Binds `host:port` (port 0: ephemeral) and starts serving. */
@@ -116,6 +136,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   /** Sends close_notify to every client and closes the socket. */
   async close(): Promise<void> {
+    this.#sweep?.cancel();
     for (const s of this.#sessions.values()) s.close('server closing');
     this.#sessions.clear();
     await new Promise<void>((resolve) => setImmediate(() => this.#socket.close(() => resolve())));
@@ -126,7 +147,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const hello = this.#clientHello(m);
     if (hello) return this.#hello(hello, m, r, key);
     const session = this.#sessions.get(key);
-    if (session) return session.receive(m);
+    if (session) {
+      this.#seen.set(key, this.#clock.now());
+      return session.receive(m);
+    }
     if (m.length >= 5 && m.readUInt16BE(3) > 0) this.#unknownPeer(r, key);
   }
 
@@ -210,7 +234,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         data: (d) => this.emit('data', d, peer, leaf!),
         replay: () => this.#c.replays++,
         closed: (reason, failure) => {
-          if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+          if (this.#sessions.get(key) === session) {
+            this.#sessions.delete(key);
+            this.#seen.delete(key);
+          }
           if (failure === 'auth') this.#c.authFailures++;
           if (failure === 'handshake') this.#c.handshakeFailures++;
           if (failure) this.emit('failure', peer, failure, reason);
@@ -220,6 +247,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.o.check,
     );
     this.#sessions.set(key, session);
+    this.#seen.set(key, this.#clock.now());
     session.start(hello, h.seq, h.body);
   }
 }
