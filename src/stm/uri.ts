@@ -1,6 +1,7 @@
 /**
  * STM destination URIs (DESIGN.md "STM reports"): `eep+udp://host:port`, `eep+tcp://host:port`,
- * `eep+tls://host:port`, `eep+dtls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
+ * `eep+tls://host:port`, `eep+dtls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`,
+ * `gre-pcapng+dtls://host:port`. `?id=HEP3|EEP1|EEP3` picks the
  * EEP protocol ID (default HEP3); `?identity=ID` (secured schemes only) names the consumer identity that the
  * consumer's certificate must carry (TS 33.501 §5.9.4.2). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
  */
@@ -18,6 +19,7 @@ export const STM_SCHEMES = {
   'eep+dtls': { encoding: 'eep', transport: 'dtls' },
   'eep+sctp': { encoding: 'eep', transport: 'sctp' },
   'gre-pcapng+udp': { encoding: 'gre-pcapng', transport: 'udp' },
+  'gre-pcapng+dtls': { encoding: 'gre-pcapng', transport: 'dtls' },
 } as const;
 export type StmScheme = keyof typeof STM_SCHEMES;
 export type StmTransport = (typeof STM_SCHEMES)[StmScheme]['transport'];
@@ -94,7 +96,7 @@ export function parseStmUri(uri: string): StmUri {
   if (port === undefined) throw new StmUriError(uri, 'port missing');
   if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new StmUriError(uri, 'bad port');
   const protocolId = protocolIdOf(uri, url);
-  if (scheme === 'gre-pcapng+udp' && url.searchParams.has('id'))
+  if (STM_SCHEMES[scheme].encoding === 'gre-pcapng' && url.searchParams.has('id'))
     throw new StmUriError(uri, 'id applies to EEP schemes only');
   const identity = identityOf(uri, url, STM_SCHEMES[scheme].transport);
   return { scheme, ...STM_SCHEMES[scheme], host, port, protocolId, ...(identity && { identity }), text: uri };
@@ -104,7 +106,10 @@ function identityOf(uri: string, url: URL, transport: StmTransport): string | un
   const all = url.searchParams.getAll('identity');
   if (all.length === 0) return undefined;
   if (!SECURED_TRANSPORTS.includes(transport))
-    throw new StmUriError(uri, 'identity applies to secured schemes only (eep+tls, eep+dtls)');
+    throw new StmUriError(
+      uri,
+      'identity applies to secured schemes only (eep+tls, eep+dtls, gre-pcapng+dtls)',
+    );
   const [id] = all;
   if (all.length > 1 || id === undefined || id === '' || id.length > MAX_IDENTITY || !/^[\P{Cc}]+$/u.test(id))
     throw new StmUriError(uri, `identity must be given once, 1 to ${MAX_IDENTITY} printable characters`);

@@ -318,3 +318,28 @@ test('a report larger than one DTLS record is counted too large, never cut', asy
     await c.stop();
   }
 });
+
+test('gre-pcapng+dtls: lix → lix, the packets written as sent', async () => {
+  const pki = await getTestPki();
+  const c = await startCollector({
+    listen: ['gre-pcapng+dtls://127.0.0.1:0'],
+    outDir: join(dir, 'gre'),
+    logger: silentLogger,
+    tls: pki.tls('admf-1'),
+  });
+  const sender = createStmSender(`${c.listeners[0]!.text}?identity=${pki.admf}`, {
+    logger: silentLogger,
+    tls: pki.tls('ne-1'),
+  });
+  try {
+    for (let i = 0; i < 5; i++) sender.send(report(i));
+    assert.equal(await sender.drain!(8000), true);
+    await until(() => c.stats().totals.decoded === 5);
+    c.flush();
+    assert.equal(c.stats().totals.malformed, 0);
+    assert.equal(c.stats().files.length, 1);
+  } finally {
+    await sender.close();
+    await c.stop();
+  }
+});
