@@ -17,6 +17,8 @@ import type { StmReport } from '../../src/stm/report.js';
 import type { StmFaultInfo } from '../../src/transport/stm-sender-base.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
 import { dtlsConnect } from '../../src/transport/dtls/client.js';
+import { Registry } from 'prom-client';
+import { collectorMetrics } from '../../src/metrics/collector.js';
 import { getTestPki } from '../support/pki.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 
@@ -103,6 +105,11 @@ test('lix → lix over eep+dtls: every report decoded and written', async () => 
     assert.equal(s.dtls?.handshakes, 1);
     assert.equal(s.dtls?.cookies, 1, 'the first ClientHello was answered with a cookie');
     assert.equal(s.dtls?.authFailures, 0);
+    const registry = new Registry();
+    collectorMetrics(registry, c);
+    const text = await registry.metrics();
+    assert.match(text, /lix_collector_dtls_total\{counter="handshakes"\} 1/);
+    assert.match(text, /lix_collector_dtls_sessions 1/);
   } finally {
     await sender.close();
     await c.stop();
