@@ -24,6 +24,8 @@ export interface DtlsConnectOptions {
   /** Refuses a server whose verified certificate does not pass (throw a DtlsError with `auth`). */
   readonly check?: PeerCheck;
   readonly clock?: Clock;
+  /** Test-only: receives the NSS key log line of the association (tshark decryption). */
+  readonly keylog?: (line: string) => void;
 }
 
 export class DtlsClient extends EventEmitter<DtlsClientEvents> {
@@ -43,6 +45,7 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
         data: (d) => this.emit('data', d),
         replay: () => undefined,
         closed: (reason, failure) => this.#end(reason, failure),
+        ...(o.keylog && { keylog: o.keylog }),
       },
       o.check,
     );

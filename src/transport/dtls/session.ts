@@ -47,6 +47,11 @@ export interface SessionEvents {
   replay(): void;
   /** The association ended: `failure` set when the handshake failed. */
   closed(reason: string, failure?: DtlsFailure): void;
+  /**
+   * Test-only: the NSS key log line (`CLIENT_RANDOM <random> <master secret>`) so that tshark can decrypt a
+   * capture. Never set in the product: it hands out the session keys.
+   */
+  keylog?(line: string): void;
 }
 
 export const DTLS_TIMERS = {
@@ -246,6 +251,7 @@ export abstract class DtlsSession {
   protected deriveKeys(premaster: Buffer, clientRandom: Buffer, serverRandom: Buffer): void {
     this.master = masterSecret(this.suite, premaster, this.transcriptHash());
     this.keys = keyBlock(this.suite, this.master, clientRandom, serverRandom);
+    this.events.keylog?.(`CLIENT_RANDOM ${clientRandom.toString('hex')} ${this.master.toString('hex')}`);
   }
 
   /** Sends a flight; `retransmit` false for the last flight (resent only when the peer repeats its own). */
