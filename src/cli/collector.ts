@@ -36,6 +36,7 @@ interface CollectorFlags {
   logLevel?: string;
   logFormat?: string;
   metricsListen?: string;
+  allowProducer?: string[];
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -124,7 +125,8 @@ export function registerCollectorCommands(program: Command): void {
     // Not commander-required: `lix collector purge` has neither (checked in the action instead).
     .option(
       '--listen <uri>',
-      'listen URI, required, repeatable: eep+udp://HOST:PORT, eep+tcp://..., eep+tls://..., eep+sctp://... (root), ' +
+      'listen URI, required, repeatable: eep+udp://HOST:PORT, eep+tcp://..., eep+tls://..., eep+dtls://..., ' +
+        'eep+sctp://... (root), ' +
         'gre-pcapng+udp://HOST[:4754]',
       collect,
     )
@@ -148,11 +150,20 @@ export function registerCollectorCommands(program: Command): void {
       'start a new file when one is N seconds old',
       positiveNumber('--rotate-seconds'),
     )
-    .option('--tls-dir <dir>', 'eep+tls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
-    .option('--id <id>', 'eep+tls: identity whose certificate the collector presents')
-    .option('--cert <file>', 'eep+tls: certificate (instead of --tls-dir)')
-    .option('--key <file>', 'eep+tls: private key (instead of --tls-dir)')
-    .option('--ca <file>', "eep+tls: CA that issues the senders' certificates (instead of --tls-dir)")
+    .option('--tls-dir <dir>', 'eep+tls/eep+dtls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
+    .option('--id <id>', 'eep+tls/eep+dtls: identity whose certificate the collector presents')
+    .option('--cert <file>', 'eep+tls/eep+dtls: certificate (instead of --tls-dir)')
+    .option('--key <file>', 'eep+tls/eep+dtls: private key (instead of --tls-dir)')
+    .option(
+      '--ca <file>',
+      "eep+tls/eep+dtls: CA that issues the senders' certificates (instead of --tls-dir)",
+    )
+    .option(
+      '--allow-producer <ids>',
+      'eep+dtls: producer identities allowed (certificate UID or DNS name), comma-separated or repeated ' +
+        '(default: any certificate from the CA)',
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)],
+    )
     .option(
       '--max-connections-per-address <n>',
       `eep+tcp/eep+tls: streams at once from one IPv4 address or IPv6 /64 (default ${COLLECTOR_DEFAULTS.maxConnectionsPerAddress})`,
@@ -201,6 +212,7 @@ export function registerCollectorCommands(program: Command): void {
           ...(f.rotateSeconds !== undefined && { maxSeconds: f.rotateSeconds }),
         },
         ...(tls && { tls }),
+        ...(f.allowProducer && { allowProducers: f.allowProducer }),
         logger,
         progressMs: f.progress * 1000,
         retention: { maxAgeDays: f.retainDays, ...(f.retainSize && { maxSize: f.retainSize }) },
@@ -237,6 +249,12 @@ export function registerCollectorCommands(program: Command): void {
         await metrics?.server.close();
         const s = c.stats();
         console.log(statsTable(s));
+        if (s.dtls)
+          console.log(
+            `DTLS: ${s.dtls.handshakes} handshake(s), ${s.dtls.handshakeFailures} handshake failure(s), ` +
+              `${s.dtls.authFailures} authentication failure(s), ${s.dtls.replays} replayed record(s), ` +
+              `${s.dtls.cookies} cookie(s) sent`,
+          );
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
         if (s.retention && s.retention.filesRemoved > 0)
           console.log(

@@ -218,7 +218,7 @@ export function registerStmCommands(program: Command): void {
     .description('send a SIP message, or every UDP/TCP payload of a pcap/pcapng capture, as STM reports')
     .requiredOption(
       '--to <uri>',
-      'destination: eep+udp|eep+tcp|eep+tls|eep+sctp://HOST:PORT, gre-pcapng+udp://HOST',
+      'destination: eep+udp|eep+tcp|eep+tls|eep+dtls|eep+sctp://HOST:PORT[?identity=ID], gre-pcapng+udp://HOST',
     )
     .option('--pcap <file>', 'capture (pcap or pcapng; Ethernet, Linux SLL/SLL2 or raw IP)')
     .option('--sip <file>', 'a SIP message (sent as captured UDP between --src and --dst)')
@@ -226,11 +226,14 @@ export function registerStmCommands(program: Command): void {
     .option('--ne <id>', 'NE identifier (node name)', 'lix-cli')
     .option('--src <host:port>', '--sip: captured source', '192.0.2.1:5060')
     .option('--dst <host:port>', '--sip: captured destination', '192.0.2.2:5060')
-    .option('--tls-dir <dir>', 'eep+tls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
-    .option('--id <id>', 'eep+tls: identity whose certificate to present')
-    .option('--cert <file>', 'eep+tls: certificate (instead of --tls-dir)')
-    .option('--key <file>', 'eep+tls: private key (instead of --tls-dir)')
-    .option('--ca <file>', "eep+tls: CA that issues the collector's certificate (instead of --tls-dir)")
+    .option('--tls-dir <dir>', 'eep+tls/eep+dtls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
+    .option('--id <id>', 'eep+tls/eep+dtls: identity whose certificate to present')
+    .option('--cert <file>', 'eep+tls/eep+dtls: certificate (instead of --tls-dir)')
+    .option('--key <file>', 'eep+tls/eep+dtls: private key (instead of --tls-dir)')
+    .option(
+      '--ca <file>',
+      "eep+tls/eep+dtls: CA that issues the collector's certificate (instead of --tls-dir)",
+    )
     .option(
       '--wait <seconds>',
       'stream transports: how long to wait for delivery',

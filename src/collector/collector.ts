@@ -12,8 +12,10 @@ import { EepDeframer } from '../stm/eep.js';
 import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../stm/uri.js';
 import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
+import type { DtlsServerCounters } from '../transport/dtls/server.js';
 import { collectEep, collectGre, type CollectedReport, type CopyCheck } from '../stm/report-decode.js';
 import { TcpSequencer } from '../stm/tcp-sequencer.js';
+import { listenDtls } from './dtls-listener.js';
 import { listen, type InputHandler, type Listener, type StreamInput } from './listeners.js';
 import { fileKey, type PcapngSink, type RotateOptions } from './sink.js';
 import { SequenceTracker, StatsBook, type CollectorStats, type SourceStats } from './stats.js';
@@ -35,8 +37,10 @@ export interface CollectorOptions {
    */
   readonly dedupeWindowMs?: number;
   readonly rotate?: RotateOptions;
-  /** Mutual TLS material for `eep+tls` listeners. */
+  /** Mutual TLS material for `eep+tls` and `eep+dtls` listeners. */
   readonly tls?: TlsConfig;
+  /** Producer identities allowed on `eep+dtls` listeners (none: any certificate of the CA). */
+  readonly allowProducers?: readonly string[];
   readonly logger: Logger;
   readonly clock?: Clock;
   /** Streams at once on one listener; when full, the oldest pending stream is closed to admit a new one. */
@@ -242,11 +246,11 @@ class Intake implements InputHandler {
 export async function startCollector(o: CollectorOptions): Promise<Collector> {
   const clock = o.clock ?? systemClock;
   const uris = o.listen.map((u) => parseStmUri(u));
-  const tls = uris.some((u) => u.transport === 'tls')
+  const tls = uris.some((u) => u.transport === 'tls' || u.transport === 'dtls')
     ? o.tls
       ? loadTlsMaterial(o.tls)
       : (() => {
-          throw new Error('an eep+tls listener needs TLS material (certificate, key, CA)');
+          throw new Error('an eep+tls or eep+dtls listener needs TLS material (certificate, key, CA)');
         })()
     : undefined;
   const storage = o.outDir
@@ -275,7 +279,16 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
   };
   const listeners: Listener[] = [];
   try {
-    for (const u of uris) listeners.push(await listen(u, intake, limits, tls, o.logger));
+    const producers = {
+      ...(o.allowProducers && { allow: o.allowProducers }),
+      ...(o.tls?.identityAttribute && { attribute: o.tls.identityAttribute }),
+    };
+    for (const u of uris)
+      listeners.push(
+        u.transport === 'dtls'
+          ? await listenDtls(u, intake, tls!, producers, o.logger)
+          : await listen(u, intake, limits, tls, o.logger),
+      );
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));
     storage?.close();
@@ -286,6 +299,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
   const stats = (): CollectorStats => {
     const problem = storage?.problem;
     const retention = storage?.retention;
+    const dtls = dtlsTotals(listeners);
     return {
       ...intake.book.snapshot(
         sink?.files ?? [],
@@ -295,6 +309,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       ),
       ...(problem && { storageProblem: problem }),
       ...(retention && { retention }),
+      ...(dtls && { dtls }),
     };
   };
   let progress: TimerHandle | undefined;
@@ -317,5 +332,21 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       intake.limiter.close();
       storage?.close();
     },
+  };
+}
+
+/** The DTLS counters of all `eep+dtls` listeners, summed; undefined when there is none. */
+function dtlsTotals(listeners: readonly Listener[]): DtlsServerCounters | undefined {
+  const all = listeners.flatMap((l) => (l.dtls ? [l.dtls()] : []));
+  if (all.length === 0) return undefined;
+  const sum = (k: keyof DtlsServerCounters) => all.reduce((n, c) => n + c[k], 0);
+  return {
+    cookies: sum('cookies'),
+    handshakes: sum('handshakes'),
+    handshakeFailures: sum('handshakeFailures'),
+    authFailures: sum('authFailures'),
+    replays: sum('replays'),
+    refusedFull: sum('refusedFull'),
+    sessions: sum('sessions'),
   };
 }

@@ -14,6 +14,7 @@ import { ConnGuard, type Admission, type ConnRefusal } from '../transport/conn-g
 import { listenSctp } from '../transport/sctp.js';
 import { formatStmUri, type StmUri } from '../stm/uri.js';
 import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
+import type { DtlsServerCounters } from '../transport/dtls/server.js';
 
 /** Receives what the sockets deliver. */
 export interface InputHandler {
@@ -48,6 +49,8 @@ export interface ListenerLimits {
 export interface Listener {
   /** The URI with the port actually bound (port 0 resolved). */
   readonly uri: StmUri;
+  /** DTLS listeners: handshake, authentication and replay counters. */
+  readonly dtls?: () => DtlsServerCounters;
   close(): Promise<void>;
   /**
    * TCP and TLS only: stop accepting and close every stream with `reason` (the collector cannot store), so
@@ -228,6 +231,7 @@ export function listen(
   logger: Logger,
 ): Promise<Listener> {
   if (u.transport === 'udp') return listenUdp(u, h, limits);
+  if (u.transport === 'dtls') throw new Error(`${u.text}: eep+dtls listeners are opened by dtls-listener.ts`);
   if (u.transport === 'sctp') return listenSctpUri(u, h);
   if (u.transport === 'tls' && !tls) throw new Error(`${u.text}: eep+tls needs TLS material`);
   return listenStream(u, h, limits, u.transport === 'tls' ? tls : undefined, logger);

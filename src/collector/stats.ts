@@ -1,3 +1,4 @@
+import type { DtlsServerCounters } from '../transport/dtls/server.js';
 import { zeroRefusals, type ConnRefusalCounts } from '../transport/conn-guard.js';
 import type { DiskSpace } from './disk-watch.js';
 import type { RetentionCounters } from './retention.js';
@@ -62,6 +63,8 @@ export interface CollectorStats {
   readonly storageProblem?: string;
   /** What retention removed (with `--out`). */
   readonly retention?: RetentionCounters;
+  /** With `eep+dtls` listeners: cookies sent, handshakes, handshake and authentication failures, replays. */
+  readonly dtls?: DtlsServerCounters;
 }
 
 const UINT32_SPAN = 0x1_0000_0000;

@@ -17,6 +17,15 @@ const TOTALS = [
   'warningsSuppressed',
 ] as const;
 
+const DTLS_COUNTERS = [
+  'cookies',
+  'handshakes',
+  'handshakeFailures',
+  'authFailures',
+  'replays',
+  'refusedFull',
+] as const;
+
 export function collectorMetrics(registry: Registry, collector: Collector): void {
   counterOf(
     registry,
@@ -99,4 +108,18 @@ export function collectorMetrics(registry: Registry, collector: Collector): void
         : [];
     },
   );
+  counterOf(
+    registry,
+    'lix_collector_dtls_total',
+    'DTLS listeners: cookies sent, handshakes, handshake failures, authentication failures, replayed records, refusals when full',
+    ['counter'],
+    () => {
+      const d = collector.stats().dtls;
+      return d ? DTLS_COUNTERS.map((counter) => [{ counter }, d[counter]]) : [];
+    },
+  );
+  gaugeOf(registry, 'lix_collector_dtls_sessions', 'DTLS associations now (open or handshaking)', [], () => {
+    const d = collector.stats().dtls;
+    return d ? [[{}, d.sessions]] : [];
+  });
 }

@@ -1,7 +1,9 @@
 /**
  * STM destination URIs (DESIGN.md "STM reports"): `eep+udp://host:port`, `eep+tcp://host:port`,
- * `eep+tls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`. `?id=HEP3|EEP1|EEP3` picks the
- * EEP protocol ID (default HEP3). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
+ * `eep+tls://host:port`, `eep+dtls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`,
+ * `gre-pcapng+dtls://host:port`. `?id=HEP3|EEP1|EEP3` picks the
+ * EEP protocol ID (default HEP3); `?identity=ID` (secured schemes only) names the consumer identity that the
+ * consumer's certificate must carry (TS 33.501 §5.9.4.2). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
  */
 import { LixError } from '../lib/errors.js';
 import { EEP_PROTOCOL_IDS, type EepProtocolId } from './eep.js';
@@ -14,11 +16,19 @@ export const STM_SCHEMES = {
   'eep+udp': { encoding: 'eep', transport: 'udp' },
   'eep+tcp': { encoding: 'eep', transport: 'tcp' },
   'eep+tls': { encoding: 'eep', transport: 'tls' },
+  'eep+dtls': { encoding: 'eep', transport: 'dtls' },
   'eep+sctp': { encoding: 'eep', transport: 'sctp' },
   'gre-pcapng+udp': { encoding: 'gre-pcapng', transport: 'udp' },
+  'gre-pcapng+dtls': { encoding: 'gre-pcapng', transport: 'dtls' },
 } as const;
 export type StmScheme = keyof typeof STM_SCHEMES;
 export type StmTransport = (typeof STM_SCHEMES)[StmScheme]['transport'];
+
+/** Transports that authenticate the consumer by its certificate (and so may carry `?identity=`). */
+export const SECURED_TRANSPORTS: readonly StmTransport[] = ['tls', 'dtls'];
+
+/** Longest consumer identity accepted in a URI. */
+const MAX_IDENTITY = 255;
 
 const MAX_PORT = 0xffff;
 
@@ -40,6 +50,8 @@ export interface StmUri {
   readonly host: string;
   readonly port: number;
   readonly protocolId: EepProtocolId;
+  /** The consumer identity its certificate must name (`?identity=`), secured transports only. */
+  readonly identity?: string;
   /** The URI as given (for logs and file names). */
   readonly text: string;
 }
@@ -50,7 +62,7 @@ function isScheme(s: string): s is StmScheme {
 
 function protocolIdOf(uri: string, url: URL): EepProtocolId {
   for (const key of url.searchParams.keys())
-    if (key !== 'id') throw new StmUriError(uri, `unknown parameter "${key}"`);
+    if (key !== 'id' && key !== 'identity') throw new StmUriError(uri, `unknown parameter "${key}"`);
   const id = url.searchParams.get('id');
   if (id === null) return 'HEP3';
   const known = EEP_PROTOCOL_IDS.find((x) => x === id.toUpperCase());
@@ -84,9 +96,24 @@ export function parseStmUri(uri: string): StmUri {
   if (port === undefined) throw new StmUriError(uri, 'port missing');
   if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new StmUriError(uri, 'bad port');
   const protocolId = protocolIdOf(uri, url);
-  if (scheme === 'gre-pcapng+udp' && url.searchParams.has('id'))
+  if (STM_SCHEMES[scheme].encoding === 'gre-pcapng' && url.searchParams.has('id'))
     throw new StmUriError(uri, 'id applies to EEP schemes only');
-  return { scheme, ...STM_SCHEMES[scheme], host, port, protocolId, text: uri };
+  const identity = identityOf(uri, url, STM_SCHEMES[scheme].transport);
+  return { scheme, ...STM_SCHEMES[scheme], host, port, protocolId, ...(identity && { identity }), text: uri };
+}
+
+function identityOf(uri: string, url: URL, transport: StmTransport): string | undefined {
+  const all = url.searchParams.getAll('identity');
+  if (all.length === 0) return undefined;
+  if (!SECURED_TRANSPORTS.includes(transport))
+    throw new StmUriError(
+      uri,
+      'identity applies to secured schemes only (eep+tls, eep+dtls, gre-pcapng+dtls)',
+    );
+  const [id] = all;
+  if (all.length > 1 || id === undefined || id === '' || id.length > MAX_IDENTITY || !/^[\P{Cc}]+$/u.test(id))
+    throw new StmUriError(uri, `identity must be given once, 1 to ${MAX_IDENTITY} printable characters`);
+  return id;
 }
 
 /** The URI text for a scheme, host and port (IPv6 in brackets). */

@@ -3,14 +3,16 @@
  * RFC 9325 profile (tls-options.ts) and verifies the collector's certificate against the CA and its name.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { SubjectFields } from './identity.js';
 import {
   CLOSED_BY_PEER,
   type StreamConnection,
   type StreamConnector,
   type StreamHandlers,
 } from './stm-stream.js';
-import { clientTlsOptions, type TlsMaterial } from './tls-options.js';
+import { clientTlsOptions, type IdentityAttribute, type TlsMaterial } from './tls-options.js';
+import { checkConsumerIdentity, ConsumerIdentityError } from './consumer-identity.js';
 
 /**
  * With TLS 1.3 the client finishes its handshake before the server has checked the client certificate, and
@@ -27,6 +29,7 @@ function wire(
   settleMs = 0,
 ): StreamConnection {
   let reason = CLOSED_BY_PEER;
+  let refused = false;
   let closed = false;
   socket.setNoDelay(true);
   socket.once(connectEvent, () => {
@@ -35,10 +38,13 @@ function wire(
   });
   socket.once('close', () => (closed = true));
   socket.on('drain', () => h.drain());
-  socket.on('error', (e) => (reason = e.message));
+  socket.on('error', (e) => {
+    reason = e.message;
+    refused ||= e instanceof ConsumerIdentityError;
+  });
   // The consumer sends nothing back; whatever it sends is read and ignored so the window stays open.
   socket.on('data', () => undefined);
-  socket.once('close', () => h.closed(reason));
+  socket.once('close', () => h.closed(reason, refused));
   return {
     write: (b) => socket.write(b),
     end: () => socket.end(),
@@ -50,8 +56,34 @@ export function tcpConnector(host: string, port: number): StreamConnector {
   return { connect: (h) => wire(netConnect({ host, port }), h, 'connect') };
 }
 
-export function tlsConnector(host: string, port: number, material: TlsMaterial): StreamConnector {
-  const opts = clientTlsOptions(material);
+/** The consumer identity a TLS destination expects (`?identity=`) and the Subject attribute that carries it. */
+export interface ExpectedIdentity {
+  readonly identity: string;
+  readonly attribute?: IdentityAttribute;
+}
+
+/**
+ * Mutual TLS to `host:port`. With `expected`, the consumer's certificate must name that identity
+ * (consumer-identity.ts) instead of the host name; otherwise the handshake fails before anything is sent and
+ * the sender raises a destination fault.
+ */
+export function tlsConnector(
+  host: string,
+  port: number,
+  material: TlsMaterial,
+  expected?: ExpectedIdentity,
+): StreamConnector {
+  const opts = {
+    ...clientTlsOptions(material),
+    ...(expected && {
+      checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+        checkConsumerIdentity(
+          { subject: cert.subject as SubjectFields, subjectaltname: cert.subjectaltname },
+          expected.identity,
+          expected.attribute,
+        ),
+    }),
+  };
   return {
     connect: (h) =>
       wire(tlsConnect({ ...opts, host, port, servername: sni(host) }), h, 'secureConnect', TLS_SETTLE_MS),

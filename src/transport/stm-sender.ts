@@ -19,14 +19,17 @@ import { UdpStmSender } from './stm-udp.js';
 import { parseStmUri, StmUriError, type StmUri } from '../stm/uri.js';
 import { loadSctp, sctpConnector } from './sctp.js';
 import { loadTlsMaterial } from './tls-options.js';
+import { dtlsConnector, dtlsMaxMessage } from './stm-dtls.js';
 
 export * from './stm-sender-base.js';
 
 function encoderFor(u: StmUri, opts: StmSenderOptions): ReportEncoder {
   const v6 = u.host.includes(':');
   const udpMax = v6 ? UDP_MAX_PAYLOAD.ipv6 : UDP_MAX_PAYLOAD.ipv4;
-  if (u.encoding === 'gre-pcapng') return grePcapngEncoder(udpMax);
-  const max = u.transport === 'udp' ? udpMax : EEP_MAX_MESSAGE_BYTES;
+  if (u.encoding === 'gre-pcapng')
+    return grePcapngEncoder(u.transport === 'dtls' ? dtlsMaxMessage(udpMax) : udpMax);
+  const max =
+    u.transport === 'udp' ? udpMax : u.transport === 'dtls' ? dtlsMaxMessage(udpMax) : EEP_MAX_MESSAGE_BYTES;
   const id = opts.eep?.protocolId ?? u.protocolId;
   return eepEncoder(
     id,
@@ -38,13 +41,20 @@ function encoderFor(u: StmUri, opts: StmSenderOptions): ReportEncoder {
 function connectorFor(u: StmUri, opts: StmSenderOptions): StreamConnector {
   if (u.transport === 'tcp') return tcpConnector(u.host, u.port);
   if (u.transport === 'sctp') return sctpConnector(u.host, u.port);
-  if (!opts.tls) throw new StmUriError(u.text, 'eep+tls needs TLS material (certificate, key, CA)');
-  return tlsConnector(u.host, u.port, loadTlsMaterial(opts.tls));
+  if (!opts.tls) throw new StmUriError(u.text, `${u.scheme} needs TLS material (certificate, key, CA)`);
+  const attribute = opts.tls.identityAttribute;
+  const expected =
+    u.identity === undefined ? undefined : { identity: u.identity, ...(attribute && { attribute }) };
+  const material = loadTlsMaterial(opts.tls);
+  if (u.transport === 'dtls') return dtlsConnector(u.host, u.port, material, expected);
+  return tlsConnector(u.host, u.port, material, expected);
 }
 
 /**
  * A sender for a destination URI: `eep+udp`, `eep+tcp`, `eep+tls` (mutual TLS, `opts.tls` required),
- * `eep+sctp` (userland SCTP, root only: throws SctpUnavailableError where raw sockets are refused) or
+ * `eep+dtls` and `gre-pcapng+dtls` (DTLS 1.2, one message per record, `opts.tls` required),
+ * `?identity=ID` on `eep+tls`: the consumer's certificate
+ * must name ID, else a destination fault with nothing sent), `eep+sctp` (userland SCTP, root only: throws SctpUnavailableError where raw sockets are refused) or
  * `gre-pcapng+udp`. `?id=EEP1` (URI) or `opts.eep.protocolId` picks the EEP protocol ID. Throws
  * {@link StmUriError} for a URI it cannot use.
  */
@@ -53,6 +63,7 @@ export function createStmSender(uri: string, opts: StmSenderOptions): StmSender 
   if (u.port === 0) throw new StmUriError(uri, 'port 0 is not a destination');
   const encoder = encoderFor(u, opts);
   if (u.transport === 'udp') return new UdpStmSender(u, encoder, opts.logger);
+  // eep+dtls and gre-pcapng+dtls: a DTLS association driven like a stream (stm-dtls.ts).
   return new StreamStmSender(uri, connectorFor(u, opts), encoder, {
     logger: opts.logger,
     clock: opts.clock ?? systemClock,
@@ -67,6 +78,8 @@ export function stmSenders(settings: StmSenderSettings = {}): StmSenderFactory {
     create: (uri, deps) => createStmSender(uri, { ...settings, ...deps }),
     unusable(uri) {
       if (uri.startsWith('eep+tls:') && !settings.tls) return 'eep+tls needs the NE to run with TLS material';
+      if (/^(eep|gre-pcapng)\+dtls:/.test(uri) && !settings.tls)
+        return 'DTLS destinations need the NE to run with TLS material';
       if (uri.startsWith('eep+sctp:')) {
         try {
           loadSctp();

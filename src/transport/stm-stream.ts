@@ -26,8 +26,11 @@ export interface StreamConnection {
 export interface StreamHandlers {
   connected(): void;
   drain(): void;
-  /** The connection is gone (or never came up); called once per connection. */
-  closed(reason: string): void;
+  /**
+   * The connection is gone (or never came up); called once per connection. `refused` when the consumer was
+   * not the one the destination names (its identity): a destination fault, raised at once.
+   */
+  closed(reason: string, refused?: boolean): void;
 }
 
 /** Opens connections for a stream sender (TCP, TLS, SCTP adapters). */
@@ -157,6 +160,14 @@ export class StreamStmSender extends SenderBase implements StmSender {
     } else this.#fault++;
   }
 
+  /** The consumer is not the one the destination names: a fault (once), nothing sent, retried with back-off. */
+  #refused(reason: string): void {
+    if (this.#fault !== undefined) return;
+    this.logger.warn({ uri: this.uri, reason }, 'STM destination fault');
+    this.#fault = 0;
+    this.emit('fault', { reason, dropped: 0 });
+  }
+
   #flush(): void {
     while (this.#up && !this.#blocked) {
       const b = this.#queue.peek();
@@ -199,10 +210,11 @@ export class StreamStmSender extends SenderBase implements StmSender {
         this.#blocked = false;
         this.#flush();
       },
-      closed: (reason) => {
+      closed: (reason, refused = false) => {
         connectTimer.cancel();
         if (done) return;
         done = true;
+        if (refused) this.#refused(reason);
         const wasUp = this.#up;
         this.#up = false;
         this.#conn = undefined;

@@ -1,0 +1,121 @@
+// tshark as the independent judge of lix's DTLS: it dissects a captured lix handshake and, given the NSS key
+// log that only tests can ask for (DtlsConnectOptions.keylog), decrypts the records and finds the EEP
+// messages intact. Capturing on lo needs root (as CI runs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeEep, EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
+import { eepEncoder } from '../../src/stm/report-encode.js';
+import { dtlsConnect } from '../../src/transport/dtls/client.js';
+import { dtlsCredentials } from '../../src/transport/dtls/credentials.js';
+import { DtlsServer } from '../../src/transport/dtls/server.js';
+import type { TlsConfig } from '../../src/transport/tls-options.js';
+import { getTestPki } from '../support/pki.js';
+import { hasTool, skipUnless } from '../support/shared.js';
+
+const skip = skipUnless(
+  hasTool('tshark', ['-v']) && process.getuid?.() === 0,
+  'tshark and root (capture on lo)',
+);
+const creds = (t: TlsConfig) =>
+  dtlsCredentials({
+    cert: readFileSync(t.certFile),
+    key: readFileSync(t.keyFile),
+    ca: readFileSync(t.caFile),
+  });
+
+async function capture(file: string, port: number): Promise<() => Promise<void>> {
+  const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const end = Date.now() + 10_000;
+  while (!err.includes('Capturing on') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 1000)); // as in stm-transport-schemes: let the capture go live
+  return async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    p.kill('SIGINT');
+    await new Promise((r) => p.once('exit', r));
+  };
+}
+
+test('tshark dissects a lix DTLS handshake and, with the test key log, finds the EEP messages', async (t) => {
+  if (skip) return t.skip(skip);
+  const pki = await getTestPki();
+  const dir = mkdtempSync(join(tmpdir(), 'lix-dtls-keylog-'));
+  const server = await DtlsServer.listen({ host: '127.0.0.1', port: 0, creds: creds(pki.tls('admf-1')) });
+  const got: Buffer[] = [];
+  server.on('data', (d) => got.push(d));
+  const wire = join(dir, 'dtls.pcapng');
+  const stop = await capture(wire, server.port);
+  const lines: string[] = [];
+  const encoder = eepEncoder('HEP3', 7, 16_000);
+  const sent = [0, 1, 2].map((i) =>
+    encoder.encode(
+      {
+        xid: '8f1c5a4e-2b1d-4c3e-9f00-00000000beef',
+        neId: 'ne-1',
+        timestampMicros: 1_763_800_000_000_000n + BigInt(i),
+        ipVersion: 4,
+        ipProtocol: 17,
+        srcAddress: '10.1.1.1',
+        dstAddress: '10.2.2.2',
+        srcPort: 5060,
+        dstPort: 5060,
+        protocolType: EEP_PROTOCOL_TYPES.sip,
+        payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@keylog\r\n\r\n`),
+      },
+      i,
+    ),
+  );
+  const client = dtlsConnect({
+    host: '127.0.0.1',
+    port: server.port,
+    creds: creds(pki.tls('ne-1')),
+    keylog: (l) => lines.push(l),
+  });
+  try {
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    for (const b of sent) client.send(Buffer.from(b));
+    const end = Date.now() + 5000;
+    while (got.length < sent.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await stop();
+    const keylog = join(dir, 'keylog.txt');
+    writeFileSync(keylog, lines.join('\n') + '\n');
+    const tshark = (extra: string[]) =>
+      execFileSync('tshark', ['-r', wire, '-d', `udp.port==${server.port},dtls`, ...extra], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    const summary = tshark([]);
+    assert.match(summary, /Hello Verify Request/);
+    assert.match(
+      summary,
+      /Server Hello, Certificate, Server Key Exchange, Certificate Request, Server Hello Done/,
+    );
+    assert.match(
+      summary,
+      /Certificate, Client Key Exchange, Certificate Verify, Change Cipher Spec, Encrypted Handshake/,
+    );
+    assert.doesNotMatch(summary, /Malformed/);
+    // With the key log tshark decrypts both Finished messages (it checks their record MACs while doing so).
+    const decrypted = tshark(['-o', `tls.keylog_file:${keylog}`]);
+    assert.equal(decrypted.match(/Change Cipher Spec, Finished/g)?.length, 2);
+    const hex = tshark(['-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'data.data'])
+      .split('\n')
+      .filter(Boolean);
+    const calls = hex.map((h) => {
+      const m = decodeEep(Buffer.from(h.trim(), 'hex'));
+      return /Call-ID: (\d+)@keylog/.exec(new TextDecoder().decode(m.payload))?.[1];
+    });
+    assert.deepEqual(calls, ['0', '1', '2']);
+  } finally {
+    client.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
