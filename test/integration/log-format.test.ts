@@ -13,14 +13,15 @@ const skip =
   process.env.CI === 'true' ? false : spawnSync('script', ['--version']).status !== 0 && 'no `script`';
 if (skip) console.log(`# skipped: ${skip}`);
 
-/** The collector's first log lines, on a pipe or on a terminal; it is stopped by `timeout` after 4 s. */
+/** The collector's first log lines, on a pipe or on a terminal; it is stopped by `timeout` after 12 s (a loaded
+ * machine took over 4 s to start it through tsx, leaving no line to read). */
 function collectorLogs(tty: boolean, extra: string[] = []): string {
   const out = mkdtempSync(join(tmpdir(), 'lix-logfmt-'));
   const cmd = [
     'timeout',
     '-s',
     'INT',
-    '4',
+    '12',
     process.execPath,
     '--import',
     'tsx',

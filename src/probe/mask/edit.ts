@@ -2,6 +2,7 @@
  * What every masker shares: the filler, the outcome of masking one message, and {@link MaskEdit}, which copies
  * the message on its first masked field only (a message without keys is passed on as it came, without a copy).
  */
+import { LixError } from '../../lib/errors.js';
 
 /**
  * The filler that replaces key material (TS 33.501 asks for "a string of the same length"): zero
@@ -28,7 +29,11 @@ export type MaskOutcome =
   | { readonly kind: 'unsafe'; readonly reason: string };
 
 /** Thrown inside a masker when a key-bearing part cannot be read; the masker's entry point turns it into `unsafe`. */
-export class UnsafeToMask extends Error {}
+export class UnsafeToMask extends LixError<'UnsafeToMask'> {
+  constructor(reason: string) {
+    super('UnsafeToMask', reason);
+  }
+}
 
 /** Fails the message: the keys of a part that cannot be read cannot be located. */
 export function unsafe(reason: string): never {
