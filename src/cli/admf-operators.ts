@@ -8,6 +8,7 @@
 import { Option, type Command } from 'commander';
 import { API_ROLES } from '../store/admf-tokens.js';
 import { apiCommand } from './admf-api-client.js';
+import { printRecord, printRecords, type Column } from './output.js';
 
 interface TokenView {
   readonly name: string;
@@ -31,50 +32,27 @@ interface AuditRow {
   readonly detail?: string;
 }
 
-const JSON_HELP = 'JSON Lines: one JSON object per record (times in ISO 8601)';
+const column = <T>(heading: string, value: (r: T) => unknown): Column<T> => ({ heading, value });
 
-/** A cell's text: `-` for nothing, on one line. */
-const cell = (c: string | undefined) => (c === undefined || c === '' ? '-' : c.replace(/[\r\n\t]+/g, ' '));
+const TOKEN_COLUMNS: readonly Column<TokenView>[] = [
+  column('NAME', (x) => x.name),
+  column('ROLE', (x) => x.role),
+  column('CREATED', (x) => x.createdAt),
+  column('LAST USED', (x) => x.lastUsedAt),
+  column('REVOKED', (x) => x.revokedAt),
+];
 
-/** Rows as left-aligned columns under a header; an empty cell shows as `-`. */
-export function textTable(
-  header: readonly string[],
-  rows: readonly (readonly (string | undefined)[])[],
-): string {
-  const cells = [header, ...rows.map((r) => r.map(cell))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-/** Records as JSON Lines, or as a table (`(none)` when there is none). */
-function printRows<T>(
-  rows: readonly T[],
-  json: unknown,
-  header: readonly string[],
-  row: (r: T) => (string | undefined)[],
-): void {
-  if (json) for (const r of rows) console.log(JSON.stringify(r));
-  else console.log(rows.length === 0 ? '(none)' : textTable(header, rows.map(row)));
-}
-
-/** One record: one JSON line, or `FIELD VALUE` rows. */
-function printOne(r: object, json: unknown): void {
-  if (json) console.log(JSON.stringify(r));
-  else
-    console.log(
-      textTable(
-        ['FIELD', 'VALUE'],
-        Object.entries(r).map(([k, v]) => [k, String(v)]),
-      ),
-    );
-}
+const AUDIT_COLUMNS: readonly Column<AuditRow>[] = [
+  column('ID', (r) => r.id),
+  column('AT', (r) => r.at),
+  column('ACTOR', (r) => r.actor),
+  column('OPERATOR', (r) => r.operator),
+  column('ACTION', (r) => r.action),
+  column('OUTCOME', (r) => r.outcome),
+  column('NE', (r) => r.neId),
+  column('XID/DID', (r) => r.xid ?? r.did),
+  column('DETAIL', (r) => r.detail),
+];
 
 function registerTokens(admf: Command): void {
   const t = admf
@@ -85,45 +63,36 @@ function registerTokens(admf: Command): void {
       .command('add')
       .description('make a named credential and print its token (shown this once, never again)')
       .argument('<name>', 'who holds it; audit rows show this name')
-      .addOption(new Option('--role <role>', 'what it may do').choices([...API_ROLES]).makeOptionMandatory())
-      .option('--json', JSON_HELP),
+      .addOption(new Option('--role <role>', 'what it may do').choices([...API_ROLES]).makeOptionMandatory()),
     async (c, [name], o) => {
       const r = await c.call<TokenView & { token: string }>('POST', '/api/tokens', { name, role: o.role });
-      printOne(r, o.json);
+      printRecord(r, o.json as boolean | undefined);
       console.error('store the token now: it is not shown again (lix admf token list never shows it)');
     },
   );
   apiCommand(
-    t
-      .command('list')
-      .description('named credentials: name, role, created, last used, revoked')
-      .option('--json', JSON_HELP),
+    t.command('list').description('named credentials: name, role, created, last used, revoked'),
     async (c, _a, o) => {
       const list = await c.call<TokenView[]>('GET', '/api/tokens');
-      printRows(list, o.json, ['NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'], (x) => [
-        x.name,
-        x.role,
-        x.createdAt,
-        x.lastUsedAt,
-        x.revokedAt,
-      ]);
+      printRecords(list, TOKEN_COLUMNS, o.json as boolean | undefined);
     },
   );
   apiCommand(
     t
       .command('revoke')
       .description('revoke a named credential: the ADMF refuses it from the next request on')
-      .argument('<name>')
-      .option('--json', JSON_HELP),
+      .argument('<name>'),
     async (c, [name], o) => {
       const r = await c.call<TokenView>('DELETE', `/api/tokens/${encodeURIComponent(name as string)}`);
       if (o.json) console.log(JSON.stringify(r));
       else console.log(`credential ${r.name} (${r.role}) revoked at ${r.revokedAt ?? '?'}`);
     },
   );
-  apiCommand(
-    admf.command('whoami').description("the calling token's name and role").option('--json', JSON_HELP),
-    async (c, _a, o) => printOne(await c.call<{ name: string; role: string }>('GET', '/api/whoami'), o.json),
+  apiCommand(admf.command('whoami').description("the calling token's name and role"), async (c, _a, o) =>
+    printRecord(
+      await c.call<{ name: string; role: string }>('GET', '/api/whoami'),
+      o.json as boolean | undefined,
+    ),
   );
 }
 
@@ -136,29 +105,13 @@ function registerAudit(admf: Command): void {
       .option('--xid <uuid>', 'about one task')
       .option('--operator <name>', 'caused by one operator (credential name)')
       .option('--since <id>', 'only after this id')
-      .option('--limit <n>', 'at most this many')
-      .option('--json', JSON_HELP),
+      .option('--limit <n>', 'at most this many'),
     async (c, _a, o) => {
       const q = new URLSearchParams();
       for (const k of ['ne', 'xid', 'operator', 'since', 'limit'])
         if (o[k] !== undefined) q.set(k, String(o[k]));
       const rows = await c.call<AuditRow[]>('GET', `/api/audit${q.size ? `?${q}` : ''}`);
-      printRows(
-        rows,
-        o.json,
-        ['ID', 'AT', 'ACTOR', 'OPERATOR', 'ACTION', 'OUTCOME', 'NE', 'XID/DID', 'DETAIL'],
-        (r) => [
-          String(r.id),
-          r.at,
-          r.actor,
-          r.operator,
-          r.action,
-          r.outcome,
-          r.neId,
-          r.xid ?? r.did,
-          r.detail,
-        ],
-      );
+      printRecords(rows, AUDIT_COLUMNS, o.json as boolean | undefined);
     },
   );
 }
