@@ -3,8 +3,9 @@
 // per line, and --log-format overrides either. The collector is the daemon: it starts fast and needs no PKI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/shared.js';
@@ -13,15 +14,18 @@ const skip =
   process.env.CI === 'true' ? false : spawnSync('script', ['--version']).status !== 0 && 'no `script`';
 if (skip) console.log(`# skipped: ${skip}`);
 
-/** The collector's first log lines, on a pipe or on a terminal; it is stopped by `timeout` after 12 s (a loaded
- * machine took over 4 s to start it through tsx, leaving no line to read). */
-function collectorLogs(tty: boolean, extra: string[] = []): string {
+/**
+ * The collector's first log lines, on a pipe or on a terminal: it is stopped with SIGINT once it logs that it
+ * listens (its start through tsx takes seconds on a loaded machine), or by `timeout` after 60 s at the latest.
+ */
+async function collectorLogs(tty: boolean, extra: string[] = []): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'lix-logfmt-'));
+  const pidFile = join(out, 'timeout.pid');
   const cmd = [
     'timeout',
     '-s',
     'INT',
-    '12',
+    '60',
     process.execPath,
     '--import',
     'tsx',
@@ -35,11 +39,26 @@ function collectorLogs(tty: boolean, extra: string[] = []): string {
     'info',
     ...extra,
   ];
-  const quoted = cmd.map((a) => `'${a}'`).join(' ');
-  const r = tty
-    ? spawnSync('script', ['-qefc', `${quoted} 2>&1`, '/dev/null'], { cwd: REPO_ROOT, encoding: 'utf8' })
-    : spawnSync('sh', ['-c', `${quoted} 2>&1`], { cwd: REPO_ROOT, encoding: 'utf8' });
-  return r.stdout;
+  // `exec` keeps the shell's pid for `timeout`, which passes our SIGINT on to the collector.
+  const inner = `echo $$ > '${pidFile}'; exec ${cmd.map((a) => `'${a}'`).join(' ')} 2>&1`;
+  const child = tty
+    ? spawn('script', ['-qefc', `sh -c "${inner.replace(/"/g, '\\"')}"`, '/dev/null'], { cwd: REPO_ROOT })
+    : spawn('sh', ['-c', inner], { cwd: REPO_ROOT });
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 60_000;
+  while (!/collector listening/.test(text) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  if (existsSync(pidFile)) {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
+    } catch {
+      // gone already
+    }
+  }
+  await exited;
+  return text;
 }
 
 const jsonLines = (text: string) =>
@@ -48,17 +67,17 @@ const jsonLines = (text: string) =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { msg?: string });
 
-test('JSON on a pipe, readable text on a terminal, and --log-format wins', { skip }, () => {
-  const piped = collectorLogs(false);
+test('JSON on a pipe, readable text on a terminal, and --log-format wins', { skip }, async () => {
+  const piped = await collectorLogs(false);
   assert.ok(
     jsonLines(piped).some((l) => typeof l.msg === 'string'),
     `JSON lines on a pipe:\n${piped}`,
   );
 
-  const onTty = collectorLogs(true);
+  const onTty = await collectorLogs(true);
   assert.equal(jsonLines(onTty).length, 0, `no JSON on a terminal:\n${onTty}`);
   assert.match(onTty, /INFO/, 'pretty lines name their level');
 
-  const forced = collectorLogs(true, ['--log-format', 'json']);
+  const forced = await collectorLogs(true, ['--log-format', 'json']);
   assert.ok(jsonLines(forced).length > 0, `--log-format json on a terminal:\n${forced}`);
 });
