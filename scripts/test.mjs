@@ -26,6 +26,12 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// The tests start the compiled CLI when dist/ is up to date (test/support/cli-entry.ts): build it if a source
+// changed. A failed build is reported and the tests run the sources through tsx instead.
+const build = spawnSync(process.execPath, [join(import.meta.dirname, 'build-if-changed.mjs')], {
+  stdio: 'inherit',
+});
+if (build.status !== 0) console.error('lix: the build failed; the tests run the CLI from the sources');
 const args = [
   '--import',
   'tsx',

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { listenApi } from '../../src/api/app.js';
 import { memoryAdmf } from '../support/admf-memory.js';
 import { TEST_API_TOKEN } from '../support/admf-harness.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -18,7 +18,7 @@ async function lix(args: string[], token: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, LIX_ADMF_TOKEN: token, LIX_LOG_LEVEL: 'warn' };
   delete env.LIX_ADMF_TOKEN_FILE;
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    const r = await run(process.execPath, [...CLI_ENTRY, ...args], {
       cwd: REPO_ROOT,
       env,
       timeout: 60_000,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 async function startLab(dir: string): Promise<{ out: string; stop: () => Promise<void> }> {
   const args = [
@@ -25,7 +26,7 @@ async function startLab(dir: string): Promise<{ out: string; stop: () => Promise
     '--api-port',
     '0',
   ];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LIX_LOG_LEVEL: 'warn' },

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { listenApi } from '../../src/api/app.js';
 import { labSubscriber } from '../../src/probe/sources/population.js';
 import { TEST_API_TOKEN } from '../support/admf-harness.js';
 import { memoryAdmf, neWithDestination } from '../support/admf-memory.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 /** Runs the CLI from source without blocking this process (its API answers from here). */
 function lix(
@@ -20,16 +20,7 @@ function lix(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/cli/main.ts'),
-        ...args,
-        '--api',
-        api,
-        '--token',
-        TEST_API_TOKEN,
-      ],
+      [...CLI_ENTRY, ...args, '--api', api, '--token', TEST_API_TOKEN],
       { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, LIX_LOG_LEVEL: 'warn' } },
       (err, stdout, stderr) =>
         resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -4,19 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { timeLeft } from '../../src/cli/admf-task-table.js';
 import { TEST_API_TOKEN } from '../support/admf-harness.js';
 import { memoryAdmf, neWithDestination } from '../support/admf-memory.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 const run = promisify(execFile);
 const H = 3_600_000;
 
 async function lix(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    const r = await run(process.execPath, [...CLI_ENTRY, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, LIX_LOG_LEVEL: 'warn' },
     });

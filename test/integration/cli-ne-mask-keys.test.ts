@@ -13,6 +13,7 @@ import { until } from '../support/admf-helpers.js';
 import { freePort } from '../support/nginx.js';
 import { getTestPki } from '../support/pki.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 /** `lix ne` with `flags` and a metrics endpoint; its output and log lines kept from the first one. */
 async function neWith(flags: readonly string[]) {
@@ -21,7 +22,7 @@ async function neWith(flags: readonly string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'lix-ne-mask-'));
   const port = await freePort();
   const args = [
-    ...['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...NE_ON_LOOPBACK],
+    ...[...CLI_ENTRY, ...NE_ON_LOOPBACK],
     ...['--cert', ne.certFile, '--key', ne.keyFile, '--ca', pki.caFile, '--data', dir],
     ...['--log-level', 'info', '--metrics-listen', `127.0.0.1:${port}`, ...flags],
   ];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runCli } from '../support/cli.js';
 import { hasTool, REPO_ROOT, SHARED, skipUnless } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 const INVITE = [
   'INVITE sip:bob@example.net SIP/2.0',
@@ -30,16 +31,7 @@ test(
     const out = mkdtempSync(join(tmpdir(), 'lix-cli-stm-'));
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/cli/main.ts'),
-        'collector',
-        '--listen',
-        'eep+udp://127.0.0.1:0',
-        '--out',
-        out,
-      ],
+      [...CLI_ENTRY, 'collector', '--listen', 'eep+udp://127.0.0.1:0', '--out', out],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let stdout = '';

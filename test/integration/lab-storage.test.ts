@@ -21,6 +21,7 @@ import { until } from '../support/admf-helpers.js';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT, skipUnless } from '../support/shared.js';
 import { uuid } from '../support/x1-builders.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 function mount(dir: string, options: string): boolean {
   mkdirSync(dir, { recursive: true });
@@ -61,9 +62,7 @@ test(
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/cli/main.ts'),
+        ...CLI_ENTRY,
         'lab',
         '--data',
         dir,

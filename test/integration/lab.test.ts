@@ -7,22 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasTool, REPO_ROOT, skipUnless } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 async function startLab(dir: string): Promise<{ out: string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'src/cli/main.ts'),
-      'lab',
-      '--data',
-      dir,
-      '--ne-port',
-      '0',
-      '--collector-port',
-      '0',
-    ],
+    [...CLI_ENTRY, 'lab', '--data', dir, '--ne-port', '0', '--collector-port', '0'],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

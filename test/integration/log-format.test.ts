@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/shared.js';
+import { CLI_ENTRY } from '../support/cli-entry.js';
 
 const skip =
   process.env.CI === 'true' ? false : spawnSync('script', ['--version']).status !== 0 && 'no `script`';
@@ -27,9 +28,7 @@ async function collectorLogs(tty: boolean, extra: string[] = []): Promise<string
     'INT',
     '60',
     process.execPath,
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'src/cli/main.ts'),
+    ...CLI_ENTRY,
     'collector',
     '--listen',
     'eep+udp://127.0.0.1:0',

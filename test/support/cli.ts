@@ -1,7 +1,7 @@
 /** Runs the `lix` CLI from source (tsx), as a user would, and captures its output. */
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { REPO_ROOT } from './shared.js';
+import { CLI_ENTRY } from './cli-entry.js';
 
 export interface CliResult {
   readonly status: number | null;
@@ -13,7 +13,7 @@ export function runCli(
   args: readonly string[],
   opts: { input?: string | Uint8Array; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     input: opts.input,
     timeout: opts.timeoutMs ?? 60_000,
@@ -54,7 +54,7 @@ export function runCliAsync(
   args: readonly string[],
   opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     timeout: opts.timeoutMs ?? 60_000,
     env: { ...process.env, LIX_LOG_LEVEL: process.env.LIX_LOG_LEVEL ?? 'warn', ...opts.env },

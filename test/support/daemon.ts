@@ -1,8 +1,8 @@
 /** Runs `lix ARGS` from source as its own process; its stdout and stderr lines are kept and can be awaited. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './shared.js';
+import { CLI_ENTRY } from './cli-entry.js';
 
 export interface Daemon {
   readonly child: ChildProcess;
@@ -22,7 +22,7 @@ function withoutLogLevel(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** `lix ARGS` from source (tsx), in the repository. */
 export function startLix(args: readonly string[], env: NodeJS.ProcessEnv = {}): Daemon {
   return watch(
-    spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    spawn(process.execPath, [...CLI_ENTRY, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...withoutLogLevel(process.env), ...env },

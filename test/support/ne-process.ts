@@ -1,9 +1,9 @@
 /** Runs `lix ne` as its own process (crash tests, benches): spawned from source, waits for its URL. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { NE_ON_LOOPBACK } from './cli.js';
 import { REPO_ROOT } from './shared.js';
+import { CLI_ENTRY } from './cli-entry.js';
 
 export interface NeProcess {
   readonly child: ChildProcess;
@@ -24,9 +24,7 @@ export interface NeProcessOptions {
 
 export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
   const args = [
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'src/cli/main.ts'),
+    ...CLI_ENTRY,
     ...NE_ON_LOOPBACK,
     '--cert',
     o.certFile,
