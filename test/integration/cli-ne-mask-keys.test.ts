@@ -54,8 +54,10 @@ test(
     const ne = await neWith(['--no-mask-keys']);
     try {
       await until(
-        'the warning in the log',
-        () => ne.logs.some((l) => l.includes('key masking is OFF')),
+        'the warning in the log and on the output (two streams: either may come first)',
+        () =>
+          ne.logs.some((l) => l.includes('key masking is OFF')) &&
+          ne.output.some((l) => l.startsWith('WARNING: key masking is OFF')),
         20_000,
       );
       const warning = JSON.parse(ne.logs.find((l) => l.includes('key masking is OFF'))!) as { level: number };
