@@ -4,16 +4,7 @@
 // written; space returns, the NE reports AllClear, and capture resumes into valid files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activateTask, createDestination } from '../../src/admf/tasking.js';
@@ -31,19 +22,11 @@ import { stmSenders } from '../../src/transport/stm-sender.js';
 import { admfHarness } from '../support/admf-harness.js';
 import { until } from '../support/admf-helpers.js';
 import { getTestPki } from '../support/pki.js';
-import { ETSI_DIR, skipUnless } from '../support/shared.js';
+import { ETSI_DIR } from '../support/shared.js';
 import { destination, task, uuid } from '../support/x1-builders.js';
+import { mountTmpfs, tmpfsSkip, unmount } from '../support/tmpfs.js';
 
-function mountTmpfs(dir: string, options: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
-}
-
-const probeDir = mkdtempSync(join(tmpdir(), 'lix-mount-probe-'));
-const canMount = mountTmpfs(probeDir, 'size=64k');
-if (canMount) spawnSync('umount', [probeDir]);
-rmSync(probeDir, { recursive: true, force: true });
-const skip = skipUnless(canMount, 'mounting a tmpfs (root)');
+const skip = tmpfsSkip();
 
 /** Fills the file system of `path` to the last page: one large file, then small appends until none fits. */
 function fill(path: string, size: number): void {
@@ -206,7 +189,7 @@ for (const mode of MODES)
           'every packet not counted as lost is in a valid file',
         );
       } finally {
-        spawnSync('umount', [mnt]);
+        unmount(mnt);
         rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -4,8 +4,7 @@
 // as storage faults while packets stay queued, and once space returns every packet is in a valid file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../../src/collector/collector.js';
@@ -14,26 +13,12 @@ import { readPackets } from '../../src/stm/capture-read.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
 import { until } from '../support/admf-helpers.js';
 import { runCli } from '../support/cli.js';
-import { skipUnless } from '../support/shared.js';
 import { sipReport } from '../support/stm-reports.js';
 import { uuid } from '../support/x1-builders.js';
 import { captureLogger } from '../support/conn-flood.js';
+import { mountTmpfs, tmpfsSkip, unmount } from '../support/tmpfs.js';
 
-/** Mounts a tmpfs (root only); false when this machine does not allow it. */
-function mountTmpfs(dir: string, options: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
-}
-
-function unmount(dir: string): void {
-  spawnSync('umount', [dir], { stdio: 'ignore' });
-}
-
-const probeDir = mkdtempSync(join(tmpdir(), 'lix-mount-probe-'));
-const canMount = mountTmpfs(probeDir, 'size=64k');
-if (canMount) unmount(probeDir);
-rmSync(probeDir, { recursive: true, force: true });
-const skip = skipUnless(canMount, 'mounting a tmpfs (root)');
+const skip = tmpfsSkip();
 
 function report(xid: string, i: number) {
   return sipReport(

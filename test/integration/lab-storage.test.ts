@@ -4,10 +4,9 @@
 // On a real tmpfs mount (root), skipped with a reason only outside CI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   appendFileSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -19,19 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../support/admf-helpers.js';
 import { runCli } from '../support/cli.js';
-import { REPO_ROOT, skipUnless } from '../support/shared.js';
+import { REPO_ROOT } from '../support/shared.js';
 import { uuid } from '../support/x1-builders.js';
 import { CLI_ENTRY } from '../support/cli-entry.js';
+import { mountTmpfs, tmpfsSkip, unmount } from '../support/tmpfs.js';
 
-function mount(dir: string, options: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
-}
-const probeDir = mkdtempSync(join(tmpdir(), 'lix-mount-probe-'));
-const canMount = mount(probeDir, 'size=64k');
-if (canMount) spawnSync('umount', [probeDir]);
-rmSync(probeDir, { recursive: true, force: true });
-const skip = skipUnless(canMount, 'mounting a tmpfs (root)');
+const skip = tmpfsSkip();
 
 /** Fills the file system of `path` to the last page (a remount read-only is refused while files are open). */
 function fill(path: string): void {
@@ -58,7 +50,7 @@ test(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lix-lab-storage-'));
     const captures = join(dir, 'captures');
-    assert.ok(mount(captures, 'size=8m'));
+    assert.ok(mountTmpfs(captures, 'size=8m'));
     const child = spawn(
       process.execPath,
       [
@@ -143,7 +135,7 @@ test(
         child.kill('SIGTERM');
         await gone;
       }
-      spawnSync('umount', [captures]);
+      unmount(captures);
       rmSync(dir, { recursive: true, force: true });
     }
   },
