@@ -8,7 +8,7 @@ import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LogLimiter } from '../lib/log-limiter.js';
 import type { ConnRefusal } from '../transport/conn-guard.js';
-import { EepDeframer } from '../stm/eep.js';
+import { EEP_HEADER_BYTES, EepDeframer, type EepFrameResult } from '../stm/eep.js';
 import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../stm/uri.js';
 import { loadTlsMaterial, type TlsConfig } from '../transport/tls-options.js';
@@ -104,6 +104,11 @@ export interface Collector {
 
 const hostOf = (remote: string) => remote.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
 
+/** True when `data` is exactly one EEP message by its header's total length (the usual datagram). */
+function holdsOneMessage(data: Uint8Array): boolean {
+  return data.length >= EEP_HEADER_BYTES && ((data[4]! << 8) | data[5]!) === data.length;
+}
+
 class Intake implements InputHandler {
   readonly book = new StatsBook();
   readonly #seq = new SequenceTracker();
@@ -171,6 +176,12 @@ class Intake implements InputHandler {
 
   datagram(l: StmUri, remote: string, data: Uint8Array): void {
     const s = this.#source(l, remote);
+    // An eep+dtls record may carry several EEP messages back to back (the sender packs them to the path MTU).
+    if (l.transport === 'dtls' && l.encoding === 'eep' && !holdsOneMessage(data)) {
+      const deframer = new EepDeframer();
+      this.#frames(s, l, remote, [...deframer.push(data), ...deframer.flush()]);
+      return;
+    }
     this.book.received(s, data.length);
     let r: CollectedReport;
     try {
@@ -191,25 +202,10 @@ class Intake implements InputHandler {
     /** Bytes pushed since the last valid frame; minus what the de-framer holds, they were dropped. */
     let sinceValid = 0;
     let reports = 0;
-    const handle = (results: ReturnType<EepDeframer['push']>) => {
-      for (const x of results) {
-        if (!x.ok) {
-          this.book.received(s, x.skipped);
-          this.#malformed(s, remote, x.error);
-          continue;
-        }
-        this.book.received(s, x.frame.length);
-        try {
-          this.#accept(
-            s,
-            collectEep(x.frame, l.text, remote, this.clock.nowMicros(), this.#tcpSeq, this.#isCopy),
-          );
-          reports++;
-          sinceValid = deframer.pending;
-        } catch (e) {
-          this.#malformed(s, remote, e);
-        }
-      }
+    const handle = (results: readonly EepFrameResult[]) => {
+      const n = this.#frames(s, l, remote, results);
+      reports += n;
+      if (n > 0) sinceValid = deframer.pending;
     };
     return {
       push: (d) => {
@@ -220,6 +216,29 @@ class Intake implements InputHandler {
       end: () => handle(deframer.flush()),
       reports: () => reports,
     };
+  }
+
+  /** Accepts the whole EEP messages a de-framer found, counts the malformed parts; returns the reports taken. */
+  #frames(s: SourceStats, l: StmUri, remote: string, results: readonly EepFrameResult[]): number {
+    let reports = 0;
+    for (const x of results) {
+      if (!x.ok) {
+        this.book.received(s, x.skipped);
+        this.#malformed(s, remote, x.error);
+        continue;
+      }
+      this.book.received(s, x.frame.length);
+      try {
+        this.#accept(
+          s,
+          collectEep(x.frame, l.text, remote, this.clock.nowMicros(), this.#tcpSeq, this.#isCopy),
+        );
+        reports++;
+      } catch (e) {
+        this.#malformed(s, remote, e);
+      }
+    }
+    return reports;
   }
 
   refused(l: StmUri, remote: string, reason: string, code?: ConnRefusal): void {

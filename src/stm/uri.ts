@@ -3,7 +3,8 @@
  * `eep+tls://host:port`, `eep+dtls://host:port`, `eep+sctp://host:port`, `gre-pcapng+udp://host[:4754]`,
  * `gre-pcapng+dtls://host:port`. `?id=HEP3|EEP1|EEP3` picks the
  * EEP protocol ID (default HEP3); `?identity=ID` (secured schemes only) names the consumer identity that the
- * consumer's certificate must carry (TS 33.501 §5.9.4.2). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
+ * consumer's certificate must carry (TS 33.501 §5.9.4.2); `?mtu=N` (DTLS schemes only) is the path MTU that
+ * records are packed to (default 1500). IPv6 literals go in brackets: `eep+udp://[::1]:9060`.
  */
 import { LixError } from '../lib/errors.js';
 import { EEP_PROTOCOL_IDS, type EepProtocolId } from './eep.js';
@@ -26,6 +27,9 @@ export type StmTransport = (typeof STM_SCHEMES)[StmScheme]['transport'];
 
 /** Transports that authenticate the consumer by its certificate (and so may carry `?identity=`). */
 export const SECURED_TRANSPORTS: readonly StmTransport[] = ['tls', 'dtls'];
+
+/** Path MTUs accepted in `?mtu=`: IPv4's minimum datagram to the largest IP packet. */
+export const MTU_RANGE = { min: 576, max: 65_535 } as const;
 
 /** Longest consumer identity accepted in a URI. */
 const MAX_IDENTITY = 255;
@@ -52,6 +56,8 @@ export interface StmUri {
   readonly protocolId: EepProtocolId;
   /** The consumer identity its certificate must name (`?identity=`), secured transports only. */
   readonly identity?: string;
+  /** DTLS: the path MTU records are packed to (`?mtu=`); absent = the sender's default. */
+  readonly mtu?: number;
   /** The URI as given (for logs and file names). */
   readonly text: string;
 }
@@ -62,7 +68,8 @@ function isScheme(s: string): s is StmScheme {
 
 function protocolIdOf(uri: string, url: URL): EepProtocolId {
   for (const key of url.searchParams.keys())
-    if (key !== 'id' && key !== 'identity') throw new StmUriError(uri, `unknown parameter "${key}"`);
+    if (key !== 'id' && key !== 'identity' && key !== 'mtu')
+      throw new StmUriError(uri, `unknown parameter "${key}"`);
   const id = url.searchParams.get('id');
   if (id === null) return 'HEP3';
   const known = EEP_PROTOCOL_IDS.find((x) => x === id.toUpperCase());
@@ -99,7 +106,30 @@ export function parseStmUri(uri: string): StmUri {
   if (STM_SCHEMES[scheme].encoding === 'gre-pcapng' && url.searchParams.has('id'))
     throw new StmUriError(uri, 'id applies to EEP schemes only');
   const identity = identityOf(uri, url, STM_SCHEMES[scheme].transport);
-  return { scheme, ...STM_SCHEMES[scheme], host, port, protocolId, ...(identity && { identity }), text: uri };
+  const mtu = mtuOf(uri, url, STM_SCHEMES[scheme].transport);
+  return {
+    scheme,
+    ...STM_SCHEMES[scheme],
+    host,
+    port,
+    protocolId,
+    ...(identity && { identity }),
+    ...(mtu !== undefined && { mtu }),
+    text: uri,
+  };
+}
+
+function mtuOf(uri: string, url: URL, transport: StmTransport): number | undefined {
+  const all = url.searchParams.getAll('mtu');
+  if (all.length === 0) return undefined;
+  if (transport !== 'dtls') throw new StmUriError(uri, 'mtu applies to DTLS schemes only');
+  const n = all.length === 1 && /^[0-9]{1,5}$/.test(all[0]!) ? Number(all[0]) : NaN;
+  if (!(n >= MTU_RANGE.min && n <= MTU_RANGE.max))
+    throw new StmUriError(
+      uri,
+      `mtu must be given once, an integer from ${MTU_RANGE.min} to ${MTU_RANGE.max}`,
+    );
+  return n;
 }
 
 function identityOf(uri: string, url: URL, transport: StmTransport): string | undefined {

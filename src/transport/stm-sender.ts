@@ -46,13 +46,13 @@ function connectorFor(u: StmUri, opts: StmSenderOptions): StreamConnector {
   const expected =
     u.identity === undefined ? undefined : { identity: u.identity, ...(attribute && { attribute }) };
   const material = loadTlsMaterial(opts.tls);
-  if (u.transport === 'dtls') return dtlsConnector(u.host, u.port, material, expected);
+  if (u.transport === 'dtls') return dtlsConnector(u, material, expected);
   return tlsConnector(u.host, u.port, material, expected);
 }
 
 /**
  * A sender for a destination URI: `eep+udp`, `eep+tcp`, `eep+tls` (mutual TLS, `opts.tls` required),
- * `eep+dtls` and `gre-pcapng+dtls` (DTLS 1.2, one message per record, `opts.tls` required),
+ * `eep+dtls` and `gre-pcapng+dtls` (DTLS 1.2 packed to the path MTU `?mtu=`, `opts.tls` required),
  * `?identity=ID` on `eep+tls`: the consumer's certificate
  * must name ID, else a destination fault with nothing sent), `eep+sctp` (userland SCTP, root only: throws SctpUnavailableError where raw sockets are refused) or
  * `gre-pcapng+udp`. `?id=EEP1` (URI) or `opts.eep.protocolId` picks the EEP protocol ID. Throws

@@ -105,9 +105,13 @@ test('tshark dissects a lix DTLS handshake and, with the test key log, finds the
     // With the key log tshark decrypts both Finished messages (it checks their record MACs while doing so).
     const decrypted = tshark(['-o', `tls.keylog_file:${keylog}`]);
     assert.equal(decrypted.match(/Change Cipher Spec, Finished/g)?.length, 2);
-    const hex = tshark(['-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'data.data'])
+    // The three records were sent in one turn of the event loop, so they share one datagram (RFC 6347
+    // §4.1.1); tshark lists a datagram's records' data comma-separated on its line.
+    const rows = tshark(['-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'data.data'])
       .split('\n')
-      .filter(Boolean);
+      .filter((l) => l.trim() !== '');
+    assert.equal(rows.length, 1, 'one datagram carries the three records');
+    const hex = rows.flatMap((l) => l.split(','));
     const calls = hex.map((h) => {
       const m = decodeEep(Buffer.from(h.trim(), 'hex'));
       return /Call-ID: (\d+)@keylog/.exec(new TextDecoder().decode(m.payload))?.[1];

@@ -40,7 +40,7 @@ export class DtlsClientSession extends DtlsSession {
   constructor(
     creds: DtlsCredentials,
     clock: Clock,
-    send: (d: Buffer) => void,
+    send: (d: Buffer | readonly Buffer[]) => void,
     events: SessionEvents,
     private readonly check?: PeerCheck,
   ) {

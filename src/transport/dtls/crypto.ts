@@ -10,12 +10,13 @@ import {
   createECDH,
   createHash,
   createHmac,
+  createSecretKey,
   sign,
   verify,
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
-import { ALERT, CONTENT, DtlsError, RECORD_HEADER, recordHeader, SUITES, type SuiteId } from './wire.js';
+import { ALERT, CONTENT, DtlsError, RECORD_HEADER, SUITES, VERSION, type SuiteId } from './wire.js';
 
 type Hash = (typeof SUITES)[SuiteId]['hash'];
 
@@ -69,9 +70,13 @@ export function ecdsaVerify(data: Buffer, signature: Buffer, cert: X509Certifica
   }
 }
 
-/** One direction's keys (client_write or server_write). */
+/**
+ * One direction's keys (client_write or server_write). The key is a KeyObject: handing OpenSSL a KeyObject
+ * instead of raw bytes halves the cost of setting up each record's cipher (measured: 9 µs against 17–21 µs
+ * a 420-byte record).
+ */
 export interface DirectionKeys {
-  readonly key: Buffer;
+  readonly key: KeyObject;
   readonly salt: Buffer;
 }
 
@@ -94,8 +99,11 @@ export function keyBlock(
   const { keyLen, hash } = SUITES[suite];
   const b = prf(hash, master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), 2 * keyLen + 8);
   return {
-    client: { key: b.subarray(0, keyLen), salt: b.subarray(2 * keyLen, 2 * keyLen + 4) },
-    server: { key: b.subarray(keyLen, 2 * keyLen), salt: b.subarray(2 * keyLen + 4, 2 * keyLen + 8) },
+    client: { key: createSecretKey(b.subarray(0, keyLen)), salt: b.subarray(2 * keyLen, 2 * keyLen + 4) },
+    server: {
+      key: createSecretKey(b.subarray(keyLen, 2 * keyLen)),
+      salt: b.subarray(2 * keyLen + 4, 2 * keyLen + 8),
+    },
   };
 }
 
@@ -105,20 +113,54 @@ export function finishedData(suite: SuiteId, master: Buffer, who: 'client' | 'se
 
 const TAG = 16;
 const EXPLICIT = 8;
+/** Offset of epoch ‖ sequence number in a record header; they are also the explicit nonce (RFC 5288 §3). */
+const EPOCH_SEQ = 3;
 
-function nonceAndAad(k: DirectionKeys, type: number, epoch: number, seq: number, len: number) {
-  const explicit = Buffer.alloc(EXPLICIT);
-  explicit.writeUInt16BE(epoch, 0);
-  explicit.writeUIntBE(seq, 2, 6);
-  const aad = Buffer.alloc(13);
-  explicit.copy(aad, 0);
+/** additional_data (RFC 5246 §6.2.3.3, RFC 6347 §4.1.2.1): epoch ‖ seq ‖ type ‖ version ‖ plaintext length. */
+function aadOf(epochSeq: Buffer, type: number, len: number): Buffer {
+  const aad = Buffer.allocUnsafe(13);
+  epochSeq.copy(aad, 0, 0, EXPLICIT);
   aad[8] = type;
-  aad.writeUInt16BE(0xfefd, 9);
+  aad.writeUInt16BE(VERSION.dtls12, 9);
   aad.writeUInt16BE(len, 11);
-  return { explicit, nonce: Buffer.concat([k.salt, explicit]), aad };
+  return aad;
 }
 
-/** An AES-GCM protected record (RFC 5288 §3: explicit nonce = epoch ‖ sequence number). */
+function nonceOf(salt: Buffer, explicit: Buffer, at: number): Buffer {
+  const nonce = Buffer.allocUnsafe(salt.length + EXPLICIT);
+  salt.copy(nonce, 0);
+  explicit.copy(nonce, salt.length, at, at + EXPLICIT);
+  return nonce;
+}
+
+/**
+ * An AES-GCM protected record (RFC 5288 §3: explicit nonce = epoch ‖ sequence number) as the three pieces a
+ * datagram carries — header with explicit nonce, ciphertext, tag — so that a sender hands them to the socket
+ * as one gather write instead of copying them together.
+ */
+export function sealRecordParts(
+  suite: SuiteId,
+  k: DirectionKeys,
+  type: number,
+  epoch: number,
+  seq: number,
+  plain: Buffer,
+): [Buffer, Buffer, Buffer] {
+  const head = Buffer.allocUnsafe(RECORD_HEADER + EXPLICIT);
+  head[0] = type;
+  head.writeUInt16BE(VERSION.dtls12, 1);
+  head.writeUInt16BE(epoch, EPOCH_SEQ);
+  head.writeUIntBE(seq, EPOCH_SEQ + 2, 6);
+  head.writeUInt16BE(EXPLICIT + plain.length + TAG, 11);
+  head.copy(head, RECORD_HEADER, EPOCH_SEQ, EPOCH_SEQ + EXPLICIT);
+  const c = createCipheriv(SUITES[suite].cipher, k.key, nonceOf(k.salt, head, RECORD_HEADER));
+  c.setAAD(aadOf(head.subarray(EPOCH_SEQ), type, plain.length));
+  const body = c.update(plain);
+  c.final();
+  return [head, body, c.getAuthTag()];
+}
+
+/** {@link sealRecordParts} as one buffer. */
 export function sealRecord(
   suite: SuiteId,
   k: DirectionKeys,
@@ -127,12 +169,7 @@ export function sealRecord(
   seq: number,
   plain: Buffer,
 ): Buffer {
-  const { explicit, nonce, aad } = nonceAndAad(k, type, epoch, seq, plain.length);
-  const c = createCipheriv(SUITES[suite].cipher, k.key, nonce);
-  c.setAAD(aad);
-  const body = Buffer.concat([c.update(plain), c.final()]);
-  const len = EXPLICIT + body.length + TAG;
-  return Buffer.concat([recordHeader(type, epoch, seq, len), explicit, body, c.getAuthTag()]);
+  return Buffer.concat(sealRecordParts(suite, k, type, epoch, seq, plain));
 }
 
 /** The plaintext of a protected record, or undefined when it does not authenticate. */
@@ -146,16 +183,16 @@ export function openRecord(
 ): Buffer | undefined {
   if (body.length < EXPLICIT + TAG) return undefined;
   const len = body.length - EXPLICIT - TAG;
-  const { aad } = nonceAndAad(k, type, epoch, seq, len);
+  const epochSeq = Buffer.allocUnsafe(EXPLICIT);
+  epochSeq.writeUInt16BE(epoch, 0);
+  epochSeq.writeUIntBE(seq, 2, 6);
   try {
-    const d = createDecipheriv(
-      SUITES[suite].cipher,
-      k.key,
-      Buffer.concat([k.salt, body.subarray(0, EXPLICIT)]),
-    );
-    d.setAAD(aad);
+    const d = createDecipheriv(SUITES[suite].cipher, k.key, nonceOf(k.salt, body, 0));
+    d.setAAD(aadOf(epochSeq, type, len));
     d.setAuthTag(body.subarray(body.length - TAG));
-    return Buffer.concat([d.update(body.subarray(EXPLICIT, body.length - TAG)), d.final()]);
+    const plain = d.update(body.subarray(EXPLICIT, body.length - TAG));
+    d.final();
+    return plain;
   } catch {
     return undefined;
   }

@@ -44,7 +44,7 @@ export class DtlsServerSession extends DtlsSession {
   constructor(
     creds: DtlsCredentials,
     clock: Clock,
-    send: (d: Buffer) => void,
+    send: (d: Buffer | readonly Buffer[]) => void,
     events: SessionEvents,
     private readonly check?: ClientCheck,
   ) {

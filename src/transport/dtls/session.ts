@@ -15,6 +15,7 @@ import {
   openRecord,
   ReplayWindow,
   sealRecord,
+  sealRecordParts,
   type SessionKeys,
 } from './crypto.js';
 import {
@@ -101,7 +102,7 @@ export abstract class DtlsSession {
     protected readonly role: 'client' | 'server',
     protected readonly creds: DtlsCredentials,
     protected readonly clock: Clock,
-    private readonly sendDatagram: (d: Buffer) => void,
+    private readonly sendDatagram: (d: Buffer | readonly Buffer[]) => void,
     protected readonly events: SessionEvents,
   ) {}
 
@@ -128,11 +129,22 @@ export abstract class DtlsSession {
     }
   }
 
-  /** Sends application data in one record; false when the association is not open. */
+  /** Sends application data in one record of its own datagram; false when the association is not open. */
   sendData(payload: Buffer): boolean {
-    if (this.#state !== 'open') return false;
-    this.sendDatagram(this.#seal(CONTENT.applicationData, payload));
+    const record = this.sealData(payload);
+    if (!record) return false;
+    this.sendDatagram(record);
     return true;
+  }
+
+  /**
+   * Application data protected as one record, in the pieces a gather write takes, for a caller that packs
+   * several records into one datagram (RFC 6347 §4.1.1 allows it); undefined when the association is not open.
+   */
+  sealData(payload: Buffer): readonly Buffer[] | undefined {
+    if (this.#state !== 'open') return undefined;
+    const mine = this.role === 'client' ? this.keys!.client : this.keys!.server;
+    return sealRecordParts(this.suite, mine, CONTENT.applicationData, 1, this.#sendSeq++, payload);
   }
 
   /** Sends close_notify and ends the association. */
