@@ -152,6 +152,13 @@ function probeMetrics(registry: Registry, probe: Probe): void {
     ['did'],
     dest((d) => d.errors),
   );
+  counterOf(
+    registry,
+    'lix_delivery_over_mtu_total',
+    'DTLS: STM reports sent in a datagram larger than the path MTU (IP fragments them), per destination',
+    ['did'],
+    dest((d) => d.overMtu),
+  );
   gaugeOf(
     registry,
     'lix_delivery_queue_depth',

@@ -53,6 +53,8 @@ export interface DeliverySnapshot {
   readonly queued: number;
   readonly errors: number;
   readonly tooLarge: number;
+  /** DTLS: reports sent over the path MTU (IP fragments them). */
+  readonly overMtu: number;
 }
 
 interface Entry {
@@ -160,6 +162,7 @@ export class Deliveries {
       queued: e.sender.counters.queued,
       errors: e.sender.counters.errors,
       tooLarge: e.sender.counters.tooLarge,
+      overMtu: e.sender.counters.overMtu,
     }));
   }
 

@@ -27,7 +27,9 @@ export function dtlsConnector(
   const check = expected && consumerCheck(expected.identity, expected.attribute);
   // EEP messages carry their length, so several share a record; a GRE packet does not, so it has its own.
   const coalesce = u.encoding === 'eep';
+  let overMtu = 0;
   return {
+    overMtu: () => overMtu,
     connect(h) {
       const c = dtlsConnect({
         host: u.host,
@@ -38,6 +40,7 @@ export function dtlsConnector(
         ...(check && { check }),
       });
       c.once('connect', () => h.connected());
+      c.on('overMtu', () => overMtu++);
       c.once('close', (reason, failure) => h.closed(reason, failure === 'auth'));
       return {
         write: (b) => c.send(Buffer.from(b.buffer, b.byteOffset, b.byteLength)) || true,

@@ -21,6 +21,8 @@ export interface StmCounters {
   readonly tooLarge: number;
   /** Send errors (UDP) and encoding errors. */
   readonly errors: number;
+  /** DTLS: reports sent in a datagram larger than the path MTU (`?mtu=`), which IP fragments; else 0. */
+  readonly overMtu: number;
 }
 
 export interface StmFaultInfo {

@@ -36,6 +36,8 @@ export interface StreamHandlers {
 /** Opens connections for a stream sender (TCP, TLS, SCTP adapters). */
 export interface StreamConnector {
   connect(h: StreamHandlers): StreamConnection;
+  /** DTLS: reports sent over the path MTU by every connection so far. */
+  overMtu?(): number;
 }
 
 export interface StreamSenderOptions {
@@ -111,7 +113,7 @@ export class StreamStmSender extends SenderBase implements StmSender {
   }
 
   get counters(): StmCounters {
-    return { ...this.c, queued: this.#queue.length };
+    return { ...this.c, queued: this.#queue.length, overMtu: this.connector.overMtu?.() ?? 0 };
   }
 
   get state(): 'up' | 'down' {

@@ -39,7 +39,7 @@ export class UdpStmSender extends SenderBase implements StmSender {
   }
 
   get counters(): StmCounters {
-    return { ...this.c, queued: this.#early.length };
+    return { ...this.c, queued: this.#early.length, overMtu: 0 };
   }
 
   get state(): 'up' | 'down' {

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { startCollector } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { encodeEep, EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
+import type { StmReport } from '../../src/stm/report.js';
 import { parseStmUri } from '../../src/stm/uri.js';
+import { createStmSender } from '../../src/transport/stm-sender.js';
 import { dtlsConnect, type DtlsClient } from '../../src/transport/dtls/client.js';
 import { dtlsCredentials } from '../../src/transport/dtls/credentials.js';
 import { RECORD_OVERHEAD } from '../../src/transport/dtls/crypto.js';
@@ -179,4 +181,48 @@ test('?mtu= is a DTLS parameter with bounds', () => {
   assert.throws(() => parseStmUri('eep+udp://127.0.0.1:9060?mtu=1500'), /mtu applies to DTLS schemes only/);
   for (const bad of ['575', '65536', '1e3', '', '1500&mtu=1500'])
     assert.throws(() => parseStmUri(`eep+dtls://127.0.0.1:9061?mtu=${bad}`), /mtu must be given once/);
+});
+
+test('an eep+dtls sender counts a report over ?mtu= in overMtu, and the collector still decodes it', async () => {
+  const pki = await getTestPki();
+  const dir = mkdtempSync(join(tmpdir(), 'lix-dtls-mtu-'));
+  const collector = await startCollector({
+    listen: ['eep+dtls://127.0.0.1:0'],
+    outDir: dir,
+    logger: silentLogger,
+    tls: pki.tls('admf-1'),
+  });
+  const port = parseStmUri(collector.listeners[0]!.text).port;
+  const sender = createStmSender(`eep+dtls://127.0.0.1:${port}?mtu=576`, {
+    logger: silentLogger,
+    tls: pki.tls('ne-1'),
+  });
+  const report = (i: number, size: number): StmReport => ({
+    xid: '8f1c5a4e-2b1d-4c3e-9f00-0000000000bb',
+    neId: 'ne-1',
+    timestampMicros: 1_763_800_000_000_000n + BigInt(i),
+    ipVersion: 4,
+    ipProtocol: 17,
+    srcAddress: '10.1.1.1',
+    dstAddress: '10.2.2.2',
+    srcPort: 5060,
+    dstPort: 5060,
+    protocolType: EEP_PROTOCOL_TYPES.sip,
+    payload: new TextEncoder().encode(`MESSAGE sip:x SIP/2.0\r\nCall-ID: ${i}\r\n\r\n${'x'.repeat(size)}`),
+  });
+  try {
+    sender.send(report(0, 10));
+    assert.equal(await sender.drain!(10_000), true);
+    sender.send(report(1, 10));
+    sender.send(report(2, 3000));
+    sender.send(report(3, 10));
+    await until(() => collector.stats().totals.decoded === 4);
+    assert.equal(sender.counters.overMtu, 1);
+    assert.equal(sender.counters.tooLarge, 0);
+    assert.equal(collector.stats().totals.malformed, 0);
+  } finally {
+    await sender.close();
+    await collector.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -18,7 +18,7 @@ export class FakeSender extends EventEmitter<StmSenderEvents> implements StmSend
   /** While true, every send counts as an error instead of being sent. */
   failing = false;
   closed = false;
-  readonly c = { sent: 0, queued: 0, dropped: 0, tooLarge: 0, errors: 0 };
+  readonly c = { sent: 0, queued: 0, dropped: 0, tooLarge: 0, errors: 0, overMtu: 0 };
 
   constructor(readonly uri: string) {
     super();

@@ -23,6 +23,8 @@ export interface DtlsClientEvents {
   connect: [X509Certificate];
   data: [Buffer];
   close: [string, DtlsFailure | undefined];
+  /** A message went alone in a datagram larger than the path MTU. */
+  overMtu: [];
 }
 
 export interface DtlsConnectOptions {
@@ -109,6 +111,7 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     if (this.#queued + cost > this.#budget) this.#flush();
     if (payload.length + RECORD_OVERHEAD > this.#budget) {
       this.#overMtu++;
+      this.emit('overMtu');
       return this.#sendNow([payload]);
     }
     this.#queue.push(payload);
