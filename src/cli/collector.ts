@@ -15,6 +15,7 @@ import { PKI_FILES } from '../transport/pki.js';
 import { parseSize, RETENTION_DEFAULTS, type SizeLimit } from '../collector/retention.js';
 import { registerCollectorPurge } from './collector-purge.js';
 import type { TlsConfig } from '../transport/tls-options.js';
+import type { DtlsServerCounters } from '../transport/dtls/server.js';
 
 interface CollectorFlags {
   listen?: string[];
@@ -78,6 +79,38 @@ export function tlsFromFlags(f: {
     return { certFile: f.cert, keyFile: f.key, caFile: f.ca };
   }
   return undefined;
+}
+
+/**
+ * The certificate options of a command that speaks `eep+tls`/`eep+dtls`: as the STM Data Consumer (collector,
+ * `lix stm decode`, which also take the producer allow-list) or as the Producer (`lix stm send`).
+ */
+export function addTlsOptions(cmd: Command, role: 'consumer' | 'producer'): Command {
+  cmd
+    .option('--tls-dir <dir>', 'eep+tls/eep+dtls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
+    .option('--id <id>', 'eep+tls/eep+dtls: identity whose certificate to present')
+    .option('--cert <file>', 'eep+tls/eep+dtls: certificate (instead of --tls-dir)')
+    .option('--key <file>', 'eep+tls/eep+dtls: private key (instead of --tls-dir)')
+    .option(
+      '--ca <file>',
+      `eep+tls/eep+dtls: CA that issues the ${role === 'consumer' ? "senders'" : "collector's"} certificates (instead of --tls-dir)`,
+    );
+  if (role === 'consumer')
+    cmd.option(
+      '--allow-producer <ids>',
+      'eep+tls/eep+dtls: producer identities allowed (certificate UID or DNS name), comma-separated or ' +
+        'repeated (default: any certificate from the CA)',
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)],
+    );
+  return cmd;
+}
+
+/** The DTLS listeners' counters on one line. */
+export function dtlsSummary(d: DtlsServerCounters): string {
+  return (
+    `DTLS: ${d.handshakes} handshake(s), ${d.handshakeFailures} handshake failure(s), ` +
+    `${d.authFailures} authentication failure(s), ${d.replays} replayed record(s), ${d.cookies} cookie(s) sent`
+  );
 }
 
 /** The per-source counters as an aligned text table. */
@@ -150,20 +183,6 @@ export function registerCollectorCommands(program: Command): void {
       'start a new file when one is N seconds old',
       positiveNumber('--rotate-seconds'),
     )
-    .option('--tls-dir <dir>', 'eep+tls/eep+dtls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
-    .option('--id <id>', 'eep+tls/eep+dtls: identity whose certificate the collector presents')
-    .option('--cert <file>', 'eep+tls/eep+dtls: certificate (instead of --tls-dir)')
-    .option('--key <file>', 'eep+tls/eep+dtls: private key (instead of --tls-dir)')
-    .option(
-      '--ca <file>',
-      "eep+tls/eep+dtls: CA that issues the senders' certificates (instead of --tls-dir)",
-    )
-    .option(
-      '--allow-producer <ids>',
-      'eep+dtls: producer identities allowed (certificate UID or DNS name), comma-separated or repeated ' +
-        '(default: any certificate from the CA)',
-      (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)],
-    )
     .option(
       '--max-connections-per-address <n>',
       `eep+tcp/eep+tls: streams at once from one IPv4 address or IPv6 /64 (default ${COLLECTOR_DEFAULTS.maxConnectionsPerAddress})`,
@@ -192,6 +211,7 @@ export function registerCollectorCommands(program: Command): void {
       positiveNumber('--progress'),
       10,
     );
+  addTlsOptions(cmd, 'consumer');
   addFlags(cmd, [...LOG_FLAGS, METRICS_FLAG]);
   registerCollectorPurge(cmd);
   cmd.action(async (f: CollectorFlags) => {
@@ -249,12 +269,7 @@ export function registerCollectorCommands(program: Command): void {
         await metrics?.server.close();
         const s = c.stats();
         console.log(statsTable(s));
-        if (s.dtls)
-          console.log(
-            `DTLS: ${s.dtls.handshakes} handshake(s), ${s.dtls.handshakeFailures} handshake failure(s), ` +
-              `${s.dtls.authFailures} authentication failure(s), ${s.dtls.replays} replayed record(s), ` +
-              `${s.dtls.cookies} cookie(s) sent`,
-          );
+        if (s.dtls) console.log(dtlsSummary(s.dtls));
         console.log(`${s.files.length} file(s), ${s.totals.written} packet(s) written`);
         if (s.retention && s.retention.filesRemoved > 0)
           console.log(

@@ -14,7 +14,7 @@ import { ipOfFrame, ipVersionOf, parseIpPacket, PACKET } from '../stm/packet.js'
 import { readPackets } from '../stm/pcapng.js';
 import type { StmReport } from '../stm/report.js';
 import { createStmSender, type StmSender } from '../transport/stm-sender.js';
-import { positiveNumber, tlsFromFlags } from './collector.js';
+import { addTlsOptions, dtlsSummary, positiveNumber, tlsFromFlags } from './collector.js';
 import { jsonOption, printRecord } from './output.js';
 
 interface SendFlags {
@@ -123,7 +123,12 @@ async function send(f: SendFlags): Promise<void> {
   const logger = createLogger({ name: 'stm-send', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
   const sender: StmSender = createStmSender(f.to, { logger, ...(tls && { tls }) });
   for (const r of reports) sender.send(r);
-  const drained = (await sender.drain?.(f.wait * 1000)) ?? true;
+  // The senders' timers do not hold the process (the NE's must not); while this command waits for delivery,
+  // something must, or a refused handshake would leave nothing alive and the process would end with status 0.
+  const hold = setInterval(() => undefined, 60_000);
+  const drained = await (sender.drain?.(f.wait * 1000) ?? Promise.resolve(true)).finally(() =>
+    clearInterval(hold),
+  );
   await sender.close();
   const c = sender.counters;
   if (f.json) {
@@ -193,18 +198,39 @@ function printFound(found: FoundReports, json: boolean): void {
   if (found.error) console.error(`capture damaged: ${found.error}`);
 }
 
-async function decodeLive(uri: string, json: boolean): Promise<void> {
+interface DecodeFlags {
+  pcap?: string;
+  listen?: string;
+  json?: boolean;
+  grePort: string;
+  tlsDir?: string;
+  id?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  allowProducer?: string[];
+}
+
+async function decodeLive(uri: string, f: DecodeFlags): Promise<void> {
+  const json = f.json ?? false;
   const logger = createLogger({ name: 'stm-decode', level: process.env.LIX_LOG_LEVEL ?? 'warn' });
+  const tls = tlsFromFlags(f);
+  if (/^(eep|gre-pcapng)\+(tls|dtls):/i.test(uri) && !tls)
+    throw new Error(`${uri} needs the TLS options (--tls-dir DIR --id ID, or --cert/--key/--ca)`);
   const c = await startCollector({
     listen: [uri],
     logger,
+    ...(tls && { tls }),
+    ...(f.allowProducer && { allowProducers: f.allowProducer }),
     onReport: (r) => console.log(describeReport(r, json)),
   });
   for (const u of c.listeners) console.error(`listening on ${u.text}`);
   const stop = async () => {
     await c.stop();
-    const t = c.stats().totals;
-    console.error(`${t.decoded} report(s), ${t.malformed} malformed, ${t.lost} lost`);
+    const s = c.stats();
+    const t = s.totals;
+    console.error(`${t.decoded} report(s), ${t.malformed} malformed, ${t.lost} lost, ${t.refused} refused`);
+    if (s.dtls) console.error(dtlsSummary(s.dtls));
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
@@ -213,27 +239,21 @@ async function decodeLive(uri: string, json: boolean): Promise<void> {
 
 export function registerStmCommands(program: Command): void {
   const stm = program.command('stm').description('send and decode STM reports (EEP/HEP3, GRE-PCAPng)');
-  stm
+  const sendCmd = stm
     .command('send')
     .description('send a SIP message, or every UDP/TCP payload of a pcap/pcapng capture, as STM reports')
     .requiredOption(
       '--to <uri>',
-      'destination: eep+udp|eep+tcp|eep+tls|eep+dtls|eep+sctp://HOST:PORT[?identity=ID], gre-pcapng+udp://HOST',
+      'destination: eep+udp|eep+tcp|eep+tls|eep+dtls|eep+sctp://HOST:PORT[?identity=ID][&mtu=N], ' +
+        'gre-pcapng+udp://HOST, gre-pcapng+dtls://HOST:PORT',
     )
     .option('--pcap <file>', 'capture (pcap or pcapng; Ethernet, Linux SLL/SLL2 or raw IP)')
     .option('--sip <file>', 'a SIP message (sent as captured UDP between --src and --dst)')
     .option('--xid <uuid>', 'XID (correlation ID) of the reports (default: a new UUID)')
     .option('--ne <id>', 'NE identifier (node name)', 'lix-cli')
     .option('--src <host:port>', '--sip: captured source', '192.0.2.1:5060')
-    .option('--dst <host:port>', '--sip: captured destination', '192.0.2.2:5060')
-    .option('--tls-dir <dir>', 'eep+tls/eep+dtls: directory with ca.pem, <id>.pem, <id>.key (lix pki init)')
-    .option('--id <id>', 'eep+tls/eep+dtls: identity whose certificate to present')
-    .option('--cert <file>', 'eep+tls/eep+dtls: certificate (instead of --tls-dir)')
-    .option('--key <file>', 'eep+tls/eep+dtls: private key (instead of --tls-dir)')
-    .option(
-      '--ca <file>',
-      "eep+tls/eep+dtls: CA that issues the collector's certificate (instead of --tls-dir)",
-    )
+    .option('--dst <host:port>', '--sip: captured destination', '192.0.2.2:5060');
+  addTlsOptions(sendCmd, 'producer')
     .option(
       '--wait <seconds>',
       'stream transports: how long to wait for delivery',
@@ -249,17 +269,21 @@ export function registerStmCommands(program: Command): void {
         process.exitCode = 2;
       }
     });
-  stm
+  const decodeCmd = stm
     .command('decode')
     .description('print STM reports found in a capture of UDP/TCP traffic, or received live on a listen URI')
     .option('--pcap <file>', 'capture to read (pcap or pcapng)')
-    .option('--listen <uri>', `listen URI (e.g. eep+udp://127.0.0.1:9060); runs until SIGINT`)
-    .option('--gre-port <port>', 'UDP port of GRE-PCAPng in a capture', String(COLLECTOR_DEFAULTS.grePort))
+    .option(
+      '--listen <uri>',
+      'listen URI (e.g. eep+udp://127.0.0.1:9060, eep+dtls://127.0.0.1:9061 with the TLS options); runs until SIGINT',
+    )
+    .option('--gre-port <port>', 'UDP port of GRE-PCAPng in a capture', String(COLLECTOR_DEFAULTS.grePort));
+  addTlsOptions(decodeCmd, 'consumer')
     .addOption(jsonOption())
-    .action(async (f: { pcap?: string; listen?: string; json?: boolean; grePort: string }) => {
+    .action(async (f: DecodeFlags) => {
       try {
         if (!f.pcap === !f.listen) throw new Error('give exactly one of --pcap FILE and --listen URI');
-        if (f.listen) return await decodeLive(f.listen, f.json ?? false);
+        if (f.listen) return await decodeLive(f.listen, f);
         printFound(findReports(readFileSync(f.pcap!), Number(f.grePort)), f.json ?? false);
       } catch (e) {
         console.error(`lix stm decode: ${e instanceof Error ? e.message : String(e)}`);

@@ -39,7 +39,7 @@ export interface CollectorOptions {
   readonly rotate?: RotateOptions;
   /** Mutual TLS material for `eep+tls` and `eep+dtls` listeners. */
   readonly tls?: TlsConfig;
-  /** Producer identities allowed on `eep+dtls` listeners (none: any certificate of the CA). */
+  /** Producer identities allowed on `eep+tls` and `eep+dtls` listeners (none: any certificate of the CA). */
   readonly allowProducers?: readonly string[];
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -306,7 +306,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       listeners.push(
         u.transport === 'dtls'
           ? await listenDtls(u, intake, tls!, producers, o.logger)
-          : await listen(u, intake, limits, tls, o.logger),
+          : await listen(u, intake, limits, tls, o.logger, producers),
       );
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));

@@ -8,14 +8,8 @@ import type { Logger } from '../lib/logger.js';
 import { formatStmUri, type StmUri } from '../stm/uri.js';
 import { dtlsCredentials, producerAllowList } from '../transport/dtls/credentials.js';
 import { DtlsServer, type DtlsPeer, type DtlsServerCounters } from '../transport/dtls/server.js';
-import type { IdentityAttribute, TlsMaterial } from '../transport/tls-options.js';
-import type { InputHandler, Listener } from './listeners.js';
-
-/** Who may send over DTLS: identities (UID/CN per `attribute`, or DNS SAN); none = any certificate of the CA. */
-export interface ProducerPolicy {
-  readonly allow?: readonly string[];
-  readonly attribute?: IdentityAttribute;
-}
+import type { TlsMaterial } from '../transport/tls-options.js';
+import type { InputHandler, Listener, ProducerPolicy } from './listeners.js';
 
 export interface DtlsListener extends Listener {
   readonly dtls: () => DtlsServerCounters;

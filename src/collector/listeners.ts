@@ -8,12 +8,13 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import { ConnGuard, type Admission, type ConnRefusal } from '../transport/conn-guard.js';
 import { listenSctp } from '../transport/sctp.js';
 import { formatStmUri, type StmUri } from '../stm/uri.js';
-import { serverTlsOptions, type TlsMaterial } from '../transport/tls-options.js';
+import { serverTlsOptions, type IdentityAttribute, type TlsMaterial } from '../transport/tls-options.js';
+import { producerRefusal } from '../transport/consumer-identity.js';
 import type { DtlsServerCounters } from '../transport/dtls/server.js';
 
 /** Receives what the sockets deliver. */
@@ -133,7 +134,9 @@ async function listenStream(
   limits: ListenerLimits,
   tls: TlsMaterial | undefined,
   logger: Logger,
+  producers: ProducerPolicy,
 ): Promise<Listener> {
+  const allow = producers.allow && producers.allow.length > 0 ? producers.allow : undefined;
   const server: Server = tls ? createTlsServer(serverTlsOptions(tls)) : createNetServer();
   const byGuard = new WeakSet<object>();
   const guard = new ConnGuard(
@@ -166,8 +169,15 @@ async function listenStream(
     if (sock.destroyed) return; // refused by the guard
     const raw = (sock as Socket & { _parent?: object })._parent ?? sock;
     const admission = admissions.get(raw);
-    if (tls) admission?.authenticated();
     const remote = remoteOf(sock.remoteAddress, sock.remotePort);
+    if (tls && allow) {
+      const refusal = producerRefusal((sock as TLSSocket).getPeerCertificate(), allow, producers.attribute);
+      if (refusal) {
+        h.refused(uri, remote, `TLS: ${refusal}`);
+        return void sock.destroy();
+      }
+    }
+    if (tls) admission?.authenticated();
     open.set(sock, remote);
     sock.once('close', () => open.delete(sock));
     sock.setTimeout(limits.idleMs, () => {
@@ -223,16 +233,23 @@ async function listenSctpUri(u: StmUri, h: InputHandler): Promise<Listener> {
 }
 
 /** Opens the socket(s) of one listen URI. */
+/** Who may send over `eep+tls`/`eep+dtls`: identities (UID/CN per `attribute`, or DNS SAN); none = any certificate of the CA. */
+export interface ProducerPolicy {
+  readonly allow?: readonly string[];
+  readonly attribute?: IdentityAttribute;
+}
+
 export function listen(
   u: StmUri,
   h: InputHandler,
   limits: ListenerLimits,
   tls: TlsMaterial | undefined,
   logger: Logger,
+  producers: ProducerPolicy = {},
 ): Promise<Listener> {
   if (u.transport === 'udp') return listenUdp(u, h, limits);
   if (u.transport === 'dtls') throw new Error(`${u.text}: eep+dtls listeners are opened by dtls-listener.ts`);
   if (u.transport === 'sctp') return listenSctpUri(u, h);
   if (u.transport === 'tls' && !tls) throw new Error(`${u.text}: eep+tls needs TLS material`);
-  return listenStream(u, h, limits, u.transport === 'tls' ? tls : undefined, logger);
+  return listenStream(u, h, limits, u.transport === 'tls' ? tls : undefined, logger, producers);
 }

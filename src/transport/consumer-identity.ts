@@ -43,6 +43,20 @@ export function certificateNames(cert: NamedCertificate, attribute: IdentityAttr
   return [...(id === undefined ? [] : [id]), ...dnsAltNames(cert.subjectaltname)];
 }
 
+/**
+ * Why a producer may not send to a collector with an allow-list (TS 33.501 §5.9.4.2: peers identified by
+ * their certificates): its certificate names none of `allowed`; undefined when it names one.
+ */
+export function producerRefusal(
+  cert: NamedCertificate,
+  allowed: readonly string[],
+  attribute: IdentityAttribute = 'uid',
+): string | undefined {
+  const names = certificateNames(cert, attribute);
+  if (allowed.some((id) => names.includes(id))) return undefined;
+  return `producer ${names.length > 0 ? names.join(', ') : '(no identity in its certificate)'} is not on the allow-list`;
+}
+
 /** A {@link ConsumerIdentityError} when `cert` does not name `expected`, else undefined. */
 export function checkConsumerIdentity(
   cert: NamedCertificate,

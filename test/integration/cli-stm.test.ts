@@ -1,5 +1,6 @@
 // The STM commands as an engineer runs them: `lix collector` receives what `lix stm send` sends (a SIP file and
-// a capture) and writes per-XID PCAPng; `lix stm decode` prints the HEP3 reports of a reference capture.
+// a capture) and writes per-XID PCAPng; `lix stm decode` prints the HEP3 reports of a reference capture, and
+// those received over DTLS from an allowed producer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { runCli } from '../support/cli.js';
 import { hasTool, REPO_ROOT, SHARED, skipUnless } from '../support/shared.js';
 import { CLI_ENTRY } from '../support/cli-entry.js';
+import { getTestPki } from '../support/pki.js';
 
 const INVITE = [
   'INVITE sip:bob@example.net SIP/2.0',
@@ -101,3 +103,93 @@ test('lix stm decode prints the reports of a HEP3 capture as JSON lines', () => 
   assert.equal(reports.length, 8);
   assert.equal(reports.filter((x) => JSON.stringify(x).includes('"protocolId":"HEP3"')).length, 8);
 });
+
+test(
+  'lix stm decode --listen eep+dtls: prints what an allowed lix stm send sends, refuses and counts another producer',
+  { timeout: 60_000 },
+  async () => {
+    const pki = await getTestPki();
+    const server = pki.tls('admf-1');
+    const out = mkdtempSync(join(tmpdir(), 'lix-cli-stm-dtls-'));
+    const child = spawn(
+      process.execPath,
+      [
+        ...CLI_ENTRY,
+        'stm',
+        'decode',
+        '--listen',
+        'eep+dtls://127.0.0.1:0',
+        '--cert',
+        server.certFile,
+        '--key',
+        server.keyFile,
+        '--ca',
+        server.caFile,
+        '--allow-producer',
+        'ne-1',
+        '--json',
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const uri = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stderr }).on('line', (l) => {
+        stderr += `${l}\n`;
+        const m = /listening on (eep\+dtls:\/\/\S+)/.exec(l);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`lix stm decode exited with ${code}: ${stderr}`)));
+    });
+    // 'close' (not 'exit'): the summary lines on stderr must have been read.
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    const sip = join(out, 'invite.sip');
+    writeFileSync(sip, INVITE);
+    const sendAs = (id: 'ne-1' | 'ne-2') => {
+      const t = pki.tls(id);
+      return runCli([
+        'stm',
+        'send',
+        '--to',
+        uri,
+        '--sip',
+        sip,
+        '--ne',
+        id,
+        '--cert',
+        t.certFile,
+        '--key',
+        t.keyFile,
+        '--ca',
+        t.caFile,
+        '--wait',
+        '3',
+      ]);
+    };
+    try {
+      const ok = sendAs('ne-1');
+      assert.equal(ok.status, 0, ok.stderr);
+      const refused = sendAs('ne-2');
+      assert.notEqual(refused.status, 0, 'a producer not on the allow-list is told its reports did not go');
+      const end = Date.now() + 5000;
+      while (!stdout.includes('\n') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+    const reports = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { ne: string; payload: string });
+    assert.equal(reports.length, 1, stdout);
+    assert.equal(reports[0]!.ne, 'ne-1');
+    assert.match(reports[0]!.payload, /^INVITE sip:bob@example\.net SIP\/2\.0/);
+    assert.match(stderr, /1 report\(s\), 0 malformed/);
+    // The refused producer tries again within its --wait: each try is one authentication failure.
+    assert.match(
+      stderr,
+      /DTLS: 1 handshake\(s\), 0 handshake failure\(s\), [1-9]\d* authentication failure\(s\)/,
+    );
+  },
+);

@@ -117,3 +117,37 @@ test('?identity= is for secured schemes, once, non-empty', () => {
   ])
     assert.throws(() => parseStmUri(uri), StmUriError, uri);
 });
+
+test('eep+tls collector with an allow-list: a producer it does not name is refused and counted, one it names delivers', async () => {
+  const pki = await getTestPki();
+  const c = await startCollector({
+    listen: ['eep+tls://127.0.0.1:0'],
+    outDir: join(dir, 'allow-list'),
+    logger: silentLogger,
+    tls: pki.tls('admf-1'),
+    allowProducers: ['ne-2'],
+  });
+  const uri = c.listeners[0]!.text;
+  const opts = { logger: silentLogger, backoff: { initialMs: 5000, maxMs: 5000 } };
+  const stranger = createStmSender(uri, { ...opts, tls: pki.tls('ne-1') });
+  const allowed = createStmSender(uri, { ...opts, tls: pki.tls('ne-2') });
+  try {
+    stranger.send(report(0));
+    await until(() => c.stats().totals.refused >= 1);
+    allowed.send(report(1));
+    await until(() => c.stats().totals.decoded === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    const s = c.stats();
+    assert.equal(s.totals.decoded, 1, 'only the allowed producer delivered');
+    assert.ok(s.totals.refused >= 1);
+    assert.deepEqual(
+      s.sources.filter((x) => x.decoded > 0).length,
+      1,
+      'one source wrote reports: the allowed producer',
+    );
+  } finally {
+    await stranger.close();
+    await allowed.close();
+    await c.stop();
+  }
+});

@@ -204,12 +204,20 @@ test('refusals between lix peers: not on the allow-list, wrong consumer identity
   const notAllowed = createStmSender(uri, opts);
   const wrongConsumer = createStmSender(`${uri}?identity=collector-9`, opts);
   const faults: StmFaultInfo[] = [];
+  const refusedFaults: StmFaultInfo[] = [];
   wrongConsumer.on('fault', (f) => faults.push(f));
+  notAllowed.on('fault', (f) => refusedFaults.push(f));
   try {
     notAllowed.send(report(0));
     wrongConsumer.send(report(1));
-    await until(() => c.stats().dtls?.authFailures === 1 && faults.length === 1);
+    // Both are authentication failures at the collector: one producer it refused, one that refused it
+    // (bad_certificate alert). The refused producer hears access_denied: a destination fault at once.
+    await until(
+      () => c.stats().dtls?.authFailures === 2 && faults.length === 1 && refusedFaults.length === 1,
+    );
+    assert.equal(c.stats().dtls?.handshakeFailures, 0);
     assert.match(faults[0]!.reason, /consumer identity mismatch: expected "collector-9"/);
+    assert.match(refusedFaults[0]!.reason, /access_denied \(49\)/);
     assert.equal(wrongConsumer.counters.sent, 0);
     assert.equal(notAllowed.counters.sent, 0);
     const s = c.stats();

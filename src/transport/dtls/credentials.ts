@@ -4,7 +4,7 @@
  * names (`?identity=`) and the producer allow-list of a collector.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { checkConsumerIdentity, type NamedCertificate } from '../consumer-identity.js';
+import { checkConsumerIdentity, producerRefusal, type NamedCertificate } from '../consumer-identity.js';
 import type { SubjectFields } from '../identity.js';
 import { TlsConfigError, type IdentityAttribute, type TlsMaterial } from '../tls-options.js';
 import type { DtlsCredentials } from './session.js';
@@ -64,11 +64,7 @@ export function producerAllowList(
   attribute?: IdentityAttribute,
 ): (leaf: X509Certificate) => void {
   return (leaf) => {
-    for (const id of allowed) if (!checkConsumerIdentity(peerView(leaf), id, attribute)) return;
-    throw new DtlsError(
-      `producer ${leaf.subject.replaceAll('\n', ', ')} is not on the allow-list`,
-      ALERT.accessDenied,
-      true,
-    );
+    const refusal = producerRefusal(peerView(leaf), allowed, attribute);
+    if (refusal) throw new DtlsError(refusal, ALERT.accessDenied, true);
   };
 }

@@ -20,6 +20,7 @@ import {
 } from './crypto.js';
 import {
   ALERT,
+  AUTH_ALERTS,
   CONTENT,
   DtlsError,
   handshakeMessage,
@@ -232,8 +233,10 @@ export abstract class DtlsSession {
     const level = b[0]!;
     const desc = b[1]!;
     if (desc === ALERT.closeNotify) return this.#end('closed by peer');
-    if (level === 2)
-      this.#end(`peer sent fatal alert ${desc}`, this.#state === 'open' ? undefined : 'handshake');
+    if (level !== 2) return;
+    const auth = AUTH_ALERTS.get(desc);
+    const failure = this.#state === 'open' ? undefined : auth ? 'auth' : 'handshake';
+    this.#end(`peer sent fatal alert ${auth ? `${auth} (${desc})` : desc}`, failure);
   }
 
   protected transcriptHash(): Buffer {

@@ -46,6 +46,19 @@ export const ALERT = {
   decodeError: 50,
   decryptError: 51,
 } as const;
+/**
+ * Alerts by which a peer refuses our certificate (RFC 5246 §7.2.2): bad_certificate … certificate_unknown,
+ * unknown_ca, access_denied. A handshake ended by one of them is an authentication failure, not a protocol one.
+ */
+export const AUTH_ALERTS: ReadonlyMap<number, string> = new Map([
+  [42, 'bad_certificate'],
+  [43, 'unsupported_certificate'],
+  [44, 'certificate_revoked'],
+  [45, 'certificate_expired'],
+  [46, 'certificate_unknown'],
+  [48, 'unknown_ca'],
+  [49, 'access_denied'],
+]);
 export const RECORD_HEADER = 13;
 export const HS_HEADER = 12;
 /** Largest record payload (RFC 6347 §4.1: 2^14 plaintext, plus expansion). */
