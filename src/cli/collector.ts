@@ -185,7 +185,7 @@ export function registerCollectorCommands(program: Command): void {
     )
     .option(
       '--max-connections-per-address <n>',
-      `eep+tcp/eep+tls: streams at once from one IPv4 address or IPv6 /64 (default ${COLLECTOR_DEFAULTS.maxConnectionsPerAddress})`,
+      `eep+tcp/eep+tls streams, eep+dtls associations at once from one IPv4 address or IPv6 /64 (default ${COLLECTOR_DEFAULTS.maxConnectionsPerAddress})`,
       positiveInteger('--max-connections-per-address'),
     )
     .option(

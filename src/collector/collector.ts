@@ -305,7 +305,7 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     for (const u of uris)
       listeners.push(
         u.transport === 'dtls'
-          ? await listenDtls(u, intake, tls!, producers, o.logger)
+          ? await listenDtls(u, intake, tls!, producers, o.logger, limits.maxPerAddress)
           : await listen(u, intake, limits, tls, o.logger, producers),
       );
   } catch (e) {
@@ -358,14 +358,8 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
 function dtlsTotals(listeners: readonly Listener[]): DtlsServerCounters | undefined {
   const all = listeners.flatMap((l) => (l.dtls ? [l.dtls()] : []));
   if (all.length === 0) return undefined;
-  const sum = (k: keyof DtlsServerCounters) => all.reduce((n, c) => n + c[k], 0);
-  return {
-    cookies: sum('cookies'),
-    handshakes: sum('handshakes'),
-    handshakeFailures: sum('handshakeFailures'),
-    authFailures: sum('authFailures'),
-    replays: sum('replays'),
-    refusedFull: sum('refusedFull'),
-    sessions: sum('sessions'),
-  };
+  const sum = { ...all[0]! };
+  for (const c of all.slice(1))
+    for (const k of Object.keys(sum) as (keyof DtlsServerCounters)[]) sum[k] += c[k];
+  return sum;
 }

@@ -23,12 +23,14 @@ export async function listenDtls(
   tls: TlsMaterial,
   policy: ProducerPolicy,
   logger: Logger,
+  maxPerAddress?: number,
 ): Promise<DtlsListener> {
   const allow = policy.allow && policy.allow.length > 0 ? policy.allow : undefined;
   const server = await DtlsServer.listen({
     host: u.host,
     port: u.port,
     creds: dtlsCredentials(tls),
+    ...(maxPerAddress !== undefined && { maxPerAddress }),
     ...(allow && { check: producerAllowList(allow, policy.attribute) }),
   });
   const uri: StmUri = { ...u, port: server.port, text: formatStmUri(u.scheme, u.host, server.port) };

@@ -24,6 +24,7 @@ const DTLS_COUNTERS = [
   'authFailures',
   'replays',
   'refusedFull',
+  'refusedPerAddress',
 ] as const;
 
 export function collectorMetrics(registry: Registry, collector: Collector): void {
@@ -111,7 +112,7 @@ export function collectorMetrics(registry: Registry, collector: Collector): void
   counterOf(
     registry,
     'lix_collector_dtls_total',
-    'DTLS listeners: cookies sent, handshakes, handshake failures, authentication failures, replayed records, refusals when full',
+    'DTLS listeners: cookies sent, handshakes, handshake failures, authentication failures, replayed records, refusals when full or at the per-address limit',
     ['counter'],
     () => {
       const d = collector.stats().dtls;

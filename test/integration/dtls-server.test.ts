@@ -98,3 +98,100 @@ test('hostile datagrams allocate nothing and do not throw', async () => {
     await server.close();
   }
 });
+
+/** A raw UDP peer that speaks just enough DTLS to ask for cookies and echo them. */
+async function rawPeer(port: number) {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  const replies: Buffer[] = [];
+  sock.on('message', (m) => replies.push(m));
+  const hello = (random: Buffer, cookie: Buffer) => {
+    const m = handshakeMessage(HS.clientHello, 0, encodeClientHello(random, cookie, [0xc02b]));
+    sock.send(Buffer.concat([recordHeader(CONTENT.handshake, 0, 0, m.length), m]), port, '127.0.0.1');
+  };
+  /** The handshake type of the next reply (byte 13: after the record header). */
+  const next = async (): Promise<Buffer> => {
+    const n = replies.length;
+    await until(() => replies.length > n);
+    return replies[n]!;
+  };
+  return {
+    /** Sends a ClientHello without a cookie and returns the cookie of the HelloVerifyRequest. */
+    async cookie(random: Buffer): Promise<Buffer> {
+      const wait = next();
+      hello(random, Buffer.alloc(0));
+      const r = await wait;
+      assert.equal(r[13], HS.helloVerifyRequest);
+      const at = 13 + 12 + 2;
+      return r.subarray(at + 1, at + 1 + r[at]!);
+    },
+    /** Echoes a cookie; returns the handshake type the server answered with. */
+    async echo(random: Buffer, cookie: Buffer): Promise<number> {
+      const wait = next();
+      hello(random, cookie);
+      return (await wait)[13]!;
+    },
+    close: () => sock.close(),
+  };
+}
+
+test('the cookie secret rotates: a cookie of the previous secret passes, an older one gets a new HelloVerifyRequest', async () => {
+  const pki = await getTestPki();
+  const clock = new FakeClock(1_800_000_000_000);
+  const server = await DtlsServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    creds: creds(pki.tls('admf-1')),
+    clock,
+    cookieRotateMs: 60_000,
+  });
+  const a = await rawPeer(server.port);
+  const b = await rawPeer(server.port);
+  try {
+    const ra = randomBytes(32);
+    const ca = await a.cookie(ra);
+    await clock.advance(60_000); // one rotation: ca was made with what is now the previous secret
+    assert.equal(await a.echo(ra, ca), HS.serverHello, 'accepted after one rotation');
+    assert.equal(server.counters.sessions, 1);
+    const rb = randomBytes(32);
+    const cb = await b.cookie(rb);
+    await clock.advance(120_000); // two rotations: cb's secret is gone
+    const cookies = server.counters.cookies;
+    assert.equal(await b.echo(rb, cb), HS.helloVerifyRequest, 'refused after two rotations');
+    assert.equal(server.counters.cookies, cookies + 1);
+    assert.equal(server.counters.sessions, 0, 'the stale cookie allocated nothing (a timed out)');
+  } finally {
+    a.close();
+    b.close();
+    await server.close();
+  }
+});
+
+test('at most maxPerAddress associations from one address: the next is refused and counted, a freed slot is reused', async () => {
+  const pki = await getTestPki();
+  const server = await DtlsServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    creds: creds(pki.tls('admf-1')),
+    maxPerAddress: 2,
+  });
+  const connect = () => dtlsConnect({ host: '127.0.0.1', port: server.port, creds: creds(pki.tls('ne-1')) });
+  const c1 = connect();
+  const c2 = connect();
+  let c3: ReturnType<typeof connect> | undefined;
+  let c4: ReturnType<typeof connect> | undefined;
+  try {
+    await until(() => server.counters.handshakes === 2);
+    c3 = connect();
+    await until(() => server.counters.refusedPerAddress >= 1);
+    assert.equal(server.counters.sessions, 2);
+    c1.close();
+    await until(() => server.counters.sessions === 1);
+    c4 = connect();
+    await until(() => server.counters.handshakes === 3);
+    assert.equal(server.counters.sessions, 2);
+  } finally {
+    for (const c of [c1, c2, c3, c4]) c?.close();
+    await server.close();
+  }
+});

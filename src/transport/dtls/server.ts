@@ -3,13 +3,17 @@
  * without a valid cookie gets a HelloVerifyRequest and allocates nothing (§4.2.1: the cookie is an HMAC of the
  * client's address and ClientHello random under a per-server secret), so spoofed handshakes cost one
  * datagram each. A valid cookie starts an association; one from a peer that already has one (a client that
- * restarted on the same port, §4.2.8) replaces it. Counters keep handshake failures, authentication failures
+ * restarted on the same port, §4.2.8) replaces it. The cookie secret changes every `cookieRotateMs` (§4.2.1:
+ * "change the secret value frequently"); cookies made with the previous secret still pass, so a client's
+ * echo never straddles a change unluckily. At most `maxPerAddress` associations come from one IPv4 address or
+ * IPv6 /64 (conn-guard.ts), `maxSessions` in all. Counters keep handshake failures, authentication failures
  * and replayed records apart.
  */
 import { createHmac, randomBytes, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock.js';
+import { addressKey } from '../conn-guard.js';
 import { DtlsServerSession, type ClientCheck } from './server-session.js';
 import type { DtlsCredentials, DtlsFailure } from './session.js';
 import {
@@ -42,6 +46,8 @@ export interface DtlsServerCounters {
   readonly replays: number;
   /** Valid-cookie ClientHellos refused because `maxSessions` associations exist. */
   readonly refusedFull: number;
+  /** Valid-cookie ClientHellos refused because `maxPerAddress` associations from that address exist. */
+  readonly refusedPerAddress: number;
   /** Associations now (open or handshaking). */
   readonly sessions: number;
 }
@@ -64,17 +70,31 @@ export interface DtlsServerOptions {
   readonly maxSessions?: number;
   /** An association that received nothing for this long is dropped (default 5 minutes). */
   readonly idleMs?: number;
+  /** Most associations from one IPv4 address or IPv6 /64 (default 16, as the collector's TCP streams). */
+  readonly maxPerAddress?: number;
+  /** The cookie secret is replaced this often (default 60 s); the previous one is still accepted. */
+  readonly cookieRotateMs?: number;
 }
 
 /** Defaults of {@link DtlsServerOptions}. */
-export const DTLS_SERVER_DEFAULTS = { maxSessions: 1024, idleMs: 300_000 } as const;
+export const DTLS_SERVER_DEFAULTS = {
+  maxSessions: 1024,
+  idleMs: 300_000,
+  maxPerAddress: 16,
+  cookieRotateMs: 60_000,
+} as const;
 
 const COOKIE_BYTES = 20;
 
 export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   readonly #socket: Socket;
-  readonly #secret = randomBytes(32);
+  #secret: Buffer = randomBytes(32);
+  #previousSecret: Buffer | undefined;
+  #rotation: TimerHandle | undefined;
   readonly #sessions = new Map<string, DtlsServerSession>();
+  /** Associations per address key (IPv4 address, IPv6 /64). */
+  readonly #perAddress = new Map<string, number>();
+  readonly #maxPerAddress: number;
   readonly #c = {
     cookies: 0,
     handshakes: 0,
@@ -82,6 +102,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     authFailures: 0,
     replays: 0,
     refusedFull: 0,
+    refusedPerAddress: 0,
   };
   readonly #clock: Clock;
   readonly #max: number;
@@ -100,8 +121,19 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.#clock = o.clock ?? systemClock;
     this.#max = o.maxSessions ?? DTLS_SERVER_DEFAULTS.maxSessions;
     this.#idleMs = o.idleMs ?? DTLS_SERVER_DEFAULTS.idleMs;
+    this.#maxPerAddress = o.maxPerAddress ?? DTLS_SERVER_DEFAULTS.maxPerAddress;
     socket.on('message', (m, r) => this.#datagram(m, r));
     this.#armSweep();
+    this.#armRotation(o.cookieRotateMs ?? DTLS_SERVER_DEFAULTS.cookieRotateMs);
+  }
+
+  /** A new cookie secret every `ms`; the one before stays valid until the next change. */
+  #armRotation(ms: number): void {
+    this.#rotation = this.#clock.setTimer(ms, () => {
+      this.#previousSecret = this.#secret;
+      this.#secret = randomBytes(32);
+      this.#armRotation(ms);
+    });
   }
 
   /** Drops associations idle for `idleMs` (a producer that vanished without close_notify). */
@@ -137,6 +169,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   /** Sends close_notify to every client and closes the socket. */
   async close(): Promise<void> {
     this.#sweep?.cancel();
+    this.#rotation?.cancel();
     for (const s of this.#sessions.values()) s.close('server closing');
     this.#sessions.clear();
     await new Promise<void>((resolve) => setImmediate(() => this.#socket.close(() => resolve())));
@@ -183,8 +216,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     }
   }
 
-  #cookie(r: RemoteInfo, random: Buffer): Buffer {
-    return createHmac('sha256', this.#secret)
+  #cookie(r: RemoteInfo, random: Buffer, secret = this.#secret): Buffer {
+    return createHmac('sha256', secret)
       .update(`${r.address}|${r.port}|`)
       .update(random)
       .digest()
@@ -200,8 +233,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       return;
     }
     const existing = this.#sessions.get(key);
+    const matches = (secret: Buffer | undefined) =>
+      secret !== undefined && timingSafeEqual(hello.cookie, this.#cookie(r, hello.random, secret));
     const good =
-      hello.cookie.length === COOKIE_BYTES && timingSafeEqual(hello.cookie, this.#cookie(r, hello.random));
+      hello.cookie.length === COOKIE_BYTES && (matches(this.#secret) || matches(this.#previousSecret));
     if (!good) {
       this.#c.cookies++;
       const hvr = handshakeMessage(
@@ -217,8 +252,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       return;
     }
     if (existing && !existing.open && !existing.closed) return existing.receive(m);
+    const addr = addressKey(r.address);
     if (existing) existing.close('client started a new handshake');
     else if (this.#sessions.size >= this.#max) return void this.#c.refusedFull++;
+    else if ((this.#perAddress.get(addr) ?? 0) >= this.#maxPerAddress)
+      return void this.#c.refusedPerAddress++;
     const peer: DtlsPeer = { address: r.address, port: r.port };
     let leaf: X509Certificate | undefined;
     const session: DtlsServerSession = new DtlsServerSession(
@@ -237,6 +275,9 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
           if (this.#sessions.get(key) === session) {
             this.#sessions.delete(key);
             this.#seen.delete(key);
+            const left = (this.#perAddress.get(addr) ?? 1) - 1;
+            if (left > 0) this.#perAddress.set(addr, left);
+            else this.#perAddress.delete(addr);
           }
           if (failure === 'auth') this.#c.authFailures++;
           if (failure === 'handshake') this.#c.handshakeFailures++;
@@ -247,6 +288,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.o.check,
     );
     this.#sessions.set(key, session);
+    this.#perAddress.set(addr, (this.#perAddress.get(addr) ?? 0) + 1);
     this.#seen.set(key, this.#clock.now());
     session.start(hello, h.seq, h.body);
   }
