@@ -1,7 +1,7 @@
 /**
- * `stm.dtls` (issue #16): the `eep+dtls` sender (encode + AES-GCM record + send) against the plain `eep+udp`
- * sender in the same run, both sending the same report to loopback (the DTLS receiver in another process;
- * target ratio ≥ 0.5), and the time of
+ * `stm.dtls` (issue #16): the `eep+dtls` and `gre-pcapng+dtls` senders (encode + AES-GCM records packed to the
+ * path MTU + send) against the plain `eep+udp` / `gre-pcapng+udp` senders in the same run, all sending the same
+ * report to loopback (the DTLS receiver in another process; target ratio ≥ 0.5), and the time of
  * one DTLS handshake with mutual authentication (lix client ↔ lix server, lab PKI, loopback).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -17,7 +17,7 @@ import { DtlsServer } from '../src/transport/dtls/server.js';
 import { createStmSender } from '../src/transport/stm-sender.js';
 import type { TlsConfig } from '../src/transport/tls-options.js';
 import { getTestPki } from '../test/support/pki.js';
-import { interleavedRates, type Bench, type BenchResult } from './harness.js';
+import { pairedRates, type Bench, type BenchResult } from './harness.js';
 
 const REPORT: StmReport = {
   xid: '8f1c5a4e-2b1d-4c3e-9f00-000000000001',
@@ -72,6 +72,37 @@ async function receiver(t: TlsConfig): Promise<{ port: number; child: ChildProce
   return { port, child };
 }
 
+/** One encoding over DTLS against the same encoding over plain UDP, per-round ratios (pairedRates). */
+async function sendRatio(
+  encoding: 'eep' | 'gre-pcapng',
+  dtlsPort: number,
+  rxPort: number,
+  tls: TlsConfig,
+): Promise<BenchResult> {
+  const udp = createStmSender(`${encoding}+udp://127.0.0.1:${rxPort}`, { logger: silentLogger });
+  const dtls = createStmSender(`${encoding}+dtls://127.0.0.1:${dtlsPort}`, { logger: silentLogger, tls });
+  try {
+    dtls.send(REPORT);
+    if (!(await dtls.drain!(10_000))) throw new Error(`${encoding}+dtls sender did not connect`);
+    const r = await pairedRates(
+      () => udp.send(REPORT),
+      () => dtls.send(REPORT),
+    );
+    return {
+      bench: encoding === 'eep' ? 'stm.dtls.send' : 'stm.dtls.send.gre',
+      value: r.subject,
+      unit: 'msg/s',
+      baseline: `${encoding}+udp sender`,
+      baselineValue: r.baseline,
+      ratio: r.ratio,
+      target: '>=0.5',
+    };
+  } finally {
+    await dtls.close();
+    await udp.close();
+  }
+}
+
 async function dtlsSend(): Promise<readonly BenchResult[]> {
   const pki = await getTestPki();
   const server = await DtlsServer.listen({ host: '127.0.0.1', port: 0, creds: creds(pki.tls('admf-1')) });
@@ -79,34 +110,12 @@ async function dtlsSend(): Promise<readonly BenchResult[]> {
   const rx = createSocket('udp4');
   rx.on('message', () => undefined);
   await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
-  const udp = createStmSender(`eep+udp://127.0.0.1:${rx.address().port}`, { logger: silentLogger });
-  const dtls = createStmSender(`eep+dtls://127.0.0.1:${remote.port}`, {
-    logger: silentLogger,
-    tls: pki.tls('ne-1'),
-  });
   try {
-    dtls.send(REPORT);
-    if (!(await dtls.drain!(10_000))) throw new Error('eep+dtls sender did not connect');
-    const r = await interleavedRates(
-      () => udp.send(REPORT),
-      () => dtls.send(REPORT),
-    );
+    const eep = await sendRatio('eep', remote.port, rx.address().port, pki.tls('ne-1'));
+    const gre = await sendRatio('gre-pcapng', remote.port, rx.address().port, pki.tls('ne-1'));
     const hs = await handshakeMs(server, pki.tls('ne-1'), 20);
-    return [
-      {
-        bench: 'stm.dtls.send',
-        value: r.subject,
-        unit: 'msg/s',
-        baseline: 'eep+udp sender',
-        baselineValue: r.baseline,
-        ratio: r.subject / r.baseline,
-        target: '>=0.5',
-      },
-      { bench: 'stm.dtls.handshake', value: hs, unit: 'ms', extra: { handshakes: 20 } },
-    ];
+    return [eep, gre, { bench: 'stm.dtls.handshake', value: hs, unit: 'ms', extra: { handshakes: 20 } }];
   } finally {
-    await dtls.close();
-    await udp.close();
     rx.close();
     await server.close();
     remote.child.disconnect();
