@@ -7,6 +7,7 @@ interface InitOptions {
   dir: string;
   admf: string;
   ne: string[];
+  collector: string[];
   days?: number;
   altName: string[];
   force?: boolean;
@@ -57,6 +58,12 @@ export function registerPkiCommands(program: Command): void {
     .requiredOption('--dir <dir>', 'directory to write into (created if missing)')
     .requiredOption('--admf <id>', 'ADMF identifier')
     .requiredOption('--ne <ids>', 'NE identifier(s), comma-separated or repeated', list)
+    .option(
+      '--collector <ids>',
+      'collector identity(ies) for eep+tls/eep+dtls (what a destination names in ?identity=), comma-separated or repeated',
+      list,
+      [],
+    )
     .option('--days <n>', 'validity in days (default 365)', positiveInt)
     .option('--alt-name <names>', 'extra subjectAltName DNS names or IP addresses', list, [])
     .option('--force', 'replace existing files (a new CA: every certificate is issued again)')
@@ -67,6 +74,7 @@ export function registerPkiCommands(program: Command): void {
           dir: opts.dir,
           admf: opts.admf,
           nes: opts.ne,
+          collectors: opts.collector,
           altNames: opts.altName,
           ...(opts.days !== undefined && { days: opts.days }),
           ...(opts.force && { force: true }),

@@ -121,3 +121,19 @@ test('createCrl lists the revoked serials and Node accepts it as a CRL', async (
   assert.ok(await crl.verify({ publicKey: ca.cert.publicKey }));
   createSecureContext({ crl: pem, ca: certPem(ca) });
 });
+
+test('initPki issues collector certificates whose Subject names the collector identity', async (t) => {
+  const dir = tempDir(t);
+  const r = await initPki({ dir, admf: 'admf-1', nes: ['ne-1'], collectors: ['collector-1', 'collector-2'] });
+  assert.deepEqual(
+    r.identities.map((e) => e.identity),
+    ['admf-1', 'ne-1', 'collector-1', 'collector-2'],
+  );
+  const ca = new X509Certificate(readFileSync(join(dir, 'ca.pem')));
+  for (const id of ['collector-1', 'collector-2']) {
+    const cert = new X509Certificate(readFileSync(join(dir, `${id}.pem`)));
+    assert.equal(cert.subject, `UID=${id}\nCN=${id}`);
+    assert.ok(cert.verify(ca.publicKey));
+  }
+  await assert.rejects(initPki({ dir, admf: 'admf-1', nes: ['ne-1'], collectors: ['../x'] }), PkiError);
+});

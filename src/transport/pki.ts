@@ -241,6 +241,11 @@ export interface InitPkiOptions extends Validity {
   /** The ADMF identity; `untrusted.pem` carries it too, issued by a CA nobody trusts. */
   readonly admf: string;
   readonly nes: readonly string[];
+  /**
+   * STM Data Consumers (collectors) for `eep+tls`/`eep+dtls`: their certificates carry the identity that a
+   * destination's `?identity=` names (TS 33.501 §5.9.4.2).
+   */
+  readonly collectors?: readonly string[];
   /** Extra subjectAltName entries for every identity certificate. */
   readonly altNames?: readonly string[];
   /** Replace existing files (a new CA, so every certificate is issued again). */
@@ -299,12 +304,12 @@ async function ensureCa(o: InitPkiOptions): Promise<{ ca: CertificateAuthority; 
 }
 
 /**
- * Makes (or completes) a lab PKI directory: `ca.pem` + `ca.key`, `<id>.pem` + `<id>.key` for the ADMF and
- * every NE, and `untrusted.pem` + `untrusted.key` (the ADMF identity issued by a throw-away CA whose
+ * Makes (or completes) a lab PKI directory: `ca.pem` + `ca.key`, `<id>.pem` + `<id>.key` for the ADMF, every NE
+ * and every collector, and `untrusted.pem` + `untrusted.key` (the ADMF identity issued by a throw-away CA whose
  * certificate is not written). Existing files are kept unless `force`; keys get mode 0600.
  */
 export async function initPki(o: InitPkiOptions): Promise<InitPkiResult> {
-  const ids = [...new Set([o.admf, ...o.nes])];
+  const ids = [...new Set([o.admf, ...o.nes, ...(o.collectors ?? [])])];
   ids.forEach(assertIdentity);
   mkdirSync(o.dir, { recursive: true, mode: PKI_FILES.dirMode });
   const { ca, entry: caEntry } = await ensureCa(o);

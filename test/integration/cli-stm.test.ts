@@ -11,7 +11,6 @@ import { createInterface } from 'node:readline';
 import { runCli } from '../support/cli.js';
 import { hasTool, REPO_ROOT, SHARED, skipUnless } from '../support/shared.js';
 import { CLI_ENTRY } from '../support/cli-entry.js';
-import { getTestPki } from '../support/pki.js';
 
 const INVITE = [
   'INVITE sip:bob@example.net SIP/2.0',
@@ -105,12 +104,25 @@ test('lix stm decode prints the reports of a HEP3 capture as JSON lines', () => 
 });
 
 test(
-  'lix stm decode --listen eep+dtls: prints what an allowed lix stm send sends, refuses and counts another producer',
+  'lix pki init --collector, then lix stm decode --listen eep+dtls prints what an allowed producer sends to ?identity=, refuses another',
   { timeout: 60_000 },
   async () => {
-    const pki = await getTestPki();
-    const server = pki.tls('admf-1');
     const out = mkdtempSync(join(tmpdir(), 'lix-cli-stm-dtls-'));
+    const pkiDir = join(out, 'pki');
+    const init = runCli([
+      'pki',
+      'init',
+      '--dir',
+      pkiDir,
+      '--admf',
+      'admf-1',
+      '--ne',
+      'ne-1,ne-2',
+      '--collector',
+      'collector-1',
+    ]);
+    assert.equal(init.status, 0, init.stderr);
+    assert.match(init.stdout, /collector-1\.pem/);
     const child = spawn(
       process.execPath,
       [
@@ -119,12 +131,10 @@ test(
         'decode',
         '--listen',
         'eep+dtls://127.0.0.1:0',
-        '--cert',
-        server.certFile,
-        '--key',
-        server.keyFile,
-        '--ca',
-        server.caFile,
+        '--tls-dir',
+        pkiDir,
+        '--id',
+        'collector-1',
         '--allow-producer',
         'ne-1',
         '--json',
@@ -146,27 +156,17 @@ test(
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     const sip = join(out, 'invite.sip');
     writeFileSync(sip, INVITE);
-    const sendAs = (id: 'ne-1' | 'ne-2') => {
-      const t = pki.tls(id);
-      return runCli([
-        'stm',
-        'send',
-        '--to',
-        uri,
-        '--sip',
-        sip,
-        '--ne',
-        id,
-        '--cert',
-        t.certFile,
-        '--key',
-        t.keyFile,
-        '--ca',
-        t.caFile,
-        '--wait',
-        '3',
-      ]);
-    };
+    const sendAs = (id: 'ne-1' | 'ne-2') =>
+      runCli(
+        ['stm', 'send', '--to', `${uri}?identity=collector-1`, '--sip', sip, '--ne', id].concat([
+          '--tls-dir',
+          pkiDir,
+          '--id',
+          id,
+          '--wait',
+          '3',
+        ]),
+      );
     try {
       const ok = sendAs('ne-1');
       assert.equal(ok.status, 0, ok.stderr);
