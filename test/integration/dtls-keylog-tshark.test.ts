@@ -1,6 +1,6 @@
 // tshark as the independent judge of lix's DTLS: it dissects a captured lix handshake and, given the NSS key
 // log that only tests can ask for (DtlsConnectOptions.keylog), decrypts the records and finds the EEP
-// messages intact. Capturing on lo needs root (as CI runs).
+// messages and GRE packets intact. Capturing on lo needs root (as CI runs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEep, EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
-import { eepEncoder } from '../../src/stm/report-encode.js';
+import { eepEncoder, grePcapngEncoder } from '../../src/stm/report-encode.js';
+import { collectGre } from '../../src/stm/report-decode.js';
+import { GRE_PROTOCOL } from '../../src/stm/gre.js';
 import { dtlsConnect } from '../../src/transport/dtls/client.js';
 import { dtlsCredentials } from '../../src/transport/dtls/credentials.js';
 import { DtlsServer } from '../../src/transport/dtls/server.js';
@@ -117,6 +119,78 @@ test('tshark dissects a lix DTLS handshake and, with the test key log, finds the
       return /Call-ID: (\d+)@keylog/.exec(new TextDecoder().decode(m.payload))?.[1];
     });
     assert.deepEqual(calls, ['0', '1', '2']);
+  } finally {
+    client.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('gre-pcapng over DTLS: with the key log tshark finds each GRE packet intact, one per record', async (t) => {
+  if (skip) return t.skip(skip);
+  const pki = await getTestPki();
+  const dir = mkdtempSync(join(tmpdir(), 'lix-dtls-keylog-gre-'));
+  const server = await DtlsServer.listen({ host: '127.0.0.1', port: 0, creds: creds(pki.tls('admf-1')) });
+  const got: Buffer[] = [];
+  server.on('data', (d) => got.push(d));
+  const wire = join(dir, 'dtls-gre.pcapng');
+  const stop = await capture(wire, server.port);
+  const keylines: string[] = [];
+  const encoder = grePcapngEncoder(16_000);
+  const sent = [0, 1, 2].map((i) =>
+    Buffer.from(
+      encoder.encode(
+        {
+          xid: '8f1c5a4e-2b1d-4c3e-9f00-00000000beef',
+          neId: 'ne-1',
+          timestampMicros: 1_763_800_000_000_000n + BigInt(i),
+          ipVersion: 4,
+          ipProtocol: 17,
+          srcAddress: '10.1.1.1',
+          dstAddress: '10.2.2.2',
+          srcPort: 5060,
+          dstPort: 5060,
+          protocolType: EEP_PROTOCOL_TYPES.sip,
+          payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@gre\r\n\r\n`),
+        },
+        i,
+      ),
+    ),
+  );
+  const client = dtlsConnect({
+    host: '127.0.0.1',
+    port: server.port,
+    creds: creds(pki.tls('ne-1')),
+    keylog: (l) => keylines.push(l),
+  });
+  try {
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    for (const b of sent) client.send(b);
+    const end = Date.now() + 5000;
+    while (got.length < sent.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await stop();
+    const keylog = join(dir, 'keylog.txt');
+    writeFileSync(keylog, keylines.join('\n') + '\n');
+    const records = execFileSync(
+      'tshark',
+      ['-r', wire, '-d', `udp.port==${server.port},dtls`, '-o', `tls.keylog_file:${keylog}`].concat([
+        '-T',
+        'fields',
+        '-e',
+        'data.data',
+      ]),
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    )
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .flatMap((l) => l.split(','))
+      .map((h) => Buffer.from(h.trim(), 'hex'));
+    assert.deepEqual(records, sent, 'tshark decrypts three records, each one GRE packet as sent');
+    for (const [i, r] of records.entries()) {
+      const report = collectGre(r, 'gre-pcapng+dtls', '127.0.0.1:1', GRE_PROTOCOL.pcapng);
+      assert.equal(report.packets.length, 1);
+      assert.match(Buffer.from(report.packets[0]!.data).toString('latin1'), new RegExp(`Call-ID: ${i}@gre`));
+    }
   } finally {
     client.close();
     await server.close();
