@@ -218,7 +218,7 @@ export class PcapngSink {
     };
     this.#files.set(key, f);
     this.#written.push(path);
-    this.logger.info({ file: path }, 'capture file opened');
+    this.logger.debug({ file: path }, 'capture file opened');
     return f;
   }
 
@@ -314,7 +314,7 @@ export class PcapngSink {
       this.#fault(err, `cannot close ${f.path}`);
     }
     this.#files.delete(f.key);
-    this.logger.info({ file: f.path, packets: f.packets, bytes: f.bytes }, 'capture file closed');
+    this.logger.debug({ file: f.path, packets: f.packets, bytes: f.bytes }, 'capture file closed');
   }
 
   #rotateAged(): void {
