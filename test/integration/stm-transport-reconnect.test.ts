@@ -61,7 +61,7 @@ test('TCP consumer away and back: bounded queue, overflow counted, fault then cl
     for (let i = 10; i < 70; i++) sender.send(report(i));
     assert.deepEqual(
       { ...sender.counters },
-      { sent: 10, queued: 50, dropped: 10, tooLarge: 0, errors: 0 },
+      { sent: 10, queued: 50, dropped: 10, tooLarge: 0, errors: 0, overMtu: 0 },
       'queue holds 50, 10 dropped',
     );
     assert.equal(faults.length, 1, 'one fault for the whole overflow');
