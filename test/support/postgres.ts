@@ -73,6 +73,10 @@ export interface RunningPostgres {
   query(sql: string, db?: string): Promise<Record<string, unknown>[]>;
   /** The server's log so far. */
   log(): string;
+  /** Stops the server as a crash would (`pg_ctl stop -m immediate`), keeping its data: an outage. */
+  halt(): void;
+  /** Starts it again on the same port and data after {@link halt}. */
+  resume(): void;
   /** `pg_ctl stop -m immediate` and removes the directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -178,6 +182,14 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Running
       return url(name);
     },
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    halt() {
+      const r = run('pg_ctl', ['stop', '-m', 'immediate', '-D', dataDir]);
+      if (!r.ok) throw new Error(`pg_ctl stop failed: ${r.out}`);
+    },
+    resume() {
+      const r = run('pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile]);
+      if (!r.ok) throw new Error(`pg_ctl start failed: ${r.out}`);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -176,3 +176,37 @@ test('postgres shared: a batch that fails part-way writes nothing', { skip }, as
     assert.deepEqual(await b.listTasks(), []);
   });
 });
+
+test(
+  'postgres shared: while the server is down calls fail with an error, and work again once it is back',
+  { skip, timeout: 60_000 },
+  async () => {
+    const pgServer = await server!();
+    await two(async (a, b) => {
+      await a.putNe(ne('ne-1'));
+      const t = taskRecord('ne-1');
+      await a.putTask(t);
+      await a.withSubscriberLock('sub-1', async () => undefined);
+      pgServer.halt();
+      try {
+        await assert.rejects(a.getTask(t.xid), Error);
+        await assert.rejects(b.putTask(taskRecord('ne-1')), Error);
+        await assert.rejects(a.appendAudit({ at: 1, actor: 'system', action: 'x', outcome: 'ok' }), Error);
+        await assert.rejects(
+          a.withSubscriberLock('sub-1', async () => 'ran without the lock'),
+          Error,
+        );
+      } finally {
+        pgServer.resume();
+      }
+      assert.deepEqual(await a.getTask(t.xid), t, 'the pool reconnects');
+      assert.deepEqual(await b.getTask(t.xid), t);
+      assert.equal(await b.withSubscriberLock('sub-1', async () => 'locked again'), 'locked again');
+      assert.deepEqual(
+        (await a.listTasks()).map((x) => x.xid),
+        [t.xid],
+        'the failed write wrote nothing',
+      );
+    });
+  },
+);
