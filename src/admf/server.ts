@@ -82,17 +82,30 @@ export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Pro
 }
 
 async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
+  if (opts.store) return startOnStore(config, opts, opts.store);
+  const store = await openConfiguredStore(config, (err) =>
+    opts.logger.warn({ err: err.message }, 'a store connection failed; the next query reconnects'),
+  );
+  try {
+    return await startOnStore(config, opts, store);
+  } catch (err) {
+    // The store opened here is closed here (a PostgreSQL pool would otherwise keep the process alive).
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startOnStore(
+  config: AdmfConfig,
+  opts: StartAdmfOptions,
+  store: AdmfStore,
+): Promise<RunningAdmf> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const tls = config.insecurePlainHttp ? undefined : admfTlsConfig(config);
   const schema = config.schemaDir ? SchemaSet.compile(readSchemaDir(config.schemaDir)) : undefined;
   const codec = new X1Codec({ schema, limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
   const inCodec = new X1Codec({ schema, limits: { maxBytes: config.maxBodyBytes } });
-  const store =
-    opts.store ??
-    (await openConfiguredStore(config, (err) =>
-      logger.warn({ err: err.message }, 'a store connection failed; the next query reconnects'),
-    ));
   const admf = new Admf({
     settings: config,
     store,

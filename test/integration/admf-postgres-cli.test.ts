@@ -162,6 +162,23 @@ test(
       const seen = await op(api3, 'task', 'show', xid, '--json');
       assert.equal(seen.status, 0, seen.stderr);
       assert.match(seen.stdout, /"state":"active"/);
+
+      // A database migrated by a newer lix: the ADMF refuses to start and says why; db status says it too.
+      for (const d of daemons.splice(0)) await stop(d);
+      await pg.query(
+        "INSERT INTO schema_migrations (version, name) VALUES (999, 'from a newer lix')",
+        'admf',
+      );
+      const refused = admf(pki, store, 'd');
+      daemons.push(refused);
+      assert.equal(await refused.exited, 1);
+      assert.match(refused.lines.join('\n'), /schema version 999; this lix knows up to \d+: upgrade lix/);
+      assert.match(
+        (await cli('admf', 'db', 'status', '--store', store)).stdout,
+        /999 .*the database is newer, upgrade lix/,
+      );
+      const [count] = await pg.query('SELECT count(*)::int AS n FROM tasks', 'admf');
+      assert.equal(count?.n, 1, 'the refused start touched nothing');
     } finally {
       for (const d of daemons) await stop(d);
       await pg.stop();
