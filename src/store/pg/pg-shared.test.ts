@@ -210,3 +210,28 @@ test(
     });
   },
 );
+
+test(
+  'postgres shared: a NUL character (which SQLite keeps) is refused by name and nothing is written',
+  { skip },
+  async () => {
+    await two(async (a, b) => {
+      await a.putNe(ne('ne-1'));
+      await assert.rejects(a.putNe(ne('ne\0x')), { name: 'PgValueError', message: /NUL, U\+0000/ });
+      await assert.rejects(a.putTask(taskRecord('ne-1', { reason: 'a\0b' })), { name: 'PgValueError' });
+      await assert.rejects(
+        a.appendAudits([
+          { at: 1, actor: 'system', action: 'fine', outcome: 'ok' },
+          { at: 2, actor: 'system', action: 'x', outcome: 'ok', detail: '\0' },
+        ]),
+        { name: 'PgValueError' },
+      );
+      assert.deepEqual(
+        (await b.listNes()).map((n) => n.id),
+        ['ne-1'],
+      );
+      assert.deepEqual(await b.listTasks(), []);
+      assert.deepEqual(await b.readAudit(), [], 'the batch is all or nothing');
+    });
+  },
+);
