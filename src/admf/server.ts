@@ -19,6 +19,7 @@ import type { AdmfConfig } from './config.js';
 import { reconcile } from './reconcile.js';
 import { ReportReceiver } from './reports.js';
 import { warrantActions } from './tasking.js';
+import { actOnTold, takeOver } from './takeover.js';
 import { holdingDataDir } from '../store/data-dir-lock.js';
 
 export interface RunningAdmf {
@@ -108,6 +109,9 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
     }
   };
   admf.onNeBack = (neId) => void reconcileQuietly(neId);
+  // Several instances: a gained NE is reconciled and its pending requests sent; a change told is acted on.
+  admf.onNeGained = (neId, cause) => takeOver(admf, neId, cause);
+  admf.onNeTold = (neId, subject) => actOnTold(admf, neId, subject);
   admf.warrantActions = warrantActions(admf);
   await admf.start();
   const receiver = new ReportReceiver({
@@ -138,7 +142,9 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
   const addr = x1Server.address();
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const x1Url = `${config.insecurePlainHttp ? 'http' : 'https'}://${host}:${addr.port}${config.path}`;
-  if (config.reconcileOnStart) for (const ne of await store.listNes()) void reconcileQuietly(ne.id);
+  // With several instances each NE is reconciled by the instance that gains it (onNeGained).
+  if (config.reconcileOnStart && !admf.ownership.shared)
+    for (const ne of await store.listNes()) void reconcileQuietly(ne.id);
   logger.info({ url: x1Url }, 'ADMF ready');
   return {
     admf,

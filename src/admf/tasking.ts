@@ -175,6 +175,8 @@ async function activateAudited(
     const existing = await createTask(admf, neId, details, warrant);
     if (existing)
       throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
+    // Another instance owns the NE: the desired state is stored, the owner is told and sends the request.
+    if (!admf.owns(neId)) return handedOver(admf, neId, xid);
     return sendActivation(admf, neId, details);
   });
 }
@@ -215,8 +217,27 @@ export function warrantActions(admf: Admf): WarrantActions {
   };
 }
 
-/** Sends ActivateTask for a task stored `activating` and settles it by the answer. */
+/** A task stored `activating` on an NE another instance owns: that owner is told, the task is pending. */
+async function handedOver(admf: Admf, neId: string, xid: string): Promise<TaskRecord> {
+  await admf.ownership.tell(neId, xid);
+  return (await admf.store.getTask(xid))!;
+}
+
+/**
+ * Sends ActivateTask for a task stored `activating` and settles it by the answer; one at a time per XID on this
+ * instance ({@link Admf.activating}).
+ */
 export async function sendActivation(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+  const xid = details.xId;
+  admf.activating.add(xid);
+  try {
+    return await sendActivationOnce(admf, neId, details);
+  } finally {
+    admf.activating.delete(xid);
+  }
+}
+
+async function sendActivationOnce(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
   const xid = details.xId;
   let a: Answer;
   try {
@@ -226,7 +247,11 @@ export async function sendActivation(admf: Admf, neId: string, details: TaskDeta
     if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
     throw err;
   }
-  if (a.recoveredBy) {
+  const r = a.response;
+  // The NE has the XID already: a previous owner's request reached it (its answer was lost with that owner).
+  if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidAlreadyExists'))
+    a = await admf.send(neId, { type: 'GetTaskDetailsRequest', xId: xid });
+  if (a.recoveredBy || a.response.type === 'GetTaskDetailsResponse') {
     const found = followUp(admf, a);
     if (found === undefined) {
       await settle(admf, xid, 'failed', {
