@@ -51,14 +51,19 @@ export interface SubscriberResult {
   readonly results: readonly TaskOutcome[];
 }
 
-/** One operation at a time per subscriber (two modifies at once would make two tasks for one slot). */
+/**
+ * One operation at a time per subscriber (two modifies at once would make two tasks for one slot): in this
+ * process by a promise chain per id, and across processes by the store's lock when it has one (PostgreSQL).
+ */
 const locks = new WeakMap<Admf, Map<string, Promise<unknown>>>();
 
 async function locked<T>(admf: Admf, id: string, fn: () => Promise<T>): Promise<T> {
   let m = locks.get(admf);
   if (!m) locks.set(admf, (m = new Map()));
   const before = m.get(id) ?? Promise.resolve();
-  const run = before.then(fn, fn);
+  const store = admf.store;
+  const held = store.withSubscriberLock ? () => store.withSubscriberLock!(id, fn) : fn;
+  const run = before.then(held, held);
   const tail = run.catch(() => undefined);
   m.set(id, tail);
   try {

@@ -59,4 +59,9 @@ export interface SubscriberStore {
   listSubscriberTasks(subscriberId: string): Promise<SubscriberTaskLink[]>;
   /** The subscriber a task was made for, if any. */
   subscriberOfTask(xid: string): Promise<string | undefined>;
+  /**
+   * Runs `fn` holding the subscriber's lock across every process on this store (PostgreSQL: several ADMF
+   * instances). Absent where one process owns the store (SQLite): the ADMF's own per-process lock suffices.
+   */
+  withSubscriberLock?<T>(id: string, fn: () => Promise<T>): Promise<T>;
 }
