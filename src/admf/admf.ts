@@ -382,7 +382,7 @@ export class Admf {
       onExchange: (e) => this.exchanged(e),
     });
     this.connections.set(ne.id, { ne, link, poster });
-    if (ne.options.keepalive) this.keepalive.add(ne.id, ne.options);
+    if (ne.options.keepalive) this.keepalive.add(ne.id, ne.options, this.ownership.lastKeepalive?.(ne.id));
   }
 
   private async disconnect(id: string): Promise<void> {
@@ -433,6 +433,9 @@ export class Admf {
   private async sendKeepalive(neId: string): Promise<void> {
     const h = this.health(neId);
     h.keepalivesSent++;
+    this.ownership
+      .keepaliveSent?.(neId, this.clock.now())
+      .catch((err: unknown) => this.logger.warn({ err, ne: neId }, 'recording the keepalive failed'));
     try {
       await this.send(neId, { type: 'KeepaliveRequest' });
     } catch (err) {

@@ -51,10 +51,13 @@ export class KeepaliveScheduler {
     return w.timeP2Ms + Math.floor(r * (window - guard + 1));
   }
 
-  /** Starts (or restarts) keepalives to an NE; the first leaves one gap from now. */
-  add(neId: string, window: KeepaliveWindow): void {
+  /**
+   * Starts (or restarts) keepalives to an NE; the first leaves one gap from now, or from `lastSentAt` (the
+   * previous owner's last keepalive, after a takeover: at once when that gap has passed already).
+   */
+  add(neId: string, window: KeepaliveWindow, lastSentAt?: number): void {
     this.remove(neId);
-    const entry: Entry = { window, timer: { cancel: () => undefined }, lastSentAt: undefined, sent: 0 };
+    const entry: Entry = { window, timer: { cancel: () => undefined }, lastSentAt, sent: 0 };
     this.entries.set(neId, entry);
     this.schedule(neId, entry);
   }
@@ -102,6 +105,6 @@ export class KeepaliveScheduler {
       this.onSend?.(neId, at);
       void this.o.send(neId).catch(() => undefined);
     };
-    entry.timer = this.o.clock.setTimer(gap, fire);
+    entry.timer = this.o.clock.setTimer(Math.max(0, due - this.o.clock.now()), fire);
   }
 }

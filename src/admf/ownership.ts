@@ -50,6 +50,10 @@ export interface NeOwnership {
   /** The store refused a write under this fence: the NE is dropped at once. */
   refused(fence: Fence, cause: string): void;
   stats(): OwnershipStats;
+  /** When the NE's previous owner last sent it a keepalive (ms since the epoch), for the first gap. */
+  lastKeepalive?(neId: string): number | undefined;
+  /** Records a keepalive sent, under the fence (a refusal drops the NE). */
+  keepaliveSent?(neId: string, at: number): Promise<void>;
 }
 
 /** The single-instance case: every NE is owned by this instance from the moment it is known. */

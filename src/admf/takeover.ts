@@ -44,6 +44,7 @@ export async function drivePending(admf: Admf, neId: string, xids?: readonly str
 
 /** The owner acts on a change another instance told it of: a pending task's XID, or `report:<id>`. */
 export async function actOnTold(admf: Admf, neId: string, subject: string): Promise<void> {
+  if (subject === '*') return drivePending(admf, neId);
   const report = /^report:(\d+)$/.exec(subject);
   if (!report) return drivePending(admf, neId, [subject]);
   const id = Number(report[1]);
