@@ -52,7 +52,7 @@ async function instance(url: string, id: string): Promise<Instance> {
   const told: string[] = [];
   const own = new LeaseOwnership({
     instanceId: id,
-    store: new PgLeaseStore(store.db, url),
+    store: new PgLeaseStore(store.db),
     clock,
     logger: silentLogger,
     audit: (row) => store.appendAudit({ at: Date.now(), ...row }).then(() => undefined),

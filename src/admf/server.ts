@@ -21,6 +21,10 @@ import { ReportReceiver } from './reports.js';
 import { warrantActions } from './tasking.js';
 import { actOnTold, takeOver } from './takeover.js';
 import { holdingDataDir } from '../store/data-dir-lock.js';
+import { hostname } from 'node:os';
+import { PgAdmfStore } from '../store/pg/admf-pg-store.js';
+import { PgLeaseStore } from '../store/pg/leases.js';
+import { LeaseOwnership, type LeaseOwnershipDeps } from './lease-ownership.js';
 
 export interface RunningAdmf {
   readonly admf: Admf;
@@ -73,6 +77,35 @@ function httpsPosters(config: AdmfConfig, tls: TlsConfig | undefined, logger: Lo
 }
 
 /**
+ * Who owns which NE: on a shared PostgreSQL store, leases (several instances); on the embedded store, this
+ * instance owns every NE (undefined: the Admf's default).
+ */
+function ownershipFor(
+  store: AdmfStore,
+  config: AdmfConfig,
+  clock: Clock,
+  logger: Logger,
+  audit: LeaseOwnershipDeps['audit'],
+): LeaseOwnership | undefined {
+  if (!(store instanceof PgAdmfStore)) return undefined;
+  const instanceId = config.instanceId ?? `${config.id}@${hostname()}:${process.pid}`;
+  if (config.leaseTtlMs + config.leaseRenewMs >= config.timeP2Ms)
+    logger.warn(
+      { leaseTtlMs: config.leaseTtlMs, leaseRenewMs: config.leaseRenewMs, timeP2Ms: config.timeP2Ms },
+      'the takeover bound (lease TTL + renewal) is not inside TIME_P2: keepalives may lapse at a takeover',
+    );
+  return new LeaseOwnership({
+    instanceId,
+    store: new PgLeaseStore(store.db, (err) => logger.warn({ err: err.message }, 'lease listener lost')),
+    clock,
+    logger: logger.child({ instance: instanceId }),
+    audit,
+    ttlMs: config.leaseTtlMs,
+    renewMs: config.leaseRenewMs,
+  });
+}
+
+/**
  * Starts the ADMF. On its own store (`dataDir`) it holds the data directory exclusively while it runs: a second
  * ADMF on it fails with {@link DataDirLockedError} naming the holder's PID.
  */
@@ -89,7 +122,10 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
   const codec = new X1Codec({ schema, limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
   const inCodec = new X1Codec({ schema, limits: { maxBytes: config.maxBodyBytes } });
   const store = opts.store ?? openAdmfStore(config.dataDir);
+  let audit: Admf['audit'] = () => Promise.resolve();
+  const ownership = ownershipFor(store, config, clock, logger, (row) => audit(row));
   const admf = new Admf({
+    ...(ownership && { ownership }),
     settings: config,
     store,
     codec,
@@ -108,6 +144,7 @@ async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Prom
       );
     }
   };
+  audit = (row) => admf.audit(row);
   admf.onNeBack = (neId) => void reconcileQuietly(neId);
   // Several instances: a gained NE is reconciled and its pending requests sent; a change told is acted on.
   admf.onNeGained = (neId, cause) => takeOver(admf, neId, cause);

@@ -187,7 +187,11 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       tag: 'Records',
       summary: 'the ADMF and the health of every NE',
       handler: async () => ({
-        admf: { id: admf.deps.settings.id, ...(ctx.x1Url !== undefined && { x1Url: ctx.x1Url }) },
+        admf: {
+          id: admf.deps.settings.id,
+          ...(ctx.x1Url !== undefined && { x1Url: ctx.x1Url }),
+          ownership: admf.ownership.stats(),
+        },
         nes: (await admf.store.listNes()).map((ne) => neView(ctx, ne)),
       }),
     },

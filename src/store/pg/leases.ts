@@ -4,14 +4,13 @@
  * a larger token than any before it. The fenced task writes ({@link FENCED}) hold the lease row `FOR SHARE`
  * inside the writing statement: a takeover (which updates that row) waits for them to commit, and a write that
  * starts after a takeover finds the token changed and changes nothing. Notices travel on the channel
- * `lix_admf` through one dedicated connection per instance (LISTEN needs a session, not a pooled one).
+ * `lix_admf` through one connection per instance taken out of the pool for good (LISTEN needs a session).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Fence } from '../admf-fence.js';
 import type { HeldLease, LeaseGrant, LeaseStore } from '../admf-lease.js';
 import { run, prepared } from './exec.js';
 import { TASK_COLUMNS } from './rows.js';
-import { pgPoolConfig } from './connection.js';
 
 /** The notice channel. */
 export const LEASE_CHANNEL = 'lix_admf';
@@ -93,11 +92,10 @@ const L = {
 /** Back-off between reconnections of the listening connection (ms). */
 const LISTEN_RETRY_MS = 500;
 
-/** Leases on the store's pool; the listener has its own connection to `url`. */
+/** Leases on the store's pool; the listener holds one of its connections. */
 export class PgLeaseStore implements LeaseStore {
   constructor(
     private readonly db: pg.Pool,
-    private readonly url: string,
     private readonly onError: (err: Error) => void = () => undefined,
   ) {}
 
@@ -156,10 +154,10 @@ export class PgLeaseStore implements LeaseStore {
     connected: () => void,
   ): Promise<{ close(): Promise<void> }> {
     let closed = false;
-    let client: pg.Client | undefined;
+    let client: pg.PoolClient | undefined;
     let retry: NodeJS.Timeout | undefined;
     const open = async (): Promise<void> => {
-      const c = new pg.Client(pgPoolConfig(this.url));
+      const c = await this.db.connect();
       c.on('notification', (m) => {
         const n = parseNotice(m.payload);
         if (n) notice(n.neId, n.subject);
@@ -168,15 +166,19 @@ export class PgLeaseStore implements LeaseStore {
         if (client !== c) return;
         client = undefined;
         if (err) this.onError(err);
-        c.end().catch(() => undefined);
+        c.release(err ?? true);
         if (!closed) retry = setTimeout(() => void open().catch(again), LISTEN_RETRY_MS);
       };
       c.on('error', lost);
       c.on('end', () => lost());
       client = c;
-      await c.connect();
-      await c.query(`LISTEN ${LEASE_CHANNEL}`);
-      if (closed) return void (await c.end());
+      try {
+        await c.query(`LISTEN ${LEASE_CHANNEL}`);
+      } catch (err) {
+        lost(err as Error);
+        return;
+      }
+      if (closed) return lost();
       connected();
     };
     const again = (err: unknown) => {
@@ -191,7 +193,8 @@ export class PgLeaseStore implements LeaseStore {
         clearTimeout(retry);
         const c = client;
         client = undefined;
-        await c?.end().catch(() => undefined);
+        // Released as broken: the pool closes it rather than hand out a connection still listening.
+        c?.release(true);
       },
     };
   }
