@@ -330,6 +330,8 @@ export class Admf {
   async send(neId: string, body: RequestBody): Promise<Answer> {
     const started = this.clock.now();
     try {
+      // An NE just gained has its link opened by adopt(): requests wait for it.
+      await this.adopting.get(neId);
       const a = await this.link(neId).request(body);
       this.requestObserver?.(
         neId,
@@ -432,10 +434,17 @@ export class Admf {
 
   private async sendKeepalive(neId: string): Promise<void> {
     const h = this.health(neId);
+    // On a shared store each keepalive is recorded under the fence before it leaves: a stale owner (its record
+    // refused, or its lease past validity after a pause) sends none, and the next owner spaces its first one
+    // from the record. The next gap then runs from the moment it really leaves.
+    if (this.ownership.keepaliveSent) {
+      await this.ownership
+        .keepaliveSent(neId, this.clock.now())
+        .catch((err: unknown) => this.logger.warn({ err, ne: neId }, 'recording the keepalive failed'));
+      if (!this.owns(neId)) return;
+      this.keepalive.markSent(neId, this.clock.now());
+    }
     h.keepalivesSent++;
-    this.ownership
-      .keepaliveSent?.(neId, this.clock.now())
-      .catch((err: unknown) => this.logger.warn({ err, ne: neId }, 'recording the keepalive failed'));
     try {
       await this.send(neId, { type: 'KeepaliveRequest' });
     } catch (err) {

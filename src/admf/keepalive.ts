@@ -32,6 +32,8 @@ interface Entry {
   timer: TimerHandle;
   lastSentAt: number | undefined;
   sent: number;
+  /** The gap drawn for the next send. */
+  gap?: number;
 }
 
 export class KeepaliveScheduler {
@@ -80,6 +82,18 @@ export class KeepaliveScheduler {
     return this.entries.get(neId)?.lastSentAt;
   }
 
+  /**
+   * The keepalive that fired last left only at `at` (the sender first recorded it in a shared store): the next
+   * gap runs from then, so that two sends are never closer than the gap.
+   */
+  markSent(neId: string, at: number): void {
+    const e = this.entries.get(neId);
+    if (!e || e.gap === undefined) return;
+    e.timer.cancel();
+    e.lastSentAt = at;
+    this.schedule(neId, e, e.gap);
+  }
+
   stop(): void {
     for (const e of this.entries.values()) e.timer.cancel();
     this.entries.clear();
@@ -91,6 +105,7 @@ export class KeepaliveScheduler {
    * that fires before the gap has passed waits out the rest: never more often than TIME_P2.
    */
   private schedule(neId: string, entry: Entry, gap = this.gap(entry.window)): void {
+    entry.gap = gap;
     const due = (entry.lastSentAt ?? this.o.clock.now()) + gap;
     const fire = () => {
       if (this.entries.get(neId) !== entry) return;

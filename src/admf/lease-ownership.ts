@@ -38,6 +38,8 @@ export class LeaseOwnership implements NeOwnership {
   private readonly book = new LeaseBook();
   private readonly listeners: LeaseListener[] = [];
   private readonly keepaliveAt = new Map<string, number>();
+  /** Keepalive records under way, per NE: a lease is given up only after them (the next owner reads them). */
+  private readonly notes = new Map<string, Promise<void>>();
   private timer: TimerHandle | undefined;
   private ticking: Promise<void> | undefined;
   private listener: { close(): Promise<void> } | undefined;
@@ -80,7 +82,7 @@ export class LeaseOwnership implements NeOwnership {
     await this.ticking;
     const held = this.heldLeases();
     for (const h of held) this.drop(h.neId, 'releasing', 'instance stops');
-    await this.d.store.release(this.instanceId, held).catch((e: unknown) => this.warn(e, 'release failed'));
+    await this.release(held).catch((e: unknown) => this.warn(e, 'release failed'));
     await this.d.store.leave(this.instanceId).catch((e: unknown) => this.warn(e, 'leaving failed'));
     await this.listener?.close();
   }
@@ -102,15 +104,33 @@ export class LeaseOwnership implements NeOwnership {
     this.listeners.push(l);
   }
 
-  /** The previous owner's last keepalive to an NE just gained (ms since the epoch). */
+  /**
+   * When the previous owner's last keepalive to an NE just gained may have left (ms since the epoch): its record
+   * plus one renewal period, the margin for the time between recording a keepalive and sending it.
+   */
   lastKeepalive(neId: string): number | undefined {
-    return this.keepaliveAt.get(neId);
+    const at = this.keepaliveAt.get(neId);
+    return at === undefined ? undefined : at + this.renewMs;
   }
 
   /** Records a keepalive sent; a refusal means the lease is gone: the NE is dropped. */
   async keepaliveSent(neId: string, at: number): Promise<void> {
     const f = this.fence(neId);
-    if (!(await this.d.store.noteKeepalive(f, at))) this.refused(f, 'keepalive record refused');
+    const note = this.d.store.noteKeepalive(f, at).then((ok) => {
+      if (!ok) this.refused(f, 'keepalive record refused');
+    });
+    this.notes.set(neId, note);
+    try {
+      await note;
+    } finally {
+      if (this.notes.get(neId) === note) this.notes.delete(neId);
+    }
+  }
+
+  /** Gives leases up once their keepalive records are in. */
+  private async release(held: readonly { neId: string; token: number }[]): Promise<void> {
+    await Promise.allSettled(held.map((h) => this.notes.get(h.neId)));
+    await this.d.store.release(this.instanceId, held);
   }
 
   async offer(): Promise<void> {
@@ -194,7 +214,7 @@ export class LeaseOwnership implements NeOwnership {
     }
     const excess = this.heldLeases().slice(share);
     for (const h of excess) this.drop(h.neId, 'releasing', `share is ${share} NEs`);
-    await store.release(this.instanceId, excess);
+    await this.release(excess);
   }
 
   /** Leases past their validity by this instance's clock are lost (the database may already have moved on). */

@@ -24,6 +24,7 @@ import type { TaskWarrant } from './warrant.js';
 import type { WarrantActions } from './warrant-schedule.js';
 import { modifyScheduled, scheduleTask } from './warrant-tasking.js';
 import { LixError } from '../lib/errors.js';
+import { StoreError } from '../store/store-errors.js';
 
 /** Throws `refused` for an X1 ErrorResponse. */
 function expectOk(a: Answer, what: string): X1Response {
@@ -128,7 +129,7 @@ async function settle(
 class PendingActivation extends LixError<'PendingActivation'> {
   constructor(
     readonly task: TaskRecord,
-    cause: AdmfError,
+    cause: Error,
   ) {
     super('PendingActivation', `${cause.message}; the task is pending (${task.state})`, { cause });
   }
@@ -232,6 +233,12 @@ export async function sendActivation(admf: Admf, neId: string, details: TaskDeta
   admf.activating.add(xid);
   try {
     return await sendActivationOnce(admf, neId, details);
+  } catch (err) {
+    // This instance lost the NE while the request was out: the new owner reconciles and settles the task.
+    if (!(err instanceof StoreError && err.kind === 'Fenced')) throw err;
+    const t = await admf.store.getTask(xid);
+    if (!t) throw err;
+    throw new PendingActivation(t, new Error(`${neId} changed owner while ActivateTask was out`));
   } finally {
     admf.activating.delete(xid);
   }
