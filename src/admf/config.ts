@@ -15,6 +15,28 @@ import {
 import { DEFAULT_X1_VERSION } from '../x1/model.js';
 import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
 import { LEASE_DEFAULTS } from './lease-ownership.js';
+import { isPgLocator, pgSettings } from '../store/pg/connection.js';
+
+/**
+ * Where the ADMF keeps its state: `sqlite` (the default: `admf.sqlite` in the data directory, one instance) or
+ * a `postgres://USER@HOST:PORT/DB` URL (several instances on one database; docs/admf.md "PostgreSQL store").
+ * A URL is checked here (parameters, TLS mode) but not connected to.
+ */
+const storeLocator = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    if (v === 'sqlite') return;
+    if (!isPgLocator(v)) {
+      ctx.addIssue({ code: 'custom', message: 'sqlite, or a postgres://USER@HOST:PORT/DB URL' });
+      return;
+    }
+    try {
+      pgSettings(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 
 export const ADMF_DEFAULTS = {
   listenHost: '0.0.0.0',
@@ -67,6 +89,7 @@ export const admfConfigSchema = z
     timeP1Ms: z.number().int().positive().default(ADMF_DEFAULTS.timeP1Ms),
     timeP2Ms: z.number().int().positive().default(ADMF_DEFAULTS.timeP2Ms),
     reconcileOnStart: z.boolean().default(ADMF_DEFAULTS.reconcileOnStart),
+    store: storeLocator.default('sqlite'),
     /** Ping an unreachable NE this often to notice its return (0: never). */
     probeIntervalMs: z.number().int().min(0).default(ADMF_DEFAULTS.probeIntervalMs),
     /**

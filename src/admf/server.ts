@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { readSchemaDir } from '../lib/schema-dir.js';
-import { openAdmfStore } from '../store/admf-sqlite-store.js';
 import type { AdmfStore } from '../store/admf-store.js';
 import { createX1Client } from '../transport/https-client.js';
 import { createX1Server, type X1Server } from '../transport/https-server.js';
@@ -25,6 +24,7 @@ import { hostname } from 'node:os';
 import { PgAdmfStore } from '../store/pg/admf-pg-store.js';
 import { PgLeaseStore } from '../store/pg/leases.js';
 import { LeaseOwnership, type LeaseOwnershipDeps } from './lease-ownership.js';
+import { isSharedStore, openConfiguredStore } from './store-choice.js';
 
 export interface RunningAdmf {
   readonly admf: Admf;
@@ -47,7 +47,7 @@ export interface StartAdmfOptions {
   /** Replaces the HTTPS client per NE (tests). */
   readonly posterFor?: PosterFactory;
   readonly random?: () => number;
-  /** An already open store (tests, benches); by default `dataDir/admf.sqlite`. */
+  /** An already open store (tests, benches); by default the configured one (store-choice.ts). */
   readonly store?: AdmfStore;
 }
 
@@ -110,18 +110,36 @@ function ownershipFor(
  * ADMF on it fails with {@link DataDirLockedError} naming the holder's PID.
  */
 export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
-  if (opts.store) return startLockedAdmf(config, opts);
+  // On PostgreSQL the state is in the database, shared by design: there is no data directory to hold.
+  if (opts.store || isSharedStore(config)) return startLockedAdmf(config, opts);
   return holdingDataDir(config.dataDir, `admf ${config.id}`, () => startLockedAdmf(config, opts));
 }
 
 async function startLockedAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
+  if (opts.store) return startOnStore(config, opts, opts.store);
+  const store = await openConfiguredStore(config, (err) =>
+    opts.logger.warn({ err: err.message }, 'a store connection failed; the next query reconnects'),
+  );
+  try {
+    return await startOnStore(config, opts, store);
+  } catch (err) {
+    // The store opened here is closed here (a PostgreSQL pool would otherwise keep the process alive).
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startOnStore(
+  config: AdmfConfig,
+  opts: StartAdmfOptions,
+  store: AdmfStore,
+): Promise<RunningAdmf> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const tls = config.insecurePlainHttp ? undefined : admfTlsConfig(config);
   const schema = config.schemaDir ? SchemaSet.compile(readSchemaDir(config.schemaDir)) : undefined;
   const codec = new X1Codec({ schema, limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
   const inCodec = new X1Codec({ schema, limits: { maxBytes: config.maxBodyBytes } });
-  const store = opts.store ?? openAdmfStore(config.dataDir);
   let audit: Admf['audit'] = () => Promise.resolve();
   const ownership = ownershipFor(store, config, clock, logger, (row) => audit(row));
   const admf = new Admf({

@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { ADMF_DEFAULTS, parseAdmfConfig } from '../admf/config.js';
+import { describeStore } from '../admf/store-choice.js';
 import { ApiError } from '../api/client.js';
 import { startAdmfService, type AdmfService } from '../api/service.js';
 import { admfMetrics } from '../metrics/admf.js';
@@ -26,6 +27,7 @@ import { printHealth, printList, printOne, x1Refusal } from './admf-views.js';
 import { registerSubscriberCommands } from './admf-subscriber.js';
 import { taskTable, type TaskRow } from './admf-task-table.js';
 import { registerOperatorCommands } from './admf-operators.js';
+import { registerDbCommands } from './admf-db.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 export { readToken } from './token-file.js';
@@ -84,6 +86,12 @@ export const ADMF_FLAGS: readonly FlagSpec[] = [
     key: 'apiCertFile',
   },
   { flags: '--api-key <file>', description: 'REST API TLS private key (with --api-cert)', key: 'apiKeyFile' },
+  {
+    flags: '--store <store>',
+    description:
+      'where the state lives: sqlite (default, admf.sqlite in --data) or postgres://USER@HOST:PORT/DB (several instances; PG* variables fill in the rest)',
+    key: 'store',
+  },
   ...commonDaemonFlags({
     store: 'admf.sqlite',
     peer: 'NE',
@@ -164,7 +172,7 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
     },
   });
   console.log(
-    `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (data ${config.dataDir})`,
+    `ADMF ${config.id}: X1 reports on ${svc.running.x1Url}, REST API on ${svc.apiUrl} (store ${describeStore(config)})`,
   );
   if (metrics)
     console.log(`metrics on ${metrics.server.url}/metrics, health on ${metrics.server.url}/healthz`);
@@ -447,6 +455,7 @@ export function registerAdmfCommands(program: Command): void {
   registerSubscriberCommands(admf);
   recordCommand(admf, 'reports', 'reports received from the NEs');
   registerOperatorCommands(admf);
+  registerDbCommands(admf);
   apiCommand(admf.command('health').description('the ADMF and every NE'), async (c, _a, o) =>
     printHealth(await c.call('GET', '/api/health'), o.json as boolean | undefined),
   );

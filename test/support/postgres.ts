@@ -10,9 +10,11 @@
  *     ...
  *     await pg.stop();                         // pg_ctl stop -m immediate, then the directory is removed
  */
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   chownSync,
+  copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -21,7 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './nginx.js';
 import { skipUnless } from './shared.js';
@@ -46,10 +48,13 @@ export const postgresSkip = (): string | undefined =>
   skipUnless(postgresBinDir() !== undefined, `the PostgreSQL server (${DEBIAN_ROOT}/*/bin/initdb, pg_ctl)`);
 
 export interface PostgresOptions {
-  /** Extra `postgresql.conf` lines (e.g. `ssl = on`). Files they name may be put in `dir` by `prepare`. */
+  /** Extra `postgresql.conf` lines (e.g. `ssl = on`); they come last, so they override the harness's. */
   readonly conf?: readonly string[];
-  /** Runs after initdb, before the start, with the data directory (e.g. to copy certificates into it). */
-  readonly prepare?: (dataDir: string) => void;
+  /**
+   * Files copied into the data directory before the start (name there → source path), owned by the server's
+   * user with mode 0600 (PostgreSQL insists on that for a TLS key), e.g. `{ 'server.key': keyFile }`.
+   */
+  readonly files?: Readonly<Record<string, string>>;
   /** fsync on (off by default: tests do not need durability across a power cut, and the machine is shared). */
   readonly fsync?: boolean;
 }
@@ -68,6 +73,10 @@ export interface RunningPostgres {
   query(sql: string, db?: string): Promise<Record<string, unknown>[]>;
   /** The server's log so far. */
   log(): string;
+  /** Stops the server as a crash would (`pg_ctl stop -m immediate`), keeping its data: an outage. */
+  halt(): void;
+  /** Starts it again on the same port and data after {@link halt}. */
+  resume(): void;
   /** `pg_ctl stop -m immediate` and removes the directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -103,7 +112,12 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Running
     cleanup();
     throw new Error(`initdb failed: ${init.out}`);
   }
-  opts.prepare?.(dataDir);
+  for (const [name, from] of Object.entries(opts.files ?? {})) {
+    const to = join(dataDir, basename(name));
+    copyFileSync(from, to);
+    chmodSync(to, 0o600);
+    if (user) chownSync(to, user.uid, user.gid);
+  }
   let port = 0;
   let started = false;
   let lastOut = '';
@@ -130,6 +144,20 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Running
     cleanup();
     throw new Error(`pg_ctl start failed: ${lastOut}\n${log}`);
   }
+  // Should this process be killed (SIGKILL, a test timeout) before stop(), a watcher stops the server and
+  // removes the directory, so that no server outlives its test on a shared machine.
+  const watcher = spawn(
+    'sh',
+    [
+      '-c',
+      `while [ -d /proc/${process.pid} ]; do sleep 1; done; "$0" stop -m immediate -D "$1" >/dev/null 2>&1; rm -rf "$2"`,
+      join(bin, 'pg_ctl'),
+      dataDir,
+      root,
+    ],
+    { detached: true, stdio: 'ignore', ...user },
+  );
+  watcher.unref();
   const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
   const query = async (sql: string, db?: string) => {
     const c = new pg.Client({ connectionString: url(db) });
@@ -154,10 +182,19 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Running
       return url(name);
     },
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    halt() {
+      const r = run('pg_ctl', ['stop', '-m', 'immediate', '-D', dataDir]);
+      if (!r.ok) throw new Error(`pg_ctl stop failed: ${r.out}`);
+    },
+    resume() {
+      const r = run('pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile]);
+      if (!r.ok) throw new Error(`pg_ctl start failed: ${r.out}`);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', cleanup);
+      watcher.kill();
       cleanup();
     },
   };

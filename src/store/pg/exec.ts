@@ -14,11 +14,38 @@ export interface PgStatement {
 /** Runs statements on a pool or on one connection (inside a transaction). */
 export type PgQueryable = Pick<pg.Pool, 'query'> | pg.ClientBase;
 
+/**
+ * A value PostgreSQL cannot hold: a NUL character (U+0000) in text or JSON, which SQLite stores but PostgreSQL
+ * refuses (SQLSTATE 22021, 22P05). Nothing was written.
+ */
+export class PgValueError extends Error {
+  override readonly name = 'PgValueError';
+}
+
+const UNSTORABLE = new Set(['22021', '22P05']);
+
 /** Runs `st` with `values`; the rows and how many rows it changed. */
 export async function run(
   on: PgQueryable,
   st: PgStatement,
   values: readonly unknown[] = [],
+): Promise<{ rows: PgRow[]; count: number }> {
+  try {
+    return await runRaw(on, st, values);
+  } catch (err) {
+    if (UNSTORABLE.has((err as { code?: string }).code ?? ''))
+      throw new PgValueError(
+        `a value holds a character PostgreSQL cannot store (a NUL, U+0000): ${(err as Error).message}`,
+        { cause: err },
+      );
+    throw err;
+  }
+}
+
+async function runRaw(
+  on: PgQueryable,
+  st: PgStatement,
+  values: readonly unknown[],
 ): Promise<{ rows: PgRow[]; count: number }> {
   const r = await on.query<PgRow>({
     ...(st.name !== undefined && { name: st.name }),

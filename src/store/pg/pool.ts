@@ -54,6 +54,10 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const c = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out connection that dies (server restart, terminated backend) reports here, not to the pool;
+  // unheard, that error would end the process. The pending query fails and the connection is discarded.
+  const onError = (err: Error) => (broken = err);
+  c.on('error', onError);
   try {
     await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
     const out = await fn(c);
@@ -67,6 +71,7 @@ export async function inTransaction<T>(
     }
     throw err;
   } finally {
+    c.off('error', onError);
     c.release(broken);
   }
 }
