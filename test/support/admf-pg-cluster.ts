@@ -1,17 +1,17 @@
 /**
- * Several ADMF instances, each its own process, on one real PostgreSQL, with lix NEs behind real mutual TLS
+ * Several ADMF instances, each a `lix admf --config FILE` process (the file names the PostgreSQL `store`), on
+ * one real PostgreSQL, with lix NEs behind real mutual TLS
  * (admf-fake-ne.ts): what the failover tests and the admf.pg bench share. Instances are started, SIGKILLed,
  * SIGSTOPped and SIGCONTed by the caller; the REST API of each is called with the test token.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fakeNe, type FakeNe } from './admf-fake-ne.js';
 import { TEST_API_TOKEN } from './admf-harness.js';
 import { getTestPki, TEST_ADMF } from './pki.js';
-import { REPO_ROOT } from './shared.js';
+import { startLix } from './daemon.js';
 
 /** Keepalive windows of the NEs in these tests (ms): short, so that a lapse shows within a test. */
 export const CLUSTER_TIMERS = {
@@ -56,29 +56,12 @@ export async function startAdmfProcess(
     ...CLUSTER_TIMERS,
     ...extra,
   };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'admf-pg-child.ts')],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LIX_TEST_ADMF_CONFIG: JSON.stringify(config), LIX_TEST_PG_URL: pgUrl },
-    },
-  );
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const file = join(dataDir, 'admf.json');
+  writeFileSync(file, JSON.stringify({ ...config, store: pgUrl, logLevel: 'warn' }), { mode: 0o600 });
+  const d = startLix(['admf', '--config', file]);
+  const { child, lines, exited } = d;
   void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
-  createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
-  const api = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      lines.push(l);
-      const m = /^READY (\S+)/.exec(l);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) =>
-      reject(new Error(`instance ${instanceId} exited (${code}):\n${lines.join('\n')}`)),
-    );
-  });
+  const api = /REST API on (\S+)/.exec(await d.waitFor(/REST API on \S+/))![1]!;
   const call = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${api}${path}`, {
       method,
