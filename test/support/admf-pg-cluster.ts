@@ -32,7 +32,7 @@ export interface AdmfProcess {
   ownership(): Promise<{ owned: string[]; takeovers: number; lostLeases: number; fencingRefusals: number }>;
 }
 
-/** Starts one instance on `pgUrl`; resolves once its REST API listens. */
+/** Starts one instance on `pgUrl` (or `sqlite`: its own embedded store); resolves once its REST API listens. */
 export async function startAdmfProcess(
   pgUrl: string,
   instanceId: string,
