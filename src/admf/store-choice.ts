@@ -23,7 +23,14 @@ export async function openConfiguredStore(
   c: StoreSetting,
   onIdleError?: (err: Error) => void,
 ): Promise<AdmfStore> {
-  if (isPgLocator(c.store)) return openPgAdmfStore(c.store, { ...(onIdleError && { onIdleError }) });
+  if (isPgLocator(c.store)) {
+    try {
+      return await openPgAdmfStore(c.store, { ...(onIdleError && { onIdleError }) });
+    } catch (err) {
+      // Say which store: the driver's own message names only an address (connect ECONNREFUSED ...).
+      throw new Error(`store ${describeStore(c)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   return openAdmfStore(c.dataDir);
 }
 

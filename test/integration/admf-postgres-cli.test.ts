@@ -172,7 +172,10 @@ test(
       const refused = admf(pki, store, 'd');
       daemons.push(refused);
       assert.equal(await refused.exited, 1);
-      assert.match(refused.lines.join('\n'), /schema version 999; this lix knows up to \d+: upgrade lix/);
+      assert.match(
+        refused.lines.join('\n'),
+        /lix admf: store postgres:\/\/postgres@127\.0\.0\.1:\d+\/admf \(sslmode=disable\): .*schema version 999; this lix knows up to \d+: upgrade lix/,
+      );
       assert.match(
         (await cli('admf', 'db', 'status', '--store', store)).stdout,
         /999 .*the database is newer, upgrade lix/,
