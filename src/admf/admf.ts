@@ -14,6 +14,7 @@ import { KeepaliveScheduler } from './keepalive.js';
 import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
 import { WarrantScheduler, type WarrantActions } from './warrant-schedule.js';
 import { currentOperator } from './operator-context.js';
+import { SoleOwnership, type Fence, type NeOwnership } from './ownership.js';
 import {
   NeLink,
   NeRequestError,
@@ -59,6 +60,8 @@ export interface AdmfDeps {
   readonly onNeBack?: (neId: string) => void;
   /** Random numbers in [0, 1) for keepalive jitter (tests pass a fixed one). */
   readonly random?: () => number;
+  /** Which NEs this instance owns (several instances on PostgreSQL); by default it owns every NE. */
+  readonly ownership?: NeOwnership;
 }
 
 export interface NeInput {
@@ -89,9 +92,36 @@ export class Admf {
   warrantActions: WarrantActions | undefined;
   /** Called when an NE comes back; settable after construction (reconciliation wires itself in). */
   onNeBack: ((neId: string) => void) | undefined;
+  /**
+   * Called when this instance gains an NE from another (or unowned) after start, once its link is up: the new
+   * owner reconciles it and drives what was pending (server.ts wires it).
+   */
+  onNeGained: ((neId: string, cause: string) => Promise<void>) | undefined;
+  /** Which NEs this instance owns. */
+  readonly ownership: NeOwnership;
+  /** Called on the owner when another instance tells it of a change (a task's XID, `report:<id>`). */
+  onNeTold: ((neId: string, subject: string) => Promise<void>) | undefined;
+  /** XIDs whose ActivateTask this instance is sending now (tasking.ts), so that none goes out twice. */
+  readonly activating = new Set<string>();
+  private readonly adopting = new Map<string, Promise<void>>();
 
   constructor(readonly deps: AdmfDeps) {
     this.onNeBack = deps.onNeBack;
+    this.ownership =
+      deps.ownership ?? new SoleOwnership(deps.settings.id, deps.clock, () => deps.store.listNes());
+    this.ownership.listen({
+      gained: (l, cause) => void this.adopt(l.neId, cause),
+      told: (neId, subject) => {
+        if (!this.owns(neId) || !this.onNeTold) return;
+        this.onNeTold(neId, subject).catch((err: unknown) =>
+          this.logger.warn({ err, ne: neId, subject }, 'acting on a change failed'),
+        );
+      },
+      lost: (l, cause) => {
+        this.logger.warn({ ne: l.neId, token: l.token, cause }, 'NE lease lost: its link is dropped');
+        void this.disconnect(l.neId);
+      },
+    });
     this.keepalive = new KeepaliveScheduler({
       clock: deps.clock,
       send: (neId) => this.sendKeepalive(neId),
@@ -103,6 +133,7 @@ export class Admf {
       logger: deps.logger,
       warnMs: this.warrantWarningMs,
       actions: () => this.warrantActions,
+      owns: (neId) => this.owns(neId),
     });
   }
 
@@ -123,9 +154,10 @@ export class Admf {
     return this.deps.logger;
   }
 
-  /** Opens a link to every stored NE, starts the keepalives agreed with them and the probe of lost NEs. */
+  /** Opens a link to every NE this instance owns, starts the keepalives agreed with them and the probe of lost NEs. */
   async start(): Promise<void> {
-    for (const ne of await this.store.listNes()) this.connect(ne);
+    await this.ownership.start();
+    await Promise.all(this.adopting.values());
     this.scheduleProbe();
     this.logger.info({ nes: this.connections.size }, 'ADMF links ready');
     // Overdue warrant starts and ends are acted on now, in the background (an NE may be slow to answer).
@@ -137,6 +169,7 @@ export class Admf {
     this.warrants.stop();
     this.probeTimer?.cancel();
     this.keepalive.stop();
+    await this.ownership.stop();
     for (const id of [...this.connections.keys()]) await this.disconnect(id);
     // A warrant start or end under way finishes (its request was settled by the closed link) before the store goes.
     await this.warrants.settled();
@@ -219,7 +252,9 @@ export class Admf {
     };
     await this.store.putNe(ne);
     await this.disconnect(ne.id);
-    this.connect(ne);
+    if (this.ownership.owns(ne.id)) this.connect(ne);
+    else await this.ownership.offer(ne.id);
+    await this.adopting.get(ne.id);
     await this.audit({
       actor: 'operator',
       action: existing ? 'UpdateNe' : 'AddNe',
@@ -233,6 +268,7 @@ export class Admf {
   async removeNe(id: string): Promise<void> {
     if (!(await this.store.deleteNe(id))) throw new AdmfError('not-found', `no NE ${id}`);
     await this.disconnect(id);
+    await this.ownership.forget(id);
     this.healthByNe.delete(id);
     await this.audit({ actor: 'operator', action: 'RemoveNe', outcome: 'ok', neId: id });
   }
@@ -241,6 +277,16 @@ export class Admf {
     const ne = await this.store.getNe(id);
     if (!ne) throw new AdmfError('not-found', `no NE ${id}`);
     return ne;
+  }
+
+  /** True while this instance owns the NE's X1 link (the only one that may speak X1 to it). */
+  owns(neId: string): boolean {
+    return this.ownership.owns(neId);
+  }
+
+  /** The fence this instance's writes about an NE carry (undefined when it does not own the NE). */
+  fence(neId: string): Fence | undefined {
+    return this.ownership.fence(neId);
   }
 
   /** True when an NE's error code means `kind` in the configured profile. */
@@ -271,6 +317,8 @@ export class Admf {
 
   link(neId: string): NeLink {
     const c = this.connections.get(neId);
+    if (!c && this.ownership.shared && !this.owns(neId))
+      throw new AdmfError('unreachable', `NE ${neId} is not owned by this ADMF instance`);
     if (!c) throw new AdmfError('not-found', `no NE ${neId}`);
     return c.link;
   }
@@ -282,6 +330,8 @@ export class Admf {
   async send(neId: string, body: RequestBody): Promise<Answer> {
     const started = this.clock.now();
     try {
+      // An NE just gained has its link opened by adopt(): requests wait for it.
+      await this.adopting.get(neId);
       const a = await this.link(neId).request(body);
       this.requestObserver?.(
         neId,
@@ -296,6 +346,26 @@ export class Admf {
         throw new AdmfError('unreachable', err.message, undefined, { cause: err });
       throw err;
     }
+  }
+
+  /** Opens the link of an NE just gained; after start, the new owner reconciles it ({@link onNeGained}). */
+  private adopt(neId: string, cause: string): Promise<void> {
+    const run = async () => {
+      const ne = await this.store.getNe(neId);
+      if (!ne || !this.owns(neId) || this.stopped) return;
+      if (!this.connections.has(neId)) this.connect(ne);
+      this.logger.info({ ne: neId, cause }, 'NE owned: its link is up');
+      if (!this.ownership.shared) return;
+      void this.warrants.poke();
+      void this.onNeGained?.(neId, cause);
+    };
+    const p = run()
+      .catch((err: unknown) => this.logger.error({ err, ne: neId }, 'taking over an NE failed'))
+      .finally(() => {
+        if (this.adopting.get(neId) === p) this.adopting.delete(neId);
+      });
+    this.adopting.set(neId, p);
+    return p;
   }
 
   private connect(ne: NeRecord): void {
@@ -314,7 +384,7 @@ export class Admf {
       onExchange: (e) => this.exchanged(e),
     });
     this.connections.set(ne.id, { ne, link, poster });
-    if (ne.options.keepalive) this.keepalive.add(ne.id, ne.options);
+    if (ne.options.keepalive) this.keepalive.add(ne.id, ne.options, this.ownership.lastKeepalive?.(ne.id));
   }
 
   private async disconnect(id: string): Promise<void> {
@@ -364,6 +434,16 @@ export class Admf {
 
   private async sendKeepalive(neId: string): Promise<void> {
     const h = this.health(neId);
+    // On a shared store each keepalive is recorded under the fence before it leaves: a stale owner (its record
+    // refused, or its lease past validity after a pause) sends none, and the next owner spaces its first one
+    // from the record. The next gap then runs from the moment it really leaves.
+    if (this.ownership.keepaliveSent) {
+      await this.ownership
+        .keepaliveSent(neId, this.clock.now())
+        .catch((err: unknown) => this.logger.warn({ err, ne: neId }, 'recording the keepalive failed'));
+      if (!this.owns(neId)) return;
+      this.keepalive.markSent(neId, this.clock.now());
+    }
     h.keepalivesSent++;
     try {
       await this.send(neId, { type: 'KeepaliveRequest' });

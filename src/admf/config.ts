@@ -14,6 +14,7 @@ import {
 } from '../lib/config.js';
 import { DEFAULT_X1_VERSION } from '../x1/model.js';
 import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
+import { LEASE_DEFAULTS } from './lease-ownership.js';
 import { isPgLocator, pgSettings } from '../store/pg/connection.js';
 
 /**
@@ -91,6 +92,14 @@ export const admfConfigSchema = z
     store: storeLocator.default('sqlite'),
     /** Ping an unreachable NE this often to notice its return (0: never). */
     probeIntervalMs: z.number().int().min(0).default(ADMF_DEFAULTS.probeIntervalMs),
+    /**
+     * This instance's name among several sharing one PostgreSQL store (the X1 `id` is the same for all); by
+     * default `<id>@<host>:<pid>`, so that a restarted instance is a new one.
+     */
+    instanceId: z.string().min(1).max(200).optional(),
+    /** NE lease time to live and renewal period on a shared store (docs/admf.md "Several instances"). */
+    leaseTtlMs: z.number().int().min(200).default(LEASE_DEFAULTS.ttlMs),
+    leaseRenewMs: z.number().int().min(50).default(LEASE_DEFAULTS.renewMs),
     /** Lead time of the warning before a warrant ends (docs/admf.md "Warrant validity"); ms once parsed. */
     warrantExpiryWarning: duration.default(DEFAULT_EXPIRY_WARNING_MS),
     apiHost: z.string().min(1).default(ADMF_DEFAULTS.apiHost),
@@ -110,6 +119,10 @@ export const admfConfigSchema = z
   .refine((c) => c.timeP1Ms >= c.timeP2Ms, {
     message: 'TIME_P1 (at least this often) must not be shorter than TIME_P2 (never more often)',
     path: ['timeP1Ms'],
+  })
+  .refine((c) => c.leaseRenewMs * 2 <= c.leaseTtlMs, {
+    message: 'the lease must be renewed at least twice per time to live (leaseRenewMs ≤ leaseTtlMs / 2)',
+    path: ['leaseRenewMs'],
   })
   .refine(hasTlsMaterial, TLS_REQUIRED)
   .refine((c) => (c.apiCertFile === undefined) === (c.apiKeyFile === undefined), {

@@ -32,6 +32,8 @@ interface Entry {
   timer: TimerHandle;
   lastSentAt: number | undefined;
   sent: number;
+  /** The gap drawn for the next send. */
+  gap?: number;
 }
 
 export class KeepaliveScheduler {
@@ -51,10 +53,13 @@ export class KeepaliveScheduler {
     return w.timeP2Ms + Math.floor(r * (window - guard + 1));
   }
 
-  /** Starts (or restarts) keepalives to an NE; the first leaves one gap from now. */
-  add(neId: string, window: KeepaliveWindow): void {
+  /**
+   * Starts (or restarts) keepalives to an NE; the first leaves one gap from now, or from `lastSentAt` (the
+   * previous owner's last keepalive, after a takeover: at once when that gap has passed already).
+   */
+  add(neId: string, window: KeepaliveWindow, lastSentAt?: number): void {
     this.remove(neId);
-    const entry: Entry = { window, timer: { cancel: () => undefined }, lastSentAt: undefined, sent: 0 };
+    const entry: Entry = { window, timer: { cancel: () => undefined }, lastSentAt, sent: 0 };
     this.entries.set(neId, entry);
     this.schedule(neId, entry);
   }
@@ -77,6 +82,18 @@ export class KeepaliveScheduler {
     return this.entries.get(neId)?.lastSentAt;
   }
 
+  /**
+   * The keepalive that fired last left only at `at` (the sender first recorded it in a shared store): the next
+   * gap runs from then, so that two sends are never closer than the gap.
+   */
+  markSent(neId: string, at: number): void {
+    const e = this.entries.get(neId);
+    if (!e || e.gap === undefined) return;
+    e.timer.cancel();
+    e.lastSentAt = at;
+    this.schedule(neId, e, e.gap);
+  }
+
   stop(): void {
     for (const e of this.entries.values()) e.timer.cancel();
     this.entries.clear();
@@ -88,6 +105,7 @@ export class KeepaliveScheduler {
    * that fires before the gap has passed waits out the rest: never more often than TIME_P2.
    */
   private schedule(neId: string, entry: Entry, gap = this.gap(entry.window)): void {
+    entry.gap = gap;
     const due = (entry.lastSentAt ?? this.o.clock.now()) + gap;
     const fire = () => {
       if (this.entries.get(neId) !== entry) return;
@@ -102,6 +120,6 @@ export class KeepaliveScheduler {
       this.onSend?.(neId, at);
       void this.o.send(neId).catch(() => undefined);
     };
-    entry.timer = this.o.clock.setTimer(gap, fire);
+    entry.timer = this.o.clock.setTimer(Math.max(0, due - this.o.clock.now()), fire);
   }
 }

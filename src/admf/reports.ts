@@ -5,15 +5,15 @@
  * and answered on its own. A terminating fault or an implicit deactivation ends the task; a report about an
  * XID or DID this ADMF does not know is accepted and flagged, as the X1 text asks.
  */
-import type { ReportInput, TaskRecord } from '../store/admf-store.js';
+import type { ReportInput } from '../store/admf-store.js';
 import type { X1Codec } from '../x1/codec.js';
-import { ISSUE_CODES, X1Error, type ErrorProfile } from '../x1/errors.js';
+import { X1Error, type ErrorProfile } from '../x1/errors.js';
 import type { OkResponse, ReportTaskIssueRequest, X1Request, X1Response } from '../x1/model.js';
 import { X1Responder, type RequestObserver } from '../x1/responder.js';
 import { okResponse, type ResponderIdentity } from '../x1/responses.js';
 import type { Admf } from './admf.js';
 import { applyNeIssue } from './health.js';
-import { moveTask, pendingOf } from './task-state.js';
+import { applyTaskReport, reportOf } from './report-effects.js';
 
 export interface ReportReceiverOptions {
   readonly admf: Admf;
@@ -147,7 +147,7 @@ export class ReportReceiver {
   private async record(
     m: X1Request,
     r: Omit<ReportInput, 'receivedAt' | 'neId' | 'transactionId'>,
-  ): Promise<void> {
+  ): Promise<number> {
     const a = this.o.admf;
     if (r.unknown) {
       this.counters.unknown++;
@@ -156,7 +156,7 @@ export class ReportReceiver {
         'report about an unknown XID or DID (accepted, flagged)',
       );
     }
-    await a.store.addReport({
+    const id = await a.store.addReport({
       receivedAt: a.clock.now(),
       neId: m.header.neIdentifier,
       transactionId: m.header.x1TransactionId,
@@ -172,6 +172,7 @@ export class ReportReceiver {
       ...(r.did !== undefined && { did: r.did }),
       detail: `${r.reportType}${r.code !== undefined ? ` ${r.code}` : ''}${r.unknown ? ' (unknown)' : ''}${r.details ? `: ${r.details}` : ''}`,
     });
+    return id;
   }
 
   /** ReportTaskIssue: record it and move the task on (clause 6.5.1; DESIGN.md "Faults"). */
@@ -179,7 +180,7 @@ export class ReportReceiver {
     const a = this.o.admf;
     const t = await a.store.getTask(m.xId);
     const known = t !== undefined && t.neId === m.header.neIdentifier;
-    await this.record(m, {
+    const id = await this.record(m, {
       kind: 'ReportTaskIssue',
       xid: m.xId,
       reportType: m.taskReportType,
@@ -187,69 +188,9 @@ export class ReportReceiver {
       ...(m.taskIssueDetails !== undefined && { details: m.taskIssueDetails }),
       unknown: !known,
     });
-    if (known) await this.moveTask(t, m);
-  }
-
-  /**
-   * Moves the task on for a report, through the task-state owner. A completion report counts for the request
-   * the task waits on ({@link pendingOf}); one that arrives while nothing is awaited (an ended, failed or active
-   * task) is recorded and changes nothing. While a deactivation is awaited, a success report may be the late
-   * completion of the earlier activation or modification (reports name no request): the NE is asked, and
-   * the task ends only when the NE no longer has it.
-   */
-  private async moveTask(t: TaskRecord, m: ReportTaskIssueRequest): Promise<void> {
-    const a = this.o.admf;
-    const why = `${m.taskReportType}${m.taskIssueDetails ? `: ${m.taskIssueDetails}` : ''}`;
-    const pending = pendingOf(t.state);
-    const stale = () =>
-      a.logger.warn(
-        { xid: t.xid, state: t.state, report: m.taskReportType },
-        'report matches no awaited request',
-      );
-    switch (m.taskReportType) {
-      case 'TerminatingFault':
-      case 'ImplicitDeactivation':
-        await moveTask(a, t.xid, 'ended', why, { reason: why });
-        return;
-      case 'FullyActionedAndUnsuccessful':
-        if (pending === 'activate-or-modify')
-          await moveTask(a, t.xid, 'failed', why, { provisioning: 'failed', reason: why });
-        else if (pending === 'deactivate')
-          await moveTask(a, t.xid, 'deactivating', why, { provisioning: 'failed', reason: why });
-        else stale();
-        return;
-      case 'FullyActionedAndSuccessful':
-        if (pending === 'activate-or-modify')
-          await moveTask(a, t.xid, 'active', why, { provisioning: 'complete' });
-        else if (pending === 'deactivate') await this.deactivationReported(t);
-        else stale();
-        return;
-      default:
-        if (m.taskIssueErrorCode === ISSUE_CODES.Terminating)
-          await moveTask(a, t.xid, 'ended', why, { reason: why });
-    }
-  }
-
-  /** A success report while a deactivation is awaited: the task ends once the NE confirms it has no task. */
-  private async deactivationReported(t: TaskRecord): Promise<void> {
-    const a = this.o.admf;
-    let answer;
-    try {
-      answer = await a.send(t.neId, { type: 'GetTaskDetailsRequest', xId: t.xid });
-    } catch (err) {
-      a.logger.warn(
-        { err, xid: t.xid },
-        'deactivation report not confirmed (NE unreachable); reconciliation settles it',
-      );
-      return;
-    }
-    const r = answer.response;
-    if (r.type === 'ErrorResponse' && a.isKind(r.errorInformation.errorCode, 'XidDoesNotExist'))
-      await moveTask(a, t.xid, 'ended', 'deactivation reported', { reason: 'deactivated' });
-    else
-      a.logger.info(
-        { xid: t.xid },
-        'success report while deactivating, but the NE still has the task: the report was for an earlier request',
-      );
+    if (!known) return;
+    // Any instance accepts a report; the NE's owner acts on it (told when that is another instance).
+    if (a.owns(t.neId)) await applyTaskReport(a, t, reportOf(m));
+    else await a.ownership.tell(t.neId, `report:${id}`);
   }
 }

@@ -18,7 +18,12 @@ import type { AdmfConfig } from './config.js';
 import { reconcile } from './reconcile.js';
 import { ReportReceiver } from './reports.js';
 import { warrantActions } from './tasking.js';
+import { actOnTold, takeOver } from './takeover.js';
 import { holdingDataDir } from '../store/data-dir-lock.js';
+import { hostname } from 'node:os';
+import { PgAdmfStore } from '../store/pg/admf-pg-store.js';
+import { PgLeaseStore } from '../store/pg/leases.js';
+import { LeaseOwnership, type LeaseOwnershipDeps } from './lease-ownership.js';
 import { isSharedStore, openConfiguredStore } from './store-choice.js';
 
 export interface RunningAdmf {
@@ -72,6 +77,35 @@ function httpsPosters(config: AdmfConfig, tls: TlsConfig | undefined, logger: Lo
 }
 
 /**
+ * Who owns which NE: on a shared PostgreSQL store, leases (several instances); on the embedded store, this
+ * instance owns every NE (undefined: the Admf's default).
+ */
+function ownershipFor(
+  store: AdmfStore,
+  config: AdmfConfig,
+  clock: Clock,
+  logger: Logger,
+  audit: LeaseOwnershipDeps['audit'],
+): LeaseOwnership | undefined {
+  if (!(store instanceof PgAdmfStore)) return undefined;
+  const instanceId = config.instanceId ?? `${config.id}@${hostname()}:${process.pid}`;
+  if (config.leaseTtlMs + config.leaseRenewMs >= config.timeP2Ms)
+    logger.warn(
+      { leaseTtlMs: config.leaseTtlMs, leaseRenewMs: config.leaseRenewMs, timeP2Ms: config.timeP2Ms },
+      'the takeover bound (lease TTL + renewal) is not inside TIME_P2: keepalives may lapse at a takeover',
+    );
+  return new LeaseOwnership({
+    instanceId,
+    store: new PgLeaseStore(store.db, (err) => logger.warn({ err: err.message }, 'lease listener lost')),
+    clock,
+    logger: logger.child({ instance: instanceId }),
+    audit,
+    ttlMs: config.leaseTtlMs,
+    renewMs: config.leaseRenewMs,
+  });
+}
+
+/**
  * Starts the ADMF. On its own store (`dataDir`) it holds the data directory exclusively while it runs: a second
  * ADMF on it fails with {@link DataDirLockedError} naming the holder's PID.
  */
@@ -106,7 +140,10 @@ async function startOnStore(
   const schema = config.schemaDir ? SchemaSet.compile(readSchemaDir(config.schemaDir)) : undefined;
   const codec = new X1Codec({ schema, limits: { maxBytes: 256 * 2 ** 20, maxElements: 50_000_000 } });
   const inCodec = new X1Codec({ schema, limits: { maxBytes: config.maxBodyBytes } });
+  let audit: Admf['audit'] = () => Promise.resolve();
+  const ownership = ownershipFor(store, config, clock, logger, (row) => audit(row));
   const admf = new Admf({
+    ...(ownership && { ownership }),
     settings: config,
     store,
     codec,
@@ -125,7 +162,11 @@ async function startOnStore(
       );
     }
   };
+  audit = (row) => admf.audit(row);
   admf.onNeBack = (neId) => void reconcileQuietly(neId);
+  // Several instances: a gained NE is reconciled and its pending requests sent; a change told is acted on.
+  admf.onNeGained = (neId, cause) => takeOver(admf, neId, cause);
+  admf.onNeTold = (neId, subject) => actOnTold(admf, neId, subject);
   admf.warrantActions = warrantActions(admf);
   await admf.start();
   const receiver = new ReportReceiver({
@@ -156,7 +197,9 @@ async function startOnStore(
   const addr = x1Server.address();
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const x1Url = `${config.insecurePlainHttp ? 'http' : 'https'}://${host}:${addr.port}${config.path}`;
-  if (config.reconcileOnStart) for (const ne of await store.listNes()) void reconcileQuietly(ne.id);
+  // With several instances each NE is reconciled by the instance that gains it (onNeGained).
+  if (config.reconcileOnStart && !admf.ownership.shared)
+    for (const ne of await store.listNes()) void reconcileQuietly(ne.id);
   logger.info({ url: x1Url }, 'ADMF ready');
   return {
     admf,

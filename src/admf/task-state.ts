@@ -5,11 +5,42 @@
  * illegal move is refused and logged, and changes nothing (the report that asked for it is still recorded by
  * the caller). The request a task waits on follows from its state ({@link pendingOf}), so that a completion
  * report is matched to its own request.
+ *
+ * Every write of an owner's move carries the fence of this instance's lease on the task's NE ({@link fenced}):
+ * a store shared by several instances refuses it when the lease is no longer this instance's, and the NE is then
+ * dropped at once. Only the creation of a task (desired state, written by whichever instance took the REST call)
+ * carries none.
  */
 import type { ProvisioningStatus, TaskDetails } from '../x1/model.js';
 import type { TaskRecord, TaskState } from '../store/admf-store.js';
 import type { Admf } from './admf.js';
 import type { TaskWarrant } from './warrant.js';
+import type { Fence } from '../store/admf-fence.js';
+import { StoreError } from '../store/store-errors.js';
+
+/**
+ * Runs one write about an NE's state under this instance's fence for it; a refusal (`StoreError` `Fenced`)
+ * drops the NE from this instance at once (the ownership counts it) and is thrown on.
+ */
+export async function fenced<T>(
+  admf: Admf,
+  neId: string,
+  write: (fence: Fence | undefined) => Promise<T>,
+): Promise<T> {
+  const fence = admf.fence(neId);
+  try {
+    return await write(fence);
+  } catch (err) {
+    if (err instanceof StoreError && err.kind === 'Fenced' && fence) {
+      admf.logger.warn(
+        { ne: neId, token: fence.token },
+        'write refused: this instance no longer owns the NE',
+      );
+      admf.ownership.refused(fence, err.message);
+    }
+    throw err;
+  }
+}
 
 /**
  * From each state, the states a task may move to (staying put is always allowed). `scheduled` (its warrant
@@ -72,7 +103,7 @@ export async function moveTask(
     admf.logger.warn({ xid, from: t.state, to, cause }, 'task state: illegal move refused');
     return t;
   }
-  await admf.store.setTaskState(xid, to, admf.clock.now(), extra);
+  await fenced(admf, t.neId, (f) => admf.store.setTaskState(xid, to, admf.clock.now(), extra, f));
   return admf.store.getTask(xid);
 }
 
@@ -123,7 +154,8 @@ export async function startModify(
     return false;
   }
   const base = warrant ? withWarrant(t, warrant) : t;
-  await admf.store.putTask({ ...base, details, state: 'modifying', updatedAt: admf.clock.now() });
+  const rec = { ...base, details, state: 'modifying' as const, updatedAt: admf.clock.now() };
+  await fenced(admf, t.neId, (f) => admf.store.putTask(rec, f));
   return true;
 }
 
@@ -137,7 +169,7 @@ export async function replaceScheduled(
   const now = await admf.store.getTask(t.xid);
   if (now?.state !== 'scheduled') return undefined;
   const rec = { ...withWarrant(now, warrant), details, updatedAt: admf.clock.now() };
-  await admf.store.putTask(rec);
+  await fenced(admf, t.neId, (f) => admf.store.putTask(rec, f));
   return rec;
 }
 
@@ -145,5 +177,5 @@ export async function replaceScheduled(
 export async function undoModify(admf: Admf, old: TaskRecord): Promise<void> {
   const now = await admf.store.getTask(old.xid);
   if (now?.state !== 'modifying') return;
-  await admf.store.putTask({ ...old, updatedAt: admf.clock.now() });
+  await fenced(admf, old.neId, (f) => admf.store.putTask({ ...old, updatedAt: admf.clock.now() }, f));
 }

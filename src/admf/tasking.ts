@@ -24,6 +24,7 @@ import type { TaskWarrant } from './warrant.js';
 import type { WarrantActions } from './warrant-schedule.js';
 import { modifyScheduled, scheduleTask } from './warrant-tasking.js';
 import { LixError } from '../lib/errors.js';
+import { StoreError } from '../store/store-errors.js';
 
 /** Throws `refused` for an X1 ErrorResponse. */
 function expectOk(a: Answer, what: string): X1Response {
@@ -128,7 +129,7 @@ async function settle(
 class PendingActivation extends LixError<'PendingActivation'> {
   constructor(
     readonly task: TaskRecord,
-    cause: AdmfError,
+    cause: Error,
   ) {
     super('PendingActivation', `${cause.message}; the task is pending (${task.state})`, { cause });
   }
@@ -175,6 +176,8 @@ async function activateAudited(
     const existing = await createTask(admf, neId, details, warrant);
     if (existing)
       throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
+    // Another instance owns the NE: the desired state is stored, the owner is told and sends the request.
+    if (!admf.owns(neId)) return handedOver(admf, neId, xid);
     return sendActivation(admf, neId, details);
   });
 }
@@ -215,8 +218,33 @@ export function warrantActions(admf: Admf): WarrantActions {
   };
 }
 
-/** Sends ActivateTask for a task stored `activating` and settles it by the answer. */
+/** A task stored `activating` on an NE another instance owns: that owner is told, the task is pending. */
+async function handedOver(admf: Admf, neId: string, xid: string): Promise<TaskRecord> {
+  await admf.ownership.tell(neId, xid);
+  return (await admf.store.getTask(xid))!;
+}
+
+/**
+ * Sends ActivateTask for a task stored `activating` and settles it by the answer; one at a time per XID on this
+ * instance ({@link Admf.activating}).
+ */
 export async function sendActivation(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
+  const xid = details.xId;
+  admf.activating.add(xid);
+  try {
+    return await sendActivationOnce(admf, neId, details);
+  } catch (err) {
+    // This instance lost the NE while the request was out: the new owner reconciles and settles the task.
+    if (!(err instanceof StoreError && err.kind === 'Fenced')) throw err;
+    const t = await admf.store.getTask(xid);
+    if (!t) throw err;
+    throw new PendingActivation(t, new Error(`${neId} changed owner while ActivateTask was out`));
+  } finally {
+    admf.activating.delete(xid);
+  }
+}
+
+async function sendActivationOnce(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
   const xid = details.xId;
   let a: Answer;
   try {
@@ -226,7 +254,11 @@ export async function sendActivation(admf: Admf, neId: string, details: TaskDeta
     if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
     throw err;
   }
-  if (a.recoveredBy) {
+  const r = a.response;
+  // The NE has the XID already: a previous owner's request reached it (its answer was lost with that owner).
+  if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidAlreadyExists'))
+    a = await admf.send(neId, { type: 'GetTaskDetailsRequest', xId: xid });
+  if (a.recoveredBy || a.response.type === 'GetTaskDetailsResponse') {
     const found = followUp(admf, a);
     if (found === undefined) {
       await settle(admf, xid, 'failed', {

@@ -34,6 +34,8 @@ export interface WarrantSchedulerDeps {
   readonly actions: () => WarrantActions | undefined;
   /** Expiry-warning lead time (ms). */
   readonly warnMs: number;
+  /** Whether this instance owns an NE: only the owner starts and ends its tasks (by default, every NE). */
+  readonly owns?: (neId: string) => boolean;
 }
 
 export class WarrantScheduler {
@@ -103,6 +105,7 @@ export class WarrantScheduler {
     let expiring = 0;
     const seen = new Set<string>();
     for (const t of tasks) {
+      if (this.deps.owns && !this.deps.owns(t.neId)) continue;
       seen.add(t.xid);
       const retry = this.retryAt.get(t.xid);
       if (retry !== undefined && retry > now) {

@@ -208,7 +208,26 @@ export const RESPONSE_SCHEMAS = {
     type: 'object',
     required: ['admf', 'nes'],
     properties: {
-      admf: { type: 'object', required: ['id'], properties: { id: str, x1Url: str } },
+      admf: {
+        type: 'object',
+        required: ['id', 'ownership'],
+        properties: {
+          id: str,
+          x1Url: str,
+          ownership: {
+            type: 'object',
+            description: 'which NEs this instance owns (one owner per NE among instances sharing a store)',
+            required: ['instanceId', 'owned', 'takeovers', 'lostLeases', 'fencingRefusals'],
+            properties: {
+              instanceId: str,
+              owned: { type: 'array', items: str },
+              takeovers: { type: 'integer' },
+              lostLeases: { type: 'integer' },
+              fencingRefusals: { type: 'integer' },
+            },
+          },
+        },
+      },
       nes: { type: 'array', items: ne },
     },
   },

@@ -34,14 +34,15 @@ const PENDING_DESCRIPTION =
  * A task whose activation did not reach the NE (state `activating`), as the 202 answer shows it: the record,
  * `pending: true` and a message saying what happens next (docs/admf.md "Pending activations").
  */
-function pendingView(t: TaskRecord) {
+function pendingView(t: TaskRecord, handedOver: boolean) {
   const why = t.reason !== undefined ? `${t.reason}: ` : '';
   return {
     ...t,
     pending: true,
-    message:
-      `${why}task ${t.xid} is pending (activating): it is installed when ${t.neId} answers again and is ` +
-      `reconciled and healed (at once for an NE with heal auto; otherwise lix admf ne heal ${t.neId})`,
+    message: handedOver
+      ? `task ${t.xid} is stored (activating); ${t.neId} is owned by another ADMF instance, which sends it`
+      : `${why}task ${t.xid} is pending (activating): it is installed when ${t.neId} answers again and is ` +
+        `reconciled and healed (at once for an NE with heal auto; otherwise lix admf ne heal ${t.neId})`,
   };
 }
 
@@ -99,7 +100,9 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
         await admf.requireNe(b.ne);
         const w = parseWarrant(b, admf.clock.now());
         const t = await activateTask(admf, b.ne, toTaskDetails(codec, b, undefined, w), w);
-        return t.state === 'activating' ? new WithHeaders(view(pendingView(t)), {}, 202) : view(t);
+        return t.state === 'activating'
+          ? new WithHeaders(view(pendingView(t, !admf.owns(b.ne))), {}, 202)
+          : view(t);
       },
     },
     {
@@ -187,7 +190,11 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       tag: 'Records',
       summary: 'the ADMF and the health of every NE',
       handler: async () => ({
-        admf: { id: admf.deps.settings.id, ...(ctx.x1Url !== undefined && { x1Url: ctx.x1Url }) },
+        admf: {
+          id: admf.deps.settings.id,
+          ...(ctx.x1Url !== undefined && { x1Url: ctx.x1Url }),
+          ownership: admf.ownership.stats(),
+        },
         nes: (await admf.store.listNes()).map((ne) => neView(ctx, ne)),
       }),
     },

@@ -93,6 +93,23 @@ export function admfMetrics(
           Object.entries(n.link).map(([event, v]): Sample<'ne' | 'event'> => [{ ne: n.neId, event }, v]),
         ),
   );
+  gaugeOf(registry, 'lix_admf_ne_owned', '1 for each NE whose X1 link this instance owns', ['ne'], () =>
+    admf.ownership.owned().map((ne) => [{ ne }, 1]),
+  );
+  counterOf(
+    registry,
+    'lix_admf_lease_events_total',
+    'NE lease events of this instance: takeovers, lost leases, fencing refusals',
+    ['event'],
+    () => {
+      const s = admf.ownership.stats();
+      return [
+        [{ event: 'takeover' }, s.takeovers],
+        [{ event: 'lost' }, s.lostLeases],
+        [{ event: 'fencing_refusal' }, s.fencingRefusals],
+      ];
+    },
+  );
   counterOf(
     registry,
     'lix_admf_reports_received_total',

@@ -13,6 +13,7 @@ import type {
 } from '../x1/model.js';
 import type { SubscriberStore } from './admf-subscriber-store.js';
 import type { ApiTokenStore } from './admf-tokens.js';
+import type { Fence } from './admf-fence.js';
 
 /** Per-NE options an operator sets when registering the NE. */
 export interface NeOptions {
@@ -179,20 +180,27 @@ export interface AdmfStore extends SubscriberStore, ApiTokenStore {
   listDestinations(neId?: string): Promise<DestinationRecord[]>;
   deleteDestination(neId: string, did: string): Promise<boolean>;
 
-  /** Inserts or replaces a task (by XID). */
-  putTask(t: TaskRecord): Promise<void>;
+  /**
+   * Inserts or replaces a task (by XID). With a fence, only while the fence's lease on the task's NE holds
+   * (else a `StoreError` `Fenced`, and nothing changes).
+   */
+  putTask(t: TaskRecord, fence?: Fence): Promise<void>;
   /** Inserts many tasks in one commit. */
   putTasks(ts: readonly TaskRecord[]): Promise<void>;
   getTask(xid: string): Promise<TaskRecord | undefined>;
   listTasks(filter?: TaskFilter): Promise<TaskRecord[]>;
   /** How many tasks each NE has in each state (metrics). */
   countTasks(): Promise<{ neId: string; state: TaskState; count: number }[]>;
-  /** Changes state (and optionally provisioning and reason); false when there is no such task. */
+  /**
+   * Changes state (and optionally provisioning and reason); false when there is no such task. With a fence, only
+   * while the fence's lease on the task's NE holds (else a `StoreError` `Fenced`, and nothing changes).
+   */
   setTaskState(
     xid: string,
     state: TaskState,
     at: number,
     extra?: { provisioning?: ProvisioningStatus; reason?: string },
+    fence?: Fence,
   ): Promise<boolean>;
 
   addReport(r: ReportInput): Promise<number>;

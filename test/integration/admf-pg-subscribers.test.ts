@@ -1,5 +1,7 @@
 // Two ADMF instances on one PostgreSQL database change one subscriber at the same moment: the subscriber
-// lock holds across them, so each new identity gets exactly one task on the NE, never one per instance.
+// lock holds across them, so each new identity gets exactly one task on the NE, never one per instance. Only
+// the NE's owner (a) speaks X1 to it: b's new tasks are stored pending and sent by a (docs/admf.md "Several
+// instances").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSubscriber, modifySubscriber, type SubscriberResult } from '../../src/admf/subscribers.js';
@@ -7,6 +9,7 @@ import { createDestination } from '../../src/admf/tasking.js';
 import { admfHarness, admfWithNe, type AdmfHarness, type AdmfWithNe } from '../support/admf-harness.js';
 import { postgresSkip, startPostgres } from '../support/postgres.js';
 import { destination, uuid } from '../support/x1-builders.js';
+import { until } from '../support/admf-helpers.js';
 
 const skip = postgresSkip();
 
@@ -37,8 +40,13 @@ test(
           modifySubscriber(a.running.admf, 'sub-1', add),
           modifySubscriber(b.running.admf, 'sub-1', add),
         ]);
-        for (const r of results) assert.equal(r.subscriber.inSync, true, JSON.stringify(r.results));
+        for (const r of results)
+          assert.ok(
+            r.subscriber.inSync || r.results.every((x) => x.outcome === 'ok' || x.outcome === 'pending'),
+            JSON.stringify(r.results),
+          );
       }
+      await until('the owner sent what b stored', () => a!.ne.store.listXids().length >= 1 + rounds, 10_000);
       const links = await a.running.admf.store.listSubscriberTasks('sub-1');
       const keys = links.map((l) => l.targetKey);
       assert.equal(keys.length, 1 + rounds, `one task per identity: ${keys.join(', ')}`);

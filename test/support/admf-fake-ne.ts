@@ -16,6 +16,8 @@ export interface FakeNe {
   readonly server: X1Server;
   readonly url: string;
   readonly received: X1Request[];
+  /** When each request in `received` arrived (ms since the epoch). */
+  readonly receivedAt: number[];
   /** Request types whose answer is held (the NE has done the work). */
   readonly slow: Set<string>;
   /** Request types that are held unprocessed (the NE has not seen them). */
@@ -31,6 +33,7 @@ export async function fakeNe(
   const pki = await getTestPki();
   const h = await neHarness(opts.config ?? {});
   const received: X1Request[] = [];
+  const receivedAt: number[] = [];
   const slow = new Set<string>();
   const silent = new Set<string>();
   let held: (() => void)[] = [];
@@ -44,7 +47,12 @@ export async function fakeNe(
     handler: async (req) => {
       const doc = decodeX1(req.body);
       const types = doc.root === 'X1Request' ? doc.results.map((r) => (r.ok ? r.message.type : '')) : [];
-      if (doc.root === 'X1Request') for (const r of doc.results) if (r.ok) received.push(r.message);
+      if (doc.root === 'X1Request')
+        for (const r of doc.results)
+          if (r.ok) {
+            received.push(r.message);
+            receivedAt.push(Date.now());
+          }
       if (types.some((t) => silent.has(t))) await hold();
       const body = await h.ne.handle(req.body, req.peerIdentity);
       if (types.some((t) => slow.has(t))) await hold();
@@ -61,6 +69,7 @@ export async function fakeNe(
     server,
     url: `https://127.0.0.1:${server.address().port}/X1/NE`,
     received,
+    receivedAt,
     slow,
     silent,
     release,

@@ -75,13 +75,15 @@ async function mint(): Promise<TestPki> {
     serial: init.untrusted.summary.serial,
   };
 
+  /** Everything issued, by file name (tls() finds these too). */
+  const issuedByName: Record<string, CertFiles> = {};
   const issue = async (file: string, req: LeafRequest): Promise<CertFiles> => {
     const issued = await issueCertificate(ca, req);
     const certFile = join(dir, `${file}.pem`);
     const keyFile = join(dir, `${file}.key`);
     writeFileAtomic(keyFile, await keyPem(issued), PKI_FILES.keyMode);
     writeFileAtomic(certFile, certPem(issued), PKI_FILES.certMode);
-    return { certFile, keyFile, serial: issued.cert.serialNumber };
+    return (issuedByName[file] = { certFile, keyFile, serial: issued.cert.serialNumber });
   };
   const now = Date.now();
   const special: Record<SpecialCert, CertFiles> = {
@@ -114,7 +116,7 @@ async function mint(): Promise<TestPki> {
     ca,
     issue,
     tls(name, extra = {}) {
-      const files = all[name];
+      const files = all[name] ?? issuedByName[name];
       if (!files) throw new Error(`test PKI has no certificate ${name}`);
       return {
         certFile: files.certFile,

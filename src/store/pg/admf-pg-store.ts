@@ -7,6 +7,9 @@
  * prepared (named).
  */
 import type pg from 'pg';
+import type { Fence } from '../admf-fence.js';
+import { StoreError } from '../store-errors.js';
+import { FENCED } from './leases.js';
 import {
   ADMF_STORE_LIMITS,
   type AdmfStore,
@@ -133,6 +136,14 @@ export async function openPgAdmfStore(url: string, opts: OpenPgStoreOptions = {}
   }
 }
 
+/** The store's refusal of a write whose fence no longer holds. */
+function fencedOut(f: Fence): StoreError {
+  return new StoreError('Fenced', `lease of NE ${f.neId} (token ${f.token}) is not held by ${f.owner}`);
+}
+
+/** The fence's parameters; a task write under a fence for another NE than the task's is refused too. */
+const fenceParams = (f: Fence, neId: string) => [f.neId === neId ? neId : null, f.owner, f.token];
+
 export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
   private closed = false;
 
@@ -180,8 +191,10 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     return (await run(this.db, S.deleteDest, [neId, did])).count > 0;
   }
 
-  async putTask(t: TaskRecord): Promise<void> {
-    await run(this.db, S.putTask, taskParams(t));
+  async putTask(t: TaskRecord, fence?: Fence): Promise<void> {
+    if (!fence) return void (await run(this.db, S.putTask, taskParams(t)));
+    const r = await run(this.db, FENCED.putTask, [...taskParams(t), ...fenceParams(fence, t.neId)]);
+    if (r.count === 0) throw fencedOut(fence);
   }
 
   async putTasks(ts: readonly TaskRecord[]): Promise<void> {
@@ -223,15 +236,14 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     state: TaskState,
     at: number,
     extra: { provisioning?: ProvisioningStatus; reason?: string } = {},
+    fence?: Fence,
   ): Promise<boolean> {
-    const r = await run(this.db, S.setState, [
-      xid,
-      state,
-      extra.provisioning ?? null,
-      extra.reason ?? null,
-      at,
-    ]);
-    return r.count > 0;
+    const args = [xid, state, extra.provisioning ?? null, extra.reason ?? null, at];
+    if (!fence) return (await run(this.db, S.setState, args)).count > 0;
+    const r = await run(this.db, FENCED.setState, [...args, fence.neId, fence.owner, fence.token]);
+    if (r.count > 0) return true;
+    if (await this.getTask(xid)) throw fencedOut(fence);
+    return false;
   }
 
   async addReport(r: ReportInput): Promise<number> {

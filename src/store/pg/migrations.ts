@@ -75,11 +75,36 @@ CREATE TABLE api_tokens (
 `;
 
 /**
+ * Version 2, NE ownership among several ADMF instances (docs/admf.md "Several instances"): one lease per NE
+ * (owner instance, fencing token from a sequence so that tokens only grow, even across a removed and re-added
+ * NE; expiry by the database clock; the last keepalive the owner sent), the live instances, and a NOTIFY on
+ * channel `lix_admf` in the transaction that stores a task `activating`, so that its NE's owner sends it.
+ */
+const V2 = `
+CREATE SEQUENCE ne_lease_token;
+CREATE TABLE ne_lease (
+  ne_id ${KEY} PRIMARY KEY REFERENCES nes(id) ON DELETE CASCADE, owner text NOT NULL, token bigint NOT NULL,
+  expires_at timestamptz NOT NULL, keepalive_at bigint
+);
+CREATE TABLE admf_instances (id ${KEY} PRIMARY KEY, seen_at timestamptz NOT NULL);
+CREATE FUNCTION task_pending_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('lix_admf', json_build_object('ne', NEW.ne_id, 's', NEW.xid)::text);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tasks_pending_notify AFTER INSERT OR UPDATE OF state ON tasks
+  FOR EACH ROW WHEN (NEW.state = 'activating') EXECUTE FUNCTION task_pending_notify();
+`;
+
+/**
  * Every migration, oldest first. Version 1 is the whole store as the SQLite schema version 4 has it: NEs,
  * destinations, tasks (with warrant windows), reports, the append-only audit log (a trigger refuses UPDATE,
  * DELETE and TRUNCATE), meta (per-NE drift and other follow-ups), subscribers and their tasks, API tokens.
  */
-export const PG_MIGRATIONS: readonly PgMigration[] = [{ version: 1, name: 'ADMF store', sql: V1 }];
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  { version: 1, name: 'ADMF store', sql: V1 },
+  { version: 2, name: 'NE leases', sql: V2 },
+];
 
 /** The newest schema this lix knows. */
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)!.version;
