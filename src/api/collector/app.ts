@@ -81,6 +81,8 @@ export async function buildCollectorApi(o: CollectorApiOptions): Promise<Fastify
   );
   app.addHook('onClose', async () => streams.close());
 
+  app.get('/api/health', async () => ({ status: 'ok' }));
+
   app.get('/api/xids', async () => ({
     xids: (await catalog.xids()).map((x) => ({
       ...x,
