@@ -100,7 +100,15 @@ export class CaptureCatalog {
   /** File names by lower-case XID (only `xid`'s when given). */
   async #scanDir(xid?: string): Promise<Map<string, { n: number; name: string }[]>> {
     const out = new Map<string, { n: number; name: string }[]>();
-    for (const name of await readdir(this.dir)) {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      // No capture yet: the collector makes the directory when it starts.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      throw err;
+    }
+    for (const name of names) {
       const m = XID_FILE.exec(name);
       if (!m) continue;
       const x = m[1]!.toLowerCase();
