@@ -26,10 +26,13 @@ function get(link: CollectorLink, path: string, idleMs: number): Promise<Incomin
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const where = `collector ${link.name} (${link.url})`;
   return new Promise((resolve, reject) => {
+    // One connection per request (agent: false): an event stream or a download holds it alone, and it goes
+    // with the request (no idle sockets kept to collectors).
     const req = send(url, {
       method: 'GET',
       headers: { authorization: `Bearer ${link.token}` },
       timeout: idleMs,
+      agent: false,
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${idleMs / 1000} s`)));
     req.on('error', (err) => reject(new AdmfError('unreachable', `${where}: ${err.message}`)));

@@ -6,10 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { memoryAdmf, type MemoryAdmf } from '../support/admf-memory.js';
 import { TEST_API_TOKEN } from '../support/admf-harness.js';
 import { hasTool, skipUnless } from '../support/shared.js';
+import { until } from '../support/admf-helpers.js';
 import { uuid } from '../support/x1-builders.js';
 import {
   API_TOKEN,
@@ -121,6 +123,8 @@ test('refusals: bad parameters 400 with a reason, unknown collector or XID 404, 
 });
 
 test('the event stream through the ADMF delivers new messages', async () => {
+  const upstream: Socket[] = [];
+  c.app.server.on('connection', (sock: Socket) => upstream.push(sock));
   const ac = new AbortController();
   const r = await viaAdmf(`lab/xids/${xid}/stream`, TEST_API_TOKEN, { signal: ac.signal });
   assert.equal(r.status, 200);
@@ -144,6 +148,9 @@ test('the event stream through the ADMF delivers new messages', async () => {
     await new Promise((res) => setTimeout(res, 50));
   ac.abort();
   await reading;
+  // The client went away: the ADMF's request to the collector is closed too.
+  assert.equal(upstream.length, 1, 'one connection from the ADMF to the collector for the stream');
+  await until('the upstream connection closed', () => upstream[0]!.closed);
   const events = [...text.matchAll(/^data: (.*)$/gm)].map((x) => JSON.parse(x[1]!) as { summary: string });
   assert.deepEqual(
     events.map((e) => e.summary),
