@@ -2,7 +2,7 @@
  * The XIDs of the collector's output directory and their capture files (`<xid>-<n>.pcapng`, `--split xid`),
  * each with a {@link FileIndex} kept in memory and brought up to date on every read: new files (rotation)
  * join the set, grown files are indexed from where they stopped, removed files (retention, purge) leave it,
- * and a file replaced under the same name (another inode) is indexed anew. Files of `--split destination`
+ * and a file replaced under the same name (another inode or birth time) is indexed anew. Files of `--split destination`
  * hold several XIDs and are not listed. Messages are addressed by an id `<n>-<offset>`: the file's rotation
  * number and the byte offset of the packet block, checked against the index before anything is read.
  */
@@ -129,8 +129,9 @@ export class CaptureCatalog {
       try {
         const st = await stat(path);
         let index = this.#indexes.get(path);
-        if (!index || index.ino !== st.ino || st.size < index.scanned) {
-          index = new FileIndex(path, st.ino, this.classify);
+        const identity = `${st.ino}:${st.birthtimeMs}`;
+        if (!index || index.identity !== identity || st.size < index.scanned) {
+          index = new FileIndex(path, identity, this.classify);
           this.#indexes.set(path, index);
         }
         await index.refresh(st.size);

@@ -70,8 +70,11 @@ export class FileIndex {
 
   constructor(
     readonly path: string,
-    /** The file's inode when it was first indexed: another file under the same name starts a new index. */
-    readonly ino: number,
+    /**
+     * The file's inode and birth time when it was first indexed: another file under the same name starts a
+     * new index (an inode number is reused at once after an unlink; the birth time tells them apart).
+     */
+    readonly identity: string,
     private readonly classify: PacketClassifier,
   ) {}
 
