@@ -97,7 +97,10 @@ test('a cursor walk returns every message once, in capture order, across rotated
   );
   const gtp = seen[TOTAL - 1]!;
   assert.equal(gtp.protocol, 'gtpv2');
-  assert.equal(gtp.summary, `Create Session Request IMSI=${IMSI} MSISDN=${MSISDN}`);
+  assert.equal(
+    gtp.summary,
+    `Create Session Request IMSI=${IMSI} MSISDN=${MSISDN} F-TEID=0x1006@198.51.100.3`,
+  );
   assert.equal(gtp.dst, '198.51.100.4:2123');
 });
 
@@ -172,6 +175,7 @@ test('one message: SIP text, Diameter and GTPv2-C fields, the frame in base64', 
   assert.equal(g['Message Type'], '32 (Create Session Request)');
   assert.equal(g['IMSI'], IMSI);
   assert.equal(g['Sequence Number'], '7');
+  assert.equal(g['F-TEID'], 'interface 10, TEID 0x00001006, 198.51.100.3');
 });
 
 test('auth: no token and a wrong token are refused with a reason', async () => {

@@ -151,6 +151,8 @@ export function captureReports(xid: string, calls: number): StmReport[] {
     payload: gtpv2Message(32, 0, 7, [
       [1, tbcd(IMSI)],
       [76, tbcd(MSISDN)],
+      // Sender F-TEID for Control Plane: IPv4, interface type 10 (S11 MME), TEID 0x1006, 198.51.100.3.
+      [87, Uint8Array.of(0x8a, 0, 0, 0x10, 0x06, 198, 51, 100, 3)],
     ]),
   });
   return out;

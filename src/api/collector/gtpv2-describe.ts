@@ -37,6 +37,15 @@ export const GTPV2_MESSAGES: Readonly<Record<number, string>> = {
   98: 'Update Bearer Response',
   99: 'Delete Bearer Request',
   100: 'Delete Bearer Response',
+  128: 'Identification Request',
+  129: 'Identification Response',
+  130: 'Context Request',
+  131: 'Context Response',
+  132: 'Context Acknowledge',
+  133: 'Forward Relocation Request',
+  134: 'Forward Relocation Response',
+  135: 'Forward Relocation Complete Notification',
+  136: 'Forward Relocation Complete Acknowledge',
   170: 'Release Access Bearers Request',
   171: 'Release Access Bearers Response',
   176: 'Downlink Data Notification',
@@ -164,7 +173,10 @@ export function describeGtpv2(b: Uint8Array): Gtpv2Description {
   ];
   if (end > head) walk(b.subarray(head, end), '', 0, fields);
   const top = (n: string) => fields.find((f) => f.name === n)?.value;
-  const senderTeid = fields.find((f) => f.name === 'F-TEID')?.value;
+  // The sender F-TEID (instance 0) as TEID@address.
+  const fteidText = fields.find((f) => f.name === 'F-TEID')?.value;
+  const fm = fteidText && /TEID 0x0*([0-9a-f]+)(?:, ([^,]+))?/.exec(fteidText);
+  const senderTeid = fm ? `0x${fm[1] || '0'}${fm[2] ? `@${fm[2]}` : ''}` : undefined;
   const ids = [
     ['IMSI', top('IMSI')],
     ['MSISDN', top('MSISDN')],
