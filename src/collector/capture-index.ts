@@ -58,6 +58,7 @@ export class FileIndex {
   readonly #keys: string[] = [];
   readonly #keyIds = new Map<string, number>();
   #count = 0;
+  #refreshing: Promise<void> = Promise.resolve();
   /** File bytes indexed so far (the end of the last whole block). */
   #scanned = 0;
   #le = true;
@@ -143,8 +144,17 @@ export class FileIndex {
     return lo;
   }
 
-  /** Indexes the blocks appended since the last call, up to `size` (the file's size now). */
+  /**
+   * Indexes the blocks appended since the last call, up to `size` (the file's size now). Calls at the same
+   * time (a page and an event stream) run one after the other, never over the same bytes twice.
+   */
   async refresh(size: number): Promise<void> {
+    const run = this.#refreshing.then(() => this.#refresh(size));
+    this.#refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #refresh(size: number): Promise<void> {
     if (this.damaged !== undefined || size <= this.#scanned) return;
     const fh = await open(this.path, 'r');
     try {

@@ -133,3 +133,23 @@ test('damage ends the index of a file; what came before is served, the download 
   writeFileSync(join(dir, `${junk}-1.pcapng`), 'GET / HTTP/1.1\r\n\r\n'.repeat(10));
   assert.deepEqual(await all(junk), []);
 });
+
+test('requests at the same time index a new file once', async () => {
+  const xid = uuid();
+  const n = 20_000;
+  const blocks = Array.from({ length: n }, (_, i) => block(i));
+  writeFileSync(join(dir, `${xid}-1.pcapng`), Buffer.concat([head(), ...blocks]));
+  const count = () =>
+    get(`${url}/api/xids/${xid}/messages?limit=1`)
+      .then(() => get(`${url}/api/xids`))
+      .then((r) => r.json() as Promise<{ xids: { xid: string; messages: number }[] }>);
+  // The first request starts indexing (several slices); the others come while it reads.
+  const first = count();
+  const others: ReturnType<typeof count>[] = [];
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 3));
+    others.push(count());
+  }
+  for (const a of await Promise.all([first, ...others]))
+    assert.equal(a.xids.find((x) => x.xid === xid)?.messages, n);
+});
