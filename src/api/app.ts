@@ -143,6 +143,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
           params: req.params as ApiRequest['params'],
           query: req.query as ApiRequest['query'],
           body: req.body,
+          headers: req.headers,
           ...(caller && { caller }),
         };
         let result = caller

@@ -21,7 +21,12 @@ export const PROXY_LIMITS = {
 /** Answer headers passed on to the client. */
 const PASSED = ['content-type', 'content-disposition', 'content-length', 'cache-control'] as const;
 
-function get(link: CollectorLink, path: string, idleMs: number): Promise<IncomingMessage> {
+function get(
+  link: CollectorLink,
+  path: string,
+  idleMs: number,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<IncomingMessage> {
   const url = new URL(path, link.url.endsWith('/') ? link.url : `${link.url}/`);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const where = `collector ${link.name} (${link.url})`;
@@ -30,7 +35,7 @@ function get(link: CollectorLink, path: string, idleMs: number): Promise<Incomin
     // with the request (no idle sockets kept to collectors).
     const req = send(url, {
       method: 'GET',
-      headers: { authorization: `Bearer ${link.token}` },
+      headers: { ...extra, authorization: `Bearer ${link.token}` },
       timeout: idleMs,
       agent: false,
     });
@@ -53,9 +58,13 @@ function get(link: CollectorLink, path: string, idleMs: number): Promise<Incomin
   });
 }
 
-/** Forwards `GET path` (with its query) and streams the collector's answer back. */
-export async function forward(link: CollectorLink, path: string): Promise<Streamed> {
-  const res = await get(link, path, PROXY_LIMITS.idleMs);
+/** Forwards `GET path` (with its query and `headers`) and streams the collector's answer back. */
+export async function forward(
+  link: CollectorLink,
+  path: string,
+  send: Readonly<Record<string, string>> = {},
+): Promise<Streamed> {
+  const res = await get(link, path, PROXY_LIMITS.idleMs, send);
   const headers: Record<string, string> = {};
   for (const h of PASSED) {
     const v = res.headers[h];

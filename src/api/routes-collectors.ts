@@ -107,7 +107,16 @@ export function collectorRoutes(ctx: ApiContext): RouteDef[] {
         type: 'string',
         description: 'event: message, id: <message id>, data: <CapturedMessageSummary JSON>',
       },
-      handler: async ({ params }) => forward(linkOf(ctx, params.name), `api/xids/${enc(params.xid!)}/stream`),
+      handler: async ({ params, headers }) => {
+        // A client that reconnects resumes after the last event it saw (a well-formed id only).
+        const last = headers?.['last-event-id'];
+        const resume = typeof last === 'string' && new RegExp(MESSAGE_ID_PATTERN).test(last);
+        return forward(
+          linkOf(ctx, params.name),
+          `api/xids/${enc(params.xid!)}/stream`,
+          resume ? { 'last-event-id': last } : {},
+        );
+      },
     },
     {
       method: 'GET',

@@ -11,6 +11,8 @@ export interface ApiRequest {
   readonly params: Record<string, string>;
   readonly query: Record<string, string | number | undefined>;
   readonly body: unknown;
+  /** The request's headers (lower-case names), for the few routes that read one (`Last-Event-ID`). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** Who is calling (authenticated, and allowed this route by src/api/roles.ts). */
   readonly caller?: Principal;
 }

@@ -156,6 +156,25 @@ test('the event stream through the ADMF delivers new messages', async () => {
     events.map((e) => e.summary),
     ['INVITE sip:bob@example.net SIP/2.0', 'SIP/2.0 100 Trying'],
   );
+  // Reconnecting with Last-Event-ID resumes after that event: the second one comes again, nothing is lost.
+  const ac2 = new AbortController();
+  const again = await viaAdmf(`lab/xids/${xid}/stream`, TEST_API_TOKEN, {
+    signal: ac2.signal,
+    headers: { 'last-event-id': (events[0] as unknown as { id: string }).id },
+  });
+  const r2 = again.body!.getReader();
+  let text2 = '';
+  const deadline = Date.now() + 5000;
+  while (!/^data: /m.test(text2) && Date.now() < deadline) {
+    const late = new Promise<{ value?: Uint8Array }>((res) =>
+      setTimeout(() => res({}), deadline - Date.now()),
+    );
+    const chunk = await Promise.race([r2.read(), late]);
+    if (chunk.value) text2 += new TextDecoder().decode(chunk.value);
+  }
+  ac2.abort();
+  assert.match(text2, /^data: /m, 'an event after reconnecting');
+  assert.equal(JSON.parse(/^data: (.*)$/m.exec(text2)![1]!).summary, 'SIP/2.0 100 Trying');
 });
 
 test("the PCAPng download through the ADMF is the collector's, and tshark reads it", async (t) => {
