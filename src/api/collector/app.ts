@@ -116,6 +116,8 @@ export async function buildCollectorApi(o: CollectorApiOptions): Promise<Fastify
     const after = req.headers['last-event-id'];
     if (typeof after === 'string' && idProblem(after))
       return send(reply, 400, 'invalid', 'header Last-Event-ID must be a message id from this API');
+    // HEAD: the headers only, no stream held open.
+    if (req.method === 'HEAD') return reply.header('Content-Type', 'text/event-stream; charset=utf-8').send();
     if (!streams.room()) return send(reply, 503, 'busy', 'too many event streams are open; try again later');
     await streams.open(req.params.xid.toLowerCase(), reply, typeof after === 'string' ? after : undefined);
   });
