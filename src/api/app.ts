@@ -19,7 +19,8 @@ import { neRoutes } from './routes-nes.js';
 import { subscriberRoutes } from './routes-subscribers.js';
 import { taskRoutes } from './routes-tasks.js';
 import { tokenRoutes } from './routes-tokens.js';
-import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
+import { Streamed, WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
+import { collectorRoutes } from './routes-collectors.js';
 import { API_LIMITS } from './schemas.js';
 import { validationMessage, type SchemaError } from './validation-message.js';
 
@@ -61,7 +62,13 @@ function sendError(
 }
 
 export function allRoutes(ctx: ApiContext): RouteDef[] {
-  return [...neRoutes(ctx), ...taskRoutes(ctx), ...subscriberRoutes(ctx), ...tokenRoutes(ctx)];
+  return [
+    ...neRoutes(ctx),
+    ...taskRoutes(ctx),
+    ...subscriberRoutes(ctx),
+    ...tokenRoutes(ctx),
+    ...collectorRoutes(ctx),
+  ];
 }
 
 /** Builds the app (not listening). */
@@ -136,11 +143,18 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
           params: req.params as ApiRequest['params'],
           query: req.query as ApiRequest['query'],
           body: req.body,
+          headers: req.headers,
           ...(caller && { caller }),
         };
         let result = caller
           ? await actingAs(caller.name, () => r.handler(request))
           : await r.handler(request);
+        if (result instanceof Streamed) {
+          const body = result.body;
+          // The client went away: stop reading from the collector too.
+          reply.raw.on('close', () => body.destroy());
+          return reply.code(result.status).headers(result.headers).send(body);
+        }
         let status = r.status ?? 200;
         if (result instanceof WithHeaders) {
           reply.headers(result.headers);

@@ -1,6 +1,7 @@
 /** The route table type shared by the REST routes, the app and the OpenAPI document. */
 import type { Admf } from '../admf/admf.js';
 import type { X1Codec } from '../x1/codec.js';
+import type { Readable } from 'node:stream';
 import type { Principal } from './auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -10,6 +11,8 @@ export interface ApiRequest {
   readonly params: Record<string, string>;
   readonly query: Record<string, string | number | undefined>;
   readonly body: unknown;
+  /** The request's headers (lower-case names), for the few routes that read one (`Last-Event-ID`). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** Who is calling (authenticated, and allowed this route by src/api/roles.ts). */
   readonly caller?: Principal;
 }
@@ -21,6 +24,23 @@ export class WithHeaders {
     readonly headers: Readonly<Record<string, string>>,
     /** Instead of the route's success status (e.g. 202 for an accepted, pending request). */
     readonly status?: number,
+  ) {}
+}
+
+/** A collector as the ADMF knows it: a name for the operator, the API's base URL, and its token. */
+export interface CollectorLink {
+  readonly name: string;
+  /** Base URL of the collector's HTTP API, e.g. `http://10.0.0.7:8482`. */
+  readonly url: string;
+  readonly token: string;
+}
+
+/** A handler's answer streamed as it comes (a collector's events or capture, src/api/collector-proxy.ts). */
+export class Streamed {
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: Readable,
   ) {}
 }
 
@@ -37,6 +57,8 @@ export interface RouteDef {
   readonly params?: object;
   readonly querystring?: object;
   readonly body?: object;
+  /** Media type of the success answer (default application/json). */
+  readonly responseType?: string;
   /** Success status (default 200). */
   readonly status?: number;
   /** Other success statuses the handler may answer with (WithHeaders), and what each means. */
@@ -50,4 +72,6 @@ export interface ApiContext {
   readonly codec: X1Codec;
   /** The ADMF's `/X1/ADMF` URL, shown by the health route. */
   readonly x1Url?: string;
+  /** The collectors whose HTTP API the ADMF forwards to (`collectors` in the configuration). */
+  readonly collectors?: readonly CollectorLink[];
 }
