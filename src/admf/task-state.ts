@@ -73,6 +73,7 @@ export async function moveTask(
     return t;
   }
   await admf.store.setTaskState(xid, to, admf.clock.now(), extra);
+  admf.events.emit({ type: 'task', xid, neId: t.neId, state: to });
   return admf.store.getTask(xid);
 }
 
@@ -99,6 +100,7 @@ export async function createTask(
     createdAt: now,
     updatedAt: now,
   });
+  admf.events.emit({ type: 'task', xid: details.xId, neId, state });
   return undefined;
 }
 
@@ -124,6 +126,7 @@ export async function startModify(
   }
   const base = warrant ? withWarrant(t, warrant) : t;
   await admf.store.putTask({ ...base, details, state: 'modifying', updatedAt: admf.clock.now() });
+  admf.events.emit({ type: 'task', xid: t.xid, neId: t.neId, state: 'modifying' });
   return true;
 }
 
@@ -146,4 +149,5 @@ export async function undoModify(admf: Admf, old: TaskRecord): Promise<void> {
   const now = await admf.store.getTask(old.xid);
   if (now?.state !== 'modifying') return;
   await admf.store.putTask({ ...old, updatedAt: admf.clock.now() });
+  admf.events.emit({ type: 'task', xid: old.xid, neId: old.neId, state: old.state });
 }

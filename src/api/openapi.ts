@@ -55,7 +55,10 @@ function operation(r: RouteDef): object {
   const ok =
     status === '204'
       ? { description: 'done' }
-      : { description: 'success', content: { 'application/json': { schema: r.response ?? {} } } };
+      : {
+          description: 'success',
+          content: { [r.contentType ?? 'application/json']: { schema: r.response ?? {} } },
+        };
   const errors = Object.fromEntries(
     Object.entries(ERROR_STATUSES).map(([code, description]) => [
       code,

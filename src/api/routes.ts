@@ -34,6 +34,8 @@ export interface RouteDef {
   readonly operationId?: string;
   /** JSON Schema of the success answer (response-schemas.ts; OpenAPI only, also for `otherStatuses`). */
   readonly response?: object;
+  /** Media type of the success answer (default application/json). */
+  readonly contentType?: string;
   readonly params?: object;
   readonly querystring?: object;
   readonly body?: object;
