@@ -56,6 +56,16 @@ const duration = z
       : Math.round(parseFloat(v) * DURATION_UNITS_MS[v.slice(-1) as keyof typeof DURATION_UNITS_MS]),
   );
 
+/** A collector whose read-only HTTP API the ADMF forwards to (docs/admf.md "Collectors"). */
+const collectorEntry = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1 to 64 letters, digits, dots, dashes or underscores'),
+    url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http:// or https:// URL'),
+    /** The collector's API token (mode 0600, as the ADMF's own). */
+    tokenFile: z.string(required).min(1),
+  })
+  .strict();
+
 export const admfConfigSchema = z
   .object({
     id: x1Identifier,
@@ -76,6 +86,11 @@ export const admfConfigSchema = z
     apiTlsDir: z.string().min(1).optional(),
     apiCertFile: z.string().min(1).optional(),
     apiKeyFile: z.string().min(1).optional(),
+    collectors: z
+      .array(collectorEntry)
+      .max(64)
+      .refine((l) => new Set(l.map((c) => c.name)).size === l.length, 'collector names must differ')
+      .default([]),
     /** Bearer token every REST call must carry. */
     apiToken: z
       .string(required)

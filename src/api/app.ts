@@ -21,7 +21,8 @@ import { neRoutes } from './routes-nes.js';
 import { subscriberRoutes } from './routes-subscribers.js';
 import { taskRoutes } from './routes-tasks.js';
 import { tokenRoutes } from './routes-tokens.js';
-import { WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
+import { Streamed, WithHeaders, type ApiContext, type ApiRequest, type RouteDef } from './routes.js';
+import { collectorRoutes } from './routes-collectors.js';
 import { API_LIMITS } from './schemas.js';
 import { validationMessage, type SchemaError } from './validation-message.js';
 
@@ -71,6 +72,7 @@ export function allRoutes(ctx: ApiContext): RouteDef[] {
     ...subscriberRoutes(ctx),
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx),
+    ...collectorRoutes(ctx),
   ];
 }
 
@@ -157,6 +159,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         let result = caller
           ? await actingAs(caller.name, () => r.handler(request))
           : await r.handler(request);
+        if (result instanceof Streamed) {
+          const body = result.body;
+          // The client went away: stop reading from the collector too.
+          reply.raw.on('close', () => body.destroy());
+          return reply.code(result.status).headers(result.headers).send(body);
+        }
         let status = r.status ?? 200;
         if (result instanceof EventStream) {
           reply.hijack();

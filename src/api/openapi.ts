@@ -12,16 +12,17 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Records: 'what the ADMF keeps: NE reports, the audit log, health',
   Subscribers: "a subscriber's identities tasked together as several X1 tasks",
   Operators: 'named API credentials and their roles, and who the caller is',
+  Captures: "the collectors' intercepted messages, forwarded to their read-only HTTP API",
 };
 
 const ERROR_STATUSES = {
   400: 'invalid input (nothing changed)',
   401: 'missing, wrong or revoked API token',
   403: "the caller's role may not do this (the answer names the role needed)",
-  404: 'no such NE, destination or task',
+  404: 'no such NE, destination, task, collector, or capture',
   409: 'exists already, or in a state that forbids it',
   422: 'the NE refused (its X1 error code is in x1)',
-  502: 'the NE gave no usable answer',
+  502: 'the NE or collector gave no usable answer',
 } as const;
 
 function parameters(r: RouteDef): object[] {
@@ -57,7 +58,7 @@ function operation(r: RouteDef): object {
       ? { description: 'done' }
       : {
           description: 'success',
-          content: { [r.contentType ?? 'application/json']: { schema: r.response ?? {} } },
+          content: { [r.responseType ?? 'application/json']: { schema: r.response ?? {} } },
         };
   const errors = Object.fromEntries(
     Object.entries(ERROR_STATUSES).map(([code, description]) => [

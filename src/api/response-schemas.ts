@@ -7,6 +7,7 @@
 import { DELIVERY_TYPES } from '../x1/model.js';
 import { TASK_STATES } from '../store/admf-store.js';
 import { warrantViewProps } from './schemas-warrant.js';
+import { CAPTURE_SCHEMAS } from './schemas-captures.js';
 
 const time = { type: 'string', format: 'date-time', description: 'ISO 8601, UTC' } as const;
 const str = { type: 'string' } as const;
@@ -212,6 +213,7 @@ export const RESPONSE_SCHEMAS = {
       nes: { type: 'array', items: ne },
     },
   },
+  ...CAPTURE_SCHEMAS,
 } as const;
 
 export type ResponseSchemaName = keyof typeof RESPONSE_SCHEMAS;

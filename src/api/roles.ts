@@ -21,6 +21,8 @@ export interface RouteRule {
 export const ROUTE_RULES: readonly RouteRule[] = [
   { name: 'records', role: 'auditor', methods: ['GET'], url: /^\/api\/(?:audit|reports)$/ },
   { name: 'identity', role: 'auditor', methods: ['GET'], url: /^\/api\/whoami$/ },
+  // The collectors' captures (issue #15): every operator of the console reads them.
+  { name: 'captures', role: 'auditor', methods: ['GET'], url: /^\/api\/collectors(?:\/|$)/ },
   { name: 'credentials', role: 'administrator', url: /^\/api\/tokens(?:\/|$)/ },
   { name: 'reading', role: 'operator', methods: ['GET'], url: /^\/api\// },
   // Subscribers (several X1 tasks changed together, issue #19) are tasking too.

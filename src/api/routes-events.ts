@@ -55,7 +55,7 @@ export function eventRoutes(ctx: ApiContext): RouteDef[] {
       url: '/api/events',
       operationId: 'streamEvents',
       tag: 'Records',
-      contentType: 'text/event-stream',
+      responseType: 'text/event-stream',
       response: {
         type: 'string',
         description:

@@ -1,6 +1,7 @@
 /** The route table type shared by the REST routes, the app and the OpenAPI document. */
 import type { Admf } from '../admf/admf.js';
 import type { X1Codec } from '../x1/codec.js';
+import type { Readable } from 'node:stream';
 import type { Principal } from './auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -24,6 +25,23 @@ export class WithHeaders {
   ) {}
 }
 
+/** A collector as the ADMF knows it: a name for the operator, the API's base URL, and its token. */
+export interface CollectorLink {
+  readonly name: string;
+  /** Base URL of the collector's HTTP API, e.g. `http://10.0.0.7:8482`. */
+  readonly url: string;
+  readonly token: string;
+}
+
+/** A handler's answer streamed as it comes (a collector's events or capture, src/api/collector-proxy.ts). */
+export class Streamed {
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: Readable,
+  ) {}
+}
+
 export interface RouteDef {
   readonly method: HttpMethod;
   /** fastify path, `:name` for parameters. */
@@ -34,11 +52,11 @@ export interface RouteDef {
   readonly operationId?: string;
   /** JSON Schema of the success answer (response-schemas.ts; OpenAPI only, also for `otherStatuses`). */
   readonly response?: object;
-  /** Media type of the success answer (default application/json). */
-  readonly contentType?: string;
   readonly params?: object;
   readonly querystring?: object;
   readonly body?: object;
+  /** Media type of the success answer (default application/json). */
+  readonly responseType?: string;
   /** Success status (default 200). */
   readonly status?: number;
   /** Other success statuses the handler may answer with (WithHeaders), and what each means. */
@@ -52,4 +70,6 @@ export interface ApiContext {
   readonly codec: X1Codec;
   /** The ADMF's `/X1/ADMF` URL, shown by the health route. */
   readonly x1Url?: string;
+  /** The collectors whose HTTP API the ADMF forwards to (`collectors` in the configuration). */
+  readonly collectors?: readonly CollectorLink[];
 }

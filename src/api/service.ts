@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AdmfConfig } from '../admf/config.js';
 import { startAdmf, type RunningAdmf, type StartAdmfOptions } from '../admf/server.js';
 import { buildApi, listenApi } from './app.js';
+import type { CollectorLink } from './routes.js';
 import { apiTlsFiles, apiTlsOptions, isLoopback } from './tls.js';
 
 export interface AdmfService {
@@ -25,7 +26,16 @@ export const PLAIN_API_WARNING =
   'REST API is plain HTTP beyond loopback: the API token and every task travel in clear; ' +
   'give it TLS (--api-tls-dir, or --api-cert and --api-key) or listen on 127.0.0.1';
 
-export async function startAdmfService(config: AdmfConfig, opts: StartAdmfOptions): Promise<AdmfService> {
+/** What the service needs beyond the configuration: the collectors with their tokens read. */
+export interface AdmfServiceExtras {
+  readonly collectors?: readonly CollectorLink[];
+}
+
+export async function startAdmfService(
+  config: AdmfConfig,
+  opts: StartAdmfOptions,
+  extras: AdmfServiceExtras = {},
+): Promise<AdmfService> {
   const tlsFiles = apiTlsFiles(config);
   // Before the ADMF starts: unusable TLS files stop the start with one line naming them.
   const https = tlsFiles && apiTlsOptions(tlsFiles);
@@ -37,6 +47,7 @@ export async function startAdmfService(config: AdmfConfig, opts: StartAdmfOption
       token: config.apiToken,
       x1Url: running.x1Url,
       logger: opts.logger,
+      ...(extras.collectors && { collectors: extras.collectors }),
       ...(https && { https }),
     });
     const apiUrl = await listenApi(api, config.apiHost, config.apiPort);

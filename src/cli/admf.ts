@@ -27,6 +27,12 @@ import { registerSubscriberCommands } from './admf-subscriber.js';
 import { taskTable, type TaskRow } from './admf-task-table.js';
 import { registerOperatorCommands } from './admf-operators.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
+import {
+  ADMF_COLLECTOR_FLAGS,
+  addCollectorFlags,
+  collectorFlagInput,
+  collectorLinks,
+} from './admf-collectors.js';
 
 export { readToken } from './token-file.js';
 
@@ -133,13 +139,27 @@ async function serve(flags: Record<string, unknown>): Promise<void> {
     console.error(`lix admf: ${err.message}`);
     process.exit(2);
   }
-  const withToken = { ...flags, ...(token !== undefined && { apiToken: token }) };
-  const config = configOrExit('admf', ADMF_FLAGS, withToken, parseAdmfConfig);
+  let withToken: Record<string, unknown>;
+  try {
+    withToken = collectorFlagInput({ ...flags, ...(token !== undefined && { apiToken: token }) });
+  } catch (err) {
+    console.error(`lix admf: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+  const config = configOrExit('admf', [...ADMF_FLAGS, ...ADMF_COLLECTOR_FLAGS], withToken, parseAdmfConfig);
+  let collectors;
+  try {
+    collectors = collectorLinks(config);
+  } catch (err) {
+    if (!(err instanceof TokenFileError)) throw err;
+    console.error(`lix admf: ${err.message}`);
+    process.exit(2);
+  }
   const logger = daemonLogger(`admf:${config.id}`, flags);
   const metrics = await metricsEndpointOrExit('admf', flags);
   let svc;
   try {
-    svc = await startAdmfService(config, { logger });
+    svc = await startAdmfService(config, { logger }, { collectors });
   } catch (err) {
     const listen = listenProblem(err, [
       { flag: '--listen', port: config.listenPort },
@@ -440,7 +460,7 @@ export function registerAdmfCommands(program: Command): void {
     .command('admf')
     .description('run the ADMF (X1 requester, /X1/ADMF receiver, REST API), or talk to its REST API')
     .enablePositionalOptions();
-  addFlags(admf, ADMF_FLAGS).action((flags: Record<string, unknown>) => serve(flags));
+  addCollectorFlags(addFlags(admf, ADMF_FLAGS)).action((flags: Record<string, unknown>) => serve(flags));
   registerNe(admf);
   registerDestination(admf);
   registerTask(admf);

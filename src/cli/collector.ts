@@ -14,6 +14,7 @@ import { daemonLogger, runUntilSignalled } from './daemon-life.js';
 import { PKI_FILES } from '../transport/pki.js';
 import { parseSize, RETENTION_DEFAULTS, type SizeLimit } from '../collector/retention.js';
 import { registerCollectorPurge } from './collector-purge.js';
+import { COLLECTOR_API_FLAGS, collectorApiConfig, startCollectorApi } from './collector-api.js';
 import type { TlsConfig } from '../transport/tls-options.js';
 import type { DtlsServerCounters } from '../transport/dtls/server.js';
 
@@ -38,6 +39,9 @@ interface CollectorFlags {
   logFormat?: string;
   metricsListen?: string;
   allowProducer?: string[];
+  apiListen?: string;
+  apiToken?: string;
+  apiTokenFile?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -212,7 +216,7 @@ export function registerCollectorCommands(program: Command): void {
       10,
     );
   addTlsOptions(cmd, 'consumer');
-  addFlags(cmd, [...LOG_FLAGS, METRICS_FLAG]);
+  addFlags(cmd, [...LOG_FLAGS, METRICS_FLAG, ...COLLECTOR_API_FLAGS]);
   registerCollectorPurge(cmd);
   cmd.action(async (f: CollectorFlags) => {
     const { listen, out } = f;
@@ -220,7 +224,9 @@ export function registerCollectorCommands(program: Command): void {
     if (!out) return cmd.error("error: required option '--out <dir>' not specified");
     const logger = daemonLogger('collector', { ...f });
     let opts: CollectorOptions;
+    let apiConfig: ReturnType<typeof collectorApiConfig>;
     try {
+      apiConfig = collectorApiConfig(f);
       const tls = tlsFromFlags(f);
       opts = {
         listen,
@@ -256,6 +262,18 @@ export function registerCollectorCommands(program: Command): void {
       await metrics?.server.close();
       process.exit(1);
     }
+    let api: Awaited<ReturnType<typeof startCollectorApi>> | undefined;
+    if (apiConfig) {
+      try {
+        api = await startCollectorApi(apiConfig, out, logger);
+      } catch (e) {
+        const why = listenProblem(e, [{ flag: '--api-listen', port: apiConfig.port }]);
+        console.error(`lix collector: ${why ?? (e instanceof Error ? e.message : String(e))}`);
+        await c.stop();
+        await metrics?.server.close();
+        process.exit(1);
+      }
+    }
     if (metrics) {
       collectorMetrics(metrics.registry, c);
       metrics.checks.storage = () => c.stats().storageProblem;
@@ -265,6 +283,7 @@ export function registerCollectorCommands(program: Command): void {
       logger,
       flags: { ...f },
       close: async () => {
+        await api?.app.close();
         await c.stop();
         await metrics?.server.close();
         const s = c.stats();
@@ -279,6 +298,7 @@ export function registerCollectorCommands(program: Command): void {
     });
     for (const u of c.listeners) console.log(`listening on ${u.text}`);
     console.log(`writing to ${out}`);
+    if (api) console.log(`HTTP API on ${api.url}/api/xids`);
     if (metrics)
       console.log(`metrics on ${metrics.server.url}/metrics, health on ${metrics.server.url}/healthz`);
   });

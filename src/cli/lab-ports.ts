@@ -10,13 +10,14 @@ import { writeFileAtomic } from '../transport/pki.js';
 
 export const LAB_PORTS_FILE = 'lab-ports.json';
 
-export type LabComponent = 'ne' | 'collector' | 'admf' | 'api';
+export type LabComponent = 'ne' | 'collector' | 'collectorApi' | 'admf' | 'api';
 export type LabPorts = Record<LabComponent, number>;
 
 /** The flag that sets each component's port. */
 export const LAB_PORT_FLAGS: Readonly<Record<LabComponent, string>> = {
   ne: '--ne-port',
   collector: '--collector-port',
+  collectorApi: '--collector-api-port',
   admf: '--admf-port',
   api: '--api-port',
 };

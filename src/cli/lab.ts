@@ -22,6 +22,7 @@ import { formatTimestamp } from '../x1/simple-types.js';
 import { expandSubscriber, type SubscriberIdentity } from '../admf/subscriber-targets.js';
 import { plainDetails } from '../admf/subscribers.js';
 import { readToken, watchAdmf } from './admf.js';
+import { startCollectorApi } from './collector-api.js';
 import { collectorMetrics } from '../metrics/collector.js';
 import { neMetrics } from '../metrics/ne.js';
 import { runUntilSignalled } from './daemon-life.js';
@@ -33,9 +34,11 @@ import { lockDataDir } from '../store/data-dir-lock.js';
 import { labPorts, portInUse, rememberLabPorts, type LabComponent, type LabPorts } from './lab-ports.js';
 
 /** Fixed loopback ports, so that the printed examples can be pasted as they are. */
-export const LAB_PORTS = { ne: 8443, collector: 9060, admf: 8444, api: 8480 } as const;
+export const LAB_PORTS = { ne: 8443, collector: 9060, collectorApi: 8482, admf: 8444, api: 8480 } as const;
 const LAB_TOKEN = { bytes: 24, mode: 0o600 } as const;
 const ADMF = 'admf-1';
+/** The name the ADMF gives the lab collector (`GET /api/collectors`). */
+export const LAB_COLLECTOR = 'lab';
 const NE = 'ne-1';
 /**
  * The NE's traffic: generated SIP, Diameter and GTPv2-C of a small population, so that any one subscriber
@@ -130,10 +133,12 @@ function port(s: string, what: string): number {
 async function startLabAdmf(
   dir: string,
   pkiDir: string,
-  o: { admfPort: number; apiPort: number },
+  o: { admfPort: number; apiPort: number; collectorApiUrl: string },
   logger: ReturnType<typeof createLogger>,
 ): Promise<{ svc: AdmfService; tokenFile: string }> {
   const { file: tokenFile, token } = labToken(dir);
+  // The lab collector's HTTP API takes the lab token too: the console reads captures through the ADMF.
+  const collectors = [{ name: LAB_COLLECTOR, url: o.collectorApiUrl, tokenFile }];
   const config = parseAdmfConfig({
     id: ADMF,
     listenHost: '127.0.0.1',
@@ -145,8 +150,10 @@ async function startLabAdmf(
     dataDir: join(dir, 'admf'),
     // The NE starts after the ADMF (it needs the ADMF's URL): reconcile once it is up.
     reconcileOnStart: false,
+    collectors,
   });
-  return { svc: await startAdmfService(config, { logger }), tokenFile };
+  const links = collectors.map((c) => ({ name: c.name, url: c.url, token }));
+  return { svc: await startAdmfService(config, { logger }, { collectors: links }), tokenFile };
 }
 
 /** Registers the lab NE with the ADMF (again when its URL changed) and reconciles. */
@@ -188,6 +195,11 @@ export function registerLabCommands(program: Command): void {
       'collector UDP port on 127.0.0.1 (0: any free port)',
       String(LAB_PORTS.collector),
     )
+    .option(
+      '--collector-api-port <port>',
+      'collector HTTP API port on 127.0.0.1 (0: any free port)',
+      String(LAB_PORTS.collectorApi),
+    )
     .option('--admf-port <port>', 'ADMF X1 port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.admf))
     .option('--api-port <port>', 'ADMF REST API port on 127.0.0.1 (0: any free port)', String(LAB_PORTS.api))
     .option('--traffic <spec>', 'the NE probe\'s packet source (as lix ne --source), or "none"', LAB_TRAFFIC)
@@ -198,6 +210,7 @@ export function registerLabCommands(program: Command): void {
         data: string;
         nePort: string;
         collectorPort: string;
+        collectorApiPort: string;
         admfPort: string;
         apiPort: string;
         traffic: string;
@@ -220,6 +233,7 @@ export function registerLabCommands(program: Command): void {
         const asked: LabPorts = {
           ne: port(o.nePort, 'ne-port'),
           collector: port(o.collectorPort, 'collector-port'),
+          collectorApi: port(o.collectorApiPort, 'collector-api-port'),
           admf: port(o.admfPort, 'admf-port'),
           api: port(o.apiPort, 'api-port'),
         };
@@ -241,6 +255,16 @@ export function registerLabCommands(program: Command): void {
           console.error(`lix lab: the ${part} failed (${why}); the other components keep running`);
         const isolation = new LabIsolation(logger, (part, why) => onFailure(part, why));
         const pki = await initPki({ dir: join(dir, 'pki'), admf: ADMF, nes: [NE] });
+        // The collector's HTTP API first: the ADMF is configured with its URL. It reads the capture directory
+        // only, so it may run before the collector writes there.
+        const capturesDir = join(dir, 'captures');
+        const collectorApi = await listening('collectorApi', () =>
+          startCollectorApi(
+            { host: '127.0.0.1', port: ports.collectorApi, token: labToken(dir).token },
+            capturesDir,
+            logger.child({ component: 'collector-api' }),
+          ),
+        );
         const { svc, tokenFile } = await listening(
           (err) => ((err as { port?: number }).port === ports.api && ports.api !== 0 ? 'api' : 'admf'),
           () =>
@@ -248,7 +272,7 @@ export function registerLabCommands(program: Command): void {
               startLabAdmf(
                 dir,
                 pki.dir,
-                { admfPort: ports.admf, apiPort: ports.api },
+                { admfPort: ports.admf, apiPort: ports.api, collectorApiUrl: collectorApi.url },
                 logger.child({ component: 'admf' }),
               ),
             ),
@@ -271,7 +295,7 @@ export function registerLabCommands(program: Command): void {
           isolation.run('collector', () =>
             startCollector({
               listen: [`eep+udp://127.0.0.1:${ports.collector}`],
-              outDir: join(dir, 'captures'),
+              outDir: capturesDir,
               logger: logger.child({ component: 'collector' }),
             }),
           ),
@@ -291,6 +315,7 @@ export function registerLabCommands(program: Command): void {
         rememberLabPorts(dir, {
           ne: Number(new URL(ne.url).port),
           collector: Number(new URL(collectorUri).port),
+          collectorApi: Number(new URL(collectorApi.url).port),
           admf: Number(new URL(svc.running.x1Url).port),
           api: Number(new URL(svc.apiUrl).port),
         });
@@ -326,6 +351,7 @@ export function registerLabCommands(program: Command): void {
           close: async () => {
             isolation.uninstall();
             await isolation.stopAll(['ne', 'collector', 'admf']);
+            await collectorApi.app.close();
             await Promise.all(metricsEndpoints.map((m) => m.server.close()));
           },
           reloadTls: () => {
@@ -338,6 +364,7 @@ console  ${svc.apiUrl}/
   (the operator console: log in with the token in ${tokenFile})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
   collector        ${collectorUri} -> ${join(dir, 'captures')}
+  collector API    ${collectorApi.url}/api/xids   (the ADMF's collector ${LAB_COLLECTOR}; same token)
   NE traffic       ${neConfig.source ? probe.sourceDescription : 'none'}
                    (subscriber 0: IMSI ${TARGET.imsi}, MSISDN ${TARGET.msisdn}, IMEI ${TARGET.imei}, ${TARGET.sipUri})
   PKI              ${pki.dir} (CA ca.pem; ${ADMF}.pem/.key for the ADMF side; ${NE}.pem/.key)

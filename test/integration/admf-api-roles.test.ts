@@ -50,6 +50,13 @@ const NEEDS: Readonly<Record<string, ApiRole>> = {
   'GET /api/reports': 'auditor',
   'GET /api/audit': 'auditor',
   'GET /api/whoami': 'auditor',
+  // The collectors' captures: the console's Captures page, for every operator.
+  'GET /api/collectors': 'auditor',
+  'GET /api/collectors/:name/xids': 'auditor',
+  'GET /api/collectors/:name/xids/:xid/messages': 'auditor',
+  'GET /api/collectors/:name/xids/:xid/messages/:id': 'auditor',
+  'GET /api/collectors/:name/xids/:xid/stream': 'auditor',
+  'GET /api/collectors/:name/xids/:xid/pcapng': 'auditor',
   'GET /api/tokens': 'administrator',
   'POST /api/tokens': 'administrator',
   'DELETE /api/tokens/:name': 'administrator',

@@ -25,6 +25,8 @@ async function startLab(dir: string): Promise<{ out: string; stop: () => Promise
     '0',
     '--api-port',
     '0',
+    '--collector-api-port',
+    '0',
   ];
   const child = spawn(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,

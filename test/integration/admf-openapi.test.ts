@@ -118,7 +118,7 @@ test('OpenAPI: every operation has a unique operationId, tags, and a schema for 
       assert.ok(ok.length > 0, `${name}: a 2xx answer`);
       for (const [code, res] of ok) {
         if (code === '204') continue;
-        // JSON, or the event stream's text/event-stream
+        // JSON, or the media type of a streamed answer (a collector's events, a PCAPng download).
         const schema = Object.values(res.content ?? {})[0]?.schema;
         assert.ok(schema && Object.keys(schema).length > 0, `${name} ${code}: a response schema, not {}`);
       }

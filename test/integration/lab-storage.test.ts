@@ -61,6 +61,7 @@ test(
         '--traffic',
         'synthetic:100?subscribers=1',
         ...['--ne-port', '0', '--collector-port', '0', '--admf-port', '0', '--api-port', '0'],
+        ...['--collector-api-port', '0'],
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIX_LOG_LEVEL: 'warn' } },
     );

@@ -12,7 +12,18 @@ import { CLI_ENTRY } from '../support/cli-entry.js';
 async function startLab(dir: string): Promise<{ out: string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [...CLI_ENTRY, 'lab', '--data', dir, '--ne-port', '0', '--collector-port', '0'],
+    [
+      ...CLI_ENTRY,
+      'lab',
+      '--data',
+      dir,
+      '--ne-port',
+      '0',
+      '--collector-port',
+      '0',
+      '--collector-api-port',
+      '0',
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -2,6 +2,7 @@
  * An ADMF without any socket: its link to ne-1 posts straight into a lix NE in memory (ne-harness), and its
  * REST API is a fastify app driven with `inject`. For API tests that need no port at all.
  */
+import type { CollectorLink } from '../../src/api/routes.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,8 @@ export interface MemoryAdmf {
   close(): Promise<void>;
 }
 
-export async function memoryAdmf(): Promise<MemoryAdmf> {
+/** An ADMF in memory with its API (not listening); `collectors` are passed to the API as configured. */
+export async function memoryAdmf(extra: { collectors?: readonly CollectorLink[] } = {}): Promise<MemoryAdmf> {
   const ne = await neHarness({ deactivateAllEnabled: true });
   const store = openAdmfStore(mkdtempSync(join(tmpdir(), 'lix-admf-api-')));
   const clock = new FakeClock();
@@ -74,7 +76,13 @@ export async function memoryAdmf(): Promise<MemoryAdmf> {
   });
   admf.warrantActions = warrantActions(admf);
   await admf.start();
-  const app = await buildApi({ admf, codec, token: TEST_API_TOKEN, x1Url: 'https://127.0.0.1:1/X1/ADMF' });
+  const app = await buildApi({
+    admf,
+    codec,
+    token: TEST_API_TOKEN,
+    x1Url: 'https://127.0.0.1:1/X1/ADMF',
+    ...(extra.collectors && { collectors: extra.collectors }),
+  });
   return {
     admf,
     app,

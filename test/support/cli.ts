@@ -44,6 +44,8 @@ export const LAB_FREE_PORTS = [
   '0',
   '--collector-port',
   '0',
+  '--collector-api-port',
+  '0',
 ] as const;
 
 /**
