@@ -5,6 +5,10 @@
 // serving are checked with plain fetch alongside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
   axeViolations,
@@ -14,8 +18,6 @@ import {
   screenshot,
   startLab,
 } from '../support/browser.js';
-
-const IMSI = '001010000000000';
 
 async function checkPage(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
@@ -129,7 +131,11 @@ test(
       );
 
       const events = readEvents(url, lab.token, /event: task[^\n]*\ndata: [^\n]*"state":"active"/, 20_000);
-      await page.getByLabel('Target value').fill(IMSI);
+      // Lab subscriber 0's SIP URI: its generated calls are what the Captures page must show.
+      const sipUri = /\(subscriber 0: .*, (sips?:\S+)\)/.exec(lab.out)?.[1];
+      assert.ok(sipUri, 'the lab names subscriber 0');
+      await page.getByLabel('Target kind').selectOption('sipUri');
+      await page.getByLabel('Target value').fill(sipUri);
       await page.getByRole('button', { name: 'Activate task' }).click();
       await page
         .getByTestId('task-state')
@@ -139,10 +145,36 @@ test(
       assert.match(neStatus ?? '', /Provisioning: complete/, 'the NE reports the task provisioned');
       assert.match(await events, /"state":"active"/, 'the event stream told of the move');
       await page
-        .getByRole('cell', { name: `imsi=${IMSI}` })
+        .getByRole('cell', { name: `sipUri=${sipUri}` })
         .first()
         .waitFor();
       await checkPage(page, '05-tasks-active');
+      const xid = /Task (\S+)/.exec((await page.locator('#task-detail').textContent()) ?? '')?.[1];
+      assert.ok(xid);
+
+      // Its calls as ladder diagrams, one message opened, the PCAPng downloaded and read by tshark.
+      await go(page, 'Captures', 'Captures');
+      await page.getByLabel('Task').selectOption(xid);
+      const ladder = page.getByRole('group', { name: /^Ladder diagram of call / }).first();
+      await ladder.waitFor({ timeout: 60_000 });
+      await ladder.getByRole('button').first().click();
+      await page.getByTestId('message-text').filter({ hasText: 'SIP/2.0' }).waitFor();
+      await checkPage(page, '06-captures');
+      const downloading = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download PCAPng' }).click();
+      const file = join(mkdtempSync(join(tmpdir(), 'lix-console-dl-')), `${xid}.pcapng`);
+      await (await downloading).saveAs(file);
+      const callIds = execFileSync('tshark', ['-r', file, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID'], {
+        encoding: 'utf8',
+      });
+      assert.ok(callIds.trim().length > 0, 'tshark finds SIP in the downloaded PCAPng');
+
+      await go(page, 'Tasks', 'Tasks');
+      await page.getByRole('button', { name: `Open task ${xid}` }).click();
+      await page
+        .getByTestId('task-state')
+        .filter({ hasText: /^active$/ })
+        .waitFor();
 
       await page.getByRole('button', { name: 'Deactivate…' }).click();
       await page.getByRole('alertdialog', { name: 'Confirm deactivation' }).waitFor();
@@ -152,21 +184,21 @@ test(
         .filter({ hasText: /^ended$/ })
         .waitFor({ timeout: 20_000 });
       await page.getByTestId('ne-status').filter({ hasText: 'The NE does not have this task.' }).waitFor();
-      await checkPage(page, '06-tasks-ended');
+      await checkPage(page, '07-tasks-ended');
 
       await go(page, 'NEs', 'NEs');
       await page.getByRole('button', { name: 'Ping ne-1' }).click();
       await page.getByRole('status').filter({ hasText: 'ne-1 answered' }).waitFor();
-      await checkPage(page, '07-nes');
+      await checkPage(page, '08-nes');
 
       await go(page, 'Reports', 'Reports');
       await page.getByRole('cell', { name: 'DeactivateTask' }).first().waitFor();
       await page.getByLabel('Filter (NE, XID, action, text)').fill('ActivateTask');
-      await checkPage(page, '08-reports');
+      await checkPage(page, '09-reports');
 
       await page.setViewportSize({ width: 420, height: 800 });
       await go(page, 'Tasks', 'Tasks');
-      await screenshot(page, '09-tasks-narrow');
+      await screenshot(page, '10-tasks-narrow');
       assert.deepEqual(errors, [], 'no console errors');
     } finally {
       await browser.close();

@@ -9,6 +9,10 @@ export type Report = Schemas['Report'];
 export type Audit = Schemas['Audit'];
 export type TaskStatus = Schemas['TaskStatus'];
 export type Drift = Schemas['Drift'];
+export type Collector = Schemas['CollectorList']['collectors'][number];
+export type CapturedXid = Schemas['CollectorXidList']['xids'][number];
+export type Summary = Schemas['CapturedMessageSummary'];
+export type Captured = Schemas['CapturedMessage'];
 
 /** The JSON body a route answers with (its success status). */
 export type Json<P extends keyof paths, M extends 'get' | 'post' | 'put' | 'delete'> = paths[P][M] extends {

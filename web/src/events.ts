@@ -9,11 +9,16 @@ export interface LiveEvent {
 }
 
 export function subscribeEvents(token: string, on: (e: LiveEvent) => void): () => void {
+  return subscribeStream<LiveEvent>('/api/events', token, on);
+}
+
+/** Any of the ADMF's event streams (`path`), each `data:` line parsed as JSON. */
+export function subscribeStream<T>(path: string, token: string, on: (e: T) => void): () => void {
   const ctl = new AbortController();
   const run = async () => {
     while (!ctl.signal.aborted) {
       try {
-        const res = await fetch('/api/events', {
+        const res = await fetch(path, {
           headers: { authorization: `Bearer ${token}` },
           signal: ctl.signal,
         });
@@ -33,7 +38,7 @@ export function subscribeEvents(token: string, on: (e: LiveEvent) => void): () =
               .filter((l) => l.startsWith('data: '))
               .map((l) => l.slice(6))
               .join('\n');
-            if (data !== '') on(JSON.parse(data) as LiveEvent);
+            if (data !== '') on(JSON.parse(data) as T);
           }
         }
       } catch {

@@ -10,6 +10,7 @@ import { Tasks } from './pages/tasks';
 import { Destinations } from './pages/destinations';
 import { Nes } from './pages/nes';
 import { Reports } from './pages/reports';
+import { Captures } from './pages/captures';
 import './style.css';
 
 const PAGES = [
@@ -18,6 +19,7 @@ const PAGES = [
   { path: '/destinations', name: 'Destinations', view: Destinations },
   { path: '/nes', name: 'NEs', view: Nes },
   { path: '/reports', name: 'Reports', view: Reports },
+  { path: '/captures', name: 'Captures', view: Captures },
 ] as const;
 
 function usePath(): [string, (p: string) => void] {
