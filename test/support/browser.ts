@@ -1,7 +1,7 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), axe-core run inside the page,
 // and the lab started on free ports for the console tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,12 @@ export async function axeViolations(page: Page): Promise<string[]> {
   });
 }
 
+let cleared = false;
+
+/** Saves a full-page screenshot under test-artifacts/console (emptied at the first one of a run). */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!cleared) rmSync(ARTIFACTS, { recursive: true, force: true });
+  cleared = true;
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
