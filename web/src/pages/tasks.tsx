@@ -6,6 +6,7 @@ import { useMemo, useState } from 'react';
 import { call, get, getAll, type Destination, type Ne, type Task, type TaskStatus } from '../api';
 import { Empty, ErrorBox, Time, errorText, useLive } from '../ui';
 import { TaskForm } from './task-form';
+import { TaskModify } from './task-modify';
 
 const PAGE = 50;
 type Key = 'xid' | 'neId' | 'state' | 'targets' | 'updatedAt';
@@ -82,6 +83,17 @@ function Detail({ xid, onChanged }: { xid: string; onChanged: () => void }) {
             <NeStatus live={data.live} />
           )}
         </>
+      )}
+      {data !== undefined && data.task.state === 'active' && (
+        <TaskModify
+          key={data.task.updatedAt}
+          task={data.task}
+          onDone={(t) => {
+            setMsg(`Task ${t.xid} modified: ${t.state}.`);
+            reload();
+            onChanged();
+          }}
+        />
       )}
       {data?.task.state !== 'ended' &&
         (confirm ? (
