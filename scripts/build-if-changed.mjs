@@ -15,11 +15,19 @@ export function newestSource(dir = root) {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) visit(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+      else if (
+        /\.(ts|tsx|css|html)$/.test(e.name) &&
+        !e.name.endsWith('.test.ts') &&
+        e.name !== 'api-types.ts'
+      )
         newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
   visit(join(dir, 'src'));
+  // The console (web/) is built with the server: a change there rebuilds too.
+  if (existsSync(join(dir, 'web'))) visit(join(dir, 'web'));
+  if (existsSync(join(dir, 'scripts', 'console-types.ts')))
+    newest = Math.max(newest, statSync(join(dir, 'scripts', 'console-types.ts')).mtimeMs);
   for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json'])
     if (existsSync(join(dir, f))) newest = Math.max(newest, statSync(join(dir, f)).mtimeMs);
   return newest;
@@ -29,6 +37,8 @@ export function newestSource(dir = root) {
 export function buildReason(dir = root) {
   const s = join(dir, 'dist', '.tsbuildinfo');
   if (!existsSync(s)) return 'no build yet';
+  if (existsSync(join(dir, 'web')) && !existsSync(join(dir, 'dist', 'console', 'index.html')))
+    return 'the console is not built yet';
   return newestSource(dir) > statSync(s).mtimeMs ? 'sources changed since the last build' : undefined;
 }
 
@@ -45,6 +55,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       },
     );
     if (r.status !== 0) process.exit(r.status ?? 1);
+    const c = spawnSync('npm', ['run', '--silent', 'build:console'], { cwd: root, stdio: 'inherit' });
+    if (c.status !== 0) process.exit(c.status ?? 1);
     // tsc leaves the file alone when nothing it emits changed (a touched file): mark this build as done.
     const now = new Date();
     utimesSync(join(root, 'dist', '.tsbuildinfo'), now, now);

@@ -9,6 +9,7 @@ import type { AdmfStore, AuditInput, NeOptions, NeRecord } from '../store/admf-s
 import type { X1Codec } from '../x1/codec.js';
 import { kindsForCode, type ErrorKind, type ErrorProfile } from '../x1/errors.js';
 import { AdmfError } from './errors.js';
+import { AdmfEvents } from './events.js';
 import { applyExchange, newHealth, type NeHealth } from './health.js';
 import { KeepaliveScheduler } from './keepalive.js';
 import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
@@ -83,6 +84,8 @@ export class Admf {
   private probeTimer: TimerHandle | undefined;
   private stopped = false;
   readonly keepalive: KeepaliveScheduler;
+  /** Live events (NE exchanges, task moves, reports, audit rows) for the console's stream. */
+  readonly events = new AdmfEvents();
   /** Starts and ends tasks at their warrant's start and end (warrant-schedule.ts). */
   readonly warrants: WarrantScheduler;
   /**
@@ -219,6 +222,13 @@ export class Admf {
     if (batch.length === 0) return;
     try {
       await this.store.appendAudits(batch.map((b) => b.row));
+      for (const { row } of batch)
+        this.events.emit({
+          type: 'audit',
+          action: row.action,
+          outcome: row.outcome,
+          ...(row.neId !== undefined && { neId: row.neId }),
+        });
     } catch (err) {
       this.logger.error({ err, rows: batch.length }, 'audit write failed');
     }
@@ -400,6 +410,7 @@ export class Admf {
 
   private exchanged(e: ExchangeEvent): void {
     const back = applyExchange(this.health(e.neId), e, this.clock.now());
+    this.events.emit({ type: 'ne', neId: e.neId, reachable: this.health(e.neId).reachable });
     void this.audit({
       actor: 'x1',
       action: e.type,

@@ -162,6 +162,12 @@ export class ReportReceiver {
       transactionId: m.header.x1TransactionId,
       ...r,
     });
+    a.events.emit({
+      type: 'report',
+      neId: m.header.neIdentifier,
+      reportType: r.reportType,
+      ...(r.xid !== undefined && { xid: r.xid }),
+    });
     await a.audit({
       actor: 'x1',
       action: r.kind,

@@ -104,6 +104,7 @@ export async function moveTask(
     return t;
   }
   await fenced(admf, t.neId, (f) => admf.store.setTaskState(xid, to, admf.clock.now(), extra, f));
+  admf.events.emit({ type: 'task', xid, neId: t.neId, state: to });
   return admf.store.getTask(xid);
 }
 
@@ -130,6 +131,7 @@ export async function createTask(
     createdAt: now,
     updatedAt: now,
   });
+  admf.events.emit({ type: 'task', xid: details.xId, neId, state });
   return undefined;
 }
 
@@ -156,6 +158,7 @@ export async function startModify(
   const base = warrant ? withWarrant(t, warrant) : t;
   const rec = { ...base, details, state: 'modifying' as const, updatedAt: admf.clock.now() };
   await fenced(admf, t.neId, (f) => admf.store.putTask(rec, f));
+  admf.events.emit({ type: 'task', xid: t.xid, neId: t.neId, state: 'modifying' });
   return true;
 }
 
@@ -178,4 +181,5 @@ export async function undoModify(admf: Admf, old: TaskRecord): Promise<void> {
   const now = await admf.store.getTask(old.xid);
   if (now?.state !== 'modifying') return;
   await fenced(admf, old.neId, (f) => admf.store.putTask({ ...old, updatedAt: admf.clock.now() }, f));
+  admf.events.emit({ type: 'task', xid: old.xid, neId: old.neId, state: old.state });
 }

@@ -13,7 +13,9 @@ import { isoTimes } from '../lib/iso-times.js';
 import { actingAs } from '../admf/operator-context.js';
 import type { Logger } from '../lib/logger.js';
 import { ApiAuth, isRefusal, type Principal } from './auth.js';
+import { registerConsole } from './console-static.js';
 import { openApiDocument } from './openapi.js';
+import { EventStream, eventRoutes, pipeEvents } from './routes-events.js';
 import { roleAllows, ruleFor } from './roles.js';
 import { neRoutes } from './routes-nes.js';
 import { subscriberRoutes } from './routes-subscribers.js';
@@ -47,6 +49,8 @@ export interface ApiOptions extends ApiContext {
   readonly logger?: Logger;
   /** Serve HTTPS with these options (src/api/tls.ts); plain HTTP without. */
   readonly https?: SecureContextOptions;
+  /** The built console to serve under `/` (default dist/console, console-static.ts). */
+  readonly consoleDir?: string;
 }
 
 export { isoTimes };
@@ -67,6 +71,7 @@ export function allRoutes(ctx: ApiContext): RouteDef[] {
     ...taskRoutes(ctx),
     ...subscriberRoutes(ctx),
     ...tokenRoutes(ctx),
+    ...eventRoutes(ctx),
     ...collectorRoutes(ctx),
   ];
 }
@@ -128,6 +133,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     sendError(reply, 404, 'not-found', `no route ${req.method} ${req.url}`),
   );
   app.get('/openapi.json', async () => doc);
+  registerConsole(app, o.consoleDir);
+  // Open event streams end when the app closes (else close would wait for them).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of streams) stop();
+  });
   for (const r of routes) {
     app.route({
       method: r.method,
@@ -156,6 +167,13 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
           return reply.code(result.status).headers(result.headers).send(body);
         }
         let status = r.status ?? 200;
+        if (result instanceof EventStream) {
+          reply.hijack();
+          const stop = pipeEvents(result.events, reply.raw);
+          streams.add(stop);
+          reply.raw.once('close', () => streams.delete(stop));
+          return;
+        }
         if (result instanceof WithHeaders) {
           reply.headers(result.headers);
           status = result.status ?? status;

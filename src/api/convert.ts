@@ -9,6 +9,7 @@ import { withMediation, type TaskWarrant, type WarrantInput } from '../admf/warr
 import type { X1Codec } from '../x1/codec.js';
 import { encodeRequest } from '../x1/encode.js';
 import { expandIpv6 } from '../x1/simple-types.js';
+import { TARGET_FORMS } from '../x1/target-forms.js';
 import {
   NUMBER_TARGET_KINDS,
   STRING_TARGET_KINDS,
@@ -133,21 +134,6 @@ function userTerms(message: string): string {
     .replace(/ \(line \d+\)$/, '');
 }
 
-/** What each kind of target must look like, for refusals (TS 103 280 patterns). */
-const TARGET_FORMS: Partial<Record<string, string>> = {
-  imsi: 'an IMSI is 6 to 15 digits',
-  imei: 'an IMEI is 14 digits (without the check digit)',
-  imeiCheckDigit: 'an IMEI with its check digit is 15 digits',
-  imeisv: 'an IMEISV is 16 digits',
-  e164Number: 'an E.164 number is 1 to 15 digits, optionally written with a leading + and spaces',
-  sipUri: 'a SIP URI looks like sip:user@host',
-  telUri: 'a TEL URI looks like tel:+4420794600',
-  ipv4Address: 'an IPv4 address looks like 192.0.2.1',
-  ipv6Address: 'an IPv6 address looks like 2001:db8::1',
-  ipv4Cidr: 'an IPv4 range looks like 192.0.2.0/24',
-  ipv6Cidr: 'an IPv6 range looks like 2001:db8::/32',
-};
-
 const PROBE_HEADER = {
   admfIdentifier: 'api',
   neIdentifier: 'api',
@@ -184,7 +170,7 @@ export function toTaskDetails(
     try {
       checked(codec, probeTask({ ...details, targetIdentifiers: [t] }), `targets[${i}]`);
     } catch (err) {
-      const form = TARGET_FORMS[t.kind];
+      const form = TARGET_FORMS[t.kind]?.form;
       if (err instanceof AdmfError && form) throw new AdmfError('invalid', `${err.message}: ${form}`);
       throw err;
     }

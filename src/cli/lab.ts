@@ -360,6 +360,8 @@ export function registerLabCommands(program: Command): void {
           },
         });
         console.log(`lix lab is up (data in ${dir})
+console  ${svc.apiUrl}/
+  (the operator console: log in with the token in ${tokenFile})
   NE X1 endpoint   ${ne.url}   (identity ${NE}, tasks in store: ${ne.ne.ctx.store.countTasks()})
   collector        ${collectorUri} -> ${join(dir, 'captures')}
   collector API    ${collectorApi.url}/api/xids   (the ADMF's collector ${LAB_COLLECTOR}; same token)
