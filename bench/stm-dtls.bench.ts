@@ -5,17 +5,16 @@
  * one DTLS handshake with mutual authentication (lix client ↔ lix server, lab PKI, loopback).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { silentLogger } from '../src/lib/logger.js';
 import { EEP_PROTOCOL_TYPES } from '../src/stm/eep.js';
 import type { StmReport } from '../src/stm/report.js';
 import { dtlsConnect } from '../src/transport/dtls/client.js';
-import { dtlsCredentials } from '../src/transport/dtls/credentials.js';
 import { DtlsServer } from '../src/transport/dtls/server.js';
 import { createStmSender } from '../src/transport/stm-sender.js';
 import type { TlsConfig } from '../src/transport/tls-options.js';
+import { dtlsCredsOf } from '../test/support/dtls.js';
 import { getTestPki } from '../test/support/pki.js';
 import { pairedRates, type Bench, type BenchResult } from './harness.js';
 
@@ -37,12 +36,7 @@ const REPORT: StmReport = {
   ),
 };
 
-const creds = (t: TlsConfig) =>
-  dtlsCredentials({
-    cert: readFileSync(t.certFile),
-    key: readFileSync(t.keyFile),
-    ca: readFileSync(t.caFile),
-  });
+const creds = dtlsCredsOf;
 
 async function handshakeMs(server: DtlsServer, t: TlsConfig, n: number): Promise<number> {
   const c = creds(t);

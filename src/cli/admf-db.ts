@@ -3,6 +3,7 @@
  * the `store` key of `--config FILE`; parts the URL leaves out come from the PG* variables
  * (`--store postgres://` takes them all from there). The SQLite store upgrades itself when the ADMF opens it.
  */
+import { LixError } from '../lib/errors.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { migratePg, pgSchemaStatus, type PgSchemaStatus } from '../store/pg/migrate.js';
@@ -11,7 +12,12 @@ import { openPgPool } from '../store/pg/pool.js';
 import { withJson } from './output.js';
 
 /** A problem with what the user typed (exit 2), as against the database (exit 1). */
-class UsageError extends Error {}
+/** A usage mistake (bad --config, no store given): exit status 2. */
+class UsageError extends LixError<'usage'> {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
 
 function storeUrl(o: Record<string, unknown>): string {
   let store = typeof o.store === 'string' ? o.store : undefined;

@@ -4,17 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEep, EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
 import { eepEncoder, grePcapngEncoder } from '../../src/stm/report-encode.js';
+import type { StmReport } from '../../src/stm/report.js';
 import { collectGre } from '../../src/stm/report-decode.js';
 import { GRE_PROTOCOL } from '../../src/stm/gre.js';
 import { dtlsConnect } from '../../src/transport/dtls/client.js';
-import { dtlsCredentials } from '../../src/transport/dtls/credentials.js';
 import { DtlsServer } from '../../src/transport/dtls/server.js';
-import type { TlsConfig } from '../../src/transport/tls-options.js';
+import { dtlsCredsOf } from '../support/dtls.js';
 import { getTestPki } from '../support/pki.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 
@@ -22,12 +22,7 @@ const skip = skipUnless(
   hasTool('tshark', ['-v']) && process.getuid?.() === 0,
   'tshark and root (capture on lo)',
 );
-const creds = (t: TlsConfig) =>
-  dtlsCredentials({
-    cert: readFileSync(t.certFile),
-    key: readFileSync(t.keyFile),
-    ca: readFileSync(t.caFile),
-  });
+const creds = dtlsCredsOf;
 
 async function capture(file: string, port: number): Promise<() => Promise<void>> {
   const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', file], {
@@ -45,8 +40,29 @@ async function capture(file: string, port: number): Promise<() => Promise<void>>
   };
 }
 
-test('tshark dissects a lix DTLS handshake and, with the test key log, finds the EEP messages', async (t) => {
-  if (skip) return t.skip(skip);
+/** A captured SIP report `i` (the same for both encodings). */
+function report(i: number, tag: string): StmReport {
+  return {
+    xid: '8f1c5a4e-2b1d-4c3e-9f00-00000000beef',
+    neId: 'ne-1',
+    timestampMicros: 1_763_800_000_000_000n + BigInt(i),
+    ipVersion: 4,
+    ipProtocol: 17,
+    srcAddress: '10.1.1.1',
+    dstAddress: '10.2.2.2',
+    srcPort: 5060,
+    dstPort: 5060,
+    protocolType: EEP_PROTOCOL_TYPES.sip,
+    payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@${tag}\r\n\r\n`),
+  };
+}
+
+/**
+ * Sends `sent` (one turn of the event loop) from a lix DTLS client to a lix server while tshark captures on lo;
+ * returns tshark's run over the capture (optionally with the key log) and the decrypted records, one per
+ * application-data record, as tshark reads them.
+ */
+async function keylogSession(sent: readonly Buffer[]) {
   const pki = await getTestPki();
   const dir = mkdtempSync(join(tmpdir(), 'lix-dtls-keylog-'));
   const server = await DtlsServer.listen({ host: '127.0.0.1', port: 0, creds: creds(pki.tls('admf-1')) });
@@ -55,25 +71,6 @@ test('tshark dissects a lix DTLS handshake and, with the test key log, finds the
   const wire = join(dir, 'dtls.pcapng');
   const stop = await capture(wire, server.port);
   const lines: string[] = [];
-  const encoder = eepEncoder('HEP3', 7, 16_000);
-  const sent = [0, 1, 2].map((i) =>
-    encoder.encode(
-      {
-        xid: '8f1c5a4e-2b1d-4c3e-9f00-00000000beef',
-        neId: 'ne-1',
-        timestampMicros: 1_763_800_000_000_000n + BigInt(i),
-        ipVersion: 4,
-        ipProtocol: 17,
-        srcAddress: '10.1.1.1',
-        dstAddress: '10.2.2.2',
-        srcPort: 5060,
-        dstPort: 5060,
-        protocolType: EEP_PROTOCOL_TYPES.sip,
-        payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@keylog\r\n\r\n`),
-      },
-      i,
-    ),
-  );
   const client = dtlsConnect({
     host: '127.0.0.1',
     port: server.port,
@@ -82,118 +79,72 @@ test('tshark dissects a lix DTLS handshake and, with the test key log, finds the
   });
   try {
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    for (const b of sent) client.send(Buffer.from(b));
-    const end = Date.now() + 5000;
-    while (got.length < sent.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    await stop();
-    const keylog = join(dir, 'keylog.txt');
-    writeFileSync(keylog, lines.join('\n') + '\n');
-    const tshark = (extra: string[]) =>
-      execFileSync('tshark', ['-r', wire, '-d', `udp.port==${server.port},dtls`, ...extra], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-    const summary = tshark([]);
-    assert.match(summary, /Hello Verify Request/);
-    assert.match(
-      summary,
-      /Server Hello, Certificate, Server Key Exchange, Certificate Request, Server Hello Done/,
-    );
-    assert.match(
-      summary,
-      /Certificate, Client Key Exchange, Certificate Verify, Change Cipher Spec, Encrypted Handshake/,
-    );
-    assert.doesNotMatch(summary, /Malformed/);
-    // With the key log tshark decrypts both Finished messages (it checks their record MACs while doing so).
-    const decrypted = tshark(['-o', `tls.keylog_file:${keylog}`]);
-    assert.equal(decrypted.match(/Change Cipher Spec, Finished/g)?.length, 2);
-    // The three records were sent in one turn of the event loop, so they share one datagram (RFC 6347
-    // §4.1.1); tshark lists a datagram's records' data comma-separated on its line.
-    const rows = tshark(['-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'data.data'])
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-    assert.equal(rows.length, 1, 'one datagram carries the three records');
-    const hex = rows.flatMap((l) => l.split(','));
-    const calls = hex.map((h) => {
-      const m = decodeEep(Buffer.from(h.trim(), 'hex'));
-      return /Call-ID: (\d+)@keylog/.exec(new TextDecoder().decode(m.payload))?.[1];
-    });
-    assert.deepEqual(calls, ['0', '1', '2']);
-  } finally {
-    client.close();
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('gre-pcapng over DTLS: with the key log tshark finds each GRE packet intact, one per record', async (t) => {
-  if (skip) return t.skip(skip);
-  const pki = await getTestPki();
-  const dir = mkdtempSync(join(tmpdir(), 'lix-dtls-keylog-gre-'));
-  const server = await DtlsServer.listen({ host: '127.0.0.1', port: 0, creds: creds(pki.tls('admf-1')) });
-  const got: Buffer[] = [];
-  server.on('data', (d) => got.push(d));
-  const wire = join(dir, 'dtls-gre.pcapng');
-  const stop = await capture(wire, server.port);
-  const keylines: string[] = [];
-  const encoder = grePcapngEncoder(16_000);
-  const sent = [0, 1, 2].map((i) =>
-    Buffer.from(
-      encoder.encode(
-        {
-          xid: '8f1c5a4e-2b1d-4c3e-9f00-00000000beef',
-          neId: 'ne-1',
-          timestampMicros: 1_763_800_000_000_000n + BigInt(i),
-          ipVersion: 4,
-          ipProtocol: 17,
-          srcAddress: '10.1.1.1',
-          dstAddress: '10.2.2.2',
-          srcPort: 5060,
-          dstPort: 5060,
-          protocolType: EEP_PROTOCOL_TYPES.sip,
-          payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@gre\r\n\r\n`),
-        },
-        i,
-      ),
-    ),
-  );
-  const client = dtlsConnect({
-    host: '127.0.0.1',
-    port: server.port,
-    creds: creds(pki.tls('ne-1')),
-    keylog: (l) => keylines.push(l),
-  });
-  try {
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     for (const b of sent) client.send(b);
     const end = Date.now() + 5000;
     while (got.length < sent.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     await stop();
     const keylog = join(dir, 'keylog.txt');
-    writeFileSync(keylog, keylines.join('\n') + '\n');
-    const records = execFileSync(
-      'tshark',
-      ['-r', wire, '-d', `udp.port==${server.port},dtls`, '-o', `tls.keylog_file:${keylog}`].concat([
-        '-T',
-        'fields',
-        '-e',
-        'data.data',
-      ]),
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    )
+    writeFileSync(keylog, lines.join('\n') + '\n');
+    const tshark = (withKeys: boolean, extra: string[] = []) =>
+      execFileSync(
+        'tshark',
+        ['-r', wire, '-d', `udp.port==${server.port},dtls`]
+          .concat(withKeys ? ['-o', `tls.keylog_file:${keylog}`] : [])
+          .concat(extra),
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+    // tshark lists a datagram's records' data comma-separated on its line.
+    const rows = tshark(true, ['-T', 'fields', '-e', 'data.data'])
       .split('\n')
-      .filter((l) => l.trim() !== '')
-      .flatMap((l) => l.split(','))
-      .map((h) => Buffer.from(h.trim(), 'hex'));
-    assert.deepEqual(records, sent, 'tshark decrypts three records, each one GRE packet as sent');
-    for (const [i, r] of records.entries()) {
-      const report = collectGre(r, 'gre-pcapng+dtls', '127.0.0.1:1', GRE_PROTOCOL.pcapng);
-      assert.equal(report.packets.length, 1);
-      assert.match(Buffer.from(report.packets[0]!.data).toString('latin1'), new RegExp(`Call-ID: ${i}@gre`));
-    }
+      .filter((l) => l.trim() !== '');
+    return {
+      summary: tshark(false),
+      decrypted: tshark(true),
+      datagrams: rows.length,
+      records: rows.flatMap((l) => l.split(',')).map((h) => Buffer.from(h.trim(), 'hex')),
+    };
   } finally {
     client.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('tshark dissects a lix DTLS handshake and, with the test key log, finds the EEP messages', async (t) => {
+  if (skip) return t.skip(skip);
+  const encoder = eepEncoder('HEP3', 7, 16_000);
+  const sent = [0, 1, 2].map((i) => Buffer.from(encoder.encode(report(i, 'keylog'), i)));
+  const r = await keylogSession(sent);
+  assert.match(r.summary, /Hello Verify Request/);
+  assert.match(
+    r.summary,
+    /Server Hello, Certificate, Server Key Exchange, Certificate Request, Server Hello Done/,
+  );
+  assert.match(
+    r.summary,
+    /Certificate, Client Key Exchange, Certificate Verify, Change Cipher Spec, Encrypted Handshake/,
+  );
+  assert.doesNotMatch(r.summary, /Malformed/);
+  // With the key log tshark decrypts both Finished messages (it checks their record MACs while doing so).
+  assert.equal(r.decrypted.match(/Change Cipher Spec, Finished/g)?.length, 2);
+  // The three records were sent in one turn of the event loop, so they share one datagram (RFC 6347 §4.1.1).
+  assert.equal(r.datagrams, 1, 'one datagram carries the three records');
+  const calls = r.records.map((b) => {
+    const m = decodeEep(b);
+    return /Call-ID: (\d+)@keylog/.exec(new TextDecoder().decode(m.payload))?.[1];
+  });
+  assert.deepEqual(calls, ['0', '1', '2']);
+});
+
+test('gre-pcapng over DTLS: with the key log tshark finds each GRE packet intact, one per record', async (t) => {
+  if (skip) return t.skip(skip);
+  const encoder = grePcapngEncoder(16_000);
+  const sent = [0, 1, 2].map((i) => Buffer.from(encoder.encode(report(i, 'gre'), i)));
+  const r = await keylogSession(sent);
+  assert.deepEqual(r.records, sent, 'tshark decrypts three records, each one GRE packet as sent');
+  for (const [i, rec] of r.records.entries()) {
+    const collected = collectGre(rec, 'gre-pcapng+dtls', '127.0.0.1:1', GRE_PROTOCOL.pcapng);
+    assert.equal(collected.packets.length, 1);
+    assert.match(Buffer.from(collected.packets[0]!.data).toString('latin1'), new RegExp(`Call-ID: ${i}@gre`));
   }
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../../src/collector/collector.js';
@@ -14,18 +14,12 @@ import type { StmReport } from '../../src/stm/report.js';
 import { parseStmUri } from '../../src/stm/uri.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
 import { dtlsConnect, type DtlsClient } from '../../src/transport/dtls/client.js';
-import { dtlsCredentials } from '../../src/transport/dtls/credentials.js';
 import { RECORD_OVERHEAD } from '../../src/transport/dtls/crypto.js';
 import { DtlsServer } from '../../src/transport/dtls/server.js';
-import type { TlsConfig } from '../../src/transport/tls-options.js';
+import { dtlsCredsOf } from '../support/dtls.js';
 import { getTestPki } from '../support/pki.js';
 
-const creds = (t: TlsConfig) =>
-  dtlsCredentials({
-    cert: readFileSync(t.certFile),
-    key: readFileSync(t.keyFile),
-    ca: readFileSync(t.caFile),
-  });
+const creds = dtlsCredsOf;
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

@@ -5,9 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { dtlsConnect } from '../../src/transport/dtls/client.js';
-import { dtlsCredentials } from '../../src/transport/dtls/credentials.js';
 import { DtlsServer } from '../../src/transport/dtls/server.js';
 import {
   encodeClientHello,
@@ -16,16 +14,11 @@ import {
   recordHeader,
   CONTENT,
 } from '../../src/transport/dtls/wire.js';
-import type { TlsConfig } from '../../src/transport/tls-options.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { dtlsCredsOf } from '../support/dtls.js';
 import { getTestPki } from '../support/pki.js';
 
-const creds = (t: TlsConfig) =>
-  dtlsCredentials({
-    cert: readFileSync(t.certFile),
-    key: readFileSync(t.keyFile),
-    ca: readFileSync(t.caFile),
-  });
+const creds = dtlsCredsOf;
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

@@ -83,6 +83,41 @@ export async function call<T>(
 
 export const get = async <T>(path: string): Promise<T> => (await call<T>('GET', path)).data;
 
+interface Tail {
+  readonly rows: readonly { id: number }[];
+  readonly since: number;
+}
+
+/**
+ * What {@link newest} has read of each append-only list, chained so that two loads of one list never interleave
+ * (each starts where the one before ended); a failed load starts the next one afresh.
+ */
+const tails = new Map<string, Promise<Tail>>();
+
+/**
+ * The newest `keep` rows of an append-only list paged by id (`?since=ID&limit=N`: the NE reports, the audit
+ * log), oldest first. The first call walks the list to its end; later calls ask only for rows after the last
+ * one read, so a live page on a long-running ADMF shows the newest rows and a reload costs what is new.
+ */
+export async function newest<T extends { id: number }>(path: string, keep = 10_000): Promise<T[]> {
+  const before = (tails.get(path) ?? Promise.resolve({ rows: [], since: 0 })).catch(() => ({
+    rows: [],
+    since: 0,
+  }));
+  const after = before.then(async (t) => {
+    let rows: readonly { id: number }[] = t.rows;
+    let since = t.since;
+    for (;;) {
+      const page = await get<T[]>(`${path}?since=${since}&limit=${keep}`);
+      rows = rows.concat(page).slice(-keep);
+      since = page[page.length - 1]?.id ?? since;
+      if (page.length < keep) return { rows, since };
+    }
+  });
+  tails.set(path, after);
+  return (await after).rows as T[];
+}
+
 /** Every page of a paged list (follows `Link: <…>; rel="next"`). */
 export async function getAll<T>(path: string): Promise<T[]> {
   const out: T[] = [];

@@ -4,6 +4,7 @@
  * `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGAPPNAME`), then from libpq's defaults. The URL is parsed here,
  * not by the driver, so that the TLS modes mean what they mean in libpq (docs/admf.md "PostgreSQL store").
  */
+import { LixError } from '../../lib/errors.js';
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { PoolConfig } from 'pg';
@@ -16,8 +17,10 @@ export const PG_SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] a
 export type PgSslMode = (typeof PG_SSL_MODES)[number];
 
 /** Bad `--store` URL or PG* variable: the message says which part and why. */
-export class PgConfigError extends Error {
-  override readonly name = 'PgConfigError';
+export class PgConfigError extends LixError<'pg-config'> {
+  constructor(message: string) {
+    super('pg-config', message);
+  }
 }
 
 /** The resolved settings (no password in `describe`). */

@@ -2,6 +2,7 @@
  * One way to run a statement on the pool: hot statements carry a name, so that each connection parses and
  * plans them once (a prepared statement) and later calls send only the parameters.
  */
+import { LixError } from '../../lib/errors.js';
 import type pg from 'pg';
 import type { PgRow } from './rows.js';
 
@@ -18,8 +19,10 @@ export type PgQueryable = Pick<pg.Pool, 'query'> | pg.ClientBase;
  * A value PostgreSQL cannot hold: a NUL character (U+0000) in text or JSON, which SQLite stores but PostgreSQL
  * refuses (SQLSTATE 22021, 22P05). Nothing was written.
  */
-export class PgValueError extends Error {
-  override readonly name = 'PgValueError';
+export class PgValueError extends LixError<'pg-value'> {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('pg-value', message, options);
+  }
 }
 
 const UNSTORABLE = new Set(['22021', '22P05']);

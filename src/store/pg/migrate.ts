@@ -3,18 +3,19 @@
  * lock (PG_LOCKS.migrations), so several ADMF instances starting at once apply each one exactly once; a
  * database with a newer schema than this lix knows is refused before anything is touched.
  */
+import { LixError } from '../../lib/errors.js';
 import type pg from 'pg';
 import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
 import { PG_LOCKS } from './pool.js';
 
 /** The database was migrated by a newer lix. */
-export class PgSchemaTooNewError extends Error {
-  override readonly name = 'PgSchemaTooNewError';
+export class PgSchemaTooNewError extends LixError<'schema-too-new'> {
   constructor(
     readonly version: number,
     readonly known: number,
   ) {
     super(
+      'schema-too-new',
       `the database has schema version ${version}; this lix knows up to ${known}: upgrade lix (never run an older lix against it)`,
     );
   }

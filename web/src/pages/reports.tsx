@@ -1,10 +1,9 @@
 /** Reports: the NEs' issue reports and the audit log, filterable, live. */
 import { useState } from 'react';
-import { get, type Audit, type Report } from '../api';
+import { newest, type Audit, type Report } from '../api';
 import { Empty, ErrorBox, Time, useLive } from '../ui';
 
-const load = () =>
-  Promise.all([get<Report[]>('/api/reports?limit=10000'), get<Audit[]>('/api/audit?limit=10000')]);
+const load = () => Promise.all([newest<Report>('/api/reports'), newest<Audit>('/api/audit')]);
 
 const hit = (filter: string, o: object) =>
   filter === '' || JSON.stringify(o).toLowerCase().includes(filter.toLowerCase());
