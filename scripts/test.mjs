@@ -38,6 +38,8 @@ const args = [
   '--test',
   '--test-reporter=spec',
   `--test-concurrency=${process.env.LIX_TEST_CONCURRENCY ?? '2'}`,
+  // A test that hangs fails after 5 minutes instead of holding CI until its limit (the longest take ~60 s).
+  '--test-timeout=300000',
   ...passThrough,
   ...files,
 ];
