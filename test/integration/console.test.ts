@@ -115,7 +115,23 @@ test(
       await page.getByLabel('Delivery URI').fill(lab.collectorUri);
       await page.getByRole('button', { name: 'Create destination' }).click();
       await page.getByRole('status').filter({ hasText: 'created on ne-1' }).waitFor();
-      await page.getByRole('cell', { name: 'console-test' }).waitFor();
+      await page.getByRole('cell', { name: 'console-test', exact: true }).waitFor();
+      // Edit it: the same form, filled in; the ADMF then has the new name.
+      await page.getByRole('button', { name: 'Edit console-test' }).click();
+      await page.getByRole('heading', { name: /^Edit destination / }).waitFor();
+      assert.equal(await page.getByLabel('Delivery URI').inputValue(), lab.collectorUri);
+      await page.getByLabel('Name').fill('console-test edited');
+      await page.getByRole('button', { name: 'Save destination' }).click();
+      await page.getByRole('status').filter({ hasText: 'saved on ne-1' }).waitFor();
+      await page.getByRole('cell', { name: 'console-test edited', exact: true }).waitFor();
+      const stored = (await (
+        await fetch(new URL('api/destinations', url), { headers: { authorization: `Bearer ${lab.token}` } })
+      ).json()) as { details: { friendlyName?: string } }[];
+      const names = stored.map((d) => d.details.friendlyName);
+      assert.ok(
+        names.includes('console-test edited') && !names.includes('console-test'),
+        `the edit reached the ADMF: ${names.join()}`,
+      );
       await checkPage(page, '04-destinations');
 
       await go(page, 'Tasks', 'Tasks');
