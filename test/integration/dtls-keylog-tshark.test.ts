@@ -7,15 +7,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeEep, EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
+import { decodeEep } from '../../src/stm/eep.js';
 import { eepEncoder, grePcapngEncoder } from '../../src/stm/report-encode.js';
-import type { StmReport } from '../../src/stm/report.js';
 import { collectGre } from '../../src/stm/report-decode.js';
 import { GRE_PROTOCOL } from '../../src/stm/gre.js';
 import { dtlsConnect } from '../../src/transport/dtls/client.js';
 import { DtlsServer } from '../../src/transport/dtls/server.js';
 import { dtlsCredsOf } from '../support/dtls.js';
 import { getTestPki } from '../support/pki.js';
+import { sipReport } from '../support/stm-reports.js';
 import { hasTool, skipUnless } from '../support/shared.js';
 
 const skip = skipUnless(
@@ -40,22 +40,10 @@ async function capture(file: string, port: number): Promise<() => Promise<void>>
   };
 }
 
+const XID = '8f1c5a4e-2b1d-4c3e-9f00-00000000beef';
 /** A captured SIP report `i` (the same for both encodings). */
-function report(i: number, tag: string): StmReport {
-  return {
-    xid: '8f1c5a4e-2b1d-4c3e-9f00-00000000beef',
-    neId: 'ne-1',
-    timestampMicros: 1_763_800_000_000_000n + BigInt(i),
-    ipVersion: 4,
-    ipProtocol: 17,
-    srcAddress: '10.1.1.1',
-    dstAddress: '10.2.2.2',
-    srcPort: 5060,
-    dstPort: 5060,
-    protocolType: EEP_PROTOCOL_TYPES.sip,
-    payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@${tag}\r\n\r\n`),
-  };
-}
+const report = (i: number, tag: string) =>
+  sipReport(XID, i, `OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@${tag}\r\n\r\n`);
 
 /**
  * Sends `sent` (one turn of the event loop) from a lix DTLS client to a lix server while tshark captures on lo;

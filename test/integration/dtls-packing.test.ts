@@ -9,8 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { encodeEep, EEP_PROTOCOL_TYPES } from '../../src/stm/eep.js';
-import type { StmReport } from '../../src/stm/report.js';
 import { parseStmUri } from '../../src/stm/uri.js';
 import { createStmSender } from '../../src/transport/stm-sender.js';
 import { dtlsConnect, type DtlsClient } from '../../src/transport/dtls/client.js';
@@ -18,6 +16,9 @@ import { RECORD_OVERHEAD } from '../../src/transport/dtls/crypto.js';
 import { DtlsServer } from '../../src/transport/dtls/server.js';
 import { dtlsCredsOf } from '../support/dtls.js';
 import { getTestPki } from '../support/pki.js';
+import { eepBytes, sipReport } from '../support/stm-reports.js';
+
+const XID_MTU = '8f1c5a4e-2b1d-4c3e-9f00-0000000000bb';
 
 const creds = dtlsCredsOf;
 
@@ -135,26 +136,7 @@ test('the collector takes every EEP message of a packed record and counts traili
   const client = dtlsConnect({ host: '127.0.0.1', port, creds: creds(pki.tls('ne-1')), coalesce: true });
   try {
     await connected(client);
-    const message = (i: number) =>
-      Buffer.from(
-        encodeEep({
-          protocolId: 'HEP3',
-          ipFamily: 2,
-          ipProtocol: 17,
-          srcAddress: '10.0.0.1',
-          dstAddress: '10.0.0.2',
-          srcPort: 5060,
-          dstPort: 5060,
-          timestampSec: 1_763_800_000 + i,
-          timestampUsec: 0,
-          protocolType: EEP_PROTOCOL_TYPES.sip,
-          captureAgentId: 7,
-          nodeName: 'ne-1',
-          correlationId: '8f1c5a4e-2b1d-4c3e-9f00-0000000000aa',
-          otherChunks: [],
-          payload: new TextEncoder().encode(`OPTIONS sip:x SIP/2.0\r\nCall-ID: ${i}@pack\r\n\r\n`),
-        }),
-      );
+    const message = (i: number) => Buffer.from(eepBytes(i, '8f1c5a4e-2b1d-4c3e-9f00-0000000000aa'));
     for (let i = 0; i < 3; i++) client.send(message(i));
     client.send(Buffer.from('not an EEP message'));
     await until(() => collector.stats().totals.decoded === 3 && collector.stats().totals.malformed === 1);
@@ -191,19 +173,8 @@ test('an eep+dtls sender counts a report over ?mtu= in overMtu, and the collecto
     logger: silentLogger,
     tls: pki.tls('ne-1'),
   });
-  const report = (i: number, size: number): StmReport => ({
-    xid: '8f1c5a4e-2b1d-4c3e-9f00-0000000000bb',
-    neId: 'ne-1',
-    timestampMicros: 1_763_800_000_000_000n + BigInt(i),
-    ipVersion: 4,
-    ipProtocol: 17,
-    srcAddress: '10.1.1.1',
-    dstAddress: '10.2.2.2',
-    srcPort: 5060,
-    dstPort: 5060,
-    protocolType: EEP_PROTOCOL_TYPES.sip,
-    payload: new TextEncoder().encode(`MESSAGE sip:x SIP/2.0\r\nCall-ID: ${i}\r\n\r\n${'x'.repeat(size)}`),
-  });
+  const report = (i: number, size: number) =>
+    sipReport(XID_MTU, i, `MESSAGE sip:x SIP/2.0\r\nCall-ID: ${i}\r\n\r\n${'x'.repeat(size)}`);
   try {
     sender.send(report(0, 10));
     assert.equal(await sender.drain!(10_000), true);
