@@ -22,8 +22,12 @@ import {
   type Answer,
   type ExchangeEvent,
   type RequestBody,
+  type RequestOptions,
   type X1Poster,
 } from './ne-link.js';
+
+/** Times a shared-store keepalive is recorded again when it could not leave within its bound of the record. */
+const KEEPALIVE_RECORD_TRIES = 3;
 
 /** An HTTPS client for one NE; the ADMF closes it when the NE is removed or changed. */
 export interface NePoster extends X1Poster {
@@ -337,12 +341,12 @@ export class Admf {
    * Sends one request to an NE. Resolves with the answer (an ErrorResponse included); throws AdmfError
    * `unreachable` when no usable answer came.
    */
-  async send(neId: string, body: RequestBody): Promise<Answer> {
+  async send(neId: string, body: RequestBody, opts?: RequestOptions): Promise<Answer> {
     const started = this.clock.now();
     try {
       // An NE just gained has its link opened by adopt(): requests wait for it.
       await this.adopting.get(neId);
-      const a = await this.link(neId).request(body);
+      const a = await this.link(neId).request(body, opts);
       this.requestObserver?.(
         neId,
         body.type,
@@ -445,24 +449,47 @@ export class Admf {
 
   private async sendKeepalive(neId: string): Promise<void> {
     const h = this.health(neId);
-    // On a shared store each keepalive is recorded under the fence before it leaves: a stale owner (its record
-    // refused, or its lease past validity after a pause) sends none, and the next owner spaces its first one
-    // from the record. The next gap then runs from the moment it really leaves.
-    if (this.ownership.keepaliveSent) {
-      await this.ownership
-        .keepaliveSent(neId, this.clock.now())
-        .catch((err: unknown) => this.logger.warn({ err, ne: neId }, 'recording the keepalive failed'));
-      if (!this.owns(neId)) return;
-      this.keepalive.markSent(neId, this.clock.now());
-    }
-    h.keepalivesSent++;
-    try {
-      await this.send(neId, { type: 'KeepaliveRequest' });
-    } catch (err) {
-      this.logger.warn(
-        { ne: neId, err: err instanceof Error ? err.message : String(err) },
-        'keepalive failed',
+    const warn = (err: unknown, msg: string) =>
+      this.logger.warn({ ne: neId, err: err instanceof Error ? err.message : String(err) }, msg);
+    const record = this.ownership.keepaliveSent?.bind(this.ownership);
+    if (!record) {
+      h.keepalivesSent++;
+      await this.send(neId, { type: 'KeepaliveRequest' }).catch((err: unknown) =>
+        warn(err, 'keepalive failed'),
       );
+      return;
+    }
+    // On a shared store each keepalive is recorded under the fence before it leaves, and leaves within a bound
+    // of its record or not at all: a stale owner (its record refused, or its lease past validity after a pause)
+    // sends none, and the next owner spaces its first one from the record plus that bound, never closer than
+    // TIME_P2 to the last that left. The next gap runs from the moment it really leaves.
+    const within = this.ownership.keepaliveLeavesWithinMs ?? 0;
+    for (let tries = 1; tries <= KEEPALIVE_RECORD_TRIES; tries++) {
+      const at = this.clock.now();
+      await record(neId, at).catch((err: unknown) => warn(err, 'recording the keepalive failed'));
+      if (!this.owns(neId)) return;
+      try {
+        await this.send(
+          neId,
+          { type: 'KeepaliveRequest' },
+          {
+            notAfter: at + within,
+            onSent: (t) => {
+              h.keepalivesSent++;
+              this.keepalive.markSent(neId, t);
+            },
+          },
+        );
+        return;
+      } catch (err) {
+        const late =
+          err instanceof AdmfError && err.cause instanceof NeRequestError && err.cause.kind === 'late';
+        warn(
+          err,
+          late ? 'keepalive recorded too long before it could leave: recorded again' : 'keepalive failed',
+        );
+        if (!late) return;
+      }
     }
   }
 }

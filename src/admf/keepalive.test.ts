@@ -104,3 +104,24 @@ test('a timer that fires early by the clock (a long event-loop turn) waits out t
   );
   s.stop();
 });
+
+test('after a takeover the first keepalive leaves TIME_P2 after the previous owner’s last, never a random gap', async () => {
+  const clock = new FakeClock();
+  const { s, sends } = scheduler(clock, () => 0.999999);
+  const last = clock.now() - 1000;
+  s.add('ne-1', { timeP1Ms: P1, timeP2Ms: P2, keepaliveRandom: true }, last);
+  await clock.advance(P2 - 1001);
+  assert.equal(sends.length, 0, 'not before TIME_P2 from the last');
+  await clock.advance(1);
+  assert.deepEqual(
+    sends.map(([, t]) => t - last),
+    [P2],
+  );
+  // Past that, the gaps are drawn again (here the top of the window).
+  await clock.advance(P1);
+  assert.equal(
+    sends[1]![1] - sends[0]![1],
+    P1 - Math.min(KEEPALIVE_GUARD.maxMs, (P1 - P2) * KEEPALIVE_GUARD.share),
+  );
+  s.stop();
+});

@@ -54,14 +54,16 @@ export class KeepaliveScheduler {
   }
 
   /**
-   * Starts (or restarts) keepalives to an NE; the first leaves one gap from now, or from `lastSentAt` (the
-   * previous owner's last keepalive, after a takeover: at once when that gap has passed already).
+   * Starts (or restarts) keepalives to an NE; the first leaves one gap from now, or TIME_P2 from `lastSentAt`
+   * (the latest the previous owner's last keepalive can have left, after a takeover: at once when that has
+   * passed already). After a takeover the first gap is never drawn at random: the takeover itself took time
+   * out of the window.
    */
   add(neId: string, window: KeepaliveWindow, lastSentAt?: number): void {
     this.remove(neId);
     const entry: Entry = { window, timer: { cancel: () => undefined }, lastSentAt, sent: 0 };
     this.entries.set(neId, entry);
-    this.schedule(neId, entry);
+    this.schedule(neId, entry, lastSentAt === undefined ? undefined : window.timeP2Ms);
   }
 
   remove(neId: string): void {

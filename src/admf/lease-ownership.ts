@@ -104,9 +104,14 @@ export class LeaseOwnership implements NeOwnership {
     this.listeners.push(l);
   }
 
+  /** A keepalive leaves within one renewal period of its record, or is recorded again. */
+  get keepaliveLeavesWithinMs(): number {
+    return this.renewMs;
+  }
+
   /**
-   * When the previous owner's last keepalive to an NE just gained may have left (ms since the epoch): its record
-   * plus one renewal period, the margin for the time between recording a keepalive and sending it.
+   * The latest time the previous owner's last keepalive to an NE just gained can have left (ms since the
+   * epoch): its record plus {@link keepaliveLeavesWithinMs}, the bound the sender keeps between the two.
    */
   lastKeepalive(neId: string): number | undefined {
     const at = this.keepaliveAt.get(neId);

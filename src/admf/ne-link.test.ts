@@ -128,3 +128,32 @@ test('a late answer is counted and dropped; close() fails what is pending and re
   await assert.rejects(pending, (e: unknown) => e instanceof NeRequestError && e.kind === 'closed');
   await assert.rejects(link.request({ type: 'PingRequest' }), /closed/);
 });
+
+test('a request past its deadline does not leave (nor is sent again); onSent gives each attempt its stamp time', async () => {
+  const { clock, calls, link } = setup();
+  const sentAt: number[] = [];
+  const deadline = clock.now() + 500;
+  const ok = link.request(
+    { type: 'KeepaliveRequest' },
+    { notAfter: deadline, onSent: (t) => sentAt.push(t) },
+  );
+  await flush();
+  assert.equal(calls.length, 1);
+  assert.deepEqual(sentAt, [clock.now()]);
+  assert.equal(Date.parse(calls[0]!.request.header.messageTimestamp), sentAt[0]);
+  calls[0]!.answer(
+    encodeResponse([
+      { type: 'KeepaliveResponse', header: calls[0]!.request.header, oK: 'AcknowledgedAndCompleted' },
+    ]),
+  );
+  await ok;
+  await clock.advance(501);
+  await assert.rejects(
+    link.request({ type: 'KeepaliveRequest' }, { notAfter: deadline, onSent: (t) => sentAt.push(t) }),
+    (e: unknown) =>
+      e instanceof NeRequestError && e.kind === 'late' && /1 ms past its deadline/.test(e.message),
+  );
+  assert.equal(calls.length, 1, 'nothing left');
+  assert.equal(sentAt.length, 1);
+  assert.equal(link.counters.sent, 1);
+});

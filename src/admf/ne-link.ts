@@ -34,7 +34,18 @@ export type RequestBody = X1Request extends infer R
   : never;
 
 /** Why a request got no usable answer. */
-export type NeRequestFailure = 'timeout' | 'transport' | 'top-level' | 'closed';
+export type NeRequestFailure = 'timeout' | 'transport' | 'top-level' | 'closed' | 'late';
+
+/** How one request may leave. */
+export interface RequestOptions {
+  /**
+   * Clock time after which the request must not leave (nor be sent again): it fails `late` instead. A keepalive
+   * recorded in a shared store leaves within a bound of its record, or not at all (docs/admf.md).
+   */
+  readonly notAfter?: number;
+  /** Called with the clock time each attempt is stamped and handed to the transport. */
+  readonly onSent?: (at: number) => void;
+}
 
 export class NeRequestError extends LixError<NeRequestFailure> {}
 
@@ -148,12 +159,12 @@ export class NeLink {
   }
 
   /** Sends one request and resolves with its answer (which may be an X1 ErrorResponse). */
-  async request(body: RequestBody): Promise<Answer> {
+  async request(body: RequestBody, opts: RequestOptions = {}): Promise<Answer> {
     await this.gate();
-    const first = await this.attempt(body);
+    const first = await this.attempt(body, opts);
     if (first.ok) return this.answer(first, 1);
     if (LIFECYCLE.has(body.type)) return this.recover(body);
-    return this.resend(body, 1);
+    return this.resend(body, 1, opts);
   }
 
   /** Fails every pending request and refuses new ones. */
@@ -167,14 +178,14 @@ export class NeLink {
     return { response: a.response, transactionId: a.tid, latencyMs: a.latencyMs, attempts };
   }
 
-  private async resend(body: RequestBody, done: number): Promise<Answer> {
+  private async resend(body: RequestBody, done: number, opts: RequestOptions = {}): Promise<Answer> {
     const max = this.o.maxResends ?? NE_LINK_DEFAULTS.maxResends;
     for (let attempts = done + 1; attempts <= max + 1; attempts++) {
       this.o.logger.warn(
         { ne: this.o.neId, type: body.type, attempt: attempts },
         'no answer within TIME2: sending again with a new transaction ID',
       );
-      const a = await this.attempt(body);
+      const a = await this.attempt(body, opts);
       if (a.ok) return this.answer(a, attempts);
     }
     throw new NeRequestError(
@@ -223,11 +234,19 @@ export class NeLink {
   }
 
   /** One request on the wire, resolved by its answer, by TIME2, or rejected by a transport failure. */
-  private attempt(body: RequestBody): Promise<Answered | { readonly ok: false }> {
+  private attempt(body: RequestBody, opts: RequestOptions = {}): Promise<Answered | { readonly ok: false }> {
     if (this.closed) return Promise.reject(new NeRequestError('closed', 'the link is closed'));
+    const startedAt = this.o.clock.now();
+    if (opts.notAfter !== undefined && startedAt > opts.notAfter)
+      return Promise.reject(
+        new NeRequestError(
+          'late',
+          `${body.type} to ${this.o.neId} not sent: ${startedAt - opts.notAfter} ms past its deadline`,
+        ),
+      );
     const request = { ...body, header: this.header() } as X1Request;
     const tid = request.header.x1TransactionId;
-    const startedAt = this.o.clock.now();
+    opts.onSent?.(startedAt);
     return new Promise((resolve, reject) => {
       const settle = (r: X1Response | typeof TIMEOUT | NeRequestError) => {
         if (!this.pending.delete(tid)) return;

@@ -54,6 +54,11 @@ export interface NeOwnership {
   lastKeepalive?(neId: string): number | undefined;
   /** Records a keepalive sent, under the fence (a refusal drops the NE). */
   keepaliveSent?(neId: string, at: number): Promise<void>;
+  /**
+   * With `keepaliveSent`: a keepalive leaves at most this long after its record, or not at all, so that the next
+   * owner may take `record + this` as the latest the previous one left ({@link lastKeepalive}).
+   */
+  readonly keepaliveLeavesWithinMs?: number;
 }
 
 /** The single-instance case: every NE is owned by this instance from the moment it is known. */
