@@ -11,6 +11,7 @@ import { kindsForCode, type ErrorKind, type ErrorProfile } from '../x1/errors.js
 import { AdmfError } from './errors.js';
 import { AdmfEvents } from './events.js';
 import { applyExchange, newHealth, type NeHealth } from './health.js';
+import type { Handover } from './handover.js';
 import { KeepaliveScheduler } from './keepalive.js';
 import { DEFAULT_EXPIRY_WARNING_MS } from './warrant.js';
 import { WarrantScheduler, type WarrantActions } from './warrant-schedule.js';
@@ -108,6 +109,11 @@ export class Admf {
   readonly ownership: NeOwnership;
   /** Called on the owner when another instance tells it of a change (a task's XID, `report:<id>`). */
   onNeTold: ((neId: string, subject: string) => Promise<void>) | undefined;
+  /**
+   * On a shared store, how changes taken here for NEs another instance owns reach that owner (server.ts wires
+   * it; handover.ts). Undefined on the embedded store, where this instance owns every NE.
+   */
+  handover: Handover | undefined;
   /** XIDs whose ActivateTask this instance is sending now (tasking.ts), so that none goes out twice. */
   readonly activating = new Set<string>();
   private readonly adopting = new Map<string, Promise<void>>();

@@ -65,10 +65,14 @@ export class LeaseOwnership implements NeOwnership {
     return this.d.instanceId;
   }
 
+  /** Told of every notice on the shared channel, owned NE or not (outcomes of changes handed to an owner). */
+  heard: ((neId: string, subject: string) => void) | undefined;
+
   async start(): Promise<void> {
     this.stopped = false;
     this.listener = await this.d.store.listen(
       (neId, subject) => {
+        this.heard?.(neId, subject);
         if (this.owns(neId)) this.listeners.forEach((x) => x.told?.(neId, subject));
       },
       () => this.catchUp(),

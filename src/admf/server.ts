@@ -19,6 +19,9 @@ import { reconcile } from './reconcile.js';
 import { ReportReceiver } from './reports.js';
 import { warrantActions } from './tasking.js';
 import { actOnTold, takeOver } from './takeover.js';
+import { Handover } from './handover.js';
+import { runHanded } from './handed-changes.js';
+import { PgHandedOps } from '../store/pg/handed-ops.js';
 import { holdingDataDir } from '../store/data-dir-lock.js';
 import { hostname } from 'node:os';
 import { PgAdmfStore } from '../store/pg/admf-pg-store.js';
@@ -168,6 +171,18 @@ async function startOnStore(
   admf.onNeGained = (neId, cause) => takeOver(admf, neId, cause);
   admf.onNeTold = (neId, subject) => actOnTold(admf, neId, subject);
   admf.warrantActions = warrantActions(admf);
+  if (ownership && store instanceof PgAdmfStore) {
+    const handover = new Handover({
+      store: new PgHandedOps(store.db),
+      instanceId: ownership.instanceId,
+      clock,
+      logger,
+      fence: (neId) => admf.fence(neId),
+      execute: (change) => runHanded(admf, change),
+    });
+    admf.handover = handover;
+    ownership.heard = (_neId, subject) => handover.heard(subject);
+  }
   await admf.start();
   const receiver = new ReportReceiver({
     admf,

@@ -20,6 +20,7 @@ export async function takeOver(admf: Admf, neId: string, cause: string): Promise
     );
     return;
   }
+  await admf.handover?.drain(neId);
   await drivePending(admf, neId);
 }
 
@@ -42,9 +43,18 @@ export async function drivePending(admf: Admf, neId: string, xids?: readonly str
   }
 }
 
-/** The owner acts on a change another instance told it of: a pending task's XID, or `report:<id>`. */
+/**
+ * The owner acts on a change another instance told it of: a pending task's XID, `report:<id>`, or a change
+ * handed to it (`op:<id>`; `done:<id>` is for the instance that handed it).
+ */
 export async function actOnTold(admf: Admf, neId: string, subject: string): Promise<void> {
-  if (subject === '*') return drivePending(admf, neId);
+  if (subject === '*') {
+    await admf.handover?.drain(neId);
+    return drivePending(admf, neId);
+  }
+  const op = /^op:(\d+)$/.exec(subject);
+  if (op) return admf.handover?.serve(neId, Number(op[1]));
+  if (subject.startsWith('done:')) return;
   const report = /^report:(\d+)$/.exec(subject);
   if (!report) return drivePending(admf, neId, [subject]);
   const id = Number(report[1]);

@@ -19,6 +19,7 @@ import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import type { Answer } from './ne-link.js';
 import { audited, OPERATOR, type Actor } from './audited.js';
+import { onOwner } from './handover.js';
 import { createTask, moveTask, startModify, undoModify } from './task-state.js';
 import type { TaskWarrant } from './warrant.js';
 import type { WarrantActions } from './warrant-schedule.js';
@@ -44,6 +45,11 @@ export async function createDestination(
   neId: string,
   d: DestinationDetails,
 ): Promise<DestinationRecord> {
+  const change = { kind: 'CreateDestination', args: [neId, d] };
+  return onOwner(admf, neId, change, () => createHere(admf, neId, d));
+}
+
+function createHere(admf: Admf, neId: string, d: DestinationDetails): Promise<DestinationRecord> {
   return audited(admf, 'CreateDestination', { neId, did: d.dId }, async () => {
     await admf.requireNe(neId);
     if (await admf.store.getDestination(neId, d.dId))
@@ -64,6 +70,11 @@ export async function modifyDestination(
   neId: string,
   d: DestinationDetails,
 ): Promise<DestinationRecord> {
+  const change = { kind: 'ModifyDestination', args: [neId, d] };
+  return onOwner(admf, neId, change, () => modifyHere(admf, neId, d));
+}
+
+function modifyHere(admf: Admf, neId: string, d: DestinationDetails): Promise<DestinationRecord> {
   return audited(admf, 'ModifyDestination', { neId, did: d.dId }, async () => {
     const old = await admf.store.getDestination(neId, d.dId);
     if (!old) throw new AdmfError('not-found', `no destination ${d.dId} on ${neId}`);
@@ -78,6 +89,11 @@ export async function modifyDestination(
 }
 
 export async function removeDestination(admf: Admf, neId: string, did: string): Promise<void> {
+  const change = { kind: 'RemoveDestination', args: [neId, did] };
+  return onOwner(admf, neId, change, () => removeHere(admf, neId, did));
+}
+
+function removeHere(admf: Admf, neId: string, did: string): Promise<void> {
   return audited(admf, 'RemoveDestination', { neId, did }, async () => {
     if (!(await admf.store.getDestination(neId, did)))
       throw new AdmfError('not-found', `no destination ${did} on ${neId}`);
@@ -320,6 +336,10 @@ export async function modifyTask(
 ): Promise<TaskRecord> {
   const xid = details.xId;
   const t = await liveTask(admf, xid);
+  if (admf.handover && !admf.owns(t.neId))
+    return onOwner(admf, t.neId, { kind: 'ModifyTask', args: [details, warrant] }, () =>
+      modifyTask(admf, details, warrant),
+    );
   if (t.state === 'scheduled') return modifyScheduled(admf, t, details, warrant ?? t);
   const r = await modifyLive(admf, t, details, warrant);
   if (warrant !== undefined) await admf.warrants.poke();
@@ -367,6 +387,10 @@ async function modifyLive(
  */
 export async function deactivateTask(admf: Admf, xid: string, by: Actor = OPERATOR): Promise<TaskRecord> {
   const t = await liveTask(admf, xid);
+  if (admf.handover && !admf.owns(t.neId))
+    return onOwner(admf, t.neId, { kind: 'DeactivateTask', args: [xid, by] }, () =>
+      deactivateTask(admf, xid, by),
+    );
   const deactivated = by.reason === undefined ? 'deactivated' : `deactivated: ${by.reason}`;
   return audited(
     admf,
@@ -417,6 +441,8 @@ export async function taskStatus(
 ): Promise<{ task: TaskRecord; live: TaskResponseDetails | undefined }> {
   const t = await admf.store.getTask(xid);
   if (!t) throw new AdmfError('not-found', `no task ${xid}`);
+  if (admf.handover && !admf.owns(t.neId))
+    return onOwner(admf, t.neId, { kind: 'TaskStatus', args: [xid] }, () => taskStatus(admf, xid));
   const r = expectOkOrMissing(admf, await admf.send(t.neId, { type: 'GetTaskDetailsRequest', xId: xid }));
   return { task: t, live: r };
 }
@@ -429,6 +455,11 @@ function expectOkOrMissing(admf: Admf, a: Answer): TaskResponseDetails | undefin
 
 /** DeactivateAllTasks (clause 6.2.4; disabled at the NE unless agreed): every live task of the NE ends. */
 export async function deactivateAllTasks(admf: Admf, neId: string): Promise<TaskRecord[]> {
+  const change = { kind: 'DeactivateAllTasks', args: [neId] };
+  return onOwner(admf, neId, change, () => deactivateAllHere(admf, neId));
+}
+
+function deactivateAllHere(admf: Admf, neId: string): Promise<TaskRecord[]> {
   return audited(admf, 'DeactivateAllTasks', { neId }, async () => {
     await admf.requireNe(neId);
     const live = await admf.store.listTasks({ neId, states: LIVE_TASK_STATES });
@@ -456,6 +487,11 @@ export async function deactivateAllTasks(admf: Admf, neId: string): Promise<Task
 
 /** RemoveAllDestinations (clause 6.3.4; disabled at the NE unless agreed, refused while any is in use). */
 export async function removeAllDestinations(admf: Admf, neId: string): Promise<void> {
+  const change = { kind: 'RemoveAllDestinations', args: [neId] };
+  return onOwner(admf, neId, change, () => removeAllHere(admf, neId));
+}
+
+function removeAllHere(admf: Admf, neId: string): Promise<void> {
   return audited(admf, 'RemoveAllDestinations', { neId }, async () => {
     await admf.requireNe(neId);
     expectOk(await admf.send(neId, { type: 'RemoveAllDestinationsRequest' }), 'RemoveAllDestinations');

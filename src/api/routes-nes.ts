@@ -1,6 +1,7 @@
 /** REST routes for NEs (registry, live status, ping, reconciliation) and their destinations. */
 import { AdmfError } from '../admf/errors.js';
-import { heal, lastDrift, reconcile } from '../admf/reconcile.js';
+import { healNe, neStatus, pingNe, reconcileNe } from '../admf/handed-changes.js';
+import { lastDrift } from '../admf/reconcile.js';
 import {
   createDestination,
   deactivateAllTasks,
@@ -23,15 +24,6 @@ function options(b: NeBody): Partial<NeOptions> {
 
 export function neView(ctx: ApiContext, ne: NeRecord) {
   return { ...ne, health: ctx.admf.health(ne.id) };
-}
-
-async function liveStatus(ctx: ApiContext, id: string) {
-  await ctx.admf.requireNe(id);
-  const r = (await ctx.admf.send(id, { type: 'GetNEStatusRequest' })).response;
-  if (r.type === 'ErrorResponse')
-    throw new AdmfError('refused', r.errorInformation.errorDescription, r.errorInformation);
-  if (r.type !== 'GetNEStatusResponse') throw new AdmfError('refused', `unexpected ${r.type}`);
-  return r.neStatusDetails;
 }
 
 export function neRoutes(ctx: ApiContext): RouteDef[] {
@@ -106,7 +98,7 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
       tag,
       summary: 'live status from the NE (GetNEStatus)',
       params: idParams,
-      handler: async ({ params }) => liveStatus(ctx, params.id!),
+      handler: async ({ params }) => neStatus(admf, params.id!),
     },
     {
       method: 'POST',
@@ -116,11 +108,7 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
       tag,
       summary: 'X1 Ping to the NE',
       params: idParams,
-      handler: async ({ params }) => {
-        await admf.requireNe(params.id!);
-        const a = await admf.send(params.id!, { type: 'PingRequest' });
-        return { response: a.response.type, latencyMs: a.latencyMs, transactionId: a.transactionId };
-      },
+      handler: async ({ params }) => pingNe(admf, params.id!),
     },
     {
       method: 'POST',
@@ -130,7 +118,7 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
       tag,
       summary: 'compare the NE with the desired state (GetAllDetails); heals when the NE policy is auto',
       params: idParams,
-      handler: async ({ params }) => reconcile(admf, params.id!),
+      handler: async ({ params }) => reconcileNe(admf, params.id!),
     },
     {
       method: 'GET',
@@ -155,8 +143,7 @@ export function neRoutes(ctx: ApiContext): RouteDef[] {
       tag,
       summary: 'make the NE match the desired state (reconciles first)',
       params: idParams,
-      handler: async ({ params }) =>
-        heal(admf, params.id!, await reconcile(admf, params.id!, { heal: false })),
+      handler: async ({ params }) => healNe(admf, params.id!),
     },
     {
       method: 'POST',

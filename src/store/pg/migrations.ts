@@ -97,6 +97,21 @@ CREATE TRIGGER tasks_pending_notify AFTER INSERT OR UPDATE OF state ON tasks
 `;
 
 /**
+ * Version 3, operator changes handed to an NE's owner (docs/admf.md "Several instances"): a change another
+ * instance took on its REST API (modify or deactivate a task, create, modify or remove a destination) waits here
+ * for the NE's owner, which claims it under its fence, runs it, and stores the outcome for the instance that
+ * asked. The insert notifies the owner in the same transaction; the outcome notifies the asker.
+ */
+const V3 = `
+CREATE TABLE admf_ops (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ne_id ${KEY} NOT NULL, op jsonb NOT NULL, operator text,
+  asked_by text NOT NULL, state text NOT NULL DEFAULT 'queued', ran_by text, result jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(), done_at timestamptz
+);
+CREATE INDEX admf_ops_queued ON admf_ops (ne_id, id) WHERE state = 'queued';
+`;
+
+/**
  * Every migration, oldest first. Version 1 is the whole store as the SQLite schema version 4 has it: NEs,
  * destinations, tasks (with warrant windows), reports, the append-only audit log (a trigger refuses UPDATE,
  * DELETE and TRUNCATE), meta (per-NE drift and other follow-ups), subscribers and their tasks, API tokens.
@@ -104,6 +119,7 @@ CREATE TRIGGER tasks_pending_notify AFTER INSERT OR UPDATE OF state ON tasks
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'ADMF store', sql: V1 },
   { version: 2, name: 'NE leases', sql: V2 },
+  { version: 3, name: 'operator changes handed to the owner', sql: V3 },
 ];
 
 /** The newest schema this lix knows. */
