@@ -33,8 +33,6 @@ test(
     try {
       await registerNes(live, nes);
       // Each instance takes its share (one NE each).
-      let owner: AdmfProcess | undefined;
-      let other: AdmfProcess | undefined;
       await until(
         'each instance owns one NE',
         async () => {
@@ -43,8 +41,8 @@ test(
         },
         30_000,
       );
-      owner = (await ownerOf(live, 'ne-1'))!;
-      other = live.find((a) => a !== owner)!;
+      const owner = (await ownerOf(live, 'ne-1'))!;
+      const other = live.find((a) => a !== owner)!;
       assert.ok(!(await other.ownership()).owned.includes('ne-1'));
       const ne1 = nes[0]!;
       const seen = () => ne1.received.map((m) => m.type);
