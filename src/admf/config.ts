@@ -100,6 +100,8 @@ export const admfConfigSchema = z
     timeP2Ms: z.number().int().positive().default(ADMF_DEFAULTS.timeP2Ms),
     reconcileOnStart: z.boolean().default(ADMF_DEFAULTS.reconcileOnStart),
     store: storeLocator.default('sqlite'),
+    /** The data directory: required for the embedded SQLite store, unused on PostgreSQL. */
+    dataDir: z.string().min(1).optional(),
     /** Ping an unreachable NE this often to notice its return (0: never). */
     probeIntervalMs: z.number().int().min(0).default(ADMF_DEFAULTS.probeIntervalMs),
     /**
@@ -134,6 +136,11 @@ export const admfConfigSchema = z
   .refine((c) => c.timeP1Ms >= c.timeP2Ms, {
     message: 'TIME_P1 (at least this often) must not be shorter than TIME_P2 (never more often)',
     path: ['timeP1Ms'],
+  })
+  .refine((c) => c.dataDir !== undefined || isPgLocator(c.store), {
+    message:
+      'a data directory (--data) is required for the embedded SQLite store (or give a postgres:// store)',
+    path: ['dataDir'],
   })
   .refine((c) => c.leaseRenewMs * 2 <= c.leaseTtlMs, {
     message: 'the lease must be renewed at least twice per time to live (leaseRenewMs ≤ leaseTtlMs / 2)',

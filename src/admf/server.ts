@@ -114,7 +114,8 @@ function ownershipFor(
  */
 export async function startAdmf(config: AdmfConfig, opts: StartAdmfOptions): Promise<RunningAdmf> {
   // On PostgreSQL the state is in the database, shared by design: there is no data directory to hold.
-  if (opts.store || isSharedStore(config)) return startLockedAdmf(config, opts);
+  if (opts.store || isSharedStore(config) || config.dataDir === undefined)
+    return startLockedAdmf(config, opts);
   return holdingDataDir(config.dataDir, `admf ${config.id}`, () => startLockedAdmf(config, opts));
 }
 

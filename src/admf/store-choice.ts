@@ -12,7 +12,13 @@ import { describePg, isPgLocator } from '../store/pg/connection.js';
 export interface StoreSetting {
   /** `sqlite` or a `postgres://` URL. */
   readonly store: string;
-  readonly dataDir: string;
+  /** Required for SQLite (the configuration refuses it missing). */
+  readonly dataDir?: string | undefined;
+}
+
+function sqliteDir(c: StoreSetting): string {
+  if (c.dataDir === undefined) throw new Error('a data directory is required for the embedded SQLite store');
+  return c.dataDir;
 }
 
 /** True when the store is shared by several ADMF instances (PostgreSQL). */
@@ -31,10 +37,10 @@ export async function openConfiguredStore(
       throw new Error(`store ${describeStore(c)}: ${(err as Error).message}`, { cause: err });
     }
   }
-  return openAdmfStore(c.dataDir);
+  return openAdmfStore(sqliteDir(c));
 }
 
 /** Where the store is, for people (never a password). */
 export function describeStore(c: StoreSetting): string {
-  return isPgLocator(c.store) ? describePg(c.store) : join(c.dataDir, ADMF_DB_FILE);
+  return isPgLocator(c.store) ? describePg(c.store) : join(sqliteDir(c), ADMF_DB_FILE);
 }

@@ -23,7 +23,8 @@ chmodSync(tokenFile, 0o600);
 
 const urlIn = async (d: Daemon, re: RegExp) => (re.exec(await d.waitFor(re)) ?? [])[1]!;
 
-function admf(pki: TestPki, store: string, name: string): Daemon {
+/** No `--data`: on PostgreSQL the ADMF keeps nothing on disk. */
+function admf(pki: TestPki, store: string): Daemon {
   return startLix([
     'admf',
     '--id',
@@ -34,8 +35,6 @@ function admf(pki: TestPki, store: string, name: string): Daemon {
     '127.0.0.1:0',
     '--tls-dir',
     pki.dir,
-    '--data',
-    mkdtempSync(join(dir, `${name}-`)),
     '--api-token-file',
     tokenFile,
     '--store',
@@ -89,7 +88,7 @@ test(
       assert.match(badMode.stderr, /sslmode prefer is not supported/);
 
       const pki = await getTestPki();
-      const first = admf(pki, store, 'a');
+      const first = admf(pki, store);
       daemons.push(first);
       const x1 = await urlIn(first, /X1 reports on (\S+),/);
       const api = await urlIn(first, /REST API on (\S+) /);
@@ -137,7 +136,7 @@ test(
       assert.deepEqual(row, { state: 'active', ne_id: 'ne-1' });
 
       await stop(first);
-      const again = admf(pki, store, 'b');
+      const again = admf(pki, store);
       daemons.push(again);
       const api2 = await urlIn(again, /REST API on (\S+) /);
       const tasks = await op(api2, 'task', 'list', '--json');
@@ -156,7 +155,7 @@ test(
       assert.match(audit.stdout, /ActivateTask/);
 
       // A second instance on the same database, beside the first: it serves the same state.
-      const second = admf(pki, store, 'c');
+      const second = admf(pki, store);
       daemons.push(second);
       const api3 = await urlIn(second, /REST API on (\S+) /);
       const seen = await op(api3, 'task', 'show', xid, '--json');
@@ -169,7 +168,7 @@ test(
         "INSERT INTO schema_migrations (version, name) VALUES (999, 'from a newer lix')",
         'admf',
       );
-      const refused = admf(pki, store, 'd');
+      const refused = admf(pki, store);
       daemons.push(refused);
       assert.equal(await refused.exited, 1);
       assert.match(

@@ -67,7 +67,7 @@ test('pg settings: bad URLs and variables are refused with the part named', () =
   );
 });
 
-test('the ADMF configuration takes store: sqlite by default, a postgres URL, nothing else', () => {
+test('the ADMF configuration takes store: sqlite by default (which needs --data), a postgres URL (which does not), nothing else', () => {
   const base = { id: 'admf-1', dataDir: '/tmp/x', tlsDir: '/tmp/pki', apiToken: 'x'.repeat(16) };
   assert.equal(parseAdmfConfig(base).store, 'sqlite');
   assert.equal(parseAdmfConfig({ ...base, store: 'postgres://lix@db/admf' }).store, 'postgres://lix@db/admf');
@@ -75,6 +75,12 @@ test('the ADMF configuration takes store: sqlite by default, a postgres URL, not
   assert.throws(
     () => parseAdmfConfig({ ...base, store: 'postgres://lix@db/admf?sslmode=prefer' }),
     /store: sslmode prefer/,
+  );
+  const { dataDir: _d, ...noData } = base;
+  assert.equal(parseAdmfConfig({ ...noData, store: 'postgres://lix@db/admf' }).dataDir, undefined);
+  assert.throws(
+    () => parseAdmfConfig(noData),
+    /a data directory \(--data\) is required for the embedded SQLite/,
   );
 });
 
