@@ -117,6 +117,18 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     }
     callers.set(req, who);
   });
+  // No text may hold a NUL (U+0000): no X1 string allows it, and PostgreSQL cannot store it. Refused before
+  // anything runs, on either store, with where it was.
+  app.addHook('preValidation', async (req, reply) => {
+    const where = nulAt(req.params, 'path') ?? nulAt(req.query, 'query') ?? nulAt(req.body, 'body');
+    if (where !== undefined)
+      return sendError(
+        reply,
+        400,
+        'invalid',
+        `${where} holds a NUL character (U+0000), which no field may contain`,
+      );
+  });
   // Times travel as ISO 8601 (UTC, milliseconds), as an operator reads them; the store keeps epoch ms.
   app.addHook('preSerialization', async (_req, _reply, payload) => isoTimes(payload));
   app.setErrorHandler((err: Error & ValidationFailure, _req, reply) => {
@@ -186,6 +198,25 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   }
   await app.ready();
   return app;
+}
+
+/** Where in a parsed request part a string (or key) holds U+0000 (`body.targets[0].value`), if anywhere. */
+export function nulAt(v: unknown, path: string, depth = 0): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+  if (v === null || typeof v !== 'object' || depth > 64) return undefined;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const at = nulAt(x, `${path}[${i}]`, depth + 1);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k.includes('\u0000')) return `${path} (a key)`;
+    const at = nulAt(x, `${path}.${k}`, depth + 1);
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }
 
 /** Binds the app; returns its base URL (`https:` when it was built with TLS). */

@@ -48,3 +48,38 @@ test('an E.164 number written with + and spaces is stored as the NE holds it; ba
     await m.close();
   }
 });
+
+test('text holding U+0000 is refused with where it was, before anything is stored or sent', async () => {
+  const m = await memoryAdmf();
+  try {
+    const did = await neWithDestination(m);
+    const tasksBefore = (await m.admf.store.listTasks({})).length;
+    const sentBefore = m.ne.store.listXids().length;
+    const cases: [string, string, unknown, RegExp][] = [
+      [
+        'POST',
+        '/api/tasks',
+        { ne: 'ne-1', targets: [{ kind: 'sipUri', value: 'sip:a\u0000@example.com' }], dids: [did] },
+        /^body\.targets\[0\]\.value holds a NUL character \(U\+0000\)/,
+      ],
+      [
+        'POST',
+        '/api/nes/ne-1/destinations',
+        { uri: 'eep+udp://127.0.0.1:9', friendlyName: 'x\u0000' },
+        /^body\.friendlyName holds a NUL/,
+      ],
+      ['GET', '/api/tasks?ne=ne%001', undefined, /^query\.ne holds a NUL/],
+      ['GET', '/api/nes/ne%00-1', undefined, /^path\.id holds a NUL/],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const r = await m.call(method, path, body);
+      assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.json)}`);
+      assert.match((r.json as { message: string }).message, message);
+    }
+    assert.equal((await m.admf.store.listTasks({})).length, tasksBefore, 'nothing stored');
+    assert.equal(m.ne.store.listXids().length, sentBefore, 'nothing sent');
+    assert.equal((await m.admf.store.listDestinations('ne-1')).length, 1);
+  } finally {
+    await m.close();
+  }
+});
