@@ -134,6 +134,29 @@ test(
         (e: unknown) => e instanceof StoreError && e.kind === 'Fenced',
       );
       assert.equal((await a.store.getTask('x-notify'))?.state, 'active');
+      // So for destinations and the NE's drift: the owner writes, a non-owner is refused and changes nothing.
+      const dest = (did: string, friendlyName: string) => ({
+        neId: ofA,
+        did,
+        details: { dId: did, friendlyName, deliveryType: 'X2Only', deliveryAddress: {} } as never,
+        createdAt: 1,
+        updatedAt: 1,
+      });
+      await a.store.putDestination(dest('d-1', 'owner'), fenceA);
+      await a.store.setMeta(`drift:${ofA}`, 'owner', fenceA);
+      const refusedWrites: [string, () => Promise<unknown>][] = [
+        ['putDestination', () => b.store.putDestination(dest('d-1', 'stale'), b.own.fence(ofA))],
+        ['putDestination (new)', () => b.store.putDestination(dest('d-2', 'stale'), b.own.fence(ofA))],
+        ['deleteDestination', () => b.store.deleteDestination(ofA, 'd-1', b.own.fence(ofA))],
+        ['setMeta', () => b.store.setMeta(`drift:${ofA}`, 'stale', b.own.fence(ofA))],
+      ];
+      for (const [what, write] of refusedWrites)
+        await assert.rejects(write(), (e: unknown) => e instanceof StoreError && e.kind === 'Fenced', what);
+      assert.equal((await a.store.getDestination(ofA, 'd-1'))?.details.friendlyName, 'owner');
+      assert.equal(await a.store.getDestination(ofA, 'd-2'), undefined);
+      assert.equal(await a.store.getMeta(`drift:${ofA}`), 'owner');
+      assert.equal(await a.store.deleteDestination(ofA, 'd-none', fenceA), false, 'held, nothing to delete');
+      assert.equal(await a.store.deleteDestination(ofA, 'd-1', fenceA), true);
 
       // A freezes (SIGSTOP): B takes its NEs within TTL + renewal, with larger tokens, audited.
       const aHeld = a.own.owned();

@@ -13,7 +13,7 @@ import type { DestinationDetails, GetAllDetailsResponse, TaskResponseDetails } f
 import type { Admf } from './admf.js';
 import { AdmfError } from './errors.js';
 import { stateForProvisioning } from './tasking.js';
-import { moveTask, pendingOf } from './task-state.js';
+import { fenced, moveTask, pendingOf } from './task-state.js';
 
 export interface DriftSet {
   /** On the NE, not wanted by the ADMF. */
@@ -148,7 +148,7 @@ export async function reconcile(admf: Admf, neId: string, opts: { heal?: boolean
     await admf.store.listDestinations(neId),
     actual,
   );
-  await admf.store.setMeta(DRIFT_META(neId), JSON.stringify(drift));
+  await fenced(admf, neId, (f) => admf.store.setMeta(DRIFT_META(neId), JSON.stringify(drift), f));
   await admf.audit({
     actor: 'system',
     action: 'Reconcile',

@@ -20,7 +20,7 @@ import { AdmfError } from './errors.js';
 import type { Answer } from './ne-link.js';
 import { audited, OPERATOR, type Actor } from './audited.js';
 import { onOwner } from './handover.js';
-import { createTask, moveTask, startModify, undoModify } from './task-state.js';
+import { createTask, fenced, moveTask, startModify, undoModify } from './task-state.js';
 import type { TaskWarrant } from './warrant.js';
 import type { WarrantActions } from './warrant-schedule.js';
 import { modifyScheduled, scheduleTask } from './warrant-tasking.js';
@@ -60,7 +60,7 @@ function createHere(admf: Admf, neId: string, d: DestinationDetails): Promise<De
     );
     const now = admf.clock.now();
     const rec: DestinationRecord = { neId, did: d.dId, details: d, createdAt: now, updatedAt: now };
-    await admf.store.putDestination(rec);
+    await fenced(admf, neId, (f) => admf.store.putDestination(rec, f));
     return rec;
   });
 }
@@ -83,7 +83,7 @@ function modifyHere(admf: Admf, neId: string, d: DestinationDetails): Promise<De
       'ModifyDestination',
     );
     const rec: DestinationRecord = { ...old, details: d, updatedAt: admf.clock.now() };
-    await admf.store.putDestination(rec);
+    await fenced(admf, neId, (f) => admf.store.putDestination(rec, f));
     return rec;
   });
 }
@@ -102,7 +102,7 @@ function removeHere(admf: Admf, neId: string, did: string): Promise<void> {
     const r = a.response;
     const gone = r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'DidDoesNotExist');
     if (!gone) expectOk(a, 'RemoveDestination');
-    await admf.store.deleteDestination(neId, did);
+    await fenced(admf, neId, (f) => admf.store.deleteDestination(neId, did, f));
   });
 }
 
@@ -495,6 +495,7 @@ function removeAllHere(admf: Admf, neId: string): Promise<void> {
   return audited(admf, 'RemoveAllDestinations', { neId }, async () => {
     await admf.requireNe(neId);
     expectOk(await admf.send(neId, { type: 'RemoveAllDestinationsRequest' }), 'RemoveAllDestinations');
-    for (const d of await admf.store.listDestinations(neId)) await admf.store.deleteDestination(neId, d.did);
+    for (const d of await admf.store.listDestinations(neId))
+      await fenced(admf, neId, (f) => admf.store.deleteDestination(neId, d.did, f));
   });
 }

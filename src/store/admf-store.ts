@@ -175,10 +175,14 @@ export interface AdmfStore extends SubscriberStore, ApiTokenStore {
   /** Deletes the NE and its destinations and tasks; false when there was none. */
   deleteNe(id: string): Promise<boolean>;
 
-  putDestination(d: DestinationRecord): Promise<void>;
+  /**
+   * Inserts or replaces a destination. With a fence, only while the fence's lease on the destination's NE holds
+   * (else a `StoreError` `Fenced`, and nothing changes); so for the fenced writes below.
+   */
+  putDestination(d: DestinationRecord, fence?: Fence): Promise<void>;
   getDestination(neId: string, did: string): Promise<DestinationRecord | undefined>;
   listDestinations(neId?: string): Promise<DestinationRecord[]>;
-  deleteDestination(neId: string, did: string): Promise<boolean>;
+  deleteDestination(neId: string, did: string, fence?: Fence): Promise<boolean>;
 
   /**
    * Inserts or replaces a task (by XID). With a fence, only while the fence's lease on the task's NE holds
@@ -213,7 +217,8 @@ export interface AdmfStore extends SubscriberStore, ApiTokenStore {
   readAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
 
   getMeta(key: string): Promise<string | undefined>;
-  setMeta(key: string, value: string): Promise<void>;
+  /** Sets a value; with a fence (a value about the fence's NE, such as its drift), only while the lease holds. */
+  setMeta(key: string, value: string, fence?: Fence): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -55,7 +55,7 @@ test('text holding U+0000 is refused with where it was, before anything is store
     const did = await neWithDestination(m);
     const tasksBefore = (await m.admf.store.listTasks({})).length;
     const sentBefore = m.ne.store.listXids().length;
-    const cases: [string, string, unknown, RegExp][] = [
+    const cases: ['GET' | 'POST', string, unknown, RegExp][] = [
       [
         'POST',
         '/api/tasks',

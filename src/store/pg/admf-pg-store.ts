@@ -173,8 +173,11 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     return (await run(this.db, S.deleteNe, [id])).count > 0;
   }
 
-  async putDestination(d: DestinationRecord): Promise<void> {
-    await run(this.db, S.putDest, [d.neId, d.did, JSON.stringify(d.details), d.createdAt, d.updatedAt]);
+  async putDestination(d: DestinationRecord, fence?: Fence): Promise<void> {
+    const params = [d.neId, d.did, JSON.stringify(d.details), d.createdAt, d.updatedAt];
+    if (!fence) return void (await run(this.db, S.putDest, params));
+    const r = await run(this.db, FENCED.putDest, [...params, ...fenceParams(fence, d.neId)]);
+    if (r.count === 0) throw fencedOut(fence);
   }
 
   async getDestination(neId: string, did: string): Promise<DestinationRecord | undefined> {
@@ -187,8 +190,11 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     return r.rows.map(toDestination);
   }
 
-  async deleteDestination(neId: string, did: string): Promise<boolean> {
-    return (await run(this.db, S.deleteDest, [neId, did])).count > 0;
+  async deleteDestination(neId: string, did: string, fence?: Fence): Promise<boolean> {
+    if (!fence) return (await run(this.db, S.deleteDest, [neId, did])).count > 0;
+    const [r] = (await run(this.db, FENCED.deleteDest, [neId, did, ...fenceParams(fence, neId)])).rows;
+    if (r?.held !== true) throw fencedOut(fence);
+    return (r.n as number) > 0;
   }
 
   async putTask(t: TaskRecord, fence?: Fence): Promise<void> {
@@ -303,8 +309,10 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     return r?.value as string | undefined;
   }
 
-  async setMeta(key: string, value: string): Promise<void> {
-    await run(this.db, S.setMeta, [key, value]);
+  async setMeta(key: string, value: string, fence?: Fence): Promise<void> {
+    if (!fence) return void (await run(this.db, S.setMeta, [key, value]));
+    const r = await run(this.db, FENCED.setMeta, [key, value, fence.neId, fence.owner, fence.token]);
+    if (r.count === 0) throw fencedOut(fence);
   }
 
   async close(): Promise<void> {

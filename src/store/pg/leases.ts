@@ -50,6 +50,24 @@ export const FENCED = {
         .map((c) => `${c} = excluded.${c}`)
         .join(', '),
   ),
+  putDest: prepared(
+    'lix_dest_put_fenced',
+    'INSERT INTO destinations (ne_id, did, details, created_at, updated_at) ' +
+      `SELECT $1::text, $2::text, $3::jsonb, $4::bigint, $5::bigint WHERE $1 = $6 AND ${holds(6, 7, 8)} ` +
+      'ON CONFLICT (ne_id, did) DO UPDATE SET details = excluded.details, updated_at = excluded.updated_at',
+  ),
+  // Whether the lease held, and how many rows went: a missing destination is not a lost lease.
+  deleteDest: prepared(
+    'lix_dest_delete_fenced',
+    `WITH lease AS (SELECT $1 = $3 AND ${holds(3, 4, 5)} AS held), ` +
+      'gone AS (DELETE FROM destinations WHERE ne_id = $1 AND did = $2 AND (SELECT held FROM lease) RETURNING 1) ' +
+      'SELECT (SELECT held FROM lease) AS held, (SELECT count(*)::int FROM gone) AS n',
+  ),
+  setMeta: prepared(
+    'lix_meta_set_fenced',
+    `INSERT INTO meta (key, value) SELECT $1::text, $2::text WHERE ${holds(3, 4, 5)} ` +
+      'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ),
 } as const;
 
 const ttl = (n: number) => `now() + $${n} * interval '1 millisecond'`;
