@@ -174,6 +174,8 @@ export class Handover {
 export interface HandingAdmf {
   readonly handover: Handover | undefined;
   owns(neId: string): boolean;
+  /** Throws `not-found` for an unknown NE. */
+  requireNe(neId: string): Promise<unknown>;
 }
 
 /** A change that names its kind and its arguments after the ADMF (JSON). */
@@ -184,7 +186,7 @@ export interface HandedChange {
 
 /**
  * Runs `here` when this instance owns `neId` (or owns every NE, on the embedded store); otherwise hands
- * `change` to the owner and resolves with its outcome.
+ * `change` to the owner and resolves with its outcome (an unknown NE is refused at once).
  */
 export async function onOwner<T>(
   admf: HandingAdmf,
@@ -192,6 +194,8 @@ export async function onOwner<T>(
   change: HandedChange,
   here: () => Promise<T>,
 ): Promise<T> {
-  if (admf.handover && !admf.owns(neId)) return (await admf.handover.ask(neId, change)) as T;
-  return here();
+  if (!admf.handover || admf.owns(neId)) return here();
+  // An unknown NE has no owner to wait for.
+  await admf.requireNe(neId);
+  return (await admf.handover.ask(neId, change)) as T;
 }

@@ -67,6 +67,10 @@ test(
         uri: 'eep+udp://127.0.0.1:10',
       });
       assert.equal(missing.status, 404, 'a refusal keeps its status');
+      const t0 = Date.now();
+      const noNe = await other.call('POST', '/api/nes/ne-9/ping');
+      assert.equal(noNe.status, 404, 'an unknown NE has no owner to wait for');
+      assert.ok(Date.now() - t0 < 5000, 'refused at once');
 
       // A task: activated, modified, its live status read, deactivated, all through the non-owner.
       const act = await other.call('POST', '/api/tasks', {
