@@ -16,6 +16,16 @@ import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { Frame } from '../messages.js';
 import { CaptureStreamParser } from '../../stm/capture-stream.js';
 import { TcpdumpStatsReader } from './tcpdump-stats.js';
+import {
+  CAPTURE_PROTOCOLS,
+  compileCaptureFilter,
+  DEFAULT_CAPTURE_PORTS,
+  formatPortList,
+  PortListError,
+  type CapturePorts,
+  type CaptureProtocol,
+  type PortSpan,
+} from './capture-filter.js';
 import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './packet-source.js';
 
 export const LIVE_CAPTURE = {
@@ -48,11 +58,37 @@ export interface LiveSourceCounters extends SourceCounters {
 
 export interface LiveSourceConfig {
   readonly name: string;
+  /** The user's BPF filter: it narrows the compiled one (or, with `all`, is the only one). */
   readonly filter?: string;
+  /** Ports of the inspected protocols to capture ({@link DEFAULT_CAPTURE_PORTS} for those absent). */
+  readonly ports?: Partial<Record<CaptureProtocol, readonly PortSpan[]>>;
+  /** Capture every packet: no compiled filter. */
+  readonly all?: boolean;
   /** Kernel capture buffer in KiB (default {@link LIVE_CAPTURE}.bufferKiB). */
   readonly bufferKiB?: number;
   /** Statistics polling period (default {@link LIVE_CAPTURE}.statsIntervalMs; 0: only at the end). */
   readonly statsIntervalMs?: number;
+}
+
+/** The ports a configuration captures: its own, the defaults for the protocols it does not name. */
+export function capturePorts(config: LiveSourceConfig): CapturePorts {
+  return { ...DEFAULT_CAPTURE_PORTS, ...config.ports };
+}
+
+/**
+ * The BPF expression tcpdump is given: compiled from the ports, and'ed with the user's filter (see
+ * capture-filter.ts). Throws {@link SourceError} `bad-spec` when every port list is empty.
+ */
+export function captureFilter(config: LiveSourceConfig): string | undefined {
+  try {
+    return compileCaptureFilter(capturePorts(config), {
+      ...(config.all && { all: true }),
+      ...(config.filter !== undefined && { userFilter: config.filter }),
+    });
+  } catch (e) {
+    if (e instanceof PortListError) throw new SourceError('bad-spec', `iface:${config.name}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The tcpdump arguments for a capture (no shell is involved: each is one argv entry). */
@@ -70,7 +106,8 @@ export function tcpdumpArgs(config: LiveSourceConfig): string[] {
     '-w',
     '-',
   ];
-  return config.filter === undefined ? args : [...args, config.filter];
+  const filter = captureFilter(config);
+  return filter === undefined ? args : [...args, filter];
 }
 
 export class LiveSource implements PacketSource {
@@ -97,6 +134,7 @@ export class LiveSource implements PacketSource {
   private finished: Promise<void> = Promise.resolve();
   private stderr = '';
   private listening = false;
+  private readonly args: readonly string[];
 
   constructor(
     private readonly config: LiveSourceConfig,
@@ -104,8 +142,13 @@ export class LiveSource implements PacketSource {
   ) {
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
+    this.args = tcpdumpArgs(config);
     const buffer = config.bufferKiB === undefined ? '' : ` buffer ${config.bufferKiB} KiB`;
-    this.description = `iface:${config.name}${buffer}${config.filter === undefined ? '' : ` (filter ${config.filter})`}`;
+    const ports = capturePorts(config);
+    const what = config.all
+      ? ' all packets'
+      : ' ' + CAPTURE_PROTOCOLS.map((p) => `${p}=${formatPortList(ports[p])}`).join(' ');
+    this.description = `iface:${config.name}${buffer}${what}${config.filter === undefined ? '' : ` (filter ${config.filter})`}`;
   }
 
   run(sink: (frame: Frame) => void): Promise<void> {
@@ -131,7 +174,7 @@ export class LiveSource implements PacketSource {
 
   private capture(sink: (f: Frame) => void, resolve: () => void, reject: (e: Error) => void): void {
     const parser = new CaptureStreamParser();
-    const child = spawn(LIVE_CAPTURE.command, tcpdumpArgs(this.config), {
+    const child = spawn(LIVE_CAPTURE.command, this.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -184,6 +227,7 @@ export class LiveSource implements PacketSource {
     this.stderr = (this.stderr + text).slice(-LIVE_CAPTURE.stderrKeep);
     if (!this.listening && text.includes('listening on')) {
       this.listening = true;
+      this.logger.info({ source: this.description }, 'capture listening');
       this.schedulePoll();
     }
     if (this.stats.push(text)) {
