@@ -96,7 +96,7 @@ export const NE_FLAGS: readonly FlagSpec[] = [
     flags: '--source <spec>',
     description:
       'probe packet source: pcap:FILE[?loop][&pace=original|fast], ' +
-      'iface:NAME[?buffer=KIB][&sip=PORTS][&diameter=PORTS][&gtpc=PORTS][&all][&filter=BPF] or synthetic[:RATE] ' +
+      'iface:NAME[?buffer=KIB][&sip=PORTS][&diameter=PORTS][&gtpc=PORTS][&all][&immediate][&filter=BPF] or synthetic[:RATE] ' +
       '(without it the NE intercepts nothing; PORTS like 5060,5070-5079 or none)',
     key: 'source',
   },

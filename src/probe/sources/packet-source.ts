@@ -60,6 +60,8 @@ export type SourceSpec =
       readonly ports?: Partial<Record<CaptureProtocol, readonly PortSpan[]>>;
       /** Capture every packet (no compiled filter; `filter` alone applies). */
       readonly all?: boolean;
+      /** `tcpdump --immediate-mode`: each packet at once, at the cost of a much smaller ring (live-source.ts). */
+      readonly immediate?: boolean;
     }
   | {
       readonly kind: 'synthetic';

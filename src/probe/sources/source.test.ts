@@ -59,6 +59,12 @@ test('iface specs: name and BPF filter taken verbatim to the end', () => {
     filter: 'host 10.0.0.1',
   });
   assert.deepEqual(parseSourceSpec('iface:lo?all'), { kind: 'iface', name: 'lo', all: true });
+  assert.deepEqual(parseSourceSpec('iface:lo?immediate&all'), {
+    kind: 'iface',
+    name: 'lo',
+    all: true,
+    immediate: true,
+  });
 });
 
 test('synthetic specs: defaults, rate, subscribers, seed', () => {
@@ -92,7 +98,8 @@ test('bad specs give a SourceError of kind bad-spec naming the problem', () => {
     ['iface:', /no interface name/],
     ['iface:eth0;rm -rf', /not an interface name/],
     ['iface:averyveryverylongname', /not an interface name/],
-    ['iface:lo?bpf=udp', /unknown parameter "bpf" \(allowed: buffer, sip, diameter, gtpc, all\)/],
+    ['iface:lo?bpf=udp', /unknown parameter "bpf" \(allowed: buffer, sip, diameter, gtpc, all, immediate\)/],
+    ['iface:lo?immediate=1', /"immediate" takes no value/],
     ['iface:lo?sip=banana', /sip: .*not a port/],
     ['iface:lo?gtpc=', /gtpc: empty port list/],
     ['iface:lo?all=yes', /"all" takes no value/],
@@ -148,6 +155,8 @@ test('tcpdump gets the filter as one argument, after the options', () => {
     'udp port 5060',
   ]);
   assert.equal(tcpdumpArgs({ name: 'lo', all: true }).at(-1), '-');
+  assert.ok(!tcpdumpArgs({ name: 'lo' }).includes('--immediate-mode'), 'off by default: its ring is small');
+  assert.ok(tcpdumpArgs({ name: 'lo', immediate: true }).includes('--immediate-mode'));
   const compiled = tcpdumpArgs({ name: 'lo', ports: { sip: [5070] }, filter: 'host 10.0.0.1' }).at(-1)!;
   assert.match(compiled, /udp port 5070/);
   assert.match(compiled, /tcp port 3868/, 'the defaults for the protocols not named');

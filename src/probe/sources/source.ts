@@ -5,10 +5,11 @@
  * Spec syntax:
  * - `pcap:FILE[?loop][&pace=original|fast]` (also `pcap:FILE?pace=fast`): a pcap or pcapng file; default
  *   pace original, no loop.
- * - `iface:NAME[?buffer=KIB][&sip=PORTS][&diameter=PORTS][&gtpc=PORTS][&all][&filter=BPF]`: a live interface
+ * - `iface:NAME[?buffer=KIB][&sip=PORTS][&diameter=PORTS][&gtpc=PORTS][&all][&immediate][&filter=BPF]`: a live interface
  *   through tcpdump with a kernel capture buffer of KIB KiB (`tcpdump -B`), capturing the inspected
  *   protocols on their ports (PORTS: `5060,5070-5079` or `none`; see capture-filter.ts) or, with `all`,
- *   every packet; the user's filter narrows that, comes last and runs to the end of the text.
+ *   every packet; `immediate` hands each packet on at once (tcpdump --immediate-mode); the user's filter
+ *   narrows that, comes last and runs to the end of the text.
  * - `synthetic[:RATE][?subscribers=N&seed=S]`: generated SIP / Diameter / GTPv2-C traffic, RATE messages
  *   per second (default {@link SPEC_DEFAULTS}.rate).
  */
@@ -105,13 +106,14 @@ function parseIface(text: string, rest: string): SourceSpec {
   const p =
     head === ''
       ? new Map<string, string | undefined>()
-      : params(text, head, ['buffer', ...CAPTURE_PROTOCOLS, 'all']);
+      : params(text, head, ['buffer', ...CAPTURE_PROTOCOLS, 'all', 'immediate']);
   let bufferKiB: number | undefined;
   if (p.has('buffer')) {
     bufferKiB = number(text, 'buffer', p.get('buffer'), SPEC_LIMITS.maxBufferKiB, true);
     if (bufferKiB < SPEC_LIMITS.minBufferKiB) throw bad(text, 'buffer must be at least 1 (KiB)');
   }
-  if (p.has('all') && p.get('all') !== undefined) throw bad(text, '"all" takes no value');
+  for (const flag of ['all', 'immediate'])
+    if (p.has(flag) && p.get(flag) !== undefined) throw bad(text, `"${flag}" takes no value`);
   const ports: Partial<Record<CaptureProtocol, readonly PortSpan[]>> = {};
   for (const proto of CAPTURE_PROTOCOLS) {
     if (!p.has(proto)) continue;
@@ -129,6 +131,7 @@ function parseIface(text: string, rest: string): SourceSpec {
     ...(bufferKiB !== undefined && { bufferKiB }),
     ...(Object.keys(ports).length > 0 && { ports }),
     ...(p.has('all') && { all: true }),
+    ...(p.has('immediate') && { immediate: true }),
   };
   if (at < 0) return spec;
   const filter = query.slice(at + (at === 0 ? 0 : 1) + 'filter='.length).trim();
