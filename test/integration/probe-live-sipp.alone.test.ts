@@ -21,8 +21,11 @@ import { dialogs, sipRows, sipRowsInParallel } from '../support/sip-tshark.js';
 import { hasSipp, MESSAGES_PER_CALL, startSippUac, startSippUas, writeSippFiles } from '../support/sipp.js';
 import { destination, task, uuid } from '../support/x1-builders.js';
 
-/** Calls per second and seconds of calling (issue #18: 1,000 calls/s for 30 s). */
-const RATE = 1_000;
+/**
+ * Calls per second and seconds of calling (issue #18: 1,000 calls/s for 30 s). LIX_LIVE_RATE and
+ * LIX_LIVE_SOURCE (a source spec) change them for a measurement (docs/probe.md "Capacity").
+ */
+const RATE = Number(process.env.LIX_LIVE_RATE ?? 1_000);
 const SECONDS = 30;
 /** One call in TARGET_EVERY is made by the target. */
 const TARGET_EVERY = 10;
