@@ -40,7 +40,13 @@ export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?:
 function withCapturePorts(spec: SourceSpec, config: NeConfig): SourceSpec {
   if (spec.kind !== 'iface' || config.capturePorts === undefined || spec.all) return spec;
   const ports: Partial<Record<CaptureProtocol, readonly PortSpan[]>> = {};
-  for (const [proto, text] of Object.entries(config.capturePorts))
-    if (text !== undefined) ports[proto as CaptureProtocol] = parsePortList(text);
+  for (const [proto, text] of Object.entries(config.capturePorts)) {
+    if (text === undefined) continue;
+    try {
+      ports[proto as CaptureProtocol] = parsePortList(text);
+    } catch (e) {
+      throw new Error(`capturePorts.${proto}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
   return { ...spec, ports: { ...ports, ...spec.ports } };
 }
