@@ -51,6 +51,8 @@ export const LIVE_CAPTURE = {
   /**
    * Frames handed on as views into the chunk read from the pipe (CaptureStreamParser `views`): Node reads
    * each chunk into fresh memory and the decoder copies what it keeps, so no per-packet copy is needed.
+   * A consumer that posts frames to another thread must copy `data` first (or transfer whole chunks): a
+   * structured clone of a view clones the whole chunk behind it.
    */
   views: true,
   /** How often tcpdump is asked for its statistics (SIGUSR1) while it runs. */
