@@ -95,8 +95,9 @@ export const NE_FLAGS: readonly FlagSpec[] = [
   {
     flags: '--source <spec>',
     description:
-      'probe packet source: pcap:FILE[?loop][&pace=original|fast], iface:NAME[?buffer=KIB][&filter=BPF] or synthetic[:RATE] ' +
-      '(without it the NE intercepts nothing)',
+      'probe packet source: pcap:FILE[?loop][&pace=original|fast], ' +
+      'iface:NAME[?buffer=KIB][&sip=PORTS][&diameter=PORTS][&gtpc=PORTS][&all][&immediate][&filter=BPF] or synthetic[:RATE] ' +
+      '(without it the NE intercepts nothing; PORTS like 5060,5070-5079 or none)',
     key: 'source',
   },
   {

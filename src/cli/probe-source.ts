@@ -7,7 +7,8 @@ import type { Logger } from '../lib/logger.js';
 import type { NeConfig } from '../ne/config.js';
 import { neTlsConfig } from '../ne/server.js';
 import { Probe } from '../probe/probe.js';
-import { createSource, parseSourceSpec } from '../probe/sources/source.js';
+import { createSource, parseSourceSpec, type SourceSpec } from '../probe/sources/source.js';
+import { parsePortList, type CaptureProtocol, type PortSpan } from '../probe/sources/capture-filter.js';
 import { stmSenders } from '../transport/stm-sender.js';
 
 /**
@@ -21,7 +22,10 @@ export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?:
   const source =
     config.source === undefined
       ? undefined
-      : createSource(parseSourceSpec(config.source), { clock, logger: deps.logger });
+      : createSource(withCapturePorts(parseSourceSpec(config.source), config), {
+          clock,
+          logger: deps.logger,
+        });
   return new Probe({
     neId: config.id,
     logger: deps.logger.child({ component: 'probe' }),
@@ -30,4 +34,19 @@ export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?:
     maskKeys: config.maskKeys,
     senders: stmSenders(config.insecurePlainHttp ? {} : { tls: neTlsConfig(config) }),
   });
+}
+
+/** A live source's ports: those of the configuration (`capturePorts`), then those of the spec over them. */
+function withCapturePorts(spec: SourceSpec, config: NeConfig): SourceSpec {
+  if (spec.kind !== 'iface' || config.capturePorts === undefined || spec.all) return spec;
+  const ports: Partial<Record<CaptureProtocol, readonly PortSpan[]>> = {};
+  for (const [proto, text] of Object.entries(config.capturePorts)) {
+    if (text === undefined) continue;
+    try {
+      ports[proto as CaptureProtocol] = parsePortList(text);
+    } catch (e) {
+      throw new Error(`capturePorts.${proto}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  return { ...spec, ports: { ...ports, ...spec.ports } };
 }

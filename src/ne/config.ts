@@ -13,6 +13,14 @@ import {
 } from '../lib/config.js';
 import { DEFAULT_X1_VERSION } from '../x1/model.js';
 
+/**
+ * A port list in the text form of `--source iface:NAME?sip=...`: `5060,5070-5079` or `none` (its shape;
+ * the probe checks the ranges when it builds the source).
+ */
+const portList = z
+  .string()
+  .regex(/^(none|\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*)$/, 'ports like 5060,5070-5079, or none');
+
 export const NE_DEFAULTS = {
   listenHost: '0.0.0.0',
   listenPort: 443,
@@ -55,6 +63,16 @@ export const neConfigSchema = z
      * without it the NE answers X1 but intercepts nothing.
      */
     source: z.string().min(1).optional(),
+    /**
+     * Ports whose SIP, Diameter and GTP-C traffic a live source (`iface:`) captures, e.g.
+     * `{ "sip": "5060,5070-5079" }`; the registered ports for those not given. Parameters of the source spec
+     * (`iface:eth1?sip=...`) win over these.
+     */
+    capturePorts: z
+      .object({ sip: portList, diameter: portList, gtpc: portList })
+      .partial()
+      .strict()
+      .optional(),
     /**
      * Mask keys and authentication vectors in intercepted signalling before delivery (TS 33.501);
      * only an explicit false switches it off (logged as a warning, shown on the health endpoint).

@@ -18,8 +18,9 @@ const samples = readdirSync(SAMPLES).filter((f) => /\.pcap(ng)?$/.test(f));
 function parseInChunks(
   bytes: Uint8Array,
   size: number,
+  views = false,
 ): { frames: CapturedPacket[]; error: PcapngDecodeError | undefined } {
-  const p = new CaptureStreamParser();
+  const p = new CaptureStreamParser({ views });
   const frames: CapturedPacket[] = [];
   for (let off = 0; off < bytes.length; off += size) frames.push(...p.push(bytes.subarray(off, off + size)));
   return { frames, error: p.end() };
@@ -42,10 +43,12 @@ test('every sample reads the same whatever the chunk size, and pcapng packets ma
         name,
       );
     }
-    for (const size of [1, 7, 4096, bytes.length]) {
-      const { frames, error } = parseInChunks(bytes, size);
-      assert.equal(error, undefined, `${name} in chunks of ${size}`);
-      assert.deepEqual(frames.map(plainFrame), expected, `${name} in chunks of ${size}`);
+    for (const size of [1, 7, 4096, 65536, bytes.length]) {
+      for (const views of [false, true]) {
+        const { frames, error } = parseInChunks(bytes, size, views);
+        assert.equal(error, undefined, `${name} in chunks of ${size}`);
+        assert.deepEqual(frames.map(plainFrame), expected, `${name} in chunks of ${size}, views ${views}`);
+      }
     }
   }
 });
@@ -147,4 +150,33 @@ test('EPB comments and original lengths come through (the collector reads lix.xi
     assert.equal(frames[0]?.originalLength, 28);
   }
   assert.deepEqual([...readPackets(file)][0]?.comments, ['lix.xid=abc', 'lix.ne=ne-1']);
+});
+
+test('views: whole records are views into the chunk pushed, records cut by a boundary are copied alone', () => {
+  const packets = Array.from({ length: 50 }, (_, i) => bytesOf(100 + i, i));
+  const file = classicPcap(packets.map((data, i) => ({ timestampMicros: BigInt(i), data })));
+  const cut = 24 + 16 * 20 + packets.slice(0, 20).reduce((a, p) => a + p.length, 0) + 30;
+  const [first, second] = [file.slice(0, cut), file.slice(cut)];
+  const viewer = new CaptureStreamParser({ views: true });
+  const a = viewer.push(first);
+  const b = viewer.push(second);
+  assert.equal(viewer.end(), undefined);
+  assert.deepEqual(
+    [...a, ...b].map((f) => [...f.data]),
+    packets.map((p) => [...p]),
+  );
+  assert.ok(
+    a.every((f) => f.data.buffer === first.buffer),
+    'the first chunk: views, no copy',
+  );
+  assert.notEqual(b[0]!.data.buffer, second.buffer, 'the record across the boundary: its own bytes');
+  assert.ok(
+    b.slice(1).every((f) => f.data.buffer === second.buffer),
+    'the rest of the second chunk: views',
+  );
+  const copier = new CaptureStreamParser();
+  assert.ok(
+    copier.push(first).every((f) => f.data.buffer !== first.buffer),
+    'by default every frame is a copy',
+  );
 });

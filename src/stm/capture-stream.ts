@@ -61,6 +61,17 @@ export function toMicros(raw: bigint, tsresol: number, tsoffset = 0n): bigint {
 const BLOCK_PREFIX = 8;
 /** Through the byte-order magic of an SHB. */
 const SHB_PREFIX = 12;
+/** Bytes taken at a time to complete a header whose record length is not known yet (any header fits). */
+const HEADER_STEP = 64;
+const EMPTY = new Uint8Array(0);
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 const pad4 = (n: number) => n + ((S.align - (n % S.align)) % S.align);
 
 interface Iface {
@@ -75,8 +86,19 @@ type State =
   | { readonly format: 'pcap'; readonly le: boolean; readonly nanos: boolean; readonly linkType: number }
   | { readonly format: 'pcapng'; le: boolean; ifaces: Iface[] };
 
+/** How a {@link CaptureStreamParser} hands out frame bytes. */
+export interface CaptureStreamOptions {
+  /**
+   * Frame data as views into the chunk pushed (no copy per packet), for a feeder that never writes into a
+   * chunk after pushing it (Node's stream chunks are fresh allocations). A frame kept then keeps its whole
+   * chunk in memory. Default false: data copied, so that `chunk` may be reused.
+   */
+  readonly views?: boolean;
+}
+
 /** Reads frames out of a pcap or pcapng byte stream fed in chunks. */
 export class CaptureStreamParser {
+  private readonly views: boolean;
   private buf: Uint8Array = new Uint8Array(0);
   /** Stream offset of `buf[0]`, for error messages. */
   private base = 0;
@@ -85,16 +107,42 @@ export class CaptureStreamParser {
   /** The damage that stopped the reader, if any. */
   error: PcapngDecodeError | undefined;
 
+  constructor(opts: CaptureStreamOptions = {}) {
+    this.views = opts.views ?? false;
+  }
+
   /** 'pcap' or 'pcapng' once the first bytes are in. */
   get format(): 'unknown' | 'pcap' | 'pcapng' {
     return this.state.format;
   }
 
-  /** Feeds the next chunk; returns the frames it completes (data copied: `chunk` may be reused). */
+  /**
+   * Feeds the next chunk; returns the frames it completes (data copied unless `views`). A record cut by the
+   * chunk boundary is completed by copying it alone (the part left over and as much of `chunk` as it
+   * lacks); the rest of the chunk is read where it lies, never copied whole.
+   */
   push(chunk: Uint8Array): CapturedPacket[] {
-    if (this.error) return [];
-    this.append(chunk);
     const out: CapturedPacket[] = [];
+    let rest = chunk;
+    while (!this.error) {
+      if (this.buf.length === 0) {
+        this.buf = rest;
+        rest = EMPTY;
+      } else if (rest.length > 0) {
+        const len = this.pendingLength();
+        const want = len > this.buf.length ? len - this.buf.length : HEADER_STEP;
+        const take = Math.min(want, rest.length);
+        this.buf = joined(this.buf, rest.subarray(0, take));
+        rest = rest.subarray(take);
+      }
+      this.consume(out);
+      if (rest.length === 0) break;
+    }
+    return out;
+  }
+
+  /** Reads every whole record at the start of the buffer and keeps what is left. */
+  private consume(out: CapturedPacket[]): void {
     let off = 0;
     try {
       for (;;) {
@@ -108,7 +156,19 @@ export class CaptureStreamParser {
     }
     this.buf = this.buf.subarray(off);
     this.base += off;
-    return out;
+  }
+
+  /** Length of the record the buffer starts with, or 0 while its header is not all in (or at an SHB). */
+  private pendingLength(): number {
+    const st = this.state;
+    const v = viewOf(this.buf);
+    if (st.format === 'pcap' && this.buf.length >= PCAP_SIZES.recordHeader)
+      return PCAP_SIZES.recordHeader + v.getUint32(8, st.le);
+    if (st.format === 'pcapng' && this.buf.length >= BLOCK_PREFIX) {
+      if (v.getUint32(0, true) === PCAPNG_BLOCK.sectionHeader) return 0;
+      return v.getUint32(4, st.le);
+    }
+    return 0;
   }
 
   /** The end of the stream: bytes left over are a truncated record (recorded in {@link error}). */
@@ -126,15 +186,9 @@ export class CaptureStreamParser {
     return this.error;
   }
 
-  private append(chunk: Uint8Array): void {
-    if (this.buf.length === 0) {
-      this.buf = chunk;
-      return;
-    }
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf);
-    joined.set(chunk, this.buf.length);
-    this.buf = joined;
+  /** Frame bytes `start..end` of the buffer: a view or a copy (see {@link CaptureStreamOptions}). */
+  private bytes(start: number, end: number): Uint8Array {
+    return this.views ? this.buf.subarray(start, end) : copyBytes(this.buf, start, end);
   }
 
   /** Consumes one header, record or block at `off`; returns its length, or 0 when more bytes are needed. */
@@ -182,7 +236,7 @@ export class CaptureStreamParser {
     out.push({
       linkType: st.linkType,
       timestampMicros,
-      data: copyBytes(this.buf, start, start + capLen),
+      data: this.bytes(start, start + capLen),
       originalLength: v.getUint32(off + 12, st.le),
       comments: NO_COMMENTS,
     });
@@ -274,7 +328,7 @@ export class CaptureStreamParser {
     return {
       linkType: i.linkType,
       timestampMicros,
-      data: copyBytes(this.buf, dataStart, dataStart + capLen),
+      data: this.bytes(dataStart, dataStart + capLen),
       originalLength: v.getUint32(body + 16, st.le),
       comments,
     };
@@ -297,7 +351,7 @@ export class CaptureStreamParser {
     return {
       linkType: i.linkType,
       timestampMicros: this.lastTs,
-      data: copyBytes(this.buf, start, start + capLen),
+      data: this.bytes(start, start + capLen),
       originalLength,
       comments: NO_COMMENTS,
     };

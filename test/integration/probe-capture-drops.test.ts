@@ -49,6 +49,7 @@ test(
       name: 'lo',
       bufferKiB: 1,
       statsIntervalMs: 200,
+      all: true,
       filter: `udp and dst port ${port}`,
     });
     const running = src.run(() => undefined);
@@ -75,6 +76,7 @@ test(
       name: 'lo',
       bufferKiB: 1,
       statsIntervalMs: 200,
+      all: true,
       filter: `udp and dst port ${port}`,
     });
     const events: string[] = [];

@@ -22,7 +22,7 @@ test('datagrams sent to 127.0.0.1 are captured on lo as frames', { skip, timeout
   const receiver = createSocket('udp4');
   await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', r));
   const port = receiver.address().port;
-  const src = new LiveSource({ name: 'lo', filter: `udp and dst port ${port}` });
+  const src = new LiveSource({ name: 'lo', all: true, filter: `udp and dst port ${port}` });
   const frames: Frame[] = [];
   const done = src.run((f) => frames.push(f));
   const sender = createSocket('udp4');
@@ -50,6 +50,43 @@ test('datagrams sent to 127.0.0.1 are captured on lo as frames', { skip, timeout
   assert.equal(src.counters.errors, 0);
 });
 
+test(
+  'the compiled filter: tcpdump takes it, keeps the SIP port and leaves out other ports',
+  { skip, timeout: 15_000 },
+  async () => {
+    const receiver = createSocket('udp4');
+    await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', r));
+    const sipPort = receiver.address().port;
+    const otherPort = sipPort === 65535 ? sipPort - 1 : sipPort + 1;
+    const src = new LiveSource({ name: 'lo', ports: { sip: [sipPort] } });
+    const ports: number[] = [];
+    const done = src.run((f) => ports.push(parseIpPacket(ipOfFrame(f.linkType, f.data)!).dstPort ?? 0));
+    const sender = createSocket('udp4');
+    const deadline = Date.now() + 8000;
+    try {
+      while (ports.filter((p) => p === sipPort).length < 3 && Date.now() < deadline) {
+        if (src.isListening) {
+          sender.send('OPTIONS sip:x@127.0.0.1 SIP/2.0', sipPort, '127.0.0.1');
+          sender.send('not inspected', otherPort, '127.0.0.1');
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await src.stop();
+      await done;
+      sender.close();
+      receiver.close();
+    }
+    assert.ok(ports.filter((p) => p === sipPort).length >= 3, `captured: ${ports.join(',')}`);
+    assert.deepEqual(
+      ports.filter((p) => p !== sipPort),
+      [],
+      'nothing on the port the probe does not inspect',
+    );
+    assert.equal(src.counters.errors, 0);
+  },
+);
+
 test('a missing interface is a capture error naming it', { skip, timeout: 10_000 }, async () => {
   const src = new LiveSource({ name: 'nosuchif0' });
   await assert.rejects(
@@ -59,7 +96,7 @@ test('a missing interface is a capture error naming it', { skip, timeout: 10_000
 });
 
 test('a filter tcpdump cannot compile is a capture error', { skip, timeout: 10_000 }, async () => {
-  const src = new LiveSource({ name: 'lo', filter: 'udp port banana' });
+  const src = new LiveSource({ name: 'lo', all: true, filter: 'udp port banana' });
   await assert.rejects(
     src.run(() => undefined),
     isCaptureError(/banana|syntax|illegal|unknown/i),

@@ -1,6 +1,6 @@
 /**
- * Live capture from a network interface through a `tcpdump` child process (`tcpdump -i NAME -U
- * --immediate-mode -w - [filter]`) whose pcap output is read by {@link CaptureStreamParser}.
+ * Live capture from a network interface through a `tcpdump` child process (`tcpdump -i NAME -U -B KIB -w -
+ * FILTER`, the filter compiled by capture-filter.ts) whose pcap output is read by {@link CaptureStreamParser}.
  *
  * Why tcpdump and not the npm `pcap` binding: tcpdump is one Debian package, needs no native build, keeps
  * libpcap (and the capture privileges) out of the NE process, and ends cleanly when killed; the binding
@@ -16,6 +16,16 @@ import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { Frame } from '../messages.js';
 import { CaptureStreamParser } from '../../stm/capture-stream.js';
 import { TcpdumpStatsReader } from './tcpdump-stats.js';
+import {
+  CAPTURE_PROTOCOLS,
+  compileCaptureFilter,
+  DEFAULT_CAPTURE_PORTS,
+  formatPortList,
+  PortListError,
+  type CapturePorts,
+  type CaptureProtocol,
+  type PortSpan,
+} from './capture-filter.js';
 import { SourceError, type PacketSource, type SourceCounters, type SourceOptions } from './packet-source.js';
 
 export const LIVE_CAPTURE = {
@@ -27,9 +37,24 @@ export const LIVE_CAPTURE = {
   /**
    * Kernel capture buffer in KiB (`tcpdump -B`). libpcap's default is 2 MiB, which loopback SIP at a few
    * hundred calls per second overruns whenever the NE pauses (docs/probe.md, measured figures); 32 MiB is
-   * about a second of 1,000 calls/s of SIP and costs that much locked memory only while capturing.
+   * about 12 s of 1,000 calls/s of SIP (without immediate mode) and costs that memory only while capturing.
    */
   bufferKiB: 32_768,
+  /**
+   * `--immediate-mode` off. In immediate mode libpcap uses a TPACKET_V2 ring of fixed slots sized for the
+   * largest frame (64 KiB on loopback or a NIC with receive offloads), so 32 MiB held about 500 packets,
+   * a tenth of a second of 1,000 calls/s: measured, of a burst of 5,000 datagrams 366 were captured. Without
+   * it the TPACKET_V3 ring packs frames at their own length (the same 32 MiB holds ~70,000 SIP messages);
+   * the cost is latency on a quiet link: a block is handed over when full or after tcpdump's 1 s timeout.
+   */
+  immediate: false,
+  /**
+   * Frames handed on as views into the chunk read from the pipe (CaptureStreamParser `views`): Node reads
+   * each chunk into fresh memory and the decoder copies what it keeps, so no per-packet copy is needed.
+   * A consumer that posts frames to another thread must copy `data` first (or transfer whole chunks): a
+   * structured clone of a view clones the whole chunk behind it.
+   */
+  views: true,
   /** How often tcpdump is asked for its statistics (SIGUSR1) while it runs. */
   statsIntervalMs: 1_000,
 } as const;
@@ -44,15 +69,45 @@ export interface LiveSourceCounters extends SourceCounters {
   droppedByInterface: number;
   /** Statistics reports read from tcpdump. */
   statsReports: number;
+  /** Reads from tcpdump's pipe (frames / reads: how many packets each read brought). */
+  reads: number;
 }
 
 export interface LiveSourceConfig {
   readonly name: string;
+  /** The user's BPF filter: it narrows the compiled one (or, with `all`, is the only one). */
   readonly filter?: string;
+  /** Ports of the inspected protocols to capture ({@link DEFAULT_CAPTURE_PORTS} for those absent). */
+  readonly ports?: Partial<Record<CaptureProtocol, readonly PortSpan[]>>;
+  /** Capture every packet: no compiled filter. */
+  readonly all?: boolean;
+  /** `tcpdump --immediate-mode` (default {@link LIVE_CAPTURE}.immediate): see there for its cost. */
+  readonly immediate?: boolean;
   /** Kernel capture buffer in KiB (default {@link LIVE_CAPTURE}.bufferKiB). */
   readonly bufferKiB?: number;
   /** Statistics polling period (default {@link LIVE_CAPTURE}.statsIntervalMs; 0: only at the end). */
   readonly statsIntervalMs?: number;
+}
+
+/** The ports a configuration captures: its own, the defaults for the protocols it does not name. */
+export function capturePorts(config: LiveSourceConfig): CapturePorts {
+  return { ...DEFAULT_CAPTURE_PORTS, ...config.ports };
+}
+
+/**
+ * The BPF expression tcpdump is given: compiled from the ports, and'ed with the user's filter (see
+ * capture-filter.ts). Throws {@link SourceError} `bad-spec` when every port list is empty.
+ */
+export function captureFilter(config: LiveSourceConfig): string | undefined {
+  try {
+    return compileCaptureFilter(capturePorts(config), {
+      ...(config.all && { all: true }),
+      ...(config.filter !== undefined && { userFilter: config.filter }),
+    });
+  } catch (e) {
+    if (e instanceof PortListError) throw new SourceError('bad-spec', `iface:${config.name}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The tcpdump arguments for a capture (no shell is involved: each is one argv entry). */
@@ -61,7 +116,7 @@ export function tcpdumpArgs(config: LiveSourceConfig): string[] {
     '-i',
     config.name,
     '-U',
-    '--immediate-mode',
+    ...((config.immediate ?? LIVE_CAPTURE.immediate) ? ['--immediate-mode'] : []),
     '-n',
     '-s',
     String(LIVE_CAPTURE.snapLen),
@@ -70,7 +125,8 @@ export function tcpdumpArgs(config: LiveSourceConfig): string[] {
     '-w',
     '-',
   ];
-  return config.filter === undefined ? args : [...args, config.filter];
+  const filter = captureFilter(config);
+  return filter === undefined ? args : [...args, filter];
 }
 
 export class LiveSource implements PacketSource {
@@ -86,6 +142,7 @@ export class LiveSource implements PacketSource {
     droppedByKernel: 0,
     droppedByInterface: 0,
     statsReports: 0,
+    reads: 0,
   };
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -97,6 +154,7 @@ export class LiveSource implements PacketSource {
   private finished: Promise<void> = Promise.resolve();
   private stderr = '';
   private listening = false;
+  private readonly args: readonly string[];
 
   constructor(
     private readonly config: LiveSourceConfig,
@@ -104,8 +162,14 @@ export class LiveSource implements PacketSource {
   ) {
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
+    this.args = tcpdumpArgs(config);
     const buffer = config.bufferKiB === undefined ? '' : ` buffer ${config.bufferKiB} KiB`;
-    this.description = `iface:${config.name}${buffer}${config.filter === undefined ? '' : ` (filter ${config.filter})`}`;
+    const ports = capturePorts(config);
+    const what = config.all
+      ? ' all packets'
+      : ' ' + CAPTURE_PROTOCOLS.map((p) => `${p}=${formatPortList(ports[p])}`).join(' ');
+    const immediate = config.immediate ? ' immediate' : '';
+    this.description = `iface:${config.name}${buffer}${immediate}${what}${config.filter === undefined ? '' : ` (filter ${config.filter})`}`;
   }
 
   run(sink: (frame: Frame) => void): Promise<void> {
@@ -130,8 +194,8 @@ export class LiveSource implements PacketSource {
   }
 
   private capture(sink: (f: Frame) => void, resolve: () => void, reject: (e: Error) => void): void {
-    const parser = new CaptureStreamParser();
-    const child = spawn(LIVE_CAPTURE.command, tcpdumpArgs(this.config), {
+    const parser = new CaptureStreamParser({ views: LIVE_CAPTURE.views });
+    const child = spawn(LIVE_CAPTURE.command, this.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -164,6 +228,7 @@ export class LiveSource implements PacketSource {
 
   private frames(parser: CaptureStreamParser, chunk: Buffer, sink: (f: Frame) => void): void {
     const hadError = parser.error !== undefined;
+    this.counters.reads++;
     for (const frame of parser.push(chunk)) {
       this.counters.frames++;
       this.counters.bytes += frame.data.length;
@@ -184,6 +249,7 @@ export class LiveSource implements PacketSource {
     this.stderr = (this.stderr + text).slice(-LIVE_CAPTURE.stderrKeep);
     if (!this.listening && text.includes('listening on')) {
       this.listening = true;
+      this.logger.info({ source: this.description }, 'capture listening');
       this.schedulePoll();
     }
     if (this.stats.push(text)) {

@@ -7,6 +7,7 @@ import { LixError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Frame } from '../messages.js';
+import type { CaptureProtocol, PortSpan } from './capture-filter.js';
 
 /** Counters every source keeps; each source adds its own (see its `counters` type). */
 export interface SourceCounters {
@@ -55,6 +56,12 @@ export type SourceSpec =
       readonly filter?: string;
       /** Kernel capture buffer, KiB (`tcpdump -B`); the live source's default when absent. */
       readonly bufferKiB?: number;
+      /** Ports of the inspected protocols the capture filter keeps; the defaults for those absent. */
+      readonly ports?: Partial<Record<CaptureProtocol, readonly PortSpan[]>>;
+      /** Capture every packet (no compiled filter; `filter` alone applies). */
+      readonly all?: boolean;
+      /** `tcpdump --immediate-mode`: each packet at once, at the cost of a much smaller ring (live-source.ts). */
+      readonly immediate?: boolean;
     }
   | {
       readonly kind: 'synthetic';

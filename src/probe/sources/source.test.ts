@@ -52,6 +52,19 @@ test('iface specs: name and BPF filter taken verbatim to the end', () => {
     bufferKiB: 1,
     filter: 'udp port 5060 & tcp',
   });
+  assert.deepEqual(parseSourceSpec('iface:lo?sip=5060,5070-5079&gtpc=none&filter=host 10.0.0.1'), {
+    kind: 'iface',
+    name: 'lo',
+    ports: { sip: [5060, [5070, 5079]], gtpc: [] },
+    filter: 'host 10.0.0.1',
+  });
+  assert.deepEqual(parseSourceSpec('iface:lo?all'), { kind: 'iface', name: 'lo', all: true });
+  assert.deepEqual(parseSourceSpec('iface:lo?immediate&all'), {
+    kind: 'iface',
+    name: 'lo',
+    all: true,
+    immediate: true,
+  });
 });
 
 test('synthetic specs: defaults, rate, subscribers, seed', () => {
@@ -85,7 +98,12 @@ test('bad specs give a SourceError of kind bad-spec naming the problem', () => {
     ['iface:', /no interface name/],
     ['iface:eth0;rm -rf', /not an interface name/],
     ['iface:averyveryverylongname', /not an interface name/],
-    ['iface:lo?bpf=udp', /unknown parameter "bpf" \(allowed: buffer\)/],
+    ['iface:lo?bpf=udp', /unknown parameter "bpf" \(allowed: buffer, sip, diameter, gtpc, all, immediate\)/],
+    ['iface:lo?immediate=1', /"immediate" takes no value/],
+    ['iface:lo?sip=banana', /sip: .*not a port/],
+    ['iface:lo?gtpc=', /gtpc: empty port list/],
+    ['iface:lo?all=yes', /"all" takes no value/],
+    ['iface:lo?all&sip=5060', /"all" captures every port/],
     ['iface:lo?buffer=0', /buffer must be at least 1/],
     ['iface:lo?buffer=2.5', /whole number/],
     ['iface:lo?buffer=x&filter=udp', /buffer must be a number/],
@@ -120,17 +138,34 @@ test('createSource builds the source a spec names, described for logs', () => {
   assert.equal(file.description, 'pcap:/x.pcap (loop, fast)');
   const live = createSource(parseSourceSpec('iface:lo?filter=udp'));
   assert.ok(live instanceof LiveSource);
-  assert.equal(live.description, 'iface:lo (filter udp)');
+  assert.equal(live.description, 'iface:lo sip=5060 diameter=3868 gtpc=2123 (filter udp)');
+  assert.equal(
+    createSource(parseSourceSpec('iface:lo?all&filter=udp')).description,
+    'iface:lo all packets (filter udp)',
+  );
   const syn = createSource(parseSourceSpec('synthetic:20?subscribers=5'));
   assert.ok(syn instanceof SyntheticSource);
   assert.equal(syn.description, 'synthetic:20 (5 subscribers, seed 1)');
 });
 
 test('tcpdump gets the filter as one argument, after the options', () => {
-  assert.deepEqual(tcpdumpArgs({ name: 'lo', filter: 'udp port 5060' }).slice(-3), [
+  assert.deepEqual(tcpdumpArgs({ name: 'lo', all: true, filter: 'udp port 5060' }).slice(-3), [
     '-w',
     '-',
     'udp port 5060',
   ]);
-  assert.equal(tcpdumpArgs({ name: 'lo' }).at(-1), '-');
+  assert.equal(tcpdumpArgs({ name: 'lo', all: true }).at(-1), '-');
+  assert.ok(!tcpdumpArgs({ name: 'lo' }).includes('--immediate-mode'), 'off by default: its ring is small');
+  assert.ok(tcpdumpArgs({ name: 'lo', immediate: true }).includes('--immediate-mode'));
+  const compiled = tcpdumpArgs({ name: 'lo', ports: { sip: [5070] }, filter: 'host 10.0.0.1' }).at(-1)!;
+  assert.match(compiled, /udp port 5070/);
+  assert.match(compiled, /tcp port 3868/, 'the defaults for the protocols not named');
+  assert.match(compiled, /\) and \(host 10\.0\.0\.1\)$/);
+});
+
+test('a live source with no port to capture is refused when it is built', () => {
+  assert.throws(
+    () => createSource(parseSourceSpec('iface:lo?sip=none&diameter=none&gtpc=none')),
+    (e: unknown) => e instanceof SourceError && e.kind === 'bad-spec' && /no SIP/.test(e.message),
+  );
 });

@@ -5,13 +5,23 @@
  * Spec syntax:
  * - `pcap:FILE[?loop][&pace=original|fast]` (also `pcap:FILE?pace=fast`): a pcap or pcapng file; default
  *   pace original, no loop.
- * - `iface:NAME[?buffer=KIB][&filter=BPF]`: a live interface through tcpdump with a kernel capture buffer of
- *   KIB KiB (`tcpdump -B`); the filter comes last and runs to the end of the text.
+ * - `iface:NAME[?buffer=KIB][&sip=PORTS][&diameter=PORTS][&gtpc=PORTS][&all][&immediate][&filter=BPF]`: a live interface
+ *   through tcpdump with a kernel capture buffer of KIB KiB (`tcpdump -B`), capturing the inspected
+ *   protocols on their ports (PORTS: `5060,5070-5079` or `none`; see capture-filter.ts) or, with `all`,
+ *   every packet; `immediate` hands each packet on at once (tcpdump --immediate-mode); the user's filter
+ *   narrows that, comes last and runs to the end of the text.
  * - `synthetic[:RATE][?subscribers=N&seed=S]`: generated SIP / Diameter / GTPv2-C traffic, RATE messages
  *   per second (default {@link SPEC_DEFAULTS}.rate).
  */
 import { FileSource } from './file-source.js';
 import { LiveSource } from './live-source.js';
+import {
+  CAPTURE_PROTOCOLS,
+  parsePortList,
+  PortListError,
+  type CaptureProtocol,
+  type PortSpan,
+} from './capture-filter.js';
 import { SyntheticSource } from './synthetic-source.js';
 import {
   SourceError,
@@ -93,13 +103,36 @@ function parseIface(text: string, rest: string): SourceSpec {
   // `filter=` runs to the end (a BPF expression may hold "&"); anything before it is `key=value&`.
   const at = query.startsWith('filter=') ? 0 : query.indexOf('&filter=');
   const head = at < 0 ? query : query.slice(0, at);
-  const p = head === '' ? new Map<string, string | undefined>() : params(text, head, ['buffer']);
+  const p =
+    head === ''
+      ? new Map<string, string | undefined>()
+      : params(text, head, ['buffer', ...CAPTURE_PROTOCOLS, 'all', 'immediate']);
   let bufferKiB: number | undefined;
   if (p.has('buffer')) {
     bufferKiB = number(text, 'buffer', p.get('buffer'), SPEC_LIMITS.maxBufferKiB, true);
     if (bufferKiB < SPEC_LIMITS.minBufferKiB) throw bad(text, 'buffer must be at least 1 (KiB)');
   }
-  const spec = { kind: 'iface' as const, name, ...(bufferKiB !== undefined && { bufferKiB }) };
+  for (const flag of ['all', 'immediate'])
+    if (p.has(flag) && p.get(flag) !== undefined) throw bad(text, `"${flag}" takes no value`);
+  const ports: Partial<Record<CaptureProtocol, readonly PortSpan[]>> = {};
+  for (const proto of CAPTURE_PROTOCOLS) {
+    if (!p.has(proto)) continue;
+    if (p.has('all')) throw bad(text, `"all" captures every port: "${proto}" says nothing more`);
+    try {
+      ports[proto] = parsePortList(p.get(proto) ?? '');
+    } catch (e) {
+      if (e instanceof PortListError) throw bad(text, `${proto}: ${e.message}`);
+      throw e;
+    }
+  }
+  const spec = {
+    kind: 'iface' as const,
+    name,
+    ...(bufferKiB !== undefined && { bufferKiB }),
+    ...(Object.keys(ports).length > 0 && { ports }),
+    ...(p.has('all') && { all: true }),
+    ...(p.has('immediate') && { immediate: true }),
+  };
   if (at < 0) return spec;
   const filter = query.slice(at + (at === 0 ? 0 : 1) + 'filter='.length).trim();
   if (filter === '') throw bad(text, 'empty filter');
