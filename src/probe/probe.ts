@@ -7,39 +7,30 @@
  * Task counters (TaskStatus clause 6.4.2.2: time of last intercept, amount of X2 data) are batched and
  * written every {@link PROBE_TIMERS.counterFlushMs}; destination faults become ReportDestinationIssue and
  * the DestinationStatus `deliveryFault`, cleared when delivery resumes.
+ *
+ * Decoding (and so IP, TCP and SCTP reassembly) runs in the caller's thread; the message stage
+ * (intercept.ts) runs there too with `workers: 1`, or in worker threads, each for the sessions sharded to it
+ * (src/probe/workers/, docs/probe.md "Threads").
  */
 import type { TimerHandle } from '../lib/clock.js';
 import type { InterceptUpdate } from '../store/ne-store.js';
 import { checkDeliveryAddress } from '../stm/uri.js';
-import type { StmReport } from '../stm/report.js';
 import { ISSUE_CODES } from '../x1/errors.js';
 import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
 import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { CaptureHealth } from './capture-health.js';
 import { PacketDecoder } from './decode/decoder.js';
-import { Deliveries, stmUriOf, type DeliverySnapshot } from './delivery.js';
-import { KeyMasker } from './mask/index.js';
+import { DELIVERY_TIMERS, Deliveries, stmUriOf, type DeliverySnapshot } from './delivery.js';
+import { addPending, Interceptor, type PendingIntercepts } from './intercept.js';
+import type { MaskCounters } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
-import { inspect, ProbeProtocolError } from './proto/inspect.js';
-import {
-  EEP_PROTOCOL_TYPE_OF,
-  PROBE_TIMERS,
-  type ProbeCounters,
-  type ProbeHost,
-  type ProbeOptions,
-} from './probe-options.js';
+import { WorkerStatsView } from './workers/merge.js';
+import { WorkerPool } from './workers/pool.js';
+import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
 
 export * from './probe-options.js';
-
-interface ActiveTask {
-  readonly xid: string;
-  /** The warrant reference the ADMF sent (MediationDetails LIID): carried by every report of the task. */
-  readonly liid?: string;
-  readonly x2: boolean;
-  readonly dids: readonly string[];
-}
 
 /** The warning logged at start, and shown on the health endpoint, while key masking is off. */
 export const KEY_MASKING_OFF =
@@ -50,34 +41,29 @@ const SUPPORTED: ReadonlySet<TargetKind> = new Set(PROBE_TARGET_KINDS);
 
 /** The probe; it has the shape of the NE's `DataPlane` (the CLI hands one to the other). */
 export class Probe {
-  readonly counters: ProbeCounters = {
-    frames: 0,
-    messages: 0,
-    malformed: 0,
-    matched: 0,
-    reports: 0,
-    noDestination: 0,
-    internalErrors: 0,
-  };
+  /** Frames and failures counted in this thread (decoding, the hand-off to workers). */
+  private readonly own = { frames: 0, internalErrors: 0, queueFull: 0, workerFailed: 0, workerRestarts: 0 };
   readonly decoder: PacketDecoder;
-  readonly index: TargetIndex;
-  /** Key masking of every delivered message (TS 33.501); off only with `maskKeys: false`. */
-  readonly masker: KeyMasker;
-  private maskDropLogged = false;
-  private readonly tasks = new Map<string, ActiveTask>();
-  private readonly deliveries: Deliveries;
+  /** The message stage when it runs in this thread (`workers: 1`). */
+  private readonly stage: Interceptor | undefined;
+  /** The worker threads otherwise, and their counters as last reported. */
+  private readonly pool: WorkerPool | undefined;
+  private readonly view = new WorkerStatsView();
+  private readonly deliveries: Deliveries | undefined;
+  /** Destinations by DID with their STM URI (the workers' snapshots are summed per DID). */
+  private readonly uris = new Map<string, string>();
+  private readonly consumers = new Map<string, { serves: (uri: string) => boolean; problem?: string }>();
   private host: ProbeHost | undefined;
   /** The NE fault for a source that drops packets or fails. */
   private readonly capture: CaptureHealth;
-  private pending = new Map<string, { bytes: number; at: bigint }>();
-  private readonly missingDids = new Set<string>();
+  private pending: PendingIntercepts = new Map();
+  private dropsLogged = 0;
   private readonly timers = new Map<string, TimerHandle>();
   private running: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly opts: ProbeOptions) {
     this.decoder = new PacketDecoder(opts.decoder);
-    this.masker = new KeyMasker(opts.maskKeys ?? true);
     this.capture = new CaptureHealth({
       neId: opts.neId,
       clock: opts.clock,
@@ -85,22 +71,103 @@ export class Probe {
       host: () => this.host,
       ...(opts.captureQuietMs !== undefined && { quietMs: opts.captureQuietMs }),
     });
-    // Sessions age on the NE's clock (tests jump it).
-    this.index = new TargetIndex({ now: () => opts.clock.now() });
+    const workers = opts.workers ?? 1;
+    if (workers > 1) {
+      this.pool = this.startPool(workers);
+      return;
+    }
     this.deliveries = new Deliveries({
       logger: opts.logger,
       clock: opts.clock,
       senders: opts.senders,
+      ...(opts.downFaultMs !== undefined && { downFaultMs: opts.downFaultMs }),
       events: {
         fault: (did, reason) => this.destinationFault(did, reason),
         clear: (did, reason) => this.destinationClear(did, reason),
-        tooLarge: (did, info) =>
-          this.host?.issues.warn(
-            { kind: 'task', id: info.xid },
-            `a message of ${info.size} bytes does not fit a report to ${did} (limit ${info.maxSize}); not delivered`,
-          ),
+        tooLarge: (did, info) => this.tooLarge(did, info),
       },
     });
+    const deliveries = this.deliveries;
+    // Sessions age on the NE's clock (tests jump it).
+    this.stage = new Interceptor({
+      neId: opts.neId,
+      logger: opts.logger,
+      now: () => opts.clock.now(),
+      maskKeys: opts.maskKeys ?? true,
+      send: (did, report) => deliveries.send(did, report),
+    });
+  }
+
+  private startPool(workers: number): WorkerPool {
+    const settings = this.opts.senders.settings;
+    if (!settings)
+      throw new Error('probe workers need senders a worker thread can make (stmSenders() of src/transport)');
+    return new WorkerPool({
+      workers,
+      neId: this.opts.neId,
+      maskKeys: this.opts.maskKeys ?? true,
+      senders: settings,
+      logger: this.opts.logger,
+      ...(this.opts.workerQueueLimit !== undefined && { queueLimit: this.opts.workerQueueLimit }),
+      ...(this.opts.downFaultMs !== undefined && { downFaultMs: this.opts.downFaultMs }),
+      events: {
+        fault: (did, w, reason) => {
+          if (this.view.fault(did, w) === 'raise') this.destinationFault(did, reason);
+        },
+        clear: (did, w, reason) => {
+          if (this.view.clear(did, w) === 'clear') this.destinationClear(did, reason);
+        },
+        tooLarge: (did, info) => this.tooLarge(did, info),
+        stats: (w, stats) => {
+          this.view.update(w, stats);
+          for (const [xid, bytes, at] of stats.pending) addPending(this.pending, xid, bytes, at);
+        },
+        failed: (w, err, lost) => this.workerFailed(w, err, lost),
+      },
+    });
+  }
+
+  /** A worker thread died (a bug): counted, raised as an NE fault through the capture health, and replaced. */
+  private workerFailed(w: number, err: unknown, lost: number): void {
+    this.own.workerRestarts++;
+    this.own.workerFailed += lost;
+    this.opts.logger.error({ err, worker: w, lost }, 'probe worker thread died; starting another');
+    for (const did of this.view.retire(w))
+      this.destinationClear(did, 'the worker whose sender faulted was replaced');
+  }
+
+  private tooLarge(did: string, info: { xid: string; size: number; maxSize: number }): void {
+    this.host?.issues.warn(
+      { kind: 'task', id: info.xid },
+      `a message of ${info.size} bytes does not fit a report to ${did} (limit ${info.maxSize}); not delivered`,
+    );
+  }
+
+  /** What the probe counted; with workers, the sum of their counters as last reported (see {@link settled}). */
+  get counters(): Readonly<ProbeCounters> {
+    const stage = this.stage ? this.stage.counters : this.view.counters();
+    return { ...stage, ...this.own, internalErrors: stage.internalErrors + this.own.internalErrors };
+  }
+
+  /** Key masking: whether it is on, and what it counted (summed over the workers). */
+  get masker(): { readonly enabled: boolean; readonly counters: MaskCounters } {
+    return {
+      enabled: this.opts.maskKeys ?? true,
+      counters: this.stage ? this.stage.masker.counters : this.view.masking(),
+    };
+  }
+
+  /** Threads of the message stage: 1 when it runs in the NE's thread. */
+  get workers(): number {
+    return this.pool?.size ?? 1;
+  }
+
+  /**
+   * Resolves once every message fed so far went through the message stage and the workers' counters are
+   * current (tests, benches). At once without workers.
+   */
+  async settled(): Promise<void> {
+    await this.pool?.stats(false);
   }
 
   /** Called by the NE once its store and issue reporter exist (before tasks are restored). */
@@ -132,34 +199,40 @@ export class Probe {
 
   async applyTask(task: TaskDetails): Promise<void> {
     // Re-adding keeps the task's sessions when its targets did not change (ModifyTask of other details).
-    this.index.add(task.xId, task.targetIdentifiers);
-    const liid = task.listOfMediationDetails?.[0]?.LIID;
-    this.tasks.set(task.xId, {
-      xid: task.xId,
-      ...(liid !== undefined && { liid }),
-      x2: task.deliveryType !== 'X3Only',
-      dids: task.listOfDIDs.dIds,
-    });
+    // Workers get it behind every message fed so far and before the next one: the next frame sees it.
+    if (this.stage) this.stage.applyTask(task);
+    else this.pool?.applyTask(task);
   }
 
   async removeTask(xid: string): Promise<void> {
-    this.index.remove(xid);
-    this.tasks.delete(xid);
+    if (this.stage) this.stage.removeTask(xid);
+    else this.pool?.removeTask(xid);
   }
 
   /** Never rejects once the NE stored the destination: a sender that cannot be made is a destination fault. */
   async applyDestination(d: DestinationDetails): Promise<void> {
+    const uri = stmUriOf(d.deliveryAddress);
+    if (uri !== undefined) this.uris.set(d.dId, uri);
+    if (this.pool) {
+      // A worker that cannot make the sender reports a fault, as the NE's thread does below.
+      this.pool.applyDestination(d);
+      this.sendConsumers();
+      return;
+    }
     try {
-      await this.deliveries.set(d);
+      await this.deliveries?.set(d);
     } catch (err) {
       this.destinationFault(d.dId, `no sender: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    this.missingDids.delete(d.dId);
+    this.stage?.destinationApplied(d.dId);
   }
 
   async removeDestination(did: string): Promise<void> {
-    await this.deliveries.remove(did);
+    this.uris.delete(did);
+    this.view.forget(did);
+    if (this.pool) this.pool.removeDestination(did);
+    else await this.deliveries?.remove(did);
   }
 
   /** Starts the periodic work and, when there is one, the packet source. */
@@ -180,22 +253,50 @@ export class Probe {
     };
     every('counters', this.opts.counterFlushMs ?? PROBE_TIMERS.counterFlushMs, () => {
       this.flushCounters();
-      this.deliveries.check();
-      this.capture.observe((this.opts.source?.counters as { dropped?: number } | undefined)?.dropped);
+      this.deliveries?.check();
+      // Workers check their senders and answer with counters; the task counters are written next period.
+      void this.pool?.stats(true);
+      this.checkDrops();
     });
     every('progress', PROBE_TIMERS.progressLogMs, () =>
       this.opts.logger.info(this.stats(), 'probe counters'),
     );
     const source = this.opts.source;
     if (source) {
-      this.opts.logger.info({ source: source.description }, 'probe source started');
+      this.opts.logger.info({ source: source.description, workers: this.workers }, 'probe source started');
+      const pool = this.pool;
       this.running = source
-        .run((f) => this.feed(f), { rewind: () => this.decoder.reset() })
+        .run((f) => this.feed(f), {
+          rewind: () => this.decoder.reset(),
+          ...(pool && { busy: () => pool.busy() }),
+        })
         .then(
           () => this.opts.logger.info({ source: source.description, ...this.stats() }, 'probe source ended'),
           (err: unknown) => this.sourceFailed(source.description, err),
         );
     }
+  }
+
+  /**
+   * Packets lost before the message stage saw them — by the capture (kernel, interface), at the hand-off to a
+   * full worker queue, in a worker that died — raise the NE's capture fault (one owner, capture-health.ts).
+   */
+  private checkDrops(): void {
+    const sourceDropped = (this.opts.source?.counters as { dropped?: number } | undefined)?.dropped;
+    const handOff = this.own.queueFull + this.own.workerFailed;
+    if (handOff > this.dropsLogged) {
+      this.opts.logger.warn(
+        {
+          queueFull: this.own.queueFull,
+          workerFailed: this.own.workerFailed,
+          new: handOff - this.dropsLogged,
+        },
+        'messages dropped at the hand-off to the probe workers (their queues were full)',
+      );
+      this.dropsLogged = handOff;
+    }
+    if (sourceDropped === undefined && handOff === 0) return;
+    this.capture.observe((sourceDropped ?? 0) + handOff);
   }
 
   /** A source that cannot capture (no interface, no permission, unreadable file) is an NE fault for the ADMF. */
@@ -215,91 +316,27 @@ export class Probe {
     await this.running;
   }
 
-  /** Decodes, matches and delivers one frame. Never throws. */
+  /** Decodes one frame and hands its messages to the message stage (here or in its worker). Never throws. */
   feed(frame: Frame): void {
-    this.counters.frames++;
+    this.own.frames++;
     let messages: ProbeMessage[];
     try {
       messages = this.decoder.decode(frame);
     } catch (err) {
-      this.counters.internalErrors++;
+      this.own.internalErrors++;
       this.opts.logger.error({ err }, 'decoder failed on a frame');
       return;
     }
-    for (const m of messages) this.message(m);
-  }
-
-  private message(m: ProbeMessage): void {
-    this.counters.messages++;
-    let xids: readonly string[];
-    try {
-      xids = this.index.match(m, inspect(m));
-    } catch (err) {
-      if (err instanceof ProbeProtocolError) this.counters.malformed++;
-      else {
-        this.counters.internalErrors++;
-        this.opts.logger.error({ err }, 'inspecting a message failed');
-      }
-      return;
+    for (const m of messages) {
+      if (this.stage) this.stage.message(m);
+      else if (this.pool && !this.pool.dispatch(m)) this.own.queueFull++;
     }
-    if (xids.length === 0) return;
-    this.counters.matched++;
-    const masked = this.masker.apply(m.protocol, m.payload);
-    if ('dropped' in masked) {
-      this.maskDropped(m, masked.dropped);
-      return;
-    }
-    for (const xid of xids) this.deliver(xid, m, masked.payload);
-  }
-
-  /** A matched message whose keys could not be located is not delivered: counted, logged the first time. */
-  private maskDropped(m: ProbeMessage, reason: string): void {
-    if (this.maskDropLogged) return;
-    this.maskDropLogged = true;
-    this.opts.logger.warn(
-      { protocol: m.protocol, reason },
-      'an intercepted message was not delivered: its keys could not be located for masking (counted; logged once)',
-    );
-  }
-
-  private deliver(xid: string, m: ProbeMessage, payload: Uint8Array): void {
-    const task = this.tasks.get(xid);
-    if (!task?.x2) return;
-    const report: StmReport = {
-      xid,
-      neId: this.opts.neId,
-      ...(task.liid !== undefined && { liid: task.liid }),
-      timestampMicros: m.timestampMicros,
-      ipVersion: m.ipVersion,
-      ipProtocol: m.ipProtocol,
-      srcAddress: m.srcAddress,
-      dstAddress: m.dstAddress,
-      srcPort: m.srcPort,
-      dstPort: m.dstPort,
-      protocolType: EEP_PROTOCOL_TYPE_OF[m.protocol],
-      payload,
-      ...(m.sctpPpid !== undefined && { sctpPpid: m.sctpPpid }),
-    };
-    for (const did of task.dids) {
-      if (this.deliveries.send(did, report)) this.counters.reports++;
-      else this.noDestination(xid, did);
-    }
-    const p = this.pending.get(xid);
-    if (p) {
-      p.bytes += m.payload.length;
-      p.at = m.timestampMicros;
-    } else this.pending.set(xid, { bytes: m.payload.length, at: m.timestampMicros });
-  }
-
-  private noDestination(xid: string, did: string): void {
-    this.counters.noDestination++;
-    if (this.missingDids.has(did)) return;
-    this.missingDids.add(did);
-    this.opts.logger.warn({ xid, did }, 'task names a destination this NE does not have; not delivered');
   }
 
   /** Writes the batched task counters (one transaction). */
   flushCounters(): void {
+    if (this.stage)
+      for (const [xid, p] of this.stage.takePending()) addPending(this.pending, xid, p.bytes, p.at);
     if (this.pending.size === 0 || !this.host) return;
     const updates: InterceptUpdate[] = [];
     for (const [xid, p] of this.pending) {
@@ -341,12 +378,22 @@ export class Probe {
    * become delivery faults (ReportDestinationIssue to the ADMF) while `problem` is set, cleared after.
    */
   consumerState(id: string, serves: (uri: string) => boolean, problem: string | undefined): void {
-    this.deliveries.consumerState(id, serves, problem);
+    this.consumers.set(id, { serves, ...(problem !== undefined && { problem }) });
+    if (this.pool) this.sendConsumers();
+    else this.deliveries?.consumerState(id, serves, problem);
   }
 
-  /** Each destination's sender (metrics, status). */
+  /** Workers learn which of the destinations each consumer serves (its test cannot cross threads). */
+  private sendConsumers(): void {
+    for (const [id, c] of this.consumers) {
+      const uris = [...this.uris.values()].filter((u) => c.serves(u));
+      this.pool?.consumerState({ t: 'consumer', id, uris, problem: c.problem });
+    }
+  }
+
+  /** Each destination's sender (metrics, status); with workers, their senders of a DID summed. */
   destinations(): DeliverySnapshot[] {
-    return this.deliveries.snapshot();
+    return this.deliveries ? this.deliveries.snapshot() : this.view.destinations(this.uris);
   }
 
   /** The packet source's counters, when there is a source. */
@@ -361,9 +408,14 @@ export class Probe {
       keyMasking: { enabled: this.masker.enabled, ...this.masker.counters },
       capture: this.capture.current,
       decoder: this.decoder.counters,
-      index: { tasks: this.tasks.size, ...this.index.counters },
+      index: this.stage
+        ? { tasks: this.stage.taskCount, ...this.stage.index.counters }
+        : { tasks: this.view.tasks(), ...this.view.index() },
+      ...(this.pool && {
+        workers: { threads: this.pool.size, queued: this.pool.queued, badBatches: this.view.badBatches() },
+      }),
       source: this.opts.source?.counters,
-      destinations: this.deliveries.snapshot(),
+      destinations: this.destinations(),
     };
   }
 
@@ -374,11 +426,13 @@ export class Probe {
     for (const t of this.timers.values()) t.cancel();
     await this.opts.source?.stop();
     await this.running;
+    // Workers drain their senders and send their last counters before the last flush.
+    await this.pool?.close(DELIVERY_TIMERS.shutdownDrainMs);
     try {
       this.flushCounters();
     } catch (err) {
       this.opts.logger.warn({ err }, 'last counter flush failed');
     }
-    await this.deliveries.close();
+    await this.deliveries?.close();
   }
 }
