@@ -29,6 +29,7 @@ import { WorkerStatsView } from './workers/merge.js';
 import { WorkerPool } from './workers/pool.js';
 import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
+import type { SourceEvents } from './sources/packet-source.js';
 
 export * from './probe-options.js';
 
@@ -157,6 +158,11 @@ export class Probe {
     };
   }
 
+  /** Messages handed to each worker and not yet processed (empty without workers). */
+  workerQueues(): number[] {
+    return this.pool?.queued ?? [];
+  }
+
   /** Threads of the message stage: 1 when it runs in the NE's thread. */
   get workers(): number {
     return this.pool?.size ?? 1;
@@ -264,17 +270,22 @@ export class Probe {
     const source = this.opts.source;
     if (source) {
       this.opts.logger.info({ source: source.description, workers: this.workers }, 'probe source started');
-      const pool = this.pool;
       this.running = source
-        .run((f) => this.feed(f), {
-          rewind: () => this.decoder.reset(),
-          ...(pool && { busy: () => pool.busy() }),
-        })
+        .run((f) => this.feed(f), this.sourceEvents())
         .then(
           () => this.opts.logger.info({ source: source.description, ...this.stats() }, 'probe source ended'),
           (err: unknown) => this.sourceFailed(source.description, err),
         );
     }
+  }
+
+  /**
+   * What a source feeding {@link feed} should be told: `rewind` resets reassembly when a file starts again;
+   * `busy`, with workers, says when to wait for them (a source that cannot wait ignores it).
+   */
+  sourceEvents(): SourceEvents {
+    const pool = this.pool;
+    return { rewind: () => this.decoder.reset(), ...(pool && { busy: () => pool.busy() }) };
   }
 
   /**
