@@ -150,6 +150,17 @@ export class Deliveries {
     return true;
   }
 
+  /**
+   * Reports queued at the busiest destination that is up (a slow consumer); a destination that is down is not
+   * counted, so that waiting on this never waits for a consumer that is away.
+   */
+  backlog(): number {
+    let most = 0;
+    for (const e of this.byDid.values())
+      if (e.sender.state === 'up') most = Math.max(most, e.sender.counters.queued);
+    return most;
+  }
+
   /** Per-DID sender counters and state, for logs and `lix ne` status. */
   snapshot(): DeliverySnapshot[] {
     return [...this.byDid].map(([did, e]) => ({

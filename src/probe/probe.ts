@@ -30,6 +30,10 @@ import { WorkerPool } from './workers/pool.js';
 import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
 import type { SourceEvents } from './sources/packet-source.js';
+import { STM_DEFAULTS } from '../transport/stm-sender-base.js';
+
+/** How often a source waiting for a slow destination looks again (ms). */
+const BACKLOG_POLL_MS = 5;
 
 export * from './probe-options.js';
 
@@ -285,7 +289,21 @@ export class Probe {
    */
   sourceEvents(): SourceEvents {
     const pool = this.pool;
-    return { rewind: () => this.decoder.reset(), ...(pool && { busy: () => pool.busy() }) };
+    return { rewind: () => this.decoder.reset(), busy: () => (pool ? pool.busy() : this.deliveryBusy()) };
+  }
+
+  /** In one thread: a destination that is up but slow holds over half its queue; resolves once under a quarter. */
+  private deliveryBusy(): Promise<void> | undefined {
+    const deliveries = this.deliveries;
+    const limit = this.opts.senders.settings?.queueLimit ?? STM_DEFAULTS.queueLimit;
+    if (!deliveries || deliveries.backlog() <= limit / 2) return undefined;
+    return new Promise((resolve) => {
+      const poll = () => {
+        if (this.closed || deliveries.backlog() <= limit / 4) resolve();
+        else setTimeout(poll, BACKLOG_POLL_MS);
+      };
+      setTimeout(poll, BACKLOG_POLL_MS);
+    });
   }
 
   /**

@@ -11,7 +11,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
-import type { StmSenderSettings, StmTooLargeInfo } from '../../transport/stm-sender-base.js';
+import {
+  STM_DEFAULTS,
+  type StmSenderSettings,
+  type StmTooLargeInfo,
+} from '../../transport/stm-sender-base.js';
 import type { DestinationDetails, TaskDetails } from '../../x1/model.js';
 import type { ProbeMessage } from '../messages.js';
 import { BatchWriter } from './batch.js';
@@ -50,6 +54,8 @@ export interface PoolOptions {
   readonly queueLimit?: number;
   readonly batchMessages?: number;
   readonly downFaultMs?: number;
+  /** A destination queue this long (reports) makes {@link WorkerPool.busy} wait (default half the senders' limit). */
+  readonly backlogLimit?: number;
 }
 
 interface Slot {
@@ -57,6 +63,8 @@ interface Slot {
   writer: BatchWriter;
   /** Messages posted and not yet acknowledged. */
   inFlight: number;
+  /** Reports queued at the worker's busiest destination that is up, as last heard. */
+  backlog: number;
   /** Resolvers waiting for this worker's next stats or its close. */
   statsWaiters: Array<() => void>;
   closed: boolean;
@@ -69,6 +77,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queueLimit: number;
   private readonly batchMessages: number;
+  private readonly backlogLimit: number;
   private flushScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private closing = false;
@@ -80,6 +89,7 @@ export class WorkerPool {
   constructor(private readonly opts: PoolOptions) {
     this.queueLimit = opts.queueLimit ?? POOL_DEFAULTS.queueLimit;
     this.batchMessages = opts.batchMessages ?? POOL_DEFAULTS.batchMessages;
+    this.backlogLimit = opts.backlogLimit ?? (opts.senders.queueLimit ?? STM_DEFAULTS.queueLimit) / 2;
     for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn(i));
   }
 
@@ -113,13 +123,22 @@ export class WorkerPool {
   }
 
   /**
-   * While some worker's queue is over half full, a promise that resolves once every queue is at most half
-   * full: a source that can wait (a capture file) waits on it instead of losing messages. Otherwise undefined.
+   * While some worker's queue is over half full, or some destination that is up has more than `backlogLimit`
+   * reports queued in a worker, a promise that resolves once neither holds: a source that can wait (a capture
+   * file) waits on it instead of losing messages. Otherwise undefined.
    */
   busy(): Promise<void> | undefined {
     this.flush();
-    if (!this.overHalf()) return undefined;
+    if (!this.behind()) return undefined;
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private behind(): boolean {
+    return this.overHalf() || this.slots.some((s) => s.backlog > this.backlogLimit);
+  }
+
+  private wakeIfCaughtUp(): void {
+    if (this.idleWaiters.length > 0 && !this.behind()) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   applyTask(task: TaskDetails): void {
@@ -193,6 +212,7 @@ export class WorkerPool {
       worker,
       writer: new BatchWriter(POOL_DEFAULTS.batchBytes),
       inFlight: 0,
+      backlog: 0,
       statsWaiters: [],
       closed: false,
     };
@@ -239,7 +259,8 @@ export class WorkerPool {
     s.inFlight = 0;
     this.opts.events.failed(index, err, lost);
     for (const w of s.statsWaiters.splice(0)) w();
-    if (!this.overHalf()) for (const w of this.idleWaiters.splice(0)) w();
+    s.backlog = 0;
+    this.wakeIfCaughtUp();
     void s.worker.terminate();
     if (this.closing) return;
     const next = this.spawn(index);

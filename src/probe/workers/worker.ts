@@ -41,6 +41,8 @@ const stage = new Interceptor({
   send: (did, report) => deliveries.send(did, report),
 });
 let badBatches = 0;
+/** How often a worker with queued reports tells the NE's thread how many are left. */
+const BACKLOG_POLL_MS = 5;
 
 function stats(): WorkerStats {
   return {
@@ -61,7 +63,22 @@ function batch(buffer: ArrayBuffer, count: number): void {
     badBatches++;
     logger.error({ err, count }, 'a batch of messages did not unpack; its messages are lost');
   }
-  post({ t: 'ack', count });
+  const backlog = deliveries.backlog();
+  post({ t: 'ack', count, backlog });
+  if (backlog > 0) watchBacklog();
+}
+
+/** While a destination has reports queued, the NE's thread hears how many every few ms (a file source waits). */
+let backlogTimer: NodeJS.Timeout | undefined;
+function watchBacklog(): void {
+  backlogTimer ??= setInterval(() => {
+    const backlog = deliveries.backlog();
+    post({ t: 'backlog', backlog });
+    if (backlog === 0) {
+      clearInterval(backlogTimer);
+      backlogTimer = undefined;
+    }
+  }, BACKLOG_POLL_MS);
 }
 
 async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {
@@ -90,6 +107,7 @@ async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {
       if (m.check) deliveries.check();
       return post({ t: 'stats', stats: stats() });
     case 'close':
+      clearInterval(backlogTimer);
       await deliveries.close(m.drainMs);
       post({ t: 'closed', stats: stats() });
       port.close();
@@ -97,7 +115,28 @@ async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {
   }
 }
 
+/**
+ * Everything from the port, in order. Taken one item per turn of the event loop (setImmediate comes after I/O),
+ * so that the worker's sockets connect and drain while batches keep coming.
+ */
+const inbox: ToWorker[] = [];
+let draining = false;
+
+function drain(): void {
+  const m = inbox.shift();
+  if (m === undefined) {
+    draining = false;
+    return;
+  }
+  if (m.t === 'batch') batch(m.buffer, m.count);
+  else control(m).catch((err: unknown) => logger.error({ err, control: m.t }, 'probe worker control failed'));
+  setImmediate(drain);
+}
+
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'batch') return batch(m.buffer, m.count);
-  control(m).catch((err: unknown) => logger.error({ err, control: m.t }, 'probe worker control failed'));
+  inbox.push(m);
+  if (!draining) {
+    draining = true;
+    setImmediate(drain);
+  }
 });
