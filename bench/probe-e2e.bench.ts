@@ -13,6 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../src/collector/collector.js';
@@ -23,6 +24,7 @@ import { Probe } from '../src/probe/probe.js';
 import { createSource, parseSourceSpec } from '../src/probe/sources/source.js';
 import { labSubscriber } from '../src/probe/sources/population.js';
 import { generate } from '../src/probe/sources/synthetic.js';
+import { EepDeframer } from '../src/stm/eep.js';
 import { concatBytes, PcapngFileWriter } from '../src/stm/pcapng.js';
 import type { Bench, BenchResult } from './harness.js';
 import { stmSenders } from '../src/transport/stm-sender.js';
@@ -134,15 +136,49 @@ interface Measured {
   readonly baseline: number;
 }
 
-/** One probe child with `workers` against a fresh collector. */
-async function measure(file: string, dir: string, workers: number): Promise<Measured> {
+interface Consumer {
+  readonly uri: string;
+  received(): number;
+  stop(): Promise<void>;
+}
+
+/** The collector, writing PCAPng (one file for the run: its files per XID are the collector's own matter). */
+async function collector(dir: string, name: string): Promise<Consumer> {
   const c = await startCollector({
     listen: ['eep+tcp://127.0.0.1:0'],
-    outDir: join(dir, `out-${workers}`),
-    // One file for the run: this measures the probe; the collector's files per XID are its own bench's matter.
+    outDir: join(dir, name),
     split: 'destination',
     logger: silentLogger,
   });
+  return { uri: c.listeners[0]!.text, received: () => c.stats().totals.decoded, stop: () => c.stop() };
+}
+
+/** A consumer that only de-frames and counts EEP messages: what the probe sends when nothing downstream slows it. */
+async function sink(): Promise<Consumer> {
+  let n = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    const deframer = new EepDeframer();
+    s.on('data', (b: Buffer) => {
+      for (const r of deframer.push(b)) if (r.ok) n++;
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    uri: `eep+tcp://127.0.0.1:${port}`,
+    received: () => n,
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** One probe child with `workers` against a fresh consumer. */
+async function measure(file: string, workers: number, c: Consumer): Promise<Measured> {
   const child: ChildProcess = fork(import.meta.filename, [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, LIX_PROBE_BENCH_ROLE: 'probe' },
@@ -151,14 +187,13 @@ async function measure(file: string, dir: string, workers: number): Promise<Meas
   try {
     const done = await new Promise<Done>((resolve) => {
       child.once('message', (m) => resolve(m as Done));
-      child.send({ file, uri: c.listeners[0]!.text, workers } satisfies Job);
+      child.send({ file, uri: c.uri, workers } satisfies Job);
     });
     // The collector may still be reading: wait for every report (TCP: nothing may be lost).
     const lagStart = performance.now();
     const end = Date.now() + 60_000;
-    while (c.stats().totals.decoded < done.reports && Date.now() < end)
-      await new Promise((r) => setTimeout(r, 10));
-    const received = c.stats().totals.decoded;
+    while (c.received() < done.reports && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const received = c.received();
     const seconds = done.seconds + (performance.now() - lagStart) / 1000;
     return {
       done,
@@ -192,34 +227,43 @@ async function endToEnd(): Promise<readonly BenchResult[]> {
   try {
     const file = writeCapture(dir);
     const cores = availableParallelism();
-    const one = await measure(file, dir, 1);
-    const two = await measure(file, dir, 2);
-    const def = cores === 1 ? one : cores === 2 ? two : await measure(file, dir, cores);
+    const run = async (workers: number, to: 'collector' | 'sink') =>
+      measure(file, workers, to === 'sink' ? await sink() : await collector(dir, `out-${workers}`));
+    const one = await run(1, 'collector');
+    const two = await run(2, 'collector');
+    const def = cores === 1 ? one : cores === 2 ? two : await run(cores, 'collector');
+    const sinkOne = await run(1, 'sink');
+    const sinkTwo = await run(2, 'sink');
+    const line = (bench: string, m: Measured, target?: string): BenchResult => ({
+      bench,
+      value: m.rate,
+      unit: 'msg/s',
+      baseline: 'probe.replay.decode',
+      baselineValue: m.baseline,
+      ratio: m.rate / m.baseline,
+      ...(target !== undefined && { target }),
+      extra: extra(m),
+    });
+    const versus = (bench: string, a: Measured, b: Measured, base: string, target?: string): BenchResult => ({
+      bench,
+      value: a.rate,
+      unit: 'msg/s',
+      baseline: base,
+      baselineValue: b.rate,
+      ratio: a.rate / b.rate,
+      ...(target !== undefined && { target }),
+      extra: {
+        workers: a.done.workers,
+        lost: a.done.reports - a.received,
+        baselineLost: b.done.reports - b.received,
+      },
+    });
     return [
-      {
-        bench: 'probe.e2e.tcp',
-        value: def.rate,
-        unit: 'msg/s',
-        baseline: 'probe.replay.decode',
-        baselineValue: def.baseline,
-        ratio: def.rate / def.baseline,
-        target: '>=0.8',
-        extra: extra(def),
-      },
-      {
-        bench: 'probe.e2e.workers2',
-        value: two.rate,
-        unit: 'msg/s',
-        baseline: 'probe.e2e.workers1',
-        baselineValue: one.rate,
-        ratio: two.rate / one.rate,
-        target: '>=1.6',
-        extra: {
-          ...extra(two),
-          workers1Ratio: one.rate / one.baseline,
-          workers1Lost: one.done.reports - one.received,
-        },
-      },
+      line('probe.e2e.tcp', def, '>=0.8'),
+      versus('probe.e2e.workers2', two, one, 'probe.e2e.workers1', '>=1.6'),
+      line('probe.e2e.sink.workers1', sinkOne),
+      line('probe.e2e.sink.workers2', sinkTwo),
+      versus('probe.e2e.sink.workers2/1', sinkTwo, sinkOne, 'probe.e2e.sink.workers1'),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

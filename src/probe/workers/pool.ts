@@ -123,9 +123,9 @@ export class WorkerPool {
   }
 
   /**
-   * While some worker's queue is over half full, or some destination that is up has more than `backlogLimit`
-   * reports queued in a worker, a promise that resolves once neither holds: a source that can wait (a capture
-   * file) waits on it instead of losing messages. Otherwise undefined.
+   * While some worker's queue is over half full, or a worker whose destination that is up has reports queued
+   * holds more than `backlogLimit` reports and messages together, a promise that resolves once neither holds: a
+   * source that can wait (a capture file) waits on it instead of losing messages. Otherwise undefined.
    */
   busy(): Promise<void> | undefined {
     this.flush();
@@ -133,8 +133,15 @@ export class WorkerPool {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * A worker turns every message it holds into up to one report per destination: those it holds and the
+   * reports already queued together must stay under the limit, or its destination queue would overflow.
+   */
   private behind(): boolean {
-    return this.overHalf() || this.slots.some((s) => s.backlog > this.backlogLimit);
+    return (
+      this.overHalf() ||
+      this.slots.some((s) => s.backlog > 0 && s.backlog + s.inFlight + s.writer.count > this.backlogLimit)
+    );
   }
 
   private wakeIfCaughtUp(): void {
