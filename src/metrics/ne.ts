@@ -98,10 +98,7 @@ function probeMetrics(registry: Registry, probe: Probe): void {
         [{ reason: 'internal_error' }, c.internalErrors],
         [{ reason: 'worker_queue_full' }, c.queueFull],
         [{ reason: 'worker_failed' }, c.workerFailed],
-        [
-          { reason: 'destination_queue_full' },
-          probe.destinations().reduce((n, x) => n + x.dropped, 0),
-        ],
+        [{ reason: 'destination_queue_full' }, probe.destinations().reduce((n, x) => n + x.dropped, 0)],
         [{ reason: 'key_masking_unsafe' }, sum(probe.masker.counters.dropped)],
         [{ reason: 'non_ip' }, d.nonIp],
         [{ reason: 'fragment_timeout' }, d.fragmentTimeouts],

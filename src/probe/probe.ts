@@ -25,12 +25,11 @@ import { DELIVERY_TIMERS, Deliveries, stmUriOf, type DeliverySnapshot } from './
 import { addPending, Interceptor, type PendingIntercepts } from './intercept.js';
 import type { MaskCounters } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
-import { WorkerStatsView } from './workers/merge.js';
-import { WorkerPool } from './workers/pool.js';
+import { ThreadedStage } from './workers/threaded-stage.js';
 import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
 import type { SourceEvents } from './sources/packet-source.js';
-import { STM_DEFAULTS } from '../transport/stm-sender-base.js';
+import { STM_DEFAULTS, type StmTooLargeInfo } from '../transport/stm-sender-base.js';
 
 /** How often a source waiting for a slow destination looks again (ms). */
 const BACKLOG_POLL_MS = 5;
@@ -49,15 +48,11 @@ export class Probe {
   /** Frames and failures counted in this thread (decoding, the hand-off to workers). */
   private readonly own = { frames: 0, internalErrors: 0, queueFull: 0, workerFailed: 0, workerRestarts: 0 };
   readonly decoder: PacketDecoder;
-  /** The message stage when it runs in this thread (`workers: 1`). */
+  /** The message stage when it runs in this thread (`workers: 1`), with its destinations. */
   private readonly stage: Interceptor | undefined;
-  /** The worker threads otherwise, and their counters as last reported. */
-  private readonly pool: WorkerPool | undefined;
-  private readonly view = new WorkerStatsView();
   private readonly deliveries: Deliveries | undefined;
-  /** Destinations by DID with their STM URI (the workers' snapshots are summed per DID). */
-  private readonly uris = new Map<string, string>();
-  private readonly consumers = new Map<string, { serves: (uri: string) => boolean; problem?: string }>();
+  /** The message stage on worker threads otherwise. */
+  private readonly threads: ThreadedStage | undefined;
   private host: ProbeHost | undefined;
   /** The NE fault for a source that drops packets or fails. */
   private readonly capture: CaptureHealth;
@@ -76,23 +71,37 @@ export class Probe {
       host: () => this.host,
       ...(opts.captureQuietMs !== undefined && { quietMs: opts.captureQuietMs }),
     });
+    const destinationEvents = {
+      fault: (did: string, reason: string) => this.destinationFault(did, reason),
+      clear: (did: string, reason: string) => this.destinationClear(did, reason),
+      tooLarge: (did: string, info: StmTooLargeInfo) => this.tooLarge(did, info),
+    };
     const workers = opts.workers ?? 1;
     if (workers > 1) {
-      this.pool = this.startPool(workers);
+      this.threads = new ThreadedStage({
+        workers,
+        neId: opts.neId,
+        maskKeys: opts.maskKeys ?? true,
+        senders: opts.senders,
+        logger: opts.logger,
+        ...(opts.workerQueueLimit !== undefined && { queueLimit: opts.workerQueueLimit }),
+        ...(opts.downFaultMs !== undefined && { downFaultMs: opts.downFaultMs }),
+        events: {
+          ...destinationEvents,
+          intercepted: (xid, bytes, at) => addPending(this.pending, xid, bytes, at),
+          failed: (w, err, lost) => this.workerFailed(w, err, lost),
+        },
+      });
       return;
     }
-    this.deliveries = new Deliveries({
+    const deliveries = new Deliveries({
       logger: opts.logger,
       clock: opts.clock,
       senders: opts.senders,
       ...(opts.downFaultMs !== undefined && { downFaultMs: opts.downFaultMs }),
-      events: {
-        fault: (did, reason) => this.destinationFault(did, reason),
-        clear: (did, reason) => this.destinationClear(did, reason),
-        tooLarge: (did, info) => this.tooLarge(did, info),
-      },
+      events: destinationEvents,
     });
-    const deliveries = this.deliveries;
+    this.deliveries = deliveries;
     // Sessions age on the NE's clock (tests jump it).
     this.stage = new Interceptor({
       neId: opts.neId,
@@ -103,45 +112,14 @@ export class Probe {
     });
   }
 
-  private startPool(workers: number): WorkerPool {
-    const settings = this.opts.senders.settings;
-    if (!settings)
-      throw new Error('probe workers need senders a worker thread can make (stmSenders() of src/transport)');
-    return new WorkerPool({
-      workers,
-      neId: this.opts.neId,
-      maskKeys: this.opts.maskKeys ?? true,
-      senders: settings,
-      logger: this.opts.logger,
-      ...(this.opts.workerQueueLimit !== undefined && { queueLimit: this.opts.workerQueueLimit }),
-      ...(this.opts.downFaultMs !== undefined && { downFaultMs: this.opts.downFaultMs }),
-      events: {
-        fault: (did, w, reason) => {
-          if (this.view.fault(did, w) === 'raise') this.destinationFault(did, reason);
-        },
-        clear: (did, w, reason) => {
-          if (this.view.clear(did, w) === 'clear') this.destinationClear(did, reason);
-        },
-        tooLarge: (did, info) => this.tooLarge(did, info),
-        stats: (w, stats) => {
-          this.view.update(w, stats);
-          for (const [xid, bytes, at] of stats.pending) addPending(this.pending, xid, bytes, at);
-        },
-        failed: (w, err, lost) => this.workerFailed(w, err, lost),
-      },
-    });
-  }
-
   /** A worker thread died (a bug): counted, raised as an NE fault through the capture health, and replaced. */
   private workerFailed(w: number, err: unknown, lost: number): void {
     this.own.workerRestarts++;
     this.own.workerFailed += lost;
     this.opts.logger.error({ err, worker: w, lost }, 'probe worker thread died; starting another');
-    for (const did of this.view.retire(w))
-      this.destinationClear(did, 'the worker whose sender faulted was replaced');
   }
 
-  private tooLarge(did: string, info: { xid: string; size: number; maxSize: number }): void {
+  private tooLarge(did: string, info: StmTooLargeInfo): void {
     this.host?.issues.warn(
       { kind: 'task', id: info.xid },
       `a message of ${info.size} bytes does not fit a report to ${did} (limit ${info.maxSize}); not delivered`,
@@ -150,7 +128,7 @@ export class Probe {
 
   /** What the probe counted; with workers, the sum of their counters as last reported (see {@link settled}). */
   get counters(): Readonly<ProbeCounters> {
-    const stage = this.stage ? this.stage.counters : this.view.counters();
+    const stage = this.stage?.counters ?? this.threads!.counters();
     return { ...stage, ...this.own, internalErrors: stage.internalErrors + this.own.internalErrors };
   }
 
@@ -158,18 +136,18 @@ export class Probe {
   get masker(): { readonly enabled: boolean; readonly counters: MaskCounters } {
     return {
       enabled: this.opts.maskKeys ?? true,
-      counters: this.stage ? this.stage.masker.counters : this.view.masking(),
+      counters: this.stage?.masker.counters ?? this.threads!.masking(),
     };
   }
 
   /** Messages handed to each worker and not yet processed (empty without workers). */
   workerQueues(): number[] {
-    return this.pool?.queued ?? [];
+    return this.threads?.queued ?? [];
   }
 
   /** Threads of the message stage: 1 when it runs in the NE's thread. */
   get workers(): number {
-    return this.pool?.size ?? 1;
+    return this.threads?.size ?? 1;
   }
 
   /**
@@ -177,7 +155,7 @@ export class Probe {
    * current (tests, benches). At once without workers.
    */
   async settled(): Promise<void> {
-    await this.pool?.stats(false);
+    await this.threads?.stats(false);
   }
 
   /** Called by the NE once its store and issue reporter exist (before tasks are restored). */
@@ -211,24 +189,22 @@ export class Probe {
     // Re-adding keeps the task's sessions when its targets did not change (ModifyTask of other details).
     // Workers get it behind every message fed so far and before the next one: the next frame sees it.
     if (this.stage) this.stage.applyTask(task);
-    else this.pool?.applyTask(task);
+    else this.threads?.applyTask(task);
   }
 
+  /**
+   * With workers, resolves once every worker has removed the task, after the messages fed before: as in one
+   * thread, nothing of the task is delivered once the NE has answered the deactivation.
+   */
   async removeTask(xid: string): Promise<void> {
-    if (this.stage) this.stage.removeTask(xid);
-    else this.pool?.removeTask(xid);
+    if (this.stage) return this.stage.removeTask(xid);
+    this.threads?.removeTask(xid);
+    await this.threads?.stats(false);
   }
 
   /** Never rejects once the NE stored the destination: a sender that cannot be made is a destination fault. */
   async applyDestination(d: DestinationDetails): Promise<void> {
-    const uri = stmUriOf(d.deliveryAddress);
-    if (uri !== undefined) this.uris.set(d.dId, uri);
-    if (this.pool) {
-      // A worker that cannot make the sender reports a fault, as the NE's thread does below.
-      this.pool.applyDestination(d);
-      this.sendConsumers();
-      return;
-    }
+    if (this.threads) return this.threads.applyDestination(d);
     try {
       await this.deliveries?.set(d);
     } catch (err) {
@@ -239,9 +215,7 @@ export class Probe {
   }
 
   async removeDestination(did: string): Promise<void> {
-    this.uris.delete(did);
-    this.view.forget(did);
-    if (this.pool) this.pool.removeDestination(did);
+    if (this.threads) this.threads.removeDestination(did);
     else await this.deliveries?.remove(did);
   }
 
@@ -265,7 +239,7 @@ export class Probe {
       this.flushCounters();
       this.deliveries?.check();
       // Workers check their senders and answer with counters; the task counters are written next period.
-      void this.pool?.stats(true);
+      void this.threads?.stats(true);
       this.checkDrops();
     });
     every('progress', PROBE_TIMERS.progressLogMs, () =>
@@ -288,8 +262,11 @@ export class Probe {
    * `busy`, with workers, says when to wait for them (a source that cannot wait ignores it).
    */
   sourceEvents(): SourceEvents {
-    const pool = this.pool;
-    return { rewind: () => this.decoder.reset(), busy: () => (pool ? pool.busy() : this.deliveryBusy()) };
+    const threads = this.threads;
+    return {
+      rewind: () => this.decoder.reset(),
+      busy: () => (threads ? threads.busy() : this.deliveryBusy()),
+    };
   }
 
   /** In one thread: a destination that is up but slow holds over half its queue; resolves once under a quarter. */
@@ -358,7 +335,7 @@ export class Probe {
     }
     for (const m of messages) {
       if (this.stage) this.stage.message(m);
-      else if (this.pool && !this.pool.dispatch(m)) this.own.queueFull++;
+      else if (this.threads && !this.threads.dispatch(m)) this.own.queueFull++;
     }
   }
 
@@ -407,22 +384,13 @@ export class Probe {
    * become delivery faults (ReportDestinationIssue to the ADMF) while `problem` is set, cleared after.
    */
   consumerState(id: string, serves: (uri: string) => boolean, problem: string | undefined): void {
-    this.consumers.set(id, { serves, ...(problem !== undefined && { problem }) });
-    if (this.pool) this.sendConsumers();
+    if (this.threads) this.threads.consumerState(id, serves, problem);
     else this.deliveries?.consumerState(id, serves, problem);
-  }
-
-  /** Workers learn which of the destinations each consumer serves (its test cannot cross threads). */
-  private sendConsumers(): void {
-    for (const [id, c] of this.consumers) {
-      const uris = [...this.uris.values()].filter((u) => c.serves(u));
-      this.pool?.consumerState({ t: 'consumer', id, uris, problem: c.problem });
-    }
   }
 
   /** Each destination's sender (metrics, status); with workers, their senders of a DID summed. */
   destinations(): DeliverySnapshot[] {
-    return this.deliveries ? this.deliveries.snapshot() : this.view.destinations(this.uris);
+    return this.deliveries?.snapshot() ?? this.threads!.destinations();
   }
 
   /** The packet source's counters, when there is a source. */
@@ -439,9 +407,13 @@ export class Probe {
       decoder: this.decoder.counters,
       index: this.stage
         ? { tasks: this.stage.taskCount, ...this.stage.index.counters }
-        : { tasks: this.view.tasks(), ...this.view.index() },
-      ...(this.pool && {
-        workers: { threads: this.pool.size, queued: this.pool.queued, badBatches: this.view.badBatches() },
+        : this.threads!.index(),
+      ...(this.threads && {
+        workers: {
+          threads: this.threads.size,
+          queued: this.threads.queued,
+          badBatches: this.threads.badBatches(),
+        },
       }),
       source: this.opts.source?.counters,
       destinations: this.destinations(),
@@ -456,7 +428,7 @@ export class Probe {
     await this.opts.source?.stop();
     await this.running;
     // Workers drain their senders and send their last counters before the last flush.
-    await this.pool?.close(DELIVERY_TIMERS.shutdownDrainMs);
+    await this.threads?.close(DELIVERY_TIMERS.shutdownDrainMs);
     try {
       this.flushCounters();
     } catch (err) {

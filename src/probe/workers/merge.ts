@@ -10,6 +10,15 @@ import type { ByProtocol, MaskCounters } from '../mask/index.js';
 import type { WorkerStats } from './protocol.js';
 
 const zero = (): ByProtocol => ({ sip: 0, diameter: 0, gtpv2: 0 });
+const zeroCounters = (): MessageCounters => ({
+  messages: 0,
+  malformed: 0,
+  matched: 0,
+  reports: 0,
+  noDestination: 0,
+  internalErrors: 0,
+});
+const COUNTER_KEYS = Object.keys(zeroCounters()) as (keyof MessageCounters)[];
 
 function addInto<T extends Record<string, number>>(into: T, from: Readonly<Record<string, number>>): T {
   const o = into as Record<string, number>;
@@ -23,6 +32,8 @@ export type FaultChange = 'raise' | 'clear' | 'none';
 export class WorkerStatsView {
   private readonly latest = new Map<number, WorkerStats>();
   private readonly faultedBy = new Map<string, Set<number>>();
+  /** The counters of workers that died (their last report). */
+  private retired: MessageCounters = zeroCounters();
 
   /** A worker's newest counters (they are running totals, so the newest replaces the older). */
   update(worker: number, stats: WorkerStats): void {
@@ -48,15 +59,6 @@ export class WorkerStatsView {
     }
     return cleared;
   }
-
-  private retired: MessageCounters = {
-    messages: 0,
-    malformed: 0,
-    matched: 0,
-    reports: 0,
-    noDestination: 0,
-    internalErrors: 0,
-  };
 
   fault(did: string, worker: number): FaultChange {
     let set = this.faultedBy.get(did);
@@ -139,16 +141,8 @@ export class WorkerStatsView {
   }
 
   private sum(parts: readonly MessageCounters[]): MessageCounters {
-    const out: MessageCounters = {
-      messages: 0,
-      malformed: 0,
-      matched: 0,
-      reports: 0,
-      noDestination: 0,
-      internalErrors: 0,
-    };
-    for (const p of parts)
-      addInto(out as unknown as Record<string, number>, p as unknown as Record<string, number>);
+    const out = zeroCounters();
+    for (const p of parts) for (const k of COUNTER_KEYS) out[k] += p[k];
     return out;
   }
 }

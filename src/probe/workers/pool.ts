@@ -31,6 +31,11 @@ export const POOL_DEFAULTS = {
   batchMessages: 512,
   /** Octets of a batch buffer. */
   batchBytes: 512 * 1024,
+  /**
+   * A source that can wait waits while a worker holds more messages than this (or half its queue limit, when
+   * smaller): enough to keep the workers busy between two checks, little for a task change to wait behind.
+   */
+  busyMessages: 4_096,
 } as const;
 
 export interface PoolEvents {
@@ -123,7 +128,7 @@ export class WorkerPool {
   }
 
   /**
-   * While some worker's queue is over half full, or a worker whose destination that is up has reports queued
+   * While some worker holds more than {@link POOL_DEFAULTS}.busyMessages messages (or half its queue), or a worker whose destination that is up has reports queued
    * holds more than `backlogLimit` reports and messages together, a promise that resolves once neither holds: a
    * source that can wait (a capture file) waits on it instead of losing messages. Otherwise undefined.
    */
@@ -202,7 +207,8 @@ export class WorkerPool {
   }
 
   private overHalf(): boolean {
-    return this.slots.some((s) => s.inFlight + s.writer.count > this.queueLimit / 2);
+    const most = Math.min(this.queueLimit / 2, POOL_DEFAULTS.busyMessages);
+    return this.slots.some((s) => s.inFlight + s.writer.count > most);
   }
 
   private spawn(index: number): Slot {

@@ -187,7 +187,11 @@ test('with workers, a task change is in force from the next frame fed, as in one
   // No turn of the event loop between the frames and the changes: they race as X1 and capture would.
   for (let i = 0; i < 400; i++) {
     if (i === 100 || i === 300) await p.probe.applyTask(t);
-    if (i === 200) await p.probe.removeTask(t.xId);
+    if (i === 200) {
+      await p.probe.removeTask(t.xId);
+      // Answered once the workers removed it, after the 100 messages fed while it was active.
+      assert.equal(p.probe.counters.reports, 100);
+    }
     p.probe.feed(frames[i]!);
   }
   await p.probe.settled();
