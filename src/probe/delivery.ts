@@ -151,13 +151,12 @@ export class Deliveries {
   }
 
   /**
-   * Reports queued at the busiest destination that is up (a slow consumer); a destination that is down is not
-   * counted, so that waiting on this never waits for a consumer that is away.
+   * Reports queued at the busiest destination that is not a fault: a slow consumer, or one still connecting. A
+   * destination that is a fault is not counted, so that waiting on this never waits for a consumer that is away.
    */
   backlog(): number {
     let most = 0;
-    for (const e of this.byDid.values())
-      if (e.sender.state === 'up') most = Math.max(most, e.sender.counters.queued);
+    for (const e of this.byDid.values()) if (!e.faulted) most = Math.max(most, e.sender.counters.queued);
     return most;
   }
 

@@ -25,6 +25,7 @@ import { DELIVERY_TIMERS, Deliveries, stmUriOf, type DeliverySnapshot } from './
 import { addPending, Interceptor, type PendingIntercepts } from './intercept.js';
 import type { MaskCounters } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
+import { POOL_DEFAULTS } from './workers/pool.js';
 import { ThreadedStage } from './workers/threaded-stage.js';
 import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
@@ -269,14 +270,18 @@ export class Probe {
     };
   }
 
-  /** In one thread: a destination that is up but slow holds over half its queue; resolves once under a quarter. */
+  /**
+   * In one thread: while a destination that is not a fault holds over half its queue, a promise that resolves
+   * once it holds under a quarter, or after {@link POOL_DEFAULTS}.busyMaxWaitMs.
+   */
   private deliveryBusy(): Promise<void> | undefined {
     const deliveries = this.deliveries;
     const limit = this.opts.senders.settings?.queueLimit ?? STM_DEFAULTS.queueLimit;
     if (!deliveries || deliveries.backlog() <= limit / 2) return undefined;
+    const until = Date.now() + POOL_DEFAULTS.busyMaxWaitMs;
     return new Promise((resolve) => {
       const poll = () => {
-        if (this.closed || deliveries.backlog() <= limit / 4) resolve();
+        if (this.closed || deliveries.backlog() <= limit / 4 || Date.now() > until) resolve();
         else setTimeout(poll, BACKLOG_POLL_MS);
       };
       setTimeout(poll, BACKLOG_POLL_MS);

@@ -36,6 +36,8 @@ export const POOL_DEFAULTS = {
    * smaller): enough to keep the workers busy between two checks, little for a task change to wait behind.
    */
   busyMessages: 4_096,
+  /** The longest one wait of {@link WorkerPool.busy} lasts. */
+  busyMaxWaitMs: 1_000,
 } as const;
 
 export interface PoolEvents {
@@ -68,7 +70,7 @@ interface Slot {
   writer: BatchWriter;
   /** Messages posted and not yet acknowledged. */
   inFlight: number;
-  /** Reports queued at the worker's busiest destination that is up, as last heard. */
+  /** Reports queued at the worker's busiest destination that is not a fault, as last heard. */
   backlog: number;
   /** Resolvers waiting for this worker's next stats or its close. */
   statsWaiters: Array<() => void>;
@@ -128,14 +130,22 @@ export class WorkerPool {
   }
 
   /**
-   * While some worker holds more than {@link POOL_DEFAULTS}.busyMessages messages (or half its queue), or a worker whose destination that is up has reports queued
-   * holds more than `backlogLimit` reports and messages together, a promise that resolves once neither holds: a
-   * source that can wait (a capture file) waits on it instead of losing messages. Otherwise undefined.
+   * While some worker holds more than {@link POOL_DEFAULTS}.busyMessages messages (or half its queue), or a
+   * worker with reports queued for a destination that is not a fault holds more than `backlogLimit` reports and
+   * messages together: a promise that resolves once neither holds, or after `busyMaxWaitMs`. A source that can
+   * wait (a capture file) waits on it instead of losing messages. Otherwise undefined.
    */
   busy(): Promise<void> | undefined {
     this.flush();
     if (!this.behind()) return undefined;
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      // Bounded: a destination that stopped taking reports becomes a fault (and is no longer waited for).
+      const timer = setTimeout(resolve, POOL_DEFAULTS.busyMaxWaitMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**

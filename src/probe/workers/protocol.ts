@@ -60,7 +60,7 @@ export interface WorkerStats {
 export type FromWorker =
   /** `count` messages of a batch processed: the hand-off queue has room for them again. */
   | { readonly t: 'ack'; readonly count: number; readonly backlog: number }
-  /** Reports queued at the worker's busiest destination that is up, while it is not 0 (sent every few ms). */
+  /** Reports queued at the worker's busiest destination that is not a fault, while not 0 (every few ms). */
   | { readonly t: 'backlog'; readonly backlog: number }
   | { readonly t: 'fault'; readonly did: string; readonly reason: string }
   | { readonly t: 'clear'; readonly did: string; readonly reason: string }
