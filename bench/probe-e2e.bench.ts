@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../src/collector/collector.js';
 import { systemClock } from '../src/lib/clock.js';
-import { createLogger, silentLogger } from '../src/lib/logger.js';
+import { silentLogger } from '../src/lib/logger.js';
 import { PacketDecoder } from '../src/probe/decode/decoder.js';
 import { Probe } from '../src/probe/probe.js';
 import { createSource, parseSourceSpec } from '../src/probe/sources/source.js';
@@ -84,7 +84,7 @@ async function probeRole(): Promise<void> {
       const decodeSeconds = (performance.now() - t) / 1000;
       const probe = new Probe({
         neId: 'ne-bench',
-        logger: process.env.DBG ? createLogger({ name: 'ne', level: 'info', format: 'json' }) : silentLogger,
+        logger: silentLogger,
         clock: systemClock,
         senders: stmSenders(),
         workers: j.workers,
@@ -170,7 +170,7 @@ async function collector(dir: string, name: string): Promise<Consumer> {
     listen: ['eep+tcp://127.0.0.1:0'],
     outDir: join(dir, name),
     split: 'destination',
-    logger: process.env.DBG ? createLogger({ name: 'col', level: 'info', format: 'json' }) : silentLogger,
+    logger: silentLogger,
   });
   return { uri: c.listeners[0]!.text, received: () => c.stats().totals.decoded, stop: () => c.stop() };
 }

@@ -11,11 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
-import {
-  STM_DEFAULTS,
-  type StmSenderSettings,
-  type StmTooLargeInfo,
-} from '../../transport/stm-sender-base.js';
+import type { StmSenderSettings, StmTooLargeInfo } from '../../transport/stm-sender-base.js';
 import type { DestinationDetails, TaskDetails } from '../../x1/model.js';
 import type { ProbeMessage } from '../messages.js';
 import { BatchWriter } from './batch.js';
@@ -36,8 +32,8 @@ export const POOL_DEFAULTS = {
    * smaller): enough to keep the workers busy between two checks, little for a task change to wait behind.
    */
   busyMessages: 4_096,
-  /** The longest one wait of {@link WorkerPool.busy} lasts. */
-  busyMaxWaitMs: 1_000,
+  /** The longest one wait of {@link WorkerPool.busy} lasts (a worker pauses for a destination up to 2 s). */
+  busyMaxWaitMs: 3_000,
 } as const;
 
 export interface PoolEvents {
@@ -61,8 +57,6 @@ export interface PoolOptions {
   readonly queueLimit?: number;
   readonly batchMessages?: number;
   readonly downFaultMs?: number;
-  /** A destination queue this long (reports) makes {@link WorkerPool.busy} wait (default half the senders' limit). */
-  readonly backlogLimit?: number;
 }
 
 interface Slot {
@@ -70,8 +64,6 @@ interface Slot {
   writer: BatchWriter;
   /** Messages posted and not yet acknowledged. */
   inFlight: number;
-  /** Reports queued at the worker's busiest destination that is not a fault, as last heard. */
-  backlog: number;
   /** Resolvers waiting for this worker's next stats or its close. */
   statsWaiters: Array<() => void>;
   closed: boolean;
@@ -84,7 +76,6 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queueLimit: number;
   private readonly batchMessages: number;
-  private readonly backlogLimit: number;
   private flushScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private closing = false;
@@ -96,7 +87,6 @@ export class WorkerPool {
   constructor(private readonly opts: PoolOptions) {
     this.queueLimit = opts.queueLimit ?? POOL_DEFAULTS.queueLimit;
     this.batchMessages = opts.batchMessages ?? POOL_DEFAULTS.batchMessages;
-    this.backlogLimit = opts.backlogLimit ?? (opts.senders.queueLimit ?? STM_DEFAULTS.queueLimit) / 2;
     for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn(i));
   }
 
@@ -130,16 +120,15 @@ export class WorkerPool {
   }
 
   /**
-   * While some worker holds more than {@link POOL_DEFAULTS}.busyMessages messages (or half its queue), or a
-   * worker with reports queued for a destination that is not a fault holds more than `backlogLimit` reports and
-   * messages together: a promise that resolves once neither holds, or after `busyMaxWaitMs`. A source that can
-   * wait (a capture file) waits on it instead of losing messages. Otherwise undefined.
+   * While some worker holds more than {@link POOL_DEFAULTS}.busyMessages messages (or half its queue), a promise
+   * that resolves once none does, or after `busyMaxWaitMs`: a source that can wait (a capture file) waits on it
+   * instead of losing messages. A worker whose destination is backed up stops taking messages, so this also
+   * waits for slow destinations. Otherwise undefined.
    */
   busy(): Promise<void> | undefined {
     this.flush();
-    if (!this.behind()) return undefined;
+    if (!this.overHalf()) return undefined;
     return new Promise((resolve) => {
-      // Bounded: a destination that stopped taking reports becomes a fault (and is no longer waited for).
       const timer = setTimeout(resolve, POOL_DEFAULTS.busyMaxWaitMs);
       this.idleWaiters.push(() => {
         clearTimeout(timer);
@@ -148,19 +137,8 @@ export class WorkerPool {
     });
   }
 
-  /**
-   * A worker turns every message it holds into up to one report per destination: those it holds and the
-   * reports already queued together must stay under the limit, or its destination queue would overflow.
-   */
-  private behind(): boolean {
-    return (
-      this.overHalf() ||
-      this.slots.some((s) => s.backlog > 0 && s.backlog + s.inFlight + s.writer.count > this.backlogLimit)
-    );
-  }
-
   private wakeIfCaughtUp(): void {
-    if (this.idleWaiters.length > 0 && !this.behind()) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.idleWaiters.length > 0 && !this.overHalf()) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   applyTask(task: TaskDetails): void {
@@ -235,7 +213,6 @@ export class WorkerPool {
       worker,
       writer: new BatchWriter(POOL_DEFAULTS.batchBytes),
       inFlight: 0,
-      backlog: 0,
       statsWaiters: [],
       closed: false,
     };
@@ -282,7 +259,6 @@ export class WorkerPool {
     s.inFlight = 0;
     this.opts.events.failed(index, err, lost);
     for (const w of s.statsWaiters.splice(0)) w();
-    s.backlog = 0;
     this.wakeIfCaughtUp();
     void s.worker.terminate();
     if (this.closing) return;

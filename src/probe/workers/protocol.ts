@@ -59,9 +59,7 @@ export interface WorkerStats {
 /** Worker → NE thread. */
 export type FromWorker =
   /** `count` messages of a batch processed: the hand-off queue has room for them again. */
-  | { readonly t: 'ack'; readonly count: number; readonly backlog: number }
-  /** Reports queued at the worker's busiest destination that is not a fault, while not 0 (every few ms). */
-  | { readonly t: 'backlog'; readonly backlog: number }
+  | { readonly t: 'ack'; readonly count: number }
   | { readonly t: 'fault'; readonly did: string; readonly reason: string }
   | { readonly t: 'clear'; readonly did: string; readonly reason: string }
   | { readonly t: 'tooLarge'; readonly did: string; readonly info: StmTooLargeInfo }

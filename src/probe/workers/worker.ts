@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { systemClock } from '../../lib/clock.js';
-import { stmSenders } from '../../transport/stm-sender.js';
+import { STM_DEFAULTS, stmSenders } from '../../transport/stm-sender.js';
 import { Deliveries } from '../delivery.js';
 import { Interceptor } from '../intercept.js';
 import { readBatch } from './batch.js';
@@ -41,8 +41,21 @@ const stage = new Interceptor({
   send: (did, report) => deliveries.send(did, report),
 });
 let badBatches = 0;
-/** How often a worker with queued reports tells the NE's thread how many are left. */
-const BACKLOG_POLL_MS = 5;
+
+/**
+ * Backpressure from the destinations (docs/probe.md "Backpressure"): while one that is not a fault holds over
+ * half its queue, the worker takes nothing from its inbox until it is under a quarter, so that its hand-off
+ * queue fills instead (a capture file then waits; a live capture's overflow is counted there). A pause lasts
+ * at most `maxPauseMs`: a consumer that takes nothing then overflows its queue and becomes a fault, which is not
+ * waited for, so the other destinations go on.
+ */
+const PAUSE = {
+  high: (init.senders.queueLimit ?? STM_DEFAULTS.queueLimit) / 2,
+  low: (init.senders.queueLimit ?? STM_DEFAULTS.queueLimit) / 4,
+  pollMs: 5,
+  maxPauseMs: 2_000,
+} as const;
+let pausedSince: number | undefined;
 
 function stats(): WorkerStats {
   return {
@@ -63,22 +76,7 @@ function batch(buffer: ArrayBuffer, count: number): void {
     badBatches++;
     logger.error({ err, count }, 'a batch of messages did not unpack; its messages are lost');
   }
-  const backlog = deliveries.backlog();
-  post({ t: 'ack', count, backlog });
-  if (backlog > 0) watchBacklog();
-}
-
-/** While a destination has reports queued, the NE's thread hears how many every few ms (a file source waits). */
-let backlogTimer: NodeJS.Timeout | undefined;
-function watchBacklog(): void {
-  backlogTimer ??= setInterval(() => {
-    const backlog = deliveries.backlog();
-    post({ t: 'backlog', backlog });
-    if (backlog === 0) {
-      clearInterval(backlogTimer);
-      backlogTimer = undefined;
-    }
-  }, BACKLOG_POLL_MS);
+  post({ t: 'ack', count });
 }
 
 async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {
@@ -107,7 +105,6 @@ async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {
       if (m.check) deliveries.check();
       return post({ t: 'stats', stats: stats() });
     case 'close':
-      clearInterval(backlogTimer);
       await deliveries.close(m.drainMs);
       post({ t: 'closed', stats: stats() });
       port.close();
@@ -122,7 +119,23 @@ async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {
 const inbox: ToWorker[] = [];
 let draining = false;
 
+/** Whether to hold the inbox now (see {@link PAUSE}). */
+function holding(): boolean {
+  const backlog = deliveries.backlog();
+  if (pausedSince === undefined) {
+    if (backlog <= PAUSE.high) return false;
+    pausedSince = Date.now();
+  }
+  if (backlog > PAUSE.low && Date.now() - pausedSince < PAUSE.maxPauseMs) return true;
+  pausedSince = undefined;
+  return false;
+}
+
 function drain(): void {
+  if (inbox.length > 0 && holding()) {
+    setTimeout(drain, PAUSE.pollMs);
+    return;
+  }
   const m = inbox.shift();
   if (m === undefined) {
     draining = false;
