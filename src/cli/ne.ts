@@ -106,6 +106,13 @@ export const NE_FLAGS: readonly FlagSpec[] = [
       'deliver keys and authentication vectors in intercepted signalling unmasked (masked by default, TS 33.501; logged as a warning)',
     key: 'maskKeys',
   },
+  {
+    flags: '--probe-workers <n>',
+    description:
+      'worker threads that inspect, match and deliver, sharded by session (default: the cores available; 1: all in the NE thread)',
+    key: 'probeWorkers',
+    convert: Number,
+  },
   METRICS_FLAG,
 ];
 

@@ -2,6 +2,7 @@
  * Builds the probe for an NE configuration: its packet source from `source` and STM senders that use the
  * NE's own TLS files for `eep+tls` destinations.
  */
+import { availableParallelism } from 'node:os';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NeConfig } from '../ne/config.js';
@@ -15,7 +16,7 @@ import { stmSenders } from '../transport/stm-sender.js';
  * The data plane of a `lix ne`: a probe on `config.source`, or without a source (it then sees no traffic but
  * still keeps a sender per destination, so that destination health does not depend on the probe being
  * configured: a consumer that is down is a destination fault either way). Throws a clear Error for a bad
- * source spec.
+ * source spec. The message stage runs on `probeWorkers` threads (default: the cores available).
  */
 export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?: Clock }): Probe {
   const clock = deps.clock ?? systemClock;
@@ -32,6 +33,7 @@ export function createProbeFor(config: NeConfig, deps: { logger: Logger; clock?:
     clock,
     ...(source && { source }),
     maskKeys: config.maskKeys,
+    workers: config.probeWorkers ?? availableParallelism(),
     senders: stmSenders(config.insecurePlainHttp ? {} : { tls: neTlsConfig(config) }),
   });
 }

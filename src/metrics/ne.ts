@@ -91,10 +91,14 @@ function probeMetrics(registry: Registry, probe: Probe): void {
     ['reason'],
     () => {
       const d = probe.decoder.counters;
+      const c = probe.counters;
       const out: [{ reason: string }, number][] = [
-        [{ reason: 'malformed_signalling' }, probe.counters.malformed],
-        [{ reason: 'no_destination' }, probe.counters.noDestination],
-        [{ reason: 'internal_error' }, probe.counters.internalErrors],
+        [{ reason: 'malformed_signalling' }, c.malformed],
+        [{ reason: 'no_destination' }, c.noDestination],
+        [{ reason: 'internal_error' }, c.internalErrors],
+        [{ reason: 'worker_queue_full' }, c.queueFull],
+        [{ reason: 'worker_failed' }, c.workerFailed],
+        [{ reason: 'destination_queue_full' }, probe.destinations().reduce((n, x) => n + x.dropped, 0)],
         [{ reason: 'key_masking_unsafe' }, sum(probe.masker.counters.dropped)],
         [{ reason: 'non_ip' }, d.nonIp],
         [{ reason: 'fragment_timeout' }, d.fragmentTimeouts],
@@ -110,6 +114,20 @@ function probeMetrics(registry: Registry, probe: Probe): void {
     'Probe: key fields replaced by the filler before delivery, by protocol',
     ['protocol'],
     () => Object.entries(probe.masker.counters.fields).map(([protocol, n]) => [{ protocol }, n]),
+  );
+  gaugeOf(
+    registry,
+    'lix_probe_worker_queue_depth',
+    'Probe: messages handed to each worker thread and not yet processed (none without workers)',
+    ['worker'],
+    () => probe.workerQueues().map((n, i) => [{ worker: String(i) }, n]),
+  );
+  counterOf(
+    registry,
+    'lix_probe_worker_restarts_total',
+    'Probe: worker threads that died and were replaced',
+    [],
+    () => [[{}, probe.counters.workerRestarts]],
   );
   gaugeOf(
     registry,

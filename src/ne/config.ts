@@ -42,6 +42,9 @@ export const NE_DEFAULTS = {
   maskKeys: true,
 } as const;
 
+/** The most probe worker threads a configuration may ask for. */
+export const PROBE_WORKERS_MAX = 64;
+
 export const neConfigSchema = z
   .object({
     id: x1Identifier,
@@ -78,6 +81,11 @@ export const neConfigSchema = z
      * only an explicit false switches it off (logged as a warning, shown on the health endpoint).
      */
     maskKeys: z.boolean().default(NE_DEFAULTS.maskKeys),
+    /**
+     * Worker threads of the probe's message stage (inspect, match, mask, deliver), sharded by session; 1 keeps
+     * the data plane in the NE's thread. Absent: the cores available (`os.availableParallelism()`).
+     */
+    probeWorkers: z.number().int().min(1).max(PROBE_WORKERS_MAX).optional(),
   })
   .refine((c) => c.time2Ms >= 2 * c.time1Ms, {
     message: 'TIME2 must be at least twice TIME1',

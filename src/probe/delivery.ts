@@ -150,6 +150,16 @@ export class Deliveries {
     return true;
   }
 
+  /**
+   * Reports queued at the busiest destination that is not a fault: a slow consumer, or one still connecting. A
+   * destination that is a fault is not counted, so that waiting on this never waits for a consumer that is away.
+   */
+  backlog(): number {
+    let most = 0;
+    for (const e of this.byDid.values()) if (!e.faulted) most = Math.max(most, e.sender.counters.queued);
+    return most;
+  }
+
   /** Per-DID sender counters and state, for logs and `lix ne` status. */
   snapshot(): DeliverySnapshot[] {
     return [...this.byDid].map(([did, e]) => ({

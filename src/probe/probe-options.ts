@@ -42,9 +42,19 @@ export interface ProbeOptions {
   readonly maskKeys?: boolean;
   /** A capture-drop fault clears after this long without new drops (default CAPTURE_HEALTH.quietMs). */
   readonly captureQuietMs?: number;
+  /**
+   * Worker threads that inspect, match, mask and deliver, each for the sessions sharded to it (docs/probe.md
+   * "Threads"); `senders` must then carry its `settings` (`stmSenders()`). 1 (the default here; `lix ne`
+   * defaults to the cores available) keeps the whole data plane in the caller's thread.
+   */
+  readonly workers?: number;
+  /** Messages handed to one worker and not yet processed, at most (default POOL_DEFAULTS.queueLimit). */
+  readonly workerQueueLimit?: number;
+  /** A stream destination down this long is a fault (default DELIVERY_TIMERS.downFaultMs). */
+  readonly downFaultMs?: number;
 }
 
-/** What the probe counted (the decoder, index and sources count their own). */
+/** What the probe counted (the decoder, index and sources count their own); with workers, their sum. */
 export interface ProbeCounters {
   frames: number;
   messages: number;
@@ -56,8 +66,14 @@ export interface ProbeCounters {
   reports: number;
   /** Deliveries that named a DID this NE does not have (counted, logged once per DID). */
   noDestination: number;
-  /** Frames whose decoding threw unexpectedly (a bug; counted, never fatal). */
+  /** Frames or messages whose decoding or inspection threw unexpectedly (a bug; counted, never fatal). */
   internalErrors: number;
+  /** Messages dropped at the hand-off to a worker whose queue was full (workers only). */
+  queueFull: number;
+  /** Messages lost in a worker thread that died before processing them (workers only). */
+  workerFailed: number;
+  /** Worker threads that died and were replaced. */
+  workerRestarts: number;
 }
 
 /** Scope of an issue, as the NE's IssueReporter takes it. */

@@ -7,39 +7,35 @@
  * Task counters (TaskStatus clause 6.4.2.2: time of last intercept, amount of X2 data) are batched and
  * written every {@link PROBE_TIMERS.counterFlushMs}; destination faults become ReportDestinationIssue and
  * the DestinationStatus `deliveryFault`, cleared when delivery resumes.
+ *
+ * Decoding (and so IP, TCP and SCTP reassembly) runs in the caller's thread; the message stage
+ * (intercept.ts) runs there too with `workers: 1`, or in worker threads, each for the sessions sharded to it
+ * (src/probe/workers/, docs/probe.md "Threads").
  */
 import type { TimerHandle } from '../lib/clock.js';
 import type { InterceptUpdate } from '../store/ne-store.js';
 import { checkDeliveryAddress } from '../stm/uri.js';
-import type { StmReport } from '../stm/report.js';
 import { ISSUE_CODES } from '../x1/errors.js';
 import { checkTargets, PROBE_TARGET_KINDS, type Refusal } from '../x1/targets.js';
 import type { DestinationDetails, TargetKind, TaskDetails } from '../x1/model.js';
 import { formatTimestamp } from '../x1/simple-types.js';
 import { CaptureHealth } from './capture-health.js';
 import { PacketDecoder } from './decode/decoder.js';
-import { Deliveries, stmUriOf, type DeliverySnapshot } from './delivery.js';
-import { KeyMasker } from './mask/index.js';
+import { DELIVERY_TIMERS, Deliveries, stmUriOf, type DeliverySnapshot } from './delivery.js';
+import { addPending, Interceptor, type PendingIntercepts } from './intercept.js';
+import type { MaskCounters } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
-import { inspect, ProbeProtocolError } from './proto/inspect.js';
-import {
-  EEP_PROTOCOL_TYPE_OF,
-  PROBE_TIMERS,
-  type ProbeCounters,
-  type ProbeHost,
-  type ProbeOptions,
-} from './probe-options.js';
+import { POOL_DEFAULTS } from './workers/pool.js';
+import { ThreadedStage } from './workers/threaded-stage.js';
+import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
+import type { SourceEvents } from './sources/packet-source.js';
+import { STM_DEFAULTS, type StmTooLargeInfo } from '../transport/stm-sender-base.js';
+
+/** How often a source waiting for a slow destination looks again (ms). */
+const BACKLOG_POLL_MS = 5;
 
 export * from './probe-options.js';
-
-interface ActiveTask {
-  readonly xid: string;
-  /** The warrant reference the ADMF sent (MediationDetails LIID): carried by every report of the task. */
-  readonly liid?: string;
-  readonly x2: boolean;
-  readonly dids: readonly string[];
-}
 
 /** The warning logged at start, and shown on the health endpoint, while key masking is off. */
 export const KEY_MASKING_OFF =
@@ -50,34 +46,25 @@ const SUPPORTED: ReadonlySet<TargetKind> = new Set(PROBE_TARGET_KINDS);
 
 /** The probe; it has the shape of the NE's `DataPlane` (the CLI hands one to the other). */
 export class Probe {
-  readonly counters: ProbeCounters = {
-    frames: 0,
-    messages: 0,
-    malformed: 0,
-    matched: 0,
-    reports: 0,
-    noDestination: 0,
-    internalErrors: 0,
-  };
+  /** Frames and failures counted in this thread (decoding, the hand-off to workers). */
+  private readonly own = { frames: 0, internalErrors: 0, queueFull: 0, workerFailed: 0, workerRestarts: 0 };
   readonly decoder: PacketDecoder;
-  readonly index: TargetIndex;
-  /** Key masking of every delivered message (TS 33.501); off only with `maskKeys: false`. */
-  readonly masker: KeyMasker;
-  private maskDropLogged = false;
-  private readonly tasks = new Map<string, ActiveTask>();
-  private readonly deliveries: Deliveries;
+  /** The message stage when it runs in this thread (`workers: 1`), with its destinations. */
+  private readonly stage: Interceptor | undefined;
+  private readonly deliveries: Deliveries | undefined;
+  /** The message stage on worker threads otherwise. */
+  private readonly threads: ThreadedStage | undefined;
   private host: ProbeHost | undefined;
   /** The NE fault for a source that drops packets or fails. */
   private readonly capture: CaptureHealth;
-  private pending = new Map<string, { bytes: number; at: bigint }>();
-  private readonly missingDids = new Set<string>();
+  private pending: PendingIntercepts = new Map();
+  private dropsLogged = 0;
   private readonly timers = new Map<string, TimerHandle>();
   private running: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly opts: ProbeOptions) {
     this.decoder = new PacketDecoder(opts.decoder);
-    this.masker = new KeyMasker(opts.maskKeys ?? true);
     this.capture = new CaptureHealth({
       neId: opts.neId,
       clock: opts.clock,
@@ -85,22 +72,91 @@ export class Probe {
       host: () => this.host,
       ...(opts.captureQuietMs !== undefined && { quietMs: opts.captureQuietMs }),
     });
-    // Sessions age on the NE's clock (tests jump it).
-    this.index = new TargetIndex({ now: () => opts.clock.now() });
-    this.deliveries = new Deliveries({
+    const destinationEvents = {
+      fault: (did: string, reason: string) => this.destinationFault(did, reason),
+      clear: (did: string, reason: string) => this.destinationClear(did, reason),
+      tooLarge: (did: string, info: StmTooLargeInfo) => this.tooLarge(did, info),
+    };
+    const workers = opts.workers ?? 1;
+    if (workers > 1) {
+      this.threads = new ThreadedStage({
+        workers,
+        neId: opts.neId,
+        maskKeys: opts.maskKeys ?? true,
+        senders: opts.senders,
+        logger: opts.logger,
+        ...(opts.workerQueueLimit !== undefined && { queueLimit: opts.workerQueueLimit }),
+        ...(opts.downFaultMs !== undefined && { downFaultMs: opts.downFaultMs }),
+        events: {
+          ...destinationEvents,
+          intercepted: (xid, bytes, at) => addPending(this.pending, xid, bytes, at),
+          failed: (w, err, lost) => this.workerFailed(w, err, lost),
+        },
+      });
+      return;
+    }
+    const deliveries = new Deliveries({
       logger: opts.logger,
       clock: opts.clock,
       senders: opts.senders,
-      events: {
-        fault: (did, reason) => this.destinationFault(did, reason),
-        clear: (did, reason) => this.destinationClear(did, reason),
-        tooLarge: (did, info) =>
-          this.host?.issues.warn(
-            { kind: 'task', id: info.xid },
-            `a message of ${info.size} bytes does not fit a report to ${did} (limit ${info.maxSize}); not delivered`,
-          ),
-      },
+      ...(opts.downFaultMs !== undefined && { downFaultMs: opts.downFaultMs }),
+      events: destinationEvents,
     });
+    this.deliveries = deliveries;
+    // Sessions age on the NE's clock (tests jump it).
+    this.stage = new Interceptor({
+      neId: opts.neId,
+      logger: opts.logger,
+      now: () => opts.clock.now(),
+      maskKeys: opts.maskKeys ?? true,
+      send: (did, report) => deliveries.send(did, report),
+    });
+  }
+
+  /** A worker thread died (a bug): counted, raised as an NE fault through the capture health, and replaced. */
+  private workerFailed(w: number, err: unknown, lost: number): void {
+    this.own.workerRestarts++;
+    this.own.workerFailed += lost;
+    this.opts.logger.error({ err, worker: w, lost }, 'probe worker thread died; starting another');
+  }
+
+  private tooLarge(did: string, info: StmTooLargeInfo): void {
+    this.host?.issues.warn(
+      { kind: 'task', id: info.xid },
+      `a message of ${info.size} bytes does not fit a report to ${did} (limit ${info.maxSize}); not delivered`,
+    );
+  }
+
+  /** What the probe counted; with workers, the sum of their counters as last reported (see {@link settled}). */
+  get counters(): Readonly<ProbeCounters> {
+    const stage = this.stage?.counters ?? this.threads!.counters();
+    return { ...stage, ...this.own, internalErrors: stage.internalErrors + this.own.internalErrors };
+  }
+
+  /** Key masking: whether it is on, and what it counted (summed over the workers). */
+  get masker(): { readonly enabled: boolean; readonly counters: MaskCounters } {
+    return {
+      enabled: this.opts.maskKeys ?? true,
+      counters: this.stage?.masker.counters ?? this.threads!.masking(),
+    };
+  }
+
+  /** Messages handed to each worker and not yet processed (empty without workers). */
+  workerQueues(): number[] {
+    return this.threads?.queued ?? [];
+  }
+
+  /** Threads of the message stage: 1 when it runs in the NE's thread. */
+  get workers(): number {
+    return this.threads?.size ?? 1;
+  }
+
+  /**
+   * Resolves once every message fed so far went through the message stage and the workers' counters are
+   * current (tests, benches). At once without workers.
+   */
+  async settled(): Promise<void> {
+    await this.threads?.stats(false);
   }
 
   /** Called by the NE once its store and issue reporter exist (before tasks are restored). */
@@ -132,34 +188,36 @@ export class Probe {
 
   async applyTask(task: TaskDetails): Promise<void> {
     // Re-adding keeps the task's sessions when its targets did not change (ModifyTask of other details).
-    this.index.add(task.xId, task.targetIdentifiers);
-    const liid = task.listOfMediationDetails?.[0]?.LIID;
-    this.tasks.set(task.xId, {
-      xid: task.xId,
-      ...(liid !== undefined && { liid }),
-      x2: task.deliveryType !== 'X3Only',
-      dids: task.listOfDIDs.dIds,
-    });
+    // Workers get it behind every message fed so far and before the next one: the next frame sees it.
+    if (this.stage) this.stage.applyTask(task);
+    else this.threads?.applyTask(task);
   }
 
+  /**
+   * With workers, resolves once every worker has removed the task, after the messages fed before: as in one
+   * thread, nothing of the task is delivered once the NE has answered the deactivation.
+   */
   async removeTask(xid: string): Promise<void> {
-    this.index.remove(xid);
-    this.tasks.delete(xid);
+    if (this.stage) return this.stage.removeTask(xid);
+    this.threads?.removeTask(xid);
+    await this.threads?.stats(false);
   }
 
   /** Never rejects once the NE stored the destination: a sender that cannot be made is a destination fault. */
   async applyDestination(d: DestinationDetails): Promise<void> {
+    if (this.threads) return this.threads.applyDestination(d);
     try {
-      await this.deliveries.set(d);
+      await this.deliveries?.set(d);
     } catch (err) {
       this.destinationFault(d.dId, `no sender: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    this.missingDids.delete(d.dId);
+    this.stage?.destinationApplied(d.dId);
   }
 
   async removeDestination(did: string): Promise<void> {
-    await this.deliveries.remove(did);
+    if (this.threads) this.threads.removeDestination(did);
+    else await this.deliveries?.remove(did);
   }
 
   /** Starts the periodic work and, when there is one, the packet source. */
@@ -180,22 +238,76 @@ export class Probe {
     };
     every('counters', this.opts.counterFlushMs ?? PROBE_TIMERS.counterFlushMs, () => {
       this.flushCounters();
-      this.deliveries.check();
-      this.capture.observe((this.opts.source?.counters as { dropped?: number } | undefined)?.dropped);
+      this.deliveries?.check();
+      // Workers check their senders and answer with counters; the task counters are written next period.
+      void this.threads?.stats(true);
+      this.checkDrops();
     });
     every('progress', PROBE_TIMERS.progressLogMs, () =>
       this.opts.logger.info(this.stats(), 'probe counters'),
     );
     const source = this.opts.source;
     if (source) {
-      this.opts.logger.info({ source: source.description }, 'probe source started');
+      this.opts.logger.info({ source: source.description, workers: this.workers }, 'probe source started');
       this.running = source
-        .run((f) => this.feed(f), { rewind: () => this.decoder.reset() })
+        .run((f) => this.feed(f), this.sourceEvents())
         .then(
           () => this.opts.logger.info({ source: source.description, ...this.stats() }, 'probe source ended'),
           (err: unknown) => this.sourceFailed(source.description, err),
         );
     }
+  }
+
+  /**
+   * What a source feeding {@link feed} should be told: `rewind` resets reassembly when a file starts again;
+   * `busy`, with workers, says when to wait for them (a source that cannot wait ignores it).
+   */
+  sourceEvents(): SourceEvents {
+    const threads = this.threads;
+    return {
+      rewind: () => this.decoder.reset(),
+      busy: () => (threads ? threads.busy() : this.deliveryBusy()),
+    };
+  }
+
+  /**
+   * In one thread: while a destination that is not a fault holds over half its queue, a promise that resolves
+   * once it holds under a quarter, or after {@link POOL_DEFAULTS}.busyMaxWaitMs.
+   */
+  private deliveryBusy(): Promise<void> | undefined {
+    const deliveries = this.deliveries;
+    const limit = this.opts.senders.settings?.queueLimit ?? STM_DEFAULTS.queueLimit;
+    if (!deliveries || deliveries.backlog() <= limit / 2) return undefined;
+    const until = Date.now() + POOL_DEFAULTS.busyMaxWaitMs;
+    return new Promise((resolve) => {
+      const poll = () => {
+        if (this.closed || deliveries.backlog() <= limit / 4 || Date.now() > until) resolve();
+        else setTimeout(poll, BACKLOG_POLL_MS);
+      };
+      setTimeout(poll, BACKLOG_POLL_MS);
+    });
+  }
+
+  /**
+   * Packets lost before the message stage saw them — by the capture (kernel, interface), at the hand-off to a
+   * full worker queue, in a worker that died — raise the NE's capture fault (one owner, capture-health.ts).
+   */
+  private checkDrops(): void {
+    const sourceDropped = (this.opts.source?.counters as { dropped?: number } | undefined)?.dropped;
+    const handOff = this.own.queueFull + this.own.workerFailed;
+    if (handOff > this.dropsLogged) {
+      this.opts.logger.warn(
+        {
+          queueFull: this.own.queueFull,
+          workerFailed: this.own.workerFailed,
+          new: handOff - this.dropsLogged,
+        },
+        'messages dropped at the hand-off to the probe workers (their queues were full)',
+      );
+      this.dropsLogged = handOff;
+    }
+    if (sourceDropped === undefined && handOff === 0) return;
+    this.capture.observe((sourceDropped ?? 0) + handOff);
   }
 
   /** A source that cannot capture (no interface, no permission, unreadable file) is an NE fault for the ADMF. */
@@ -215,91 +327,27 @@ export class Probe {
     await this.running;
   }
 
-  /** Decodes, matches and delivers one frame. Never throws. */
+  /** Decodes one frame and hands its messages to the message stage (here or in its worker). Never throws. */
   feed(frame: Frame): void {
-    this.counters.frames++;
+    this.own.frames++;
     let messages: ProbeMessage[];
     try {
       messages = this.decoder.decode(frame);
     } catch (err) {
-      this.counters.internalErrors++;
+      this.own.internalErrors++;
       this.opts.logger.error({ err }, 'decoder failed on a frame');
       return;
     }
-    for (const m of messages) this.message(m);
-  }
-
-  private message(m: ProbeMessage): void {
-    this.counters.messages++;
-    let xids: readonly string[];
-    try {
-      xids = this.index.match(m, inspect(m));
-    } catch (err) {
-      if (err instanceof ProbeProtocolError) this.counters.malformed++;
-      else {
-        this.counters.internalErrors++;
-        this.opts.logger.error({ err }, 'inspecting a message failed');
-      }
-      return;
+    for (const m of messages) {
+      if (this.stage) this.stage.message(m);
+      else if (this.threads && !this.threads.dispatch(m)) this.own.queueFull++;
     }
-    if (xids.length === 0) return;
-    this.counters.matched++;
-    const masked = this.masker.apply(m.protocol, m.payload);
-    if ('dropped' in masked) {
-      this.maskDropped(m, masked.dropped);
-      return;
-    }
-    for (const xid of xids) this.deliver(xid, m, masked.payload);
-  }
-
-  /** A matched message whose keys could not be located is not delivered: counted, logged the first time. */
-  private maskDropped(m: ProbeMessage, reason: string): void {
-    if (this.maskDropLogged) return;
-    this.maskDropLogged = true;
-    this.opts.logger.warn(
-      { protocol: m.protocol, reason },
-      'an intercepted message was not delivered: its keys could not be located for masking (counted; logged once)',
-    );
-  }
-
-  private deliver(xid: string, m: ProbeMessage, payload: Uint8Array): void {
-    const task = this.tasks.get(xid);
-    if (!task?.x2) return;
-    const report: StmReport = {
-      xid,
-      neId: this.opts.neId,
-      ...(task.liid !== undefined && { liid: task.liid }),
-      timestampMicros: m.timestampMicros,
-      ipVersion: m.ipVersion,
-      ipProtocol: m.ipProtocol,
-      srcAddress: m.srcAddress,
-      dstAddress: m.dstAddress,
-      srcPort: m.srcPort,
-      dstPort: m.dstPort,
-      protocolType: EEP_PROTOCOL_TYPE_OF[m.protocol],
-      payload,
-      ...(m.sctpPpid !== undefined && { sctpPpid: m.sctpPpid }),
-    };
-    for (const did of task.dids) {
-      if (this.deliveries.send(did, report)) this.counters.reports++;
-      else this.noDestination(xid, did);
-    }
-    const p = this.pending.get(xid);
-    if (p) {
-      p.bytes += m.payload.length;
-      p.at = m.timestampMicros;
-    } else this.pending.set(xid, { bytes: m.payload.length, at: m.timestampMicros });
-  }
-
-  private noDestination(xid: string, did: string): void {
-    this.counters.noDestination++;
-    if (this.missingDids.has(did)) return;
-    this.missingDids.add(did);
-    this.opts.logger.warn({ xid, did }, 'task names a destination this NE does not have; not delivered');
   }
 
   /** Writes the batched task counters (one transaction). */
   flushCounters(): void {
+    if (this.stage)
+      for (const [xid, p] of this.stage.takePending()) addPending(this.pending, xid, p.bytes, p.at);
     if (this.pending.size === 0 || !this.host) return;
     const updates: InterceptUpdate[] = [];
     for (const [xid, p] of this.pending) {
@@ -341,12 +389,13 @@ export class Probe {
    * become delivery faults (ReportDestinationIssue to the ADMF) while `problem` is set, cleared after.
    */
   consumerState(id: string, serves: (uri: string) => boolean, problem: string | undefined): void {
-    this.deliveries.consumerState(id, serves, problem);
+    if (this.threads) this.threads.consumerState(id, serves, problem);
+    else this.deliveries?.consumerState(id, serves, problem);
   }
 
-  /** Each destination's sender (metrics, status). */
+  /** Each destination's sender (metrics, status); with workers, their senders of a DID summed. */
   destinations(): DeliverySnapshot[] {
-    return this.deliveries.snapshot();
+    return this.deliveries?.snapshot() ?? this.threads!.destinations();
   }
 
   /** The packet source's counters, when there is a source. */
@@ -361,9 +410,18 @@ export class Probe {
       keyMasking: { enabled: this.masker.enabled, ...this.masker.counters },
       capture: this.capture.current,
       decoder: this.decoder.counters,
-      index: { tasks: this.tasks.size, ...this.index.counters },
+      index: this.stage
+        ? { tasks: this.stage.taskCount, ...this.stage.index.counters }
+        : this.threads!.index(),
+      ...(this.threads && {
+        workers: {
+          threads: this.threads.size,
+          queued: this.threads.queued,
+          badBatches: this.threads.badBatches(),
+        },
+      }),
       source: this.opts.source?.counters,
-      destinations: this.deliveries.snapshot(),
+      destinations: this.destinations(),
     };
   }
 
@@ -374,11 +432,13 @@ export class Probe {
     for (const t of this.timers.values()) t.cancel();
     await this.opts.source?.stop();
     await this.running;
+    // Workers drain their senders and send their last counters before the last flush.
+    await this.threads?.close(DELIVERY_TIMERS.shutdownDrainMs);
     try {
       this.flushCounters();
     } catch (err) {
       this.opts.logger.warn({ err }, 'last counter flush failed');
     }
-    await this.deliveries.close();
+    await this.deliveries?.close();
   }
 }

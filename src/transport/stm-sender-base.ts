@@ -81,6 +81,11 @@ export interface StmSenderFactory {
   create(uri: string, deps: { readonly logger: Logger; readonly clock: Clock }): StmSender;
   /** Why no sender could ever be made for `uri` here (eep+tls without TLS material, no SCTP), or undefined. */
   unusable(uri: string): string | undefined;
+  /**
+   * The settings this factory makes its senders with, when another thread can make the same senders from them
+   * (`stmSenders(settings)`): the probe's worker threads need them. Test factories have none.
+   */
+  readonly settings?: StmSenderSettings;
 }
 
 /** Named timers of the senders (ms). */

@@ -75,6 +75,7 @@ export function createStmSender(uri: string, opts: StmSenderOptions): StmSender 
 /** The real senders, with the process's settings (TLS material for `eep+tls`, queue limit, back-off). */
 export function stmSenders(settings: StmSenderSettings = {}): StmSenderFactory {
   return {
+    settings,
     create: (uri, deps) => createStmSender(uri, { ...settings, ...deps }),
     unusable(uri) {
       if (uri.startsWith('eep+tls:') && !settings.tls) return 'eep+tls needs the NE to run with TLS material';

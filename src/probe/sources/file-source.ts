@@ -102,7 +102,7 @@ export class FileSource implements PacketSource {
   private async replay(sink: (frame: Frame) => void, events: SourceEvents): Promise<void> {
     while (!this.stopped) {
       if (this.counters.loops > 0) events.rewind?.();
-      const delivered = await this.pass(sink);
+      const delivered = await this.pass(sink, events);
       if (this.stopped) break;
       this.counters.loops++;
       if (!this.config.loop) break;
@@ -114,7 +114,7 @@ export class FileSource implements PacketSource {
   }
 
   /** One pass through the file; returns the number of frames delivered. */
-  private async pass(sink: (frame: Frame) => void): Promise<number> {
+  private async pass(sink: (frame: Frame) => void, events: SourceEvents): Promise<number> {
     const parser = new CaptureStreamParser();
     const stream = createReadStream(this.config.path, { highWaterMark: FILE_REPLAY.chunkBytes });
     this.prevTs = undefined;
@@ -122,7 +122,7 @@ export class FileSource implements PacketSource {
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         for (const frame of parser.push(chunk)) {
-          await this.pace(frame.timestampMicros);
+          await this.pace(frame.timestampMicros, events);
           if (this.stopped) return delivered;
           this.deliver(sink, frame);
           delivered++;
@@ -152,7 +152,7 @@ export class FileSource implements PacketSource {
   }
 
   /** Waits until the frame stamped `ts` is due (pace `original`), or yields now and then. */
-  private async pace(ts: bigint): Promise<void> {
+  private async pace(ts: bigint, events: SourceEvents): Promise<void> {
     const now = this.clock.nowMicros();
     if (this.config.pace === 'original') {
       if (this.prevTs === undefined || now - this.dueMicros > FILE_REPLAY.maxGapMicros) this.dueMicros = now;
@@ -166,7 +166,8 @@ export class FileSource implements PacketSource {
     }
     if (++this.sinceYield >= FILE_REPLAY.yieldEvery) {
       this.sinceYield = 0;
-      await yieldToLoop();
+      // The probe's workers are behind: wait for them rather than overflow their queues.
+      await (events.busy?.() ?? yieldToLoop());
     }
   }
 

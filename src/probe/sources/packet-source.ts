@@ -44,6 +44,12 @@ export interface SourceEvents {
    * fragments) no longer applies, or the replayed segments would look like retransmissions.
    */
   rewind?(): void;
+  /**
+   * Whether the consumer is behind (its worker queues over half full): a promise to wait on before the next
+   * frame, else undefined. A source that can wait (a capture file) asks now and then and waits instead of
+   * overflowing the queues; a live capture cannot wait, and what overflows is dropped and counted.
+   */
+  busy?(): Promise<void> | undefined;
 }
 
 export type Pace = 'original' | 'fast';
