@@ -10,23 +10,8 @@ import type { TaskDetails } from '../x1/model.js';
 import { KeyMasker } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
 import { inspect, ProbeProtocolError } from './proto/inspect.js';
-import { EEP_PROTOCOL_TYPE_OF } from './probe-options.js';
+import { EEP_PROTOCOL_TYPE_OF, newMessageCounters, type MessageCounters } from './probe-options.js';
 import type { ProbeMessage } from './messages.js';
-
-/** What the message stage counts; the probe adds frames and hand-off drops (see `ProbeCounters`). */
-export interface MessageCounters {
-  messages: number;
-  /** Messages whose SIP/Diameter/GTPv2-C could not be read (counted and skipped). */
-  malformed: number;
-  /** Messages that belonged to at least one task. */
-  matched: number;
-  /** Reports handed to destinations' senders. */
-  reports: number;
-  /** Deliveries that named a DID this NE does not have (counted, logged once per DID). */
-  noDestination: number;
-  /** Messages whose inspection threw unexpectedly (a bug; counted, never fatal). */
-  internalErrors: number;
-}
 
 /** Task counters (TaskStatus clause 6.4.2.2) not yet written: X2 bytes and the time of the last intercept. */
 export type PendingIntercepts = Map<string, { bytes: number; at: bigint }>;
@@ -50,14 +35,7 @@ export interface InterceptorOptions {
 
 /** Inspect, match, mask and deliver, one message at a time, in the order given. Never throws. */
 export class Interceptor {
-  readonly counters: MessageCounters = {
-    messages: 0,
-    malformed: 0,
-    matched: 0,
-    reports: 0,
-    noDestination: 0,
-    internalErrors: 0,
-  };
+  readonly counters: MessageCounters = newMessageCounters();
   readonly index: TargetIndex;
   /** Key masking of every delivered message (TS 33.501); off only with `maskKeys: false`. */
   readonly masker: KeyMasker;

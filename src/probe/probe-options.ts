@@ -54,9 +54,8 @@ export interface ProbeOptions {
   readonly downFaultMs?: number;
 }
 
-/** What the probe counted (the decoder, index and sources count their own); with workers, their sum. */
-export interface ProbeCounters {
-  frames: number;
+/** What the message stage counts; the probe adds frames and hand-off drops (see `ProbeCounters`). */
+export interface MessageCounters {
   messages: number;
   /** Messages whose SIP/Diameter/GTPv2-C could not be read (counted and skipped). */
   malformed: number;
@@ -66,8 +65,23 @@ export interface ProbeCounters {
   reports: number;
   /** Deliveries that named a DID this NE does not have (counted, logged once per DID). */
   noDestination: number;
-  /** Frames or messages whose decoding or inspection threw unexpectedly (a bug; counted, never fatal). */
+  /** Messages whose inspection (or, counted by the probe, a frame's decoding) threw unexpectedly (a bug; counted, never fatal). */
   internalErrors: number;
+}
+
+/** Message counters at zero. */
+export const newMessageCounters = (): MessageCounters => ({
+  messages: 0,
+  malformed: 0,
+  matched: 0,
+  reports: 0,
+  noDestination: 0,
+  internalErrors: 0,
+});
+
+/** What the probe counted (the decoder, index and sources count their own); with workers, their sum. */
+export interface ProbeCounters extends MessageCounters {
+  frames: number;
   /** Messages dropped at the hand-off to a worker whose queue was full (workers only). */
   queueFull: number;
   /** Messages lost in a worker thread that died before processing them (workers only). */

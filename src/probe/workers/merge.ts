@@ -5,19 +5,12 @@
  * when the last one clears.
  */
 import type { DeliverySnapshot } from '../delivery.js';
-import type { MessageCounters } from '../intercept.js';
+import { newMessageCounters, type MessageCounters } from '../probe-options.js';
 import type { ByProtocol, MaskCounters } from '../mask/index.js';
 import type { WorkerStats } from './protocol.js';
 
 const zero = (): ByProtocol => ({ sip: 0, diameter: 0, gtpv2: 0 });
-const zeroCounters = (): MessageCounters => ({
-  messages: 0,
-  malformed: 0,
-  matched: 0,
-  reports: 0,
-  noDestination: 0,
-  internalErrors: 0,
-});
+const zeroCounters = newMessageCounters;
 const COUNTER_KEYS = Object.keys(zeroCounters()) as (keyof MessageCounters)[];
 
 function addInto<T extends Record<string, number>>(into: T, from: Readonly<Record<string, number>>): T {

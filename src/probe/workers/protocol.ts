@@ -8,7 +8,7 @@
 import type { StmSenderSettings, StmTooLargeInfo } from '../../transport/stm-sender-base.js';
 import type { DestinationDetails, TaskDetails } from '../../x1/model.js';
 import type { DeliverySnapshot } from '../delivery.js';
-import type { MessageCounters } from '../intercept.js';
+import type { MessageCounters } from '../probe-options.js';
 import type { MaskCounters } from '../mask/index.js';
 
 /** What a worker is started with (`workerData`): all of it structured-cloneable. */

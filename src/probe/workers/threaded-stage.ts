@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { StmSenderFactory, StmTooLargeInfo } from '../../transport/stm-sender-base.js';
 import type { DestinationDetails, TaskDetails } from '../../x1/model.js';
 import { stmUriOf, type DeliverySnapshot } from '../delivery.js';
-import type { MessageCounters } from '../intercept.js';
+import type { MessageCounters } from '../probe-options.js';
 import type { MaskCounters } from '../mask/index.js';
 import type { ProbeMessage } from '../messages.js';
 import { WorkerStatsView } from './merge.js';
