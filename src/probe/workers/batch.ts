@@ -15,6 +15,7 @@
  * | 4 + n | payload |
  */
 import type { AppProtocol, ProbeMessage } from '../messages.js';
+import { LixError } from '../../lib/errors.js';
 
 const PROTOCOLS: readonly AppProtocol[] = ['sip', 'diameter', 'gtpv2'];
 const PROTOCOL_CODE: Readonly<Record<AppProtocol, number>> = { sip: 0, diameter: 1, gtpv2: 2 };
@@ -112,7 +113,11 @@ export class BatchWriter {
 }
 
 /** Thrown by {@link readBatch} on a buffer that is not a batch (a bug; the worker counts it). */
-export class BatchError extends Error {}
+export class BatchError extends LixError<'batch'> {
+  constructor(message: string) {
+    super('batch', message);
+  }
+}
 
 /** Unpacks `count` messages; payloads are views into `buffer` (no copy). */
 export function readBatch(buffer: ArrayBuffer, count: number): ProbeMessage[] {
