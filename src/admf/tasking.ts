@@ -336,10 +336,9 @@ export async function modifyTask(
 ): Promise<TaskRecord> {
   const xid = details.xId;
   const t = await liveTask(admf, xid);
+  // The task's NE is another instance's: the change is handed to it (handover.ts).
   if (admf.handover && !admf.owns(t.neId))
-    return onOwner(admf, t.neId, { kind: 'ModifyTask', args: [details, warrant] }, () =>
-      modifyTask(admf, details, warrant),
-    );
+    return admf.handover.ask(t.neId, { kind: 'ModifyTask', args: [details, warrant] }) as Promise<TaskRecord>;
   if (t.state === 'scheduled') return modifyScheduled(admf, t, details, warrant ?? t);
   const r = await modifyLive(admf, t, details, warrant);
   if (warrant !== undefined) await admf.warrants.poke();
@@ -387,10 +386,9 @@ async function modifyLive(
  */
 export async function deactivateTask(admf: Admf, xid: string, by: Actor = OPERATOR): Promise<TaskRecord> {
   const t = await liveTask(admf, xid);
+  // The task's NE is another instance's: the change is handed to it (handover.ts).
   if (admf.handover && !admf.owns(t.neId))
-    return onOwner(admf, t.neId, { kind: 'DeactivateTask', args: [xid, by] }, () =>
-      deactivateTask(admf, xid, by),
-    );
+    return admf.handover.ask(t.neId, { kind: 'DeactivateTask', args: [xid, by] }) as Promise<TaskRecord>;
   const deactivated = by.reason === undefined ? 'deactivated' : `deactivated: ${by.reason}`;
   return audited(
     admf,
@@ -441,8 +439,11 @@ export async function taskStatus(
 ): Promise<{ task: TaskRecord; live: TaskResponseDetails | undefined }> {
   const t = await admf.store.getTask(xid);
   if (!t) throw new AdmfError('not-found', `no task ${xid}`);
+  // The task's NE is another instance's: the change is handed to it (handover.ts).
   if (admf.handover && !admf.owns(t.neId))
-    return onOwner(admf, t.neId, { kind: 'TaskStatus', args: [xid] }, () => taskStatus(admf, xid));
+    return admf.handover.ask(t.neId, { kind: 'TaskStatus', args: [xid] }) as Promise<
+      Awaited<ReturnType<typeof taskStatus>>
+    >;
   const r = expectOkOrMissing(admf, await admf.send(t.neId, { type: 'GetTaskDetailsRequest', xId: xid }));
   return { task: t, live: r };
 }
