@@ -23,12 +23,32 @@ async function query(
   q: string,
 ): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const r = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(q)}`);
+  // 503 "Service Unavailable" while its TSDB opens (before /-/ready): not an answer yet.
+  if (r.status === 503) throw new NotReady(await r.text());
   const body = (await r.json()) as {
     status: string;
     data: { result: { metric: Record<string, string>; value: [number, string] }[] };
   };
   assert.equal(body.status, 'success', q);
   return body.data.result;
+}
+
+class NotReady extends Error {}
+
+/** Waits until Prometheus says it is ready to serve queries (GET /-/ready answers 200), or fails after 60 s. */
+async function ready(prom: string): Promise<void> {
+  let last = 'no answer';
+  for (let i = 0; i < 120; i++) {
+    try {
+      const r = await fetch(`${prom}/-/ready`);
+      last = `${r.status} ${(await r.text()).trim()}`;
+      if (r.ok) return;
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`Prometheus not ready after 60 s: ${last}`);
 }
 
 /** Polls a PromQL query until every sample satisfies `ok` (at least one sample), or fails after 40 s. */
@@ -38,8 +58,8 @@ async function until(prom: string, q: string, ok: (v: number) => boolean): Promi
     try {
       last = (await query(prom, q)).map((s) => Number(s.value[1]));
     } catch (err) {
-      // Prometheus still starting.
-      if (!(err instanceof TypeError)) throw err;
+      // Prometheus still starting (connection refused) or not ready yet (503).
+      if (!(err instanceof TypeError) && !(err instanceof NotReady)) throw err;
     }
     if (last.length > 0 && last.every(ok)) return last;
     await new Promise((r) => setTimeout(r, 500));
@@ -84,6 +104,7 @@ test(
         ],
         { stdio: 'ignore' },
       );
+      await ready(prom);
       await until(prom, 'count(up == 1)', (v) => v === 3);
       await until(prom, 'sum(lix_probe_events_total{event="frame"})', (v) => v > 0);
       // Before tasking, nothing matched.
