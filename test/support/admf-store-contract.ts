@@ -248,6 +248,40 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
     );
     assert.equal((await s.readAudit({ xid })).length, 2);
     assert.equal((await s.readAudit({ neId: 'ne-2' })).length, 1);
+    // A batch keeps its order and every value exactly, whatever characters it holds (one statement on PostgreSQL).
+    const awkward = [
+      'NULL',
+      '',
+      '"quoted"',
+      'back\\slash',
+      '{a,b}',
+      'comma, here',
+      'ünï ☎ 𝄞',
+      "it's",
+      ' pad ',
+    ];
+    const last = (await s.readAudit({ limit: 1000 })).at(-1)!.id;
+    await s.appendAudits(
+      awkward.map((d, i) => ({
+        at: T0 + 10 + i,
+        actor: 'operator' as const,
+        action: `batch${i}`,
+        outcome: 'ok' as const,
+        detail: d,
+        ...(i % 2 === 0 ? { operator: d, transactionId: d } : {}),
+      })),
+    );
+    const batch = await s.readAudit({ sinceId: last });
+    assert.deepEqual(
+      batch.map((r) => [r.at, r.action, r.detail, r.operator, r.transactionId]),
+      awkward.map((d, i) => [
+        T0 + 10 + i,
+        `batch${i}`,
+        d,
+        i % 2 === 0 ? d : undefined,
+        i % 2 === 0 ? d : undefined,
+      ]),
+    );
   });
 
   withStore(

@@ -27,7 +27,7 @@ import {
   type TaskState,
 } from '../admf-store.js';
 import type { ProvisioningStatus } from '../../x1/model.js';
-import { prepared, run, type PgQueryable } from './exec.js';
+import { prepared, run } from './exec.js';
 import { migratePg } from './migrate.js';
 import { PgSubscribersAndTokens } from './pg-subscribers.js';
 import { inTransaction, openPgPool, type PgPoolOptions } from './pool.js';
@@ -80,6 +80,13 @@ const S = {
   audit: prepared(
     'lix_audit_add',
     `INSERT INTO audit (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+  ),
+  // Many rows in one statement (one round trip, atomic), their ids in the order given.
+  audits: prepared(
+    'lix_audit_add_many',
+    `INSERT INTO audit (${AUDIT_COLUMNS}) SELECT ${AUDIT_COLUMNS} FROM unnest($1::bigint[], $2::text[], ` +
+      '$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) ' +
+      `WITH ORDINALITY AS r(${AUDIT_COLUMNS}, n) ORDER BY n`,
   ),
   getMeta: prepared('lix_meta_get', 'SELECT value FROM meta WHERE key = $1'),
   setMeta: prepared(
@@ -286,9 +293,12 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
 
   async appendAudits(rows: readonly AuditInput[]): Promise<void> {
     if (rows.length === 0) return;
-    await inTransaction(this.db, 'READ COMMITTED', async (c: PgQueryable) => {
-      for (const a of rows) await run(c, S.audit, auditParams(a));
-    });
+    const columns = rows.map(auditParams);
+    await run(
+      this.db,
+      S.audits,
+      columns[0]!.map((_, i) => columns.map((c) => c[i])),
+    );
   }
 
   async readAudit(f: AuditFilter = {}): Promise<AuditRecord[]> {
