@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TASK_STATES } from '../store/admf-store.js';
-import { isLegalMove, TERMINAL_STATES } from './task-state.js';
+import { createTask, isLegalMove, moveTask, TERMINAL_STATES } from './task-state.js';
+import { PROVISIONING_STATUSES } from '../x1/model.js';
+import { MEMORY_NE_URL, memoryAdmf } from '../../test/support/admf-memory.js';
+import { task, uuid } from '../../test/support/x1-builders.js';
 
 const state = fc.constantFrom(...TASK_STATES);
 
@@ -24,4 +27,37 @@ test('terminal states have no exits, not even staying put', () => {
       if (TERMINAL_STATES.includes(from)) assert.equal(isLegalMove(from, to), false);
     }),
   );
+});
+
+test('the records a creation and a move return are the records the store then holds (no read-back)', async () => {
+  const m = await memoryAdmf();
+  try {
+    const { admf } = m;
+    assert.equal((await m.call('POST', '/api/nes', { id: 'ne-1', url: MEMORY_NE_URL })).status, 201);
+    const provisioning = fc.option(fc.constantFrom(...PROVISIONING_STATUSES), { nil: undefined });
+    const reason = fc.option(fc.string({ maxLength: 20 }), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ to: state, provisioning, reason }), { minLength: 1, maxLength: 6 }),
+        async (moves) => {
+          const xid = uuid();
+          const c = await createTask(admf, 'ne-1', task(xid, []));
+          assert.ok('created' in c);
+          assert.deepEqual(c.created, await admf.store.getTask(xid));
+          for (const mv of moves) {
+            const extra = {
+              ...(mv.provisioning !== undefined && { provisioning: mv.provisioning }),
+              ...(mv.reason !== undefined && { reason: mv.reason }),
+            };
+            const back = await moveTask(admf, xid, mv.to, 'test', extra);
+            assert.deepEqual(back, await admf.store.getTask(xid));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    assert.equal(await moveTask(admf, uuid(), 'active', 'test'), undefined, 'no such task');
+  } finally {
+    await m.close();
+  }
 });

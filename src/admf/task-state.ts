@@ -103,14 +103,33 @@ export async function moveTask(
     admf.logger.warn({ xid, from: t.state, to, cause }, 'task state: illegal move refused');
     return t;
   }
-  await fenced(admf, t.neId, (f) => admf.store.setTaskState(xid, to, admf.clock.now(), extra, f));
+  const at = admf.clock.now();
+  const changed = await fenced(admf, t.neId, (f) => admf.store.setTaskState(xid, to, at, extra, f));
+  if (!changed) return undefined;
   admf.events.emit({ type: 'task', xid, neId: t.neId, state: to });
-  return admf.store.getTask(xid);
+  return moved(t, to, at, extra);
+}
+
+/**
+ * The record after {@link moveTask}'s write, without reading it back: the store's state change sets the state,
+ * the time and the reason (removed when none is given) and keeps the provisioning status unless one is given.
+ */
+function moved(t: TaskRecord, to: TaskState, at: number, extra: MoveExtra): TaskRecord {
+  const { reason: _reason, provisioning, ...rest } = t;
+  const p = extra.provisioning ?? provisioning;
+  return {
+    ...rest,
+    state: to,
+    updatedAt: at,
+    ...(p !== undefined && { provisioning: p }),
+    ...(extra.reason !== undefined && { reason: extra.reason }),
+  };
 }
 
 /**
  * A new task record (ActivateTask): allowed when the XID is unknown or its last record is terminal. It starts
- * `activating`, or `scheduled` when its warrant starts later.
+ * `activating`, or `scheduled` when its warrant starts later. Returns the record written (`created`), or the
+ * live record that stands in the way (`existing`, nothing written).
  */
 export async function createTask(
   admf: Admf,
@@ -118,11 +137,11 @@ export async function createTask(
   details: TaskDetails,
   warrant: TaskWarrant = {},
   state: 'activating' | 'scheduled' = 'activating',
-): Promise<TaskRecord | undefined> {
+): Promise<{ readonly existing: TaskRecord } | { readonly created: TaskRecord }> {
   const existing = await admf.store.getTask(details.xId);
-  if (existing && !TERMINAL_STATES.includes(existing.state)) return existing;
+  if (existing && !TERMINAL_STATES.includes(existing.state)) return { existing };
   const now = admf.clock.now();
-  await admf.store.putTask({
+  const created: TaskRecord = {
     xid: details.xId,
     neId,
     details,
@@ -130,9 +149,10 @@ export async function createTask(
     ...warrant,
     createdAt: now,
     updatedAt: now,
-  });
+  };
+  await admf.store.putTask(created);
   admf.events.emit({ type: 'task', xid: details.xId, neId, state });
-  return undefined;
+  return { created };
 }
 
 /** A task's record with its warrant replaced by `warrant` (fields absent there are removed). */

@@ -189,11 +189,11 @@ async function activateAudited(
   const xid = details.xId;
   return audited(admf, 'ActivateTask', { neId, xid }, async () => {
     await admf.requireNe(neId);
-    const existing = await createTask(admf, neId, details, warrant);
-    if (existing)
-      throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
+    const c = await createTask(admf, neId, details, warrant);
+    if ('existing' in c)
+      throw new AdmfError('conflict', `task ${xid} exists (${c.existing.state}) on ${c.existing.neId}`);
     // Another instance owns the NE: the desired state is stored, the owner is told and sends the request.
-    if (!admf.owns(neId)) return handedOver(admf, neId, xid);
+    if (!admf.owns(neId)) return handedOver(admf, neId, c.created);
     return sendActivation(admf, neId, details);
   });
 }
@@ -235,9 +235,9 @@ export function warrantActions(admf: Admf): WarrantActions {
 }
 
 /** A task stored `activating` on an NE another instance owns: that owner is told, the task is pending. */
-async function handedOver(admf: Admf, neId: string, xid: string): Promise<TaskRecord> {
-  await admf.ownership.tell(neId, xid);
-  return (await admf.store.getTask(xid))!;
+async function handedOver(admf: Admf, neId: string, created: TaskRecord): Promise<TaskRecord> {
+  await admf.ownership.tell(neId, created.xid);
+  return created;
 }
 
 /**

@@ -25,10 +25,10 @@ export async function scheduleTask(
     { neId, xid },
     async () => {
       await admf.requireNe(neId);
-      const existing = await createTask(admf, neId, details, warrant, 'scheduled');
-      if (existing)
-        throw new AdmfError('conflict', `task ${xid} exists (${existing.state}) on ${existing.neId}`);
-      return (await admf.store.getTask(xid))!;
+      const c = await createTask(admf, neId, details, warrant, 'scheduled');
+      if ('existing' in c)
+        throw new AdmfError('conflict', `task ${xid} exists (${c.existing.state}) on ${c.existing.neId}`);
+      return c.created;
     },
     { actor: 'operator', reason: `scheduled: ${warrantReason('from', warrant.validFrom)}` },
   );
