@@ -26,8 +26,11 @@ export async function takeOver(admf: Admf, neId: string, cause: string): Promise
 
 /** Sends ActivateTask for the NE's tasks stored `activating` (all, or the XIDs given) that no request carries now. */
 export async function drivePending(admf: Admf, neId: string, xids?: readonly string[]): Promise<void> {
+  // An XID whose request this instance is sending now needs no read (the notice of its own write, mostly).
   const tasks = xids
-    ? (await Promise.all(xids.map((x) => admf.store.getTask(x)))).filter((t) => t !== undefined)
+    ? (
+        await Promise.all(xids.filter((x) => !admf.activating.has(x)).map((x) => admf.store.getTask(x)))
+      ).filter((t) => t !== undefined)
     : await admf.store.listTasks({ neId, states: ['activating'] });
   for (const t of tasks) {
     if (t.neId !== neId || t.state !== 'activating' || admf.activating.has(t.xid)) continue;

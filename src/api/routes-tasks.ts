@@ -97,7 +97,7 @@ export function taskRoutes(ctx: ApiContext): RouteDef[] {
       otherStatuses: { 202: PENDING_DESCRIPTION },
       handler: async ({ body }) => {
         const b = body as TaskInput & { ne: string };
-        await admf.requireNe(b.ne);
+        // An unknown NE is refused (404) inside the audited activation.
         const w = parseWarrant(b, admf.clock.now());
         const t = await activateTask(admf, b.ne, toTaskDetails(codec, b, undefined, w), w);
         return t.state === 'activating'
