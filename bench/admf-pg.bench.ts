@@ -4,10 +4,14 @@
  *
  * - `admf.pg.activate.one` / `.two`: activations per second, from the first POST until every task is active in
  *   the store, with one and with two instances on one PostgreSQL; baseline: one instance on the embedded SQLite
- *   store, measured in the same run. Target for two instances: not slower than one (ratio two/one ≥ 1).
+ *   store, measured in the same run. Target for two instances: not slower than one (ratio two/one ≥ 1). Each
+ *   scenario first runs a warm-up pass through every instance (a long-running ADMF has a warm JIT; a fresh one
+ *   spends its first few hundred requests compiling), then times the second pass; the CPU the instances used
+ *   in it is reported per 1,000 activations.
  * - `admf.pg.takeover`: after a SIGKILL of the owner of an NE, the time until another instance owns it (p50 and
  *   max over the rounds); target: within the bound leaseTtlMs + leaseRenewMs.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Bench, BenchResult } from './harness.js';
 import { startPostgres, type RunningPostgres } from '../test/support/postgres.js';
@@ -20,7 +24,8 @@ import {
 } from '../test/support/admf-pg-cluster.js';
 import type { FakeNe } from '../test/support/admf-fake-ne.js';
 
-const TASKS = 1000;
+const TASKS = 2000;
+const WARM = 1000;
 const CONCURRENCY = 16;
 const ROUNDS = 5;
 
@@ -29,24 +34,34 @@ async function stop(admfs: readonly AdmfProcess[]): Promise<void> {
   await Promise.all(admfs.map((a) => a.exited));
 }
 
-/** Activations per second through `admfs` (round robin), until all are active in the store. */
-async function activations(
+/** CPU seconds (user + system) a process has used so far, from /proc (undefined where there is none). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Activations through `admfs` (round robin over the instances, `CONCURRENCY` at a time), numbered from `from`. */
+async function activate(
   admfs: readonly AdmfProcess[],
   nes: readonly FakeNe[],
-  allActive: (xids: string[]) => Promise<boolean>,
-): Promise<number> {
-  const dids = await registerNes(admfs, nes);
+  dids: ReadonlyMap<string, string>,
+  prefix: string,
+  n: number,
+): Promise<string[]> {
   const xids: string[] = [];
   let next = 0;
-  const start = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < TASKS) {
+      while (next < n) {
         const i = next++;
         const ne = `ne-${(i % nes.length) + 1}`;
         const r = await admfs[i % admfs.length]!.call('POST', '/api/tasks', {
           ne,
-          targets: [{ kind: 'sipUri', value: `sip:b${i}@example.net` }],
+          targets: [{ kind: 'sipUri', value: `sip:${prefix}${i}@example.net` }],
           dids: [dids.get(ne)!],
         });
         if (r.status !== 201 && r.status !== 202)
@@ -55,18 +70,50 @@ async function activations(
       }
     }),
   );
-  while (!(await allActive(xids))) await new Promise((r) => setTimeout(r, 20));
-  return (TASKS * 1000) / (performance.now() - start);
+  return xids;
 }
 
-async function onPg(server: RunningPostgres, instances: number, nes: FakeNe[]): Promise<number> {
+interface Activations {
+  /** Activations per second, from the first POST of the timed pass until every task of it is active. */
+  readonly rate: number;
+  /** CPU seconds the ADMF instances used per 1,000 activations of the timed pass (all instances together). */
+  readonly admfCpuPer1000?: number;
+}
+
+/**
+ * Activations per second through `admfs` (round robin), until all are active in the store. A first pass of
+ * `WARM` activations warms every instance (the JIT of its REST, store and X1 paths), as in a long-running ADMF;
+ * only the second pass is timed.
+ */
+async function activations(
+  admfs: readonly AdmfProcess[],
+  nes: readonly FakeNe[],
+  allActive: (xids: string[]) => Promise<boolean>,
+): Promise<Activations> {
+  const dids = await registerNes(admfs, nes);
+  const settled = async (xids: string[]) => {
+    while (!(await allActive(xids))) await new Promise((r) => setTimeout(r, 20));
+  };
+  await settled(await activate(admfs, nes, dids, 'w', WARM));
+  const cpu0 = admfs.map((a) => cpuSeconds(a.child.pid));
+  const start = performance.now();
+  await settled(await activate(admfs, nes, dids, 'b', TASKS));
+  const rate = (TASKS * 1000) / (performance.now() - start);
+  const cpu = admfs.map((a, i) => {
+    const [now, then] = [cpuSeconds(a.child.pid), cpu0[i]];
+    return now === undefined || then === undefined ? undefined : now - then;
+  });
+  if (cpu.some((c) => c === undefined)) return { rate };
+  return { rate, admfCpuPer1000: (cpu.reduce((x, y) => x! + y!, 0)! * 1000) / TASKS };
+}
+
+async function onPg(server: RunningPostgres, instances: number, nes: FakeNe[]): Promise<Activations> {
   const url = await server.createDatabase();
   const admfs: AdmfProcess[] = [];
   for (let i = 0; i < instances; i++) admfs.push(await startAdmfProcess(url, `i${i}`));
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    // Wait for the NEs to spread before measuring (registration happens inside activations()).
     return await activations(admfs, nes, async (xids) => {
       const r = await db.query(
         `SELECT count(*)::int AS n FROM tasks WHERE xid = ANY($1) AND state = 'active'`,
@@ -80,7 +127,7 @@ async function onPg(server: RunningPostgres, instances: number, nes: FakeNe[]): 
   }
 }
 
-async function onSqlite(nes: FakeNe[]): Promise<number> {
+async function onSqlite(nes: FakeNe[]): Promise<Activations> {
   const a = await startAdmfProcess('sqlite', 'sqlite');
   try {
     // Every activation through a single SQLite instance answers once the NE did (201, active).
@@ -140,27 +187,33 @@ async function run(): Promise<BenchResult[]> {
     const two = await withNes((n) => onPg(server, 2, n));
     const times = await withNes((n) => takeovers(server, n));
     const bound = CLUSTER_TIMERS.leaseTtlMs + CLUSTER_TIMERS.leaseRenewMs;
-    const extra = { tasks: TASKS, nes: nes.length, concurrency: CONCURRENCY };
+    const extra = (m: Activations) => ({
+      tasks: TASKS,
+      warmup: WARM,
+      nes: nes.length,
+      concurrency: CONCURRENCY,
+      ...(m.admfCpuPer1000 !== undefined && { admfCpuSecondsPer1000: m.admfCpuPer1000 }),
+    });
     return [
-      { bench: 'admf.pg.activate.sqlite', value: sqlite, unit: 'tasks/s', extra },
+      { bench: 'admf.pg.activate.sqlite', value: sqlite.rate, unit: 'tasks/s', extra: extra(sqlite) },
       {
         bench: 'admf.pg.activate.one',
-        value: one,
+        value: one.rate,
         unit: 'tasks/s',
         baseline: 'one instance on SQLite',
-        baselineValue: sqlite,
-        ratio: one / sqlite,
-        extra,
+        baselineValue: sqlite.rate,
+        ratio: one.rate / sqlite.rate,
+        extra: extra(one),
       },
       {
         bench: 'admf.pg.activate.two',
-        value: two,
+        value: two.rate,
         unit: 'tasks/s',
         baseline: 'one instance on PostgreSQL',
-        baselineValue: one,
-        ratio: two / one,
+        baselineValue: one.rate,
+        ratio: two.rate / one.rate,
         target: '>=1.0',
-        extra: { ...extra, vsSqlite: two / sqlite },
+        extra: { ...extra(two), vsSqlite: two.rate / sqlite.rate },
       },
       {
         bench: 'admf.pg.takeover',
