@@ -262,18 +262,26 @@ export async function sendActivation(admf: Admf, neId: string, details: TaskDeta
 
 async function sendActivationOnce(admf: Admf, neId: string, details: TaskDetails): Promise<TaskRecord> {
   const xid = details.xId;
+  // No answer (the NE is unreachable, or the link closed under the request): the task stays pending.
+  const unanswered = async (err: unknown): Promise<never> => {
+    const t = await settle(admf, xid, 'activating', { reason: (err as Error).message });
+    if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
+    throw err;
+  };
   let a: Answer;
   try {
     a = await admf.send(neId, { type: 'ActivateTaskRequest', taskDetails: details });
   } catch (err) {
-    const t = await settle(admf, xid, 'activating', { reason: (err as Error).message });
-    if (err instanceof AdmfError && err.kind === 'unreachable') throw new PendingActivation(t, err);
-    throw err;
+    return unanswered(err);
   }
   const r = a.response;
   // The NE has the XID already: a previous owner's request reached it (its answer was lost with that owner).
   if (r.type === 'ErrorResponse' && admf.isKind(r.errorInformation.errorCode, 'XidAlreadyExists'))
-    a = await admf.send(neId, { type: 'GetTaskDetailsRequest', xId: xid });
+    try {
+      a = await admf.send(neId, { type: 'GetTaskDetailsRequest', xId: xid });
+    } catch (err) {
+      return unanswered(err);
+    }
   if (a.recoveredBy || a.response.type === 'GetTaskDetailsResponse') {
     const found = followUp(admf, a);
     if (found === undefined) {

@@ -9,7 +9,7 @@ import { decodeX1 } from '../../src/x1/decode.js';
 import type { X1Request, X1Response } from '../../src/x1/model.js';
 import { admfHarness, admfWithNe, type AdmfWithNe } from '../support/admf-harness.js';
 import { fakeNe } from '../support/admf-fake-ne.js';
-import { until } from '../support/admf-helpers.js';
+import { testLink, until } from '../support/admf-helpers.js';
 import { getTestPki } from '../support/pki.js';
 import { destination, req, task, uuid, xml } from '../support/x1-builders.js';
 
@@ -256,6 +256,44 @@ test('a report that overtakes the Acknowledged answer is not undone by it', asyn
     assert.equal(t.state, 'active');
     assert.equal((await admf.store.getTask(xid))?.state, 'active');
   } finally {
+    await ne.close();
+    await h.close();
+  }
+});
+
+test('an activation the NE already has, whose GetTaskDetails goes unanswered, is answered pending, not refused (no 502)', async () => {
+  const h = await admfHarness();
+  const ne = await fakeNe();
+  const direct = await testLink(ne.url);
+  try {
+    const { admf } = h.running;
+    await admf.putNe({ id: 'ne-1', url: ne.url });
+    const did = uuid();
+    const xid = uuid();
+    await createDestination(admf, 'ne-1', destination(did));
+    // A previous owner's ActivateTask reached the NE; its answer was lost with that owner.
+    const first = await direct.link.request({ type: 'ActivateTaskRequest', taskDetails: task(xid, [did]) });
+    assert.equal(first.response.type, 'ActivateTaskResponse');
+    ne.silent.add('GetTaskDetailsRequest');
+    let settled = false;
+    const activation = activateTask(admf, 'ne-1', task(xid, [did])).finally(() => (settled = true));
+    await until('the NE refused the second ActivateTask and was asked for the task', () =>
+      ne.received.some((m) => m.type === 'GetTaskDetailsRequest'),
+    );
+    // TIME2 on every resend of GetTaskDetails, until the link gives up.
+    for (let i = 0; i < 20 && !settled; i++) {
+      await h.clock.advance(60_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Answered as pending, not refused as unreachable; the NE's return (it answers pings) may already have
+    // reconciled it to active.
+    const t = await activation;
+    assert.ok(['activating', 'active'].includes(t.state), t.state);
+    assert.equal((await admf.store.getTask(xid))?.state, t.state);
+    assert.deepEqual(ne.h.store.listXids(), [xid]);
+  } finally {
+    ne.release();
+    await direct.close();
     await ne.close();
     await h.close();
   }
