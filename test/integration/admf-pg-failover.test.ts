@@ -34,6 +34,8 @@ test(
     await (await openPgAdmfStore(url)).close(); // migrated once, before the instances race for it
     const nes = await startNes(5);
     const live: AdmfProcess[] = [await startAdmfProcess(url, 'a0'), await startAdmfProcess(url, 'b0')];
+    // Every instance ever started, so that none outlives the test (a replacement started after a failure too).
+    const started = [...live];
     const killed: { instanceId: string; owned: string[] }[] = [];
     const db = new pg.Client({ connectionString: url });
     await db.connect();
@@ -75,19 +77,36 @@ test(
           if (stop) return;
           await until(
             `${(round * TASKS) / (ROUNDS + 1)} activations`,
-            () => next >= (round * TASKS) / (ROUNDS + 1),
+            () => stop || next >= (round * TASKS) / (ROUNDS + 1),
             60_000,
           );
+          if (stop) return;
           const victim = live[round % 2]!;
           const owned = (await victim.ownership()).owned;
           victim.child.kill('SIGKILL');
           await victim.exited;
           killed.push({ instanceId: victim.instanceId, owned });
           kills++;
-          live[round % 2] = await startAdmfProcess(url, `${round % 2 ? 'b' : 'a'}${round}`);
+          const replacement = await startAdmfProcess(url, `${round % 2 ? 'b' : 'a'}${round}`);
+          started.push(replacement);
+          live[round % 2] = replacement;
         }
       };
-      await Promise.all([...Array.from({ length: WORKERS }, (_, w) => worker(w)), chaos()]);
+      // Every worker and the chaos finish before the checks or the clean-up, whatever failed first.
+      const ends = await Promise.allSettled([
+        ...Array.from({ length: WORKERS }, (_, w) =>
+          worker(w).catch((err: unknown) => {
+            stop = true;
+            throw err;
+          }),
+        ),
+        chaos().catch((err: unknown) => {
+          stop = true;
+          throw err;
+        }),
+      ]);
+      const failed = ends.find((e) => e.status === 'rejected');
+      if (failed) throw failed.reason;
       assert.equal(kills, ROUNDS);
       assert.equal(acked.size, TASKS, 'every activation acknowledged by one instance or the other');
 
@@ -138,8 +157,8 @@ test(
       const owned = await Promise.all(live.map((a) => a.ownership()));
       assert.deepEqual(owned.flatMap((o) => o.owned).sort(), ['ne-1', 'ne-2', 'ne-3', 'ne-4', 'ne-5']);
     } finally {
-      for (const a of live) a.child.kill('SIGKILL');
-      await Promise.all(live.map((a) => a.exited));
+      for (const a of started) a.child.kill('SIGKILL');
+      await Promise.all(started.map((a) => a.exited));
       await db.end();
       await Promise.all(nes.map((n) => n.close()));
       await server.stop();

@@ -57,11 +57,26 @@ export async function startAdmfProcess(
     ...extra,
   };
   const file = join(dataDir, 'admf.json');
-  writeFileSync(file, JSON.stringify({ ...config, store: pgUrl, logLevel: 'warn' }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    JSON.stringify({ ...config, store: pgUrl, logLevel: process.env.LIX_CLUSTER_LOG ?? 'warn' }),
+    { mode: 0o600 },
+  );
   const d = startLix(['admf', '--config', file]);
   const { child, lines, exited } = d;
   void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
-  const api = /REST API on (\S+)/.exec(await d.waitFor(/REST API on \S+/))![1]!;
+  // A start that hangs fails here with what the instance printed, instead of hanging the test.
+  let timer: NodeJS.Timeout | undefined;
+  const started = await Promise.race([
+    d.waitFor(/REST API on \S+/),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`ADMF ${instanceId} did not start within 60 s:\n${lines.join('\n')}`));
+      }, 60_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const api = /REST API on (\S+)/.exec(started)![1]!;
   const call = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${api}${path}`, {
       method,
