@@ -225,15 +225,20 @@ test('hostile or unreadable bodies at /X1/ADMF get a top-level error and change 
   }
 });
 
-test('a report that overtakes the Acknowledged answer is not undone by it', async () => {
+/** An ADMF with ne-1 a fake NE (answers can be held) that has one destination; a fresh XID to task. */
+async function admfWithFakeNe() {
   const h = await admfHarness();
   const ne = await fakeNe();
+  await h.running.admf.putNe({ id: 'ne-1', url: ne.url });
+  const did = uuid();
+  await createDestination(h.running.admf, 'ne-1', destination(did));
+  return { h, ne, did, xid: uuid() };
+}
+
+test('a report that overtakes the Acknowledged answer is not undone by it', async () => {
+  const { h, ne, did, xid } = await admfWithFakeNe();
   try {
     const { admf } = h.running;
-    await admf.putNe({ id: 'ne-1', url: ne.url });
-    const did = uuid();
-    const xid = uuid();
-    await createDestination(admf, 'ne-1', destination(did));
     ne.h.dataPlane.delayMs = 10_000;
     ne.slow.add('ActivateTaskRequest');
     const activation = activateTask(admf, 'ne-1', task(xid, [did]));
@@ -262,15 +267,10 @@ test('a report that overtakes the Acknowledged answer is not undone by it', asyn
 });
 
 test('an activation the NE already has, whose GetTaskDetails goes unanswered, is answered pending, not refused (no 502)', async () => {
-  const h = await admfHarness();
-  const ne = await fakeNe();
+  const { h, ne, did, xid } = await admfWithFakeNe();
   const direct = await testLink(ne.url);
   try {
     const { admf } = h.running;
-    await admf.putNe({ id: 'ne-1', url: ne.url });
-    const did = uuid();
-    const xid = uuid();
-    await createDestination(admf, 'ne-1', destination(did));
     // A previous owner's ActivateTask reached the NE; its answer was lost with that owner.
     const first = await direct.link.request({ type: 'ActivateTaskRequest', taskDetails: task(xid, [did]) });
     assert.equal(first.response.type, 'ActivateTaskResponse');
