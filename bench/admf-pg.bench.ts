@@ -44,7 +44,7 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-/** Activations through `admfs` (round robin over the instances, `CONCURRENCY` at a time), numbered from `from`. */
+/** `n` activations through `admfs` (round robin, `CONCURRENCY` at a time), targets named `sip:<prefix><i>@…`. */
 async function activate(
   admfs: readonly AdmfProcess[],
   nes: readonly FakeNe[],
@@ -99,12 +99,11 @@ async function activations(
   const start = performance.now();
   await settled(await activate(admfs, nes, dids, 'b', TASKS));
   const rate = (TASKS * 1000) / (performance.now() - start);
-  const cpu = admfs.map((a, i) => {
-    const [now, then] = [cpuSeconds(a.child.pid), cpu0[i]];
-    return now === undefined || then === undefined ? undefined : now - then;
-  });
-  if (cpu.some((c) => c === undefined)) return { rate };
-  return { rate, admfCpuPer1000: (cpu.reduce((x, y) => x! + y!, 0)! * 1000) / TASKS };
+  // NaN where /proc cannot be read: then no CPU figure.
+  const cpu = admfs
+    .map((a, i) => (cpuSeconds(a.child.pid) ?? NaN) - (cpu0[i] ?? NaN))
+    .reduce((x, y) => x + y, 0);
+  return Number.isNaN(cpu) ? { rate } : { rate, admfCpuPer1000: (cpu * 1000) / TASKS };
 }
 
 async function onPg(server: RunningPostgres, instances: number, nes: FakeNe[]): Promise<Activations> {

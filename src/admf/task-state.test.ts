@@ -41,9 +41,7 @@ test('the records a creation and a move return are the records the store then ho
         fc.array(fc.record({ to: state, provisioning, reason }), { minLength: 1, maxLength: 6 }),
         async (moves) => {
           const xid = uuid();
-          const c = await createTask(admf, 'ne-1', task(xid, []));
-          assert.ok('created' in c);
-          assert.deepEqual(c.created, await admf.store.getTask(xid));
+          assert.deepEqual(await createTask(admf, 'ne-1', task(xid, [])), await admf.store.getTask(xid));
           for (const mv of moves) {
             const extra = {
               ...(mv.provisioning !== undefined && { provisioning: mv.provisioning }),

@@ -17,6 +17,7 @@ import type { Admf } from './admf.js';
 import type { TaskWarrant } from './warrant.js';
 import type { Fence } from '../store/admf-fence.js';
 import { StoreError } from '../store/store-errors.js';
+import { AdmfError } from './errors.js';
 
 /**
  * Runs one write about an NE's state under this instance's fence for it; a refusal (`StoreError` `Fenced`)
@@ -128,8 +129,8 @@ function moved(t: TaskRecord, to: TaskState, at: number, extra: MoveExtra): Task
 
 /**
  * A new task record (ActivateTask): allowed when the XID is unknown or its last record is terminal. It starts
- * `activating`, or `scheduled` when its warrant starts later. Returns the record written (`created`), or the
- * live record that stands in the way (`existing`, nothing written).
+ * `activating`, or `scheduled` when its warrant starts later. Returns the record written; a live record of the
+ * XID is a conflict (nothing written).
  */
 export async function createTask(
   admf: Admf,
@@ -137,9 +138,10 @@ export async function createTask(
   details: TaskDetails,
   warrant: TaskWarrant = {},
   state: 'activating' | 'scheduled' = 'activating',
-): Promise<{ readonly existing: TaskRecord } | { readonly created: TaskRecord }> {
+): Promise<TaskRecord> {
   const existing = await admf.store.getTask(details.xId);
-  if (existing && !TERMINAL_STATES.includes(existing.state)) return { existing };
+  if (existing && !TERMINAL_STATES.includes(existing.state))
+    throw new AdmfError('conflict', `task ${details.xId} exists (${existing.state}) on ${existing.neId}`);
   const now = admf.clock.now();
   const created: TaskRecord = {
     xid: details.xId,
@@ -152,7 +154,7 @@ export async function createTask(
   };
   await admf.store.putTask(created);
   admf.events.emit({ type: 'task', xid: details.xId, neId, state });
-  return { created };
+  return created;
 }
 
 /** A task's record with its warrant replaced by `warrant` (fields absent there are removed). */

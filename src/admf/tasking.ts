@@ -189,11 +189,9 @@ async function activateAudited(
   const xid = details.xId;
   return audited(admf, 'ActivateTask', { neId, xid }, async () => {
     await admf.requireNe(neId);
-    const c = await createTask(admf, neId, details, warrant);
-    if ('existing' in c)
-      throw new AdmfError('conflict', `task ${xid} exists (${c.existing.state}) on ${c.existing.neId}`);
+    const created = await createTask(admf, neId, details, warrant);
     // Another instance owns the NE: the desired state is stored, the owner is told and sends the request.
-    if (!admf.owns(neId)) return handedOver(admf, neId, c.created);
+    if (!admf.owns(neId)) return handedOver(admf, neId, created);
     return sendActivation(admf, neId, details);
   });
 }

@@ -25,10 +25,7 @@ export async function scheduleTask(
     { neId, xid },
     async () => {
       await admf.requireNe(neId);
-      const c = await createTask(admf, neId, details, warrant, 'scheduled');
-      if ('existing' in c)
-        throw new AdmfError('conflict', `task ${xid} exists (${c.existing.state}) on ${c.existing.neId}`);
-      return c.created;
+      return createTask(admf, neId, details, warrant, 'scheduled');
     },
     { actor: 'operator', reason: `scheduled: ${warrantReason('from', warrant.validFrom)}` },
   );

@@ -15,6 +15,32 @@ const isRoot = process.getuid?.() === 0;
 const skip =
   skipUnless(hasTool('tcpdump', ['--version']), 'tcpdump') ?? skipUnless(isRoot, 'root (to capture)');
 
+/**
+ * Runs `src`, calling `send` every 20 ms once it listens, until `enough()` or `ms` pass; then stops the source
+ * and closes the sockets.
+ */
+async function captureWhile(
+  src: LiveSource,
+  onFrame: (f: Frame) => void,
+  send: () => void,
+  enough: () => boolean,
+  ms: number,
+  sockets: { close(): void }[],
+): Promise<void> {
+  const done = src.run(onFrame);
+  const deadline = Date.now() + ms;
+  try {
+    while (!enough() && Date.now() < deadline) {
+      if (src.isListening) send();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await src.stop();
+    await done;
+    for (const s of sockets) s.close();
+  }
+}
+
 const isCaptureError = (why: RegExp) => (e: unknown) =>
   e instanceof SourceError && e.kind === 'capture' && why.test(e.message);
 
@@ -24,20 +50,16 @@ test('datagrams sent to 127.0.0.1 are captured on lo as frames', { skip, timeout
   const port = receiver.address().port;
   const src = new LiveSource({ name: 'lo', all: true, filter: `udp and dst port ${port}` });
   const frames: Frame[] = [];
-  const done = src.run((f) => frames.push(f));
   const sender = createSocket('udp4');
-  const deadline = Date.now() + 5000;
-  try {
-    for (let i = 0; frames.length < 3 && Date.now() < deadline; i++) {
-      if (src.isListening) sender.send(`lix probe test ${i}`, port, '127.0.0.1');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  } finally {
-    await src.stop();
-    await done;
-    sender.close();
-    receiver.close();
-  }
+  let i = 0;
+  await captureWhile(
+    src,
+    (f) => frames.push(f),
+    () => sender.send(`lix probe test ${i++}`, port, '127.0.0.1'),
+    () => frames.length >= 3,
+    5000,
+    [sender, receiver],
+  );
   assert.ok(frames.length >= 3, `${frames.length} frames`);
   for (const f of frames) {
     assert.equal(f.linkType, LINKTYPE.ethernet);
@@ -60,23 +82,18 @@ test(
     const otherPort = sipPort === 65535 ? sipPort - 1 : sipPort + 1;
     const src = new LiveSource({ name: 'lo', ports: { sip: [sipPort] } });
     const ports: number[] = [];
-    const done = src.run((f) => ports.push(parseIpPacket(ipOfFrame(f.linkType, f.data)!).dstPort ?? 0));
     const sender = createSocket('udp4');
-    const deadline = Date.now() + 8000;
-    try {
-      while (ports.filter((p) => p === sipPort).length < 3 && Date.now() < deadline) {
-        if (src.isListening) {
-          sender.send('OPTIONS sip:x@127.0.0.1 SIP/2.0', sipPort, '127.0.0.1');
-          sender.send('not inspected', otherPort, '127.0.0.1');
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      await src.stop();
-      await done;
-      sender.close();
-      receiver.close();
-    }
+    await captureWhile(
+      src,
+      (f) => ports.push(parseIpPacket(ipOfFrame(f.linkType, f.data)!).dstPort ?? 0),
+      () => {
+        sender.send('OPTIONS sip:x@127.0.0.1 SIP/2.0', sipPort, '127.0.0.1');
+        sender.send('not inspected', otherPort, '127.0.0.1');
+      },
+      () => ports.filter((p) => p === sipPort).length >= 3,
+      8000,
+      [sender, receiver],
+    );
     assert.ok(ports.filter((p) => p === sipPort).length >= 3, `captured: ${ports.join(',')}`);
     assert.deepEqual(
       ports.filter((p) => p !== sipPort),
