@@ -134,6 +134,15 @@ test(
         (e: unknown) => e instanceof StoreError && e.kind === 'Fenced',
       );
       assert.equal((await a.store.getTask('x-notify'))?.state, 'active');
+      // Under a valid fence, a compare-and-set on states the task is not in is no change, not a fencing refusal;
+      // under a lost fence, one on the state the task is in is refused.
+      const cas = { from: ['activating' as const] };
+      assert.equal(await a.store.setTaskState('x-notify', 'failed', 3, cas, fenceA), false);
+      await assert.rejects(
+        b.store.setTaskState('x-notify', 'failed', 3, { from: ['active'] }, b.own.fence(ofA)),
+        (e: unknown) => e instanceof StoreError && e.kind === 'Fenced',
+      );
+      assert.equal((await a.store.getTask('x-notify'))?.state, 'active');
       // So for destinations and the NE's drift: the owner writes, a non-owner is refused and changes nothing.
       const dest = (did: string, friendlyName: string) => ({
         neId: ofA,

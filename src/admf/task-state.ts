@@ -12,7 +12,7 @@
  * carries none.
  */
 import type { ProvisioningStatus, TaskDetails } from '../x1/model.js';
-import type { TaskRecord, TaskState } from '../store/admf-store.js';
+import { TASK_STATES, type TaskRecord, type TaskState } from '../store/admf-store.js';
 import type { Admf } from './admf.js';
 import type { TaskWarrant } from './warrant.js';
 import type { Fence } from '../store/admf-fence.js';
@@ -87,9 +87,17 @@ export interface MoveExtra {
   readonly reason?: string;
 }
 
+/** The states from which a move to `to` is legal (`to` itself included, unless terminal). */
+export function legalFrom(to: TaskState): TaskState[] {
+  return TASK_STATES.filter((from) => isLegalMove(from, to));
+}
+
 /**
  * Moves a stored task to `to` when the table allows it; otherwise logs the refusal and changes nothing.
- * Returns the task as stored afterwards (undefined when there is none).
+ * Returns the task as stored afterwards (undefined when there is none). The table is checked twice: against
+ * the record read first, and again in the writing statement (the store's compare-and-set on the states `to`
+ * may be reached from), so that a move another request made in between (a deactivation while an
+ * activation's answer was being settled, say) is never overwritten by one decided on the older state.
  */
 export async function moveTask(
   admf: Admf,
@@ -105,8 +113,19 @@ export async function moveTask(
     return t;
   }
   const at = admf.clock.now();
-  const changed = await fenced(admf, t.neId, (f) => admf.store.setTaskState(xid, to, at, extra, f));
-  if (!changed) return undefined;
+  const from = legalFrom(to);
+  const changed = await fenced(admf, t.neId, (f) =>
+    admf.store.setTaskState(xid, to, at, { ...extra, from }, f),
+  );
+  if (!changed) {
+    const now = await admf.store.getTask(xid);
+    if (now)
+      admf.logger.warn(
+        { xid, from: now.state, to, cause },
+        'task state: move refused, the task changed meanwhile',
+      );
+    return now;
+  }
   admf.events.emit({ type: 'task', xid, neId: t.neId, state: to });
   return moved(t, to, at, extra);
 }

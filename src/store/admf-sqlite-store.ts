@@ -195,7 +195,8 @@ export class SqliteAdmfStore implements AdmfStore {
       getTask: p('SELECT * FROM tasks WHERE xid = ?'),
       countTasks: p('SELECT ne_id, state, count(*) AS n FROM tasks GROUP BY ne_id, state'),
       setState: p(
-        'UPDATE tasks SET state = @state, provisioning = coalesce(@provisioning, provisioning), reason = @reason, updated_at = @at WHERE xid = @xid',
+        'UPDATE tasks SET state = @state, provisioning = coalesce(@provisioning, provisioning), reason = @reason, updated_at = @at ' +
+          'WHERE xid = @xid AND (@from IS NULL OR state IN (SELECT value FROM json_each(@from)))',
       ),
       addReport: p(
         'INSERT INTO reports (received_at, ne_id, kind, transaction_id, xid, did, report_type, code, details, unknown) ' +
@@ -325,7 +326,7 @@ export class SqliteAdmfStore implements AdmfStore {
     xid: string,
     state: TaskState,
     at: number,
-    extra: { provisioning?: ProvisioningStatus; reason?: string } = {},
+    extra: { provisioning?: ProvisioningStatus; reason?: string; from?: readonly TaskState[] } = {},
   ): Promise<boolean> {
     const r = this.s.setState.run({
       xid,
@@ -333,6 +334,7 @@ export class SqliteAdmfStore implements AdmfStore {
       at,
       provisioning: extra.provisioning ?? null,
       reason: extra.reason ?? null,
+      from: extra.from ? JSON.stringify(extra.from) : null,
     });
     return r.changes > 0;
   }

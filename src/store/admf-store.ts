@@ -196,14 +196,16 @@ export interface AdmfStore extends SubscriberStore, ApiTokenStore {
   /** How many tasks each NE has in each state (metrics). */
   countTasks(): Promise<{ neId: string; state: TaskState; count: number }[]>;
   /**
-   * Changes state (and optionally provisioning and reason); false when there is no such task. With a fence, only
-   * while the fence's lease on the task's NE holds (else a `StoreError` `Fenced`, and nothing changes).
+   * Changes state (and optionally provisioning and reason); false when there is no such task. With `from`, only
+   * while the task is in one of those states, checked in the writing statement (a compare-and-set: a change made
+   * meanwhile by another request is never overwritten); false when it is not. With a fence, only while the
+   * fence's lease on the task's NE holds (else a `StoreError` `Fenced`, and nothing changes).
    */
   setTaskState(
     xid: string,
     state: TaskState,
     at: number,
-    extra?: { provisioning?: ProvisioningStatus; reason?: string },
+    extra?: { provisioning?: ProvisioningStatus; reason?: string; from?: readonly TaskState[] },
     fence?: Fence,
   ): Promise<boolean>;
 

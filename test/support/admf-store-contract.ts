@@ -120,6 +120,13 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
       true,
     );
     assert.equal(await s.setTaskState(uuid(), 'ended', T0), false);
+    // Compare-and-set: only from the states given, checked in the write.
+    assert.equal(await s.setTaskState(b.xid, 'active', T0 + 5, { from: ['activating', 'modifying'] }), false);
+    assert.equal((await s.getTask(b.xid))?.state, 'awaitingProvisioning', 'unchanged');
+    assert.equal(
+      await s.setTaskState(b.xid, 'awaitingProvisioning', T0 + 9, { from: ['awaitingProvisioning'] }),
+      true,
+    );
     const got = await s.getTask(b.xid);
     assert.deepEqual(
       [got?.state, got?.provisioning, got?.updatedAt],

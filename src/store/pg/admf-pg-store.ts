@@ -70,7 +70,8 @@ const S = {
   ),
   setState: prepared(
     'lix_task_state',
-    'UPDATE tasks SET state = $2, provisioning = coalesce($3, provisioning), reason = $4, updated_at = $5 WHERE xid = $1',
+    'UPDATE tasks SET state = $2, provisioning = coalesce($3, provisioning), reason = $4, updated_at = $5 ' +
+      'WHERE xid = $1 AND ($6::text[] IS NULL OR state = ANY($6))',
   ),
   addReport: prepared(
     'lix_report_add',
@@ -248,14 +249,17 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     xid: string,
     state: TaskState,
     at: number,
-    extra: { provisioning?: ProvisioningStatus; reason?: string } = {},
+    extra: { provisioning?: ProvisioningStatus; reason?: string; from?: readonly TaskState[] } = {},
     fence?: Fence,
   ): Promise<boolean> {
     const args = [xid, state, extra.provisioning ?? null, extra.reason ?? null, at];
-    if (!fence) return (await run(this.db, S.setState, args)).count > 0;
-    const r = await run(this.db, FENCED.setState, [...args, fence.neId, fence.owner, fence.token]);
+    const from = extra.from ? [...extra.from] : null;
+    if (!fence) return (await run(this.db, S.setState, [...args, from])).count > 0;
+    const r = await run(this.db, FENCED.setState, [...args, fence.neId, fence.owner, fence.token, from]);
     if (r.count > 0) return true;
-    if (await this.getTask(xid)) throw fencedOut(fence);
+    // Nothing changed: the task is gone, or no longer in a state it may move from, or the lease is lost.
+    const now = await this.getTask(xid);
+    if (now && (!from || from.includes(now.state))) throw fencedOut(fence);
     return false;
   }
 

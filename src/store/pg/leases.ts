@@ -39,7 +39,7 @@ export const FENCED = {
   setState: prepared(
     'lix_task_state_fenced',
     'UPDATE tasks SET state = $2, provisioning = coalesce($3, provisioning), reason = $4, updated_at = $5 ' +
-      `WHERE xid = $1 AND ne_id = $6 AND ${holds(6, 7, 8)}`,
+      `WHERE xid = $1 AND ne_id = $6 AND ($9::text[] IS NULL OR state = ANY($9)) AND ${holds(6, 7, 8)}`,
   ),
   putTask: prepared(
     'lix_task_put_fenced',
