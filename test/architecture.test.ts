@@ -157,5 +157,5 @@ test('NE task state is written only by its owner, src/ne/task-state.ts (and the 
 });
 
 test('ADMF task state is written only by its owner, src/admf/task-state.ts (and the stores)', () => {
-  assert.deepEqual(writersOutside('admf/task-state.ts', /\.(setTaskState|putTask|putTasks)\(/), []);
+  assert.deepEqual(writersOutside('admf/task-state.ts', /\.(setTaskState|putTask|putTasks|addTask)\(/), []);
 });

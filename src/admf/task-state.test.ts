@@ -111,3 +111,24 @@ test('interleavings: a move decided on a state read before another move lands ne
     await m.close();
   }
 });
+
+test('two creations of one XID at once: one is written, the other is a conflict', async () => {
+  const m = await memoryAdmf();
+  try {
+    const { admf } = m;
+    for (const id of ['ne-1', 'ne-2'])
+      assert.equal((await m.call('POST', '/api/nes', { id, url: MEMORY_NE_URL })).status, 201);
+    const xid = uuid();
+    const outcomes = await Promise.allSettled([
+      createTask(admf, 'ne-1', task(xid, [])),
+      createTask(admf, 'ne-2', task(xid, [])),
+    ]);
+    const written = outcomes.filter((o) => o.status === 'fulfilled');
+    assert.equal(written.length, 1, 'exactly one creation is written');
+    const refused = outcomes.find((o) => o.status === 'rejected');
+    assert.match(String(refused?.reason), /exists \(activating\)/);
+    assert.deepEqual(await admf.store.getTask(xid), written[0]!.value);
+  } finally {
+    await m.close();
+  }
+});

@@ -158,9 +158,6 @@ export async function createTask(
   warrant: TaskWarrant = {},
   state: 'activating' | 'scheduled' = 'activating',
 ): Promise<TaskRecord> {
-  const existing = await admf.store.getTask(details.xId);
-  if (existing && !TERMINAL_STATES.includes(existing.state))
-    throw new AdmfError('conflict', `task ${details.xId} exists (${existing.state}) on ${existing.neId}`);
   const now = admf.clock.now();
   const created: TaskRecord = {
     xid: details.xId,
@@ -171,7 +168,13 @@ export async function createTask(
     createdAt: now,
     updatedAt: now,
   };
-  await admf.store.putTask(created);
+  if (!(await admf.store.addTask(created))) {
+    const live = await admf.store.getTask(details.xId);
+    throw new AdmfError(
+      'conflict',
+      `task ${details.xId} exists (${live?.state ?? 'live'}) on ${live?.neId ?? 'an NE'}`,
+    );
+  }
   admf.events.emit({ type: 'task', xid: details.xId, neId, state });
   return created;
 }

@@ -192,6 +192,15 @@ export class SqliteAdmfStore implements AdmfStore {
         'INSERT OR REPLACE INTO tasks (xid, ne_id, details, state, provisioning, reason, valid_from, valid_until, warrant_ref, created_at, updated_at) ' +
           'VALUES (@xid, @neId, @details, @state, @provisioning, @reason, @validFrom, @validUntil, @warrantRef, @createdAt, @updatedAt)',
       ),
+      // A new task: over a terminal record of the XID only.
+      addTask: p(
+        'INSERT INTO tasks (xid, ne_id, details, state, provisioning, reason, valid_from, valid_until, warrant_ref, created_at, updated_at) ' +
+          'VALUES (@xid, @neId, @details, @state, @provisioning, @reason, @validFrom, @validUntil, @warrantRef, @createdAt, @updatedAt) ' +
+          'ON CONFLICT (xid) DO UPDATE SET ne_id = excluded.ne_id, details = excluded.details, state = excluded.state, ' +
+          'provisioning = excluded.provisioning, reason = excluded.reason, valid_from = excluded.valid_from, ' +
+          'valid_until = excluded.valid_until, warrant_ref = excluded.warrant_ref, created_at = excluded.created_at, ' +
+          "updated_at = excluded.updated_at WHERE tasks.state IN ('failed', 'ended')",
+      ),
       getTask: p('SELECT * FROM tasks WHERE xid = ?'),
       countTasks: p('SELECT ne_id, state, count(*) AS n FROM tasks GROUP BY ne_id, state'),
       setState: p(
@@ -283,6 +292,10 @@ export class SqliteAdmfStore implements AdmfStore {
 
   async putTask(t: TaskRecord): Promise<void> {
     this.s.putTask.run(this.taskRow(t));
+  }
+
+  async addTask(t: TaskRecord): Promise<boolean> {
+    return this.s.addTask.run(this.taskRow(t)).changes > 0;
   }
 
   async putTasks(ts: readonly TaskRecord[]): Promise<void> {

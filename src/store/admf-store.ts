@@ -189,6 +189,11 @@ export interface AdmfStore extends SubscriberStore, ApiTokenStore {
    * (else a `StoreError` `Fenced`, and nothing changes).
    */
   putTask(t: TaskRecord, fence?: Fence): Promise<void>;
+  /**
+   * Writes a new task unless its XID has a live record (one not `failed` or `ended`, which a new task may
+   * replace), checked in the writing statement; false when it has one (nothing written).
+   */
+  addTask(t: TaskRecord): Promise<boolean>;
   /** Inserts many tasks in one commit. */
   putTasks(ts: readonly TaskRecord[]): Promise<void>;
   getTask(xid: string): Promise<TaskRecord | undefined>;

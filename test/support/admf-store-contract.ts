@@ -150,6 +150,28 @@ export function admfStoreContract(name: string, f: StoreFactory): void {
   });
 
   withStore(
+    'tasks: a new task is written only over a terminal record of its XID, even when racing',
+    async (s) => {
+      await s.putNe(ne('ne-1'));
+      await s.putNe(ne('ne-2'));
+      const first = taskRecord('ne-1', { state: 'activating', createdAt: T0 });
+      assert.equal(await s.addTask(first), true);
+      assert.deepEqual(await s.getTask(first.xid), first);
+      const again = { ...first, neId: 'ne-2', createdAt: T0 + 1, updatedAt: T0 + 1 };
+      assert.equal(await s.addTask(again), false, 'a live record is kept');
+      assert.deepEqual(await s.getTask(first.xid), first);
+      await s.setTaskState(first.xid, 'ended', T0 + 2);
+      assert.equal(await s.addTask(again), true, 'an ended record is replaced');
+      assert.deepEqual(await s.getTask(first.xid), again);
+      // Two creations of one XID at once: exactly one is written.
+      const racing = taskRecord('ne-1', { state: 'activating', createdAt: T0 });
+      const won = await Promise.all([s.addTask(racing), s.addTask({ ...racing, neId: 'ne-2' })]);
+      assert.deepEqual(won.filter(Boolean).length, 1, `outcomes ${won.join(', ')}`);
+      assert.equal((await s.getTask(racing.xid))?.neId, won[0] ? 'ne-1' : 'ne-2');
+    },
+  );
+
+  withStore(
     'tasks: a warrant window and reference round-trip; windowed lists only tasks with a window',
     async (s) => {
       await s.putNe(ne('ne-1'));

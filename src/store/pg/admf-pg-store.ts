@@ -63,6 +63,17 @@ const S = {
         .map((c) => `${c} = excluded.${c}`)
         .join(', '),
   ),
+  // A new task: over a terminal record of the XID only.
+  addTask: prepared(
+    'lix_task_insert',
+    `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ` +
+      'ON CONFLICT (xid) DO UPDATE SET ' +
+      TASK_COLUMNS.split(', ')
+        .slice(1)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ') +
+      " WHERE tasks.state IN ('failed', 'ended')",
+  ),
   getTask: prepared('lix_task_get', 'SELECT * FROM tasks WHERE xid = $1'),
   countTasks: prepared(
     'lix_task_count',
@@ -209,6 +220,10 @@ export class PgAdmfStore extends PgSubscribersAndTokens implements AdmfStore {
     if (!fence) return void (await run(this.db, S.putTask, taskParams(t)));
     const r = await run(this.db, FENCED.putTask, [...taskParams(t), ...fenceParams(fence, t.neId)]);
     if (r.count === 0) throw fencedOut(fence);
+  }
+
+  async addTask(t: TaskRecord): Promise<boolean> {
+    return (await run(this.db, S.addTask, taskParams(t))).count > 0;
   }
 
   async putTasks(ts: readonly TaskRecord[]): Promise<void> {
