@@ -35,6 +35,15 @@ import { TASK_COLUMNS, taskParams, toAudit, toDestination, toNe, toReport, toTas
 
 const AUDIT_COLUMNS = 'at, actor, operator, action, outcome, ne_id, xid, did, transaction_id, detail';
 
+/** A task written as a whole: every column of the record, over any row of its XID. */
+const TASK_UPSERT =
+  `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ` +
+  'ON CONFLICT (xid) DO UPDATE SET ' +
+  TASK_COLUMNS.split(', ')
+    .slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ');
+
 const S = {
   putNe: prepared(
     'lix_ne_put',
@@ -54,26 +63,9 @@ const S = {
   neDests: prepared('lix_dest_ne', 'SELECT * FROM destinations WHERE ne_id = $1 ORDER BY did'),
   deleteDest: prepared('lix_dest_delete', 'DELETE FROM destinations WHERE ne_id = $1 AND did = $2'),
   // Insert or replace, as a whole: a replaced task takes every column of the new record.
-  putTask: prepared(
-    'lix_task_put',
-    `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ` +
-      'ON CONFLICT (xid) DO UPDATE SET ' +
-      TASK_COLUMNS.split(', ')
-        .slice(1)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', '),
-  ),
+  putTask: prepared('lix_task_put', TASK_UPSERT),
   // A new task: over a terminal record of the XID only.
-  addTask: prepared(
-    'lix_task_insert',
-    `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ` +
-      'ON CONFLICT (xid) DO UPDATE SET ' +
-      TASK_COLUMNS.split(', ')
-        .slice(1)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ') +
-      " WHERE tasks.state IN ('failed', 'ended')",
-  ),
+  addTask: prepared('lix_task_insert', `${TASK_UPSERT} WHERE tasks.state IN ('failed', 'ended')`),
   getTask: prepared('lix_task_get', 'SELECT * FROM tasks WHERE xid = $1'),
   countTasks: prepared(
     'lix_task_count',
