@@ -17,9 +17,9 @@
  * - `admf.pg.takeover`: after a SIGKILL of the owner of an NE, the time until another instance owns it (p50 and
  *   max over the rounds); target: within the bound leaseTtlMs + leaseRenewMs.
  */
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Bench, BenchResult } from './harness.js';
+import { cpuSeconds } from './support/proc-cpu.js';
 import { startPostgres, type RunningPostgres } from '../test/support/postgres.js';
 import {
   CLUSTER_TIMERS,
@@ -41,16 +41,6 @@ const NES = 5;
 async function stop(admfs: readonly AdmfProcess[]): Promise<void> {
   for (const a of admfs) a.child.kill('SIGKILL');
   await Promise.all(admfs.map((a) => a.exited));
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (undefined where there is none). */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Picks the instance that takes activation `i` of a pass, for NE `ne`. */

@@ -28,6 +28,7 @@ import { generate } from '../src/probe/sources/synthetic.js';
 import { EepDeframer } from '../src/stm/eep.js';
 import { concatBytes, PcapngFileWriter } from '../src/stm/pcapng.js';
 import type { Bench, BenchResult } from './harness.js';
+import { cpuSeconds } from './support/proc-cpu.js';
 import { stmSenders } from '../src/transport/stm-sender.js';
 
 const FRAMES = 60_000;
@@ -156,6 +157,10 @@ interface Measured {
   readonly rate: number;
   /** The decode-only replay in the same child. */
   readonly baseline: number;
+  /** CPU microseconds per captured message of the timed pass: the probe's process (all its threads)... */
+  readonly probeCpuUs?: number;
+  /** ... and this process, the consumer's (the collector or the counting sink), until it had every report. */
+  readonly consumerCpuUs: number;
 }
 
 interface Consumer {
@@ -219,18 +224,25 @@ async function measure(file: string, workers: number, c: Consumer): Promise<Meas
     const { warmReports } = (await warmed) as { warmReports: number };
     await arrived(c, warmReports);
     const timed = next();
+    const probeCpu0 = cpuSeconds(child.pid);
+    const consumerCpu0 = process.cpuUsage();
     child.send('go');
     const done = (await timed) as Done;
+    const probeCpu = (cpuSeconds(child.pid) ?? NaN) - (probeCpu0 ?? NaN);
     // The consumer may still be reading: wait for every report (TCP: nothing may be lost).
     const lagStart = performance.now();
     await arrived(c, done.warmReports + done.reports);
     const received = c.received() - done.warmReports;
     const seconds = done.seconds + (performance.now() - lagStart) / 1000;
+    const consumer = process.cpuUsage(consumerCpu0);
+    const perMessage = (cpu: number) => (cpu * 1e6) / done.messages;
     return {
       done,
       received,
       rate: done.messages / seconds,
       baseline: done.decodeMessages / done.decodeSeconds,
+      ...(!Number.isNaN(probeCpu) && { probeCpuUs: perMessage(probeCpu) }),
+      consumerCpuUs: perMessage((consumer.user + consumer.system) / 1e6),
     };
   } finally {
     child.kill();
@@ -250,6 +262,9 @@ function extra(m: Measured): Record<string, number> {
     dropped: m.done.dropped,
     queueFull: m.done.queueFull,
     tasks: 2 * SUBSCRIBERS,
+    ...(m.probeCpuUs !== undefined && { probeCpuUsPerMsg: m.probeCpuUs }),
+    consumerCpuUsPerMsg: m.consumerCpuUs,
+    decodeUsPerMsg: 1e6 / m.baseline,
   };
 }
 

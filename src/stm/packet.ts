@@ -5,6 +5,7 @@
  */
 import { LixError } from '../lib/errors.js';
 import type { Flow } from './flow.js';
+import { allocBytes, UINT16_MAX, viewOf } from './bin.js';
 import { internetChecksum } from './gre.js';
 import { formatIpv4, formatIpv6, IPV6_BYTES, parseIp } from './ip.js';
 import { LINKTYPE } from './pcapng-tables.js';
@@ -63,35 +64,33 @@ function address(text: string): Uint8Array {
   return a;
 }
 
-/** Checksum over the IPv4/IPv6 pseudo-header and the segment (RFC 768, RFC 9293 §3.1, RFC 8200 §8.1). */
-function pseudoChecksum(src: Uint8Array, dst: Uint8Array, proto: number, segment: Uint8Array): number {
-  const v6 = src.length === IPV6_BYTES;
-  const head = v6 ? 40 : 12;
-  const buf = new Uint8Array(head + segment.length);
-  const v = new DataView(buf.buffer);
-  buf.set(src, 0);
-  buf.set(dst, src.length);
-  if (v6) {
-    v.setUint32(32, segment.length);
-    buf[39] = proto;
-  } else {
-    buf[9] = proto;
-    v.setUint16(10, segment.length);
-  }
-  buf.set(segment, head);
-  return internetChecksum(buf);
+/** One's-complement sum (not yet folded) of the 16-bit words of `b`, padded with a zero byte when odd. */
+function wordSum(b: Uint8Array, sum = 0): number {
+  const n = b.length - (b.length % 2);
+  for (let i = 0; i < n; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if (n < b.length) sum += b[n]! << 8;
+  return sum;
 }
 
-function transportSegment(spec: PacketSpec, src: Uint8Array, dst: Uint8Array): Uint8Array {
-  const { ipProtocol: proto, payload } = spec;
-  if (proto === PACKET.sctp) {
-    const { srcPort, dstPort, sctpPpid } = spec;
-    return buildSctpSegment({ srcPort, dstPort, payload, ...(sctpPpid !== undefined && { ppid: sctpPpid }) });
-  }
-  if (proto !== PACKET.udp && proto !== PACKET.tcp) return payload;
-  const hdr = proto === PACKET.udp ? PACKET.udpHeader : PACKET.tcpHeader;
-  const seg = new Uint8Array(hdr + payload.length);
-  const v = new DataView(seg.buffer);
+/** Folds a {@link wordSum} into the 16-bit Internet checksum (RFC 1071). */
+function fold(sum: number): number {
+  while (sum > UINT16_MAX) sum = (sum & UINT16_MAX) + Math.floor(sum / 0x10000);
+  return ~sum & UINT16_MAX;
+}
+
+/**
+ * Checksum over the IPv4/IPv6 pseudo-header and the segment (RFC 768, RFC 9293 §3.1, RFC 8200 §8.1), summed
+ * without building the pseudo-header: its words are the addresses, the protocol and the segment length.
+ */
+function pseudoChecksum(src: Uint8Array, dst: Uint8Array, proto: number, segment: Uint8Array): number {
+  const len = segment.length;
+  return fold(wordSum(segment, wordSum(dst, wordSum(src)) + proto + (len >>> 16) + (len & UINT16_MAX)));
+}
+
+/** Writes the UDP or TCP header and the payload of `spec` at `seg` (sized for them) and its checksum. */
+function writeUdpOrTcp(spec: PacketSpec, src: Uint8Array, dst: Uint8Array, seg: Uint8Array): void {
+  const proto = spec.ipProtocol;
+  const v = viewOf(seg);
   v.setUint16(0, spec.srcPort);
   v.setUint16(2, spec.dstPort);
   if (proto === PACKET.udp) v.setUint16(4, seg.length);
@@ -102,11 +101,24 @@ function transportSegment(spec: PacketSpec, src: Uint8Array, dst: Uint8Array): U
     seg[13] = PACKET.tcpPshAck;
     v.setUint16(14, PACKET.tcpWindow);
   }
-  seg.set(payload, hdr);
+  const hdr = proto === PACKET.udp ? PACKET.udpHeader : PACKET.tcpHeader;
+  seg.set(spec.payload, hdr);
   const sum = pseudoChecksum(src, dst, proto, seg);
   // RFC 768: a computed UDP checksum of zero is sent as all ones.
   v.setUint16(proto === PACKET.udp ? 6 : 16, sum === 0 && proto === PACKET.udp ? 0xffff : sum);
-  return seg;
+}
+
+/** The transport header's length for `proto` when this module writes it in place (UDP, TCP), else undefined. */
+function inPlaceHeader(proto: number): number | undefined {
+  return proto === PACKET.udp ? PACKET.udpHeader : proto === PACKET.tcp ? PACKET.tcpHeader : undefined;
+}
+
+/** An SCTP segment, or the bare payload of another protocol (built apart, then copied into the packet). */
+function otherSegment(spec: PacketSpec): Uint8Array {
+  const { ipProtocol: proto, payload } = spec;
+  if (proto !== PACKET.sctp) return payload;
+  const { srcPort, dstPort, sctpPpid } = spec;
+  return buildSctpSegment({ srcPort, dstPort, payload, ...(sctpPpid !== undefined && { ppid: sctpPpid }) });
 }
 
 /** Largest payload {@link buildIpPacket} accepts for the given addresses and protocol. */
@@ -122,36 +134,41 @@ export function maxPayload(srcAddress: string, ipProtocol: number): number {
   return srcAddress.includes(':') ? PACKET.maxIpv6Payload - l4 : PACKET.maxIpv4 - PACKET.ipv4Header - l4;
 }
 
-/** One IPv4 or IPv6 packet (family from the address text); throws {@link PacketError} when it cannot fit. */
+/**
+ * One IPv4 or IPv6 packet (family from the address text); throws {@link PacketError} when it cannot fit. Built in
+ * one allocation, headers and payload written in place.
+ */
 export function buildIpPacket(spec: PacketSpec): Uint8Array {
   const src = address(spec.srcAddress);
   const dst = address(spec.dstAddress);
   if (src.length !== dst.length) throw new PacketError('source and destination are of different families');
   if (spec.payload.length > maxPayload(spec.srcAddress, spec.ipProtocol))
     throw new PacketError(`payload of ${spec.payload.length} bytes does not fit in one IP packet`);
-  const seg = transportSegment(spec, src, dst);
-  if (src.length === IPV6_BYTES) {
-    const out = new Uint8Array(PACKET.ipv6Header + seg.length);
-    const v = new DataView(out.buffer);
+  const hdr = inPlaceHeader(spec.ipProtocol);
+  const other = hdr === undefined ? otherSegment(spec) : undefined;
+  const segLength = other?.length ?? hdr! + spec.payload.length;
+  const v6 = src.length === IPV6_BYTES;
+  const ipHeader = v6 ? PACKET.ipv6Header : PACKET.ipv4Header;
+  const out = allocBytes(ipHeader + segLength);
+  const v = viewOf(out);
+  if (v6) {
     v.setUint32(0, 0x60000000);
-    v.setUint16(4, seg.length);
+    v.setUint16(4, segLength);
     out[6] = spec.ipProtocol;
     out[7] = PACKET.ttl;
     out.set(src, 8);
     out.set(dst, 24);
-    out.set(seg, PACKET.ipv6Header);
-    return out;
+  } else {
+    out[0] = 0x45;
+    v.setUint16(2, out.length);
+    out[8] = PACKET.ttl;
+    out[9] = spec.ipProtocol;
+    out.set(src, 12);
+    out.set(dst, 16);
+    v.setUint16(10, internetChecksum(out.subarray(0, PACKET.ipv4Header)));
   }
-  const out = new Uint8Array(PACKET.ipv4Header + seg.length);
-  const v = new DataView(out.buffer);
-  out[0] = 0x45;
-  v.setUint16(2, out.length);
-  out[8] = PACKET.ttl;
-  out[9] = spec.ipProtocol;
-  out.set(src, 12);
-  out.set(dst, 16);
-  v.setUint16(10, internetChecksum(out.subarray(0, PACKET.ipv4Header)));
-  out.set(seg, PACKET.ipv4Header);
+  if (other) out.set(other, ipHeader);
+  else writeUdpOrTcp(spec, src, dst, out.subarray(ipHeader));
   return out;
 }
 

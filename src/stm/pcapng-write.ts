@@ -2,7 +2,7 @@
  * PCAPng writer (draft-ietf-opsawg-pcapng): little-endian blocks, each padded to 32 bits, with options.
  * Everything returns bytes to append; nothing here touches a file.
  */
-import { encodeUtf8, isUint, UINT16_MAX, UINT32_MAX } from './bin.js';
+import { allocBytes, encodeUtf8, isUint, UINT16_MAX, UINT32_MAX, viewOf } from './bin.js';
 import type { DEFAULT_TSRESOL } from './pcapng-tables.js';
 import {
   IDB_OPTION,
@@ -54,8 +54,8 @@ function block(
 ): Uint8Array {
   const opts = encodeOptions(options);
   const total = S.blockOverhead + fixed.length + pad4(data.length) + opts.length;
-  const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
+  const out = allocBytes(total);
+  const v = viewOf(out);
   v.setUint32(0, type, LE);
   v.setUint32(4, total, LE);
   out.set(fixed, 8);
