@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { classifySctp, classifyStreamStart, classifyUdp, isDiameterStart, isSipStart } from './classify.js';
 import { ascii, diameter, gtpv2, sipRequest, sipResponse } from '../../../test/support/probe-packets.js';
 
@@ -70,4 +71,56 @@ test('SCTP: PPIDs first, then port 3868, then content', () => {
   assert.equal(classifySctp(0, 1, 2, diameter(316, true)), 'diameter');
   assert.equal(classifySctp(0, 5060, 5060, sipRequest('ACK')), 'sip');
   assert.equal(classifySctp(0, 1, 2, ascii('x')), 'sctp-other');
+});
+
+test('isSipStart reads only up to the first CRLF and agrees with a regex over the first 1,024 bytes', () => {
+  // The definition, literally: the start line regexes over the payload's first 1,024 bytes as Latin-1.
+  const request = /^[A-Za-z0-9.!%*_+`'~-]+ [^ \r\n]+:[^ \r\n]* SIP\/2\.0\r\n/;
+  const status = /^SIP\/2\.0 [1-6]\d\d(?: [^\r\n]*)?\r\n/;
+  const reference = (b: Uint8Array) => {
+    if (b.length === 0 || b[0]! < 0x21 || b[0]! > 0x7e) return false;
+    const text = Buffer.from(b.subarray(0, 1024)).toString('latin1');
+    return status.test(text) || request.test(text);
+  };
+  const piece = fc.constantFrom(
+    'INVITE ',
+    'SIP/2.0 ',
+    'SIP/2.0',
+    '200 OK',
+    '180',
+    'sip:alice@example.net',
+    ' ',
+    '\r\n',
+    '\r',
+    '\n',
+    'x',
+    '\u00e9',
+    '\u0085',
+    'A'.repeat(1000),
+  );
+  const line = fc
+    .tuple(
+      fc.constantFrom('INVITE', 'SIP/2.0', 'BYE', 'x\u00e9'),
+      fc.constantFrom(' ', '', '  '),
+      fc.constantFrom('sip:a@b', '200', '180 Ringing', 'a:b c', '099', 'sip:\r'),
+      fc.constantFrom(' SIP/2.0', '', ' SIP/2.1', ' OK'),
+      fc.constantFrom('\r\n', '\n', '\r', '', '\r\n\r\n'),
+      fc.array(piece, { maxLength: 3 }),
+    )
+    .map(([m, sp, uri, v, end, rest]) => m + sp + uri + v + end + rest.join(''));
+  const payload = fc.oneof(
+    fc.array(piece, { maxLength: 12 }).map((ps) => new Uint8Array(Buffer.from(ps.join(''), 'latin1'))),
+    line.map((t) => new Uint8Array(Buffer.from(t, 'latin1'))),
+    fc.uint8Array({ maxLength: 64 }),
+  );
+  fc.assert(
+    fc.property(payload, fc.nat(8), (b, at) => {
+      // Also as a view inside a larger buffer, as payloads come from a capture.
+      const host = new Uint8Array(at + b.length);
+      host.set(b, at);
+      const view = host.subarray(at);
+      assert.equal(isSipStart(view), reference(b), JSON.stringify(Buffer.from(b).toString('latin1')));
+    }),
+    { numRuns: 2000 },
+  );
 });

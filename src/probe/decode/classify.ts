@@ -40,19 +40,24 @@ export const SIP_START_LINE_MAX = 1024;
 const SIP_REQUEST_LINE = /^[A-Za-z0-9.!%*_+`'~-]+ [^ \r\n]+:[^ \r\n]* SIP\/2\.0\r\n/;
 const SIP_STATUS_LINE = /^SIP\/2\.0 [1-6]\d\d(?: [^\r\n]*)?\r\n/;
 
-function latin1(b: Uint8Array, max: number): string {
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** The bytes up to and including the first CRLF within `max`, as Latin-1 text; undefined when there is none. */
+function firstLine(b: Uint8Array, max: number): string | undefined {
   const n = Math.min(b.length, max);
-  let s = '';
-  for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]!);
-  return s;
+  for (let i = 0; i + 1 < n; i++)
+    if (b[i] === CR && b[i + 1] === LF) return Buffer.from(b.buffer, b.byteOffset, i + 2).toString('latin1');
+  return undefined;
 }
 
 /** True when `b` begins with a SIP request line or status line (RFC 3261 §7.1, §7.2) ending in CRLF. */
 export function isSipStart(b: Uint8Array): boolean {
   const first = b[0];
   if (first === undefined || first < 0x21 || first > 0x7e) return false;
-  const line = latin1(b, SIP_START_LINE_MAX);
-  return SIP_STATUS_LINE.test(line) || SIP_REQUEST_LINE.test(line);
+  // Neither line may hold a CR or LF before its final CRLF: the first CRLF ends it, or there is none.
+  const line = firstLine(b, SIP_START_LINE_MAX);
+  return line !== undefined && (SIP_STATUS_LINE.test(line) || SIP_REQUEST_LINE.test(line));
 }
 
 /** The 24-bit message length of a Diameter header (RFC 6733 §3). */
