@@ -2,7 +2,16 @@
  * PCAPng writer (draft-ietf-opsawg-pcapng): little-endian blocks, each padded to 32 bits, with options.
  * Everything returns bytes to append; nothing here touches a file.
  */
-import { allocBytes, encodeUtf8, isUint, UINT16_MAX, UINT32_MAX, viewOf } from './bin.js';
+import {
+  allocBytes,
+  encodeUtf8,
+  isAscii,
+  isUint,
+  UINT16_MAX,
+  UINT32_MAX,
+  viewOf,
+  writeAscii,
+} from './bin.js';
 import type { DEFAULT_TSRESOL } from './pcapng-tables.js';
 import {
   IDB_OPTION,
@@ -32,8 +41,8 @@ export function encodeOptions(options: readonly PcapngOptionValue[]): Uint8Array
     if (o.value.length > UINT16_MAX) throw new RangeError(`pcapng option ${o.code} longer than 65535 bytes`);
     size += S.optionHeader + pad4(o.value.length);
   }
-  const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
+  const out = allocBytes(size);
+  const v = viewOf(out);
   let off = 0;
   for (const o of options) {
     v.setUint16(off, o.code, LE);
@@ -65,8 +74,16 @@ function block(
   return out;
 }
 
+/** UTF-8 of `s`; ASCII (the usual comment) straight into the slab, without an ArrayBuffer of its own. */
+function utf8Of(s: string): Uint8Array {
+  if (!isAscii(s)) return encodeUtf8(s);
+  const out = allocBytes(s.length);
+  writeAscii(out, 0, s);
+  return out;
+}
+
 const textOption = (code: number, s: string | undefined): PcapngOptionValue[] =>
-  s === undefined ? [] : [{ code, value: encodeUtf8(s) }];
+  s === undefined ? [] : [{ code, value: utf8Of(s) }];
 
 export interface SectionHeaderOptions {
   readonly shbHardware?: string;
