@@ -1,30 +1,12 @@
 // Packets built by buildIpPacket, checked against the RFCs' own verification: a header or segment summed with
-// its checksum (and, for UDP/TCP, the pseudo-header, built here byte by byte) folds to zero.
+// its checksum (and, for UDP/TCP, the pseudo-header, built byte by byte by the test support) folds to zero.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { internetChecksum } from './gre.js';
 import { parseIp } from './ip.js';
 import { buildIpPacket, PACKET, parseIpPacket } from './packet.js';
-
-/** The pseudo-header of RFC 768 / RFC 9293 §3.1 (IPv4) or RFC 8200 §8.1 (IPv6), then the segment. */
-function withPseudoHeader(src: Uint8Array, dst: Uint8Array, proto: number, seg: Uint8Array): Uint8Array {
-  const v6 = src.length === 16;
-  const head = v6 ? 40 : 12;
-  const out = new Uint8Array(head + seg.length);
-  const v = new DataView(out.buffer);
-  out.set(src, 0);
-  out.set(dst, src.length);
-  if (v6) {
-    v.setUint32(32, seg.length);
-    out[39] = proto;
-  } else {
-    out[9] = proto;
-    v.setUint16(10, seg.length);
-  }
-  out.set(seg, head);
-  return out;
-}
+import { transportChecksum } from '../../test/support/pcap-frames.js';
 
 const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join('.'));
 const v6 = fc.ipV6().filter((a) => !a.includes('.'));
@@ -46,7 +28,7 @@ test('UDP and TCP over IPv4 and IPv6: valid checksums, the payload and ports rea
         const seg = pkt.subarray(ipHeader);
         const src = parseIp(srcAddress)!;
         const dst = parseIp(dstAddress)!;
-        assert.equal(internetChecksum(withPseudoHeader(src, dst, ipProtocol, seg)), 0, 'transport checksum');
+        assert.equal(transportChecksum(src, dst, ipProtocol, seg), 0, 'transport checksum');
         const p = parseIpPacket(pkt);
         assert.deepEqual(
           [p.srcPort, p.dstPort, p.ipProtocol, p.fragment],

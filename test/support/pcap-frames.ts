@@ -26,8 +26,13 @@ function addr(text: string): Uint8Array {
   return a;
 }
 
-/** Checksum of a transport segment with its IPv4 or IPv6 pseudo-header. */
-function transportChecksum(src: Uint8Array, dst: Uint8Array, proto: number, segment: Uint8Array): number {
+/** Checksum of a transport segment with its IPv4 or IPv6 pseudo-header (0 over a segment whose checksum is right). */
+export function transportChecksum(
+  src: Uint8Array,
+  dst: Uint8Array,
+  proto: number,
+  segment: Uint8Array,
+): number {
   const v6 = src.length === 16;
   const pseudo = new Uint8Array((v6 ? 40 : 12) + segment.length);
   const v = new DataView(pseudo.buffer);
