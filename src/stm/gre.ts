@@ -58,13 +58,25 @@ export function encodeGre(protocolType: number, payload: Uint8Array): Uint8Array
   return out;
 }
 
-/** The Internet checksum (RFC 1071) of `b`: one's complement of the one's-complement sum of 16-bit words. */
-export function internetChecksum(b: Uint8Array): number {
-  let sum = 0;
+/**
+ * The one's-complement sum (RFC 1071), not yet folded, of the 16-bit words of `b` added to `sum`; an odd last
+ * byte is padded with zero.
+ */
+export function onesSum(b: Uint8Array, sum = 0): number {
   for (let i = 0; i + 1 < b.length; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
   if (b.length % 2) sum += b[b.length - 1]! << 8;
+  return sum;
+}
+
+/** Folds a {@link onesSum} to 16 bits and complements it: the Internet checksum. */
+export function foldChecksum(sum: number): number {
   while (sum > UINT16_MAX) sum = (sum & UINT16_MAX) + (sum >>> 16);
   return ~sum & UINT16_MAX;
+}
+
+/** The Internet checksum (RFC 1071) of `b`: one's complement of the one's-complement sum of 16-bit words. */
+export function internetChecksum(b: Uint8Array): number {
+  return foldChecksum(onesSum(b));
 }
 
 /**

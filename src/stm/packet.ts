@@ -6,7 +6,7 @@
 import { LixError } from '../lib/errors.js';
 import type { Flow } from './flow.js';
 import { allocBytes, UINT16_MAX, viewOf } from './bin.js';
-import { internetChecksum } from './gre.js';
+import { foldChecksum, internetChecksum, onesSum } from './gre.js';
 import { formatIpv4, formatIpv6, IPV6_BYTES, parseIp } from './ip.js';
 import { LINKTYPE } from './pcapng-tables.js';
 import { buildSctpSegment, sctpOverhead } from './sctp-packet.js';
@@ -64,27 +64,15 @@ function address(text: string): Uint8Array {
   return a;
 }
 
-/** One's-complement sum (not yet folded) of the 16-bit words of `b`, padded with a zero byte when odd. */
-function wordSum(b: Uint8Array, sum = 0): number {
-  const n = b.length - (b.length % 2);
-  for (let i = 0; i < n; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if (n < b.length) sum += b[n]! << 8;
-  return sum;
-}
-
-/** Folds a {@link wordSum} into the 16-bit Internet checksum (RFC 1071). */
-function fold(sum: number): number {
-  while (sum > UINT16_MAX) sum = (sum & UINT16_MAX) + Math.floor(sum / 0x10000);
-  return ~sum & UINT16_MAX;
-}
-
 /**
  * Checksum over the IPv4/IPv6 pseudo-header and the segment (RFC 768, RFC 9293 §3.1, RFC 8200 §8.1), summed
  * without building the pseudo-header: its words are the addresses, the protocol and the segment length.
  */
 function pseudoChecksum(src: Uint8Array, dst: Uint8Array, proto: number, segment: Uint8Array): number {
   const len = segment.length;
-  return fold(wordSum(segment, wordSum(dst, wordSum(src)) + proto + (len >>> 16) + (len & UINT16_MAX)));
+  return foldChecksum(
+    onesSum(segment, onesSum(dst, onesSum(src)) + proto + (len >>> 16) + (len & UINT16_MAX)),
+  );
 }
 
 /** Writes the UDP or TCP header and the payload of `spec` at `seg` (sized for them) and its checksum. */
