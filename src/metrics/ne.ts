@@ -129,6 +129,13 @@ function probeMetrics(registry: Registry, probe: Probe): void {
     [],
     () => [[{}, probe.counters.workerRestarts]],
   );
+  counterOf(
+    registry,
+    'lix_probe_gtp_routes_total',
+    'Probe: GTPv2-C tunnels routed to the worker threads (endpoints learned and forgotten, messages whose TEID was unknown, peers beyond the id limit)',
+    ['counter'],
+    () => Object.entries(probe.gtpRoutes ?? {}).map(([counter, n]) => [{ counter }, n]),
+  );
   gaugeOf(
     registry,
     'lix_probe_key_masking_enabled',

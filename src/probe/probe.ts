@@ -27,6 +27,7 @@ import type { MaskCounters } from './mask/index.js';
 import { TargetIndex } from './match/index.js';
 import { POOL_DEFAULTS } from './workers/pool.js';
 import { ThreadedStage } from './workers/threaded-stage.js';
+import type { GtpRouteCounters } from './workers/shard.js';
 import { PROBE_TIMERS, type ProbeCounters, type ProbeHost, type ProbeOptions } from './probe-options.js';
 import type { Frame, ProbeMessage } from './messages.js';
 import type { SourceEvents } from './sources/packet-source.js';
@@ -403,6 +404,11 @@ export class Probe {
     return this.opts.source?.counters as Readonly<Record<string, number>> | undefined;
   }
 
+  /** How GTPv2-C tunnels are routed to the worker threads (none without workers). */
+  get gtpRoutes(): GtpRouteCounters | undefined {
+    return this.threads?.gtpRoutes();
+  }
+
   /** Everything counted, for logs and tests. */
   stats(): Record<string, unknown> {
     return {
@@ -418,6 +424,7 @@ export class Probe {
           threads: this.threads.size,
           queued: this.threads.queued,
           badBatches: this.threads.badBatches(),
+          gtpRoutes: this.threads.gtpRoutes(),
         },
       }),
       source: this.opts.source?.counters,

@@ -16,7 +16,7 @@ import type { DestinationDetails, TaskDetails } from '../../x1/model.js';
 import type { ProbeMessage } from '../messages.js';
 import { BatchWriter } from './batch.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.js';
-import { shardOf } from './shard.js';
+import { Sharder, type GtpRouteCounters } from './shard.js';
 import { logLine } from './worker-log.js';
 
 /** Defaults of {@link PoolOptions}. */
@@ -74,6 +74,7 @@ const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : 
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
+  private readonly sharder: Sharder;
   private readonly queueLimit: number;
   private readonly batchMessages: number;
   private flushScheduled = false;
@@ -87,7 +88,13 @@ export class WorkerPool {
   constructor(private readonly opts: PoolOptions) {
     this.queueLimit = opts.queueLimit ?? POOL_DEFAULTS.queueLimit;
     this.batchMessages = opts.batchMessages ?? POOL_DEFAULTS.batchMessages;
+    this.sharder = new Sharder(opts.workers);
     for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn(i));
+  }
+
+  /** How GTPv2-C tunnels are being routed to the workers (shard.ts). */
+  get gtpRoutes(): GtpRouteCounters {
+    return this.sharder.gtp.counters;
   }
 
   get size(): number {
@@ -101,7 +108,7 @@ export class WorkerPool {
 
   /** Hands `m` to the worker of its session; false when that worker's queue is full (dropped). */
   dispatch(m: ProbeMessage): boolean {
-    const s = this.slots[shardOf(m, this.slots.length)]!;
+    const s = this.slots[this.sharder.of(m)]!;
     if (s.inFlight + s.writer.count >= this.queueLimit) return false;
     if (!s.writer.fits(m)) this.post(s);
     s.writer.add(m);

@@ -12,6 +12,7 @@ import type { MaskCounters } from '../mask/index.js';
 import type { ProbeMessage } from '../messages.js';
 import { WorkerStatsView } from './merge.js';
 import { WorkerPool } from './pool.js';
+import type { GtpRouteCounters } from './shard.js';
 
 export interface ThreadedStageEvents {
   /** The first worker's sender of `did` faulted: the destination is a fault. */
@@ -151,6 +152,11 @@ export class ThreadedStage {
   /** The workers' session tables and task count, summed (tasks: as one worker holds them). */
   index(): Record<string, number> {
     return { tasks: this.view.tasks(), ...this.view.index() };
+  }
+
+  /** How GTPv2-C tunnels are routed to the workers. */
+  gtpRoutes(): GtpRouteCounters {
+    return this.pool.gtpRoutes;
   }
 
   badBatches(): number {

@@ -99,12 +99,11 @@ async function feed(probe: Probe, frames: readonly Frame[]): Promise<void> {
   }
 }
 
-/** The session a report belongs to: its Call-ID or Session-Id key; GTPv2-C by peer pair (see shard.ts). */
-function sessionOf(r: ConsumedReport): string {
+/** The inspector's view of a delivered report. */
+function inspected(r: ConsumedReport) {
   const protocol = PROTOCOL_OF_TYPE.get(r.protocolType ?? -1);
   assert.ok(protocol, `known protocol type ${r.protocolType}`);
-  if (protocol === 'gtpv2') return [r.srcAddress, r.dstAddress].sort().join(' ');
-  const m = {
+  return inspect({
     protocol,
     payload: r.payload,
     srcAddress: r.srcAddress ?? '',
@@ -114,19 +113,37 @@ function sessionOf(r: ConsumedReport): string {
     ipVersion: 4 as const,
     ipProtocol: 17,
     timestampMicros: 0n,
+  });
+}
+
+/**
+ * The session of each report: its Call-ID or Session-Id key; GTPv2-C, whose messages name different keys (the
+ * receiver's TEID, the sequence, the sender's F-TEID), by the keys' connected groups over all the reports.
+ */
+function sessionsOf(reports: readonly ConsumedReport[]): string[] {
+  const parent = new Map<string, string>();
+  const root = (k: string): string => {
+    const p = parent.get(k) ?? k;
+    if (p === k) return k;
+    const r = root(p);
+    parent.set(k, r);
+    return r;
   };
-  return inspect(m).sessionKeys[0]!;
+  const keys = reports.map((r) => inspected(r).sessionKeys);
+  for (const ks of keys) for (const k of ks.slice(1)) parent.set(root(k), root(ks[0]!));
+  return keys.map((ks) => root(ks[0]!));
 }
 
 /** Per XID and session, the payloads in arrival order. */
 function bySession(reports: readonly ConsumedReport[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const r of reports) {
-    const k = `${r.xid} ${sessionOf(r)}`;
+  const sessions = sessionsOf(reports);
+  reports.forEach((r, i) => {
+    const k = `${r.xid} ${sessions[i]}`;
     const list = out.get(k);
     if (list) list.push(hex(r.payload));
     else out.set(k, [hex(r.payload)]);
-  }
+  });
   return out;
 }
 
@@ -171,10 +188,13 @@ test('two workers deliver what one thread delivers: exactly once, each session i
   assert.equal(two.consumer.reports.length, one.consumer.reports.length, 'nothing lost, nothing twice');
   assert.equal(two.consumer.connections(), 2, 'one connection per worker');
   for (const c of [0, 1])
-    assert.ok(
-      two.consumer.reports.some((r) => r.connection === c),
-      `worker ${c} delivered some`,
-    );
+    for (const protocol of ['sip', 'diameter', 'gtpv2'] as const)
+      assert.ok(
+        two.consumer.reports.some(
+          (r) => r.connection === c && r.protocolType === EEP_PROTOCOL_TYPE_OF[protocol],
+        ),
+        `worker ${c} delivered some ${protocol} (GTP-C tunnels of one peer pair spread too)`,
+      );
   assert.deepEqual(bySession(two.consumer.reports), bySession(one.consumer.reports));
   assert.deepEqual(two.bytes, one.bytes, 'TaskStatus X2 bytes per task');
 });
