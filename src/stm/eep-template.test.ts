@@ -160,11 +160,12 @@ test('caches: NE ID changes under one XID, more XIDs and addresses than the cach
       ['10.0.0.5', '10.0.0.6'],
     ] as const)
       assert.ok(check(t, { ...BASE, neId, srcAddress: src, dstAddress: dst }, 5, c));
-  for (let i = 0; i < EEP_TEMPLATE_CACHE_LIMIT * 2 + 3; i++) {
+  const { xids } = EEP_TEMPLATE_CACHE_LIMIT;
+  for (let i = 0; i < xids * 2 + 3; i++) {
     const r = {
       ...BASE,
-      xid: `xid-${i % (EEP_TEMPLATE_CACHE_LIMIT + 1)}`,
-      srcAddress: `10.${i >> 8}.${i & 0xff}.1`,
+      xid: `xid-${i % (xids + 1)}`,
+      srcAddress: `10.${i >> 16}.${(i >> 8) & 0xff}.${i & 0xff}`,
     };
     assert.ok(check(t, r, i, c));
   }

@@ -22,9 +22,14 @@ import {
 } from './eep.js';
 import { IPV6_BYTES, parseIp } from './ip.js';
 import { reportToEep, type StmReport } from './report.js';
+import { Generations } from '../lib/generations.js';
 
-/** Entries kept per cache (XIDs, addresses) before it is cleared: a probe sends for a bounded set of tasks. */
-export const EEP_TEMPLATE_CACHE_LIMIT = 1024;
+/**
+ * Entries per generation of each cache (src/lib/generations.ts): XIDs (a few hundred bytes of templates each,
+ * so at most about 20 MB per sender) and addresses. A sender's XIDs in use stay cached; the XIDs of an NE with
+ * more tasks than that, all busy, are encoded by the generic encoder part of the time (about 2 µs more each).
+ */
+export const EEP_TEMPLATE_CACHE_LIMIT = { xids: 32_768, addresses: 4_096 } as const;
 
 const MICROS_PER_SECOND = 1_000_000;
 /** First timestamp (µs) whose seconds no longer fit the uint32 chunk; below 2^53, so Number() is exact. */
@@ -87,11 +92,12 @@ function copySmall(out: Uint8Array, o: number, b: Uint8Array): number {
 /**
  * Encodes STM reports as EEP messages from cached templates; {@link EepReportTemplates.encode} returns
  * undefined for a report it leaves to the generic encoder. One instance per sender (its caches are bounded by
- * {@link EEP_TEMPLATE_CACHE_LIMIT}).
+ * {@link EEP_TEMPLATE_CACHE_LIMIT}: clearing them whole when full made every report of an NE with more busy
+ * tasks than the limit rebuild its template).
  */
 export class EepReportTemplates {
-  readonly #xids = new Map<string, XidEntry>();
-  readonly #addresses = new Map<string, Uint8Array>();
+  readonly #xids = new Generations<string, XidEntry>(EEP_TEMPLATE_CACHE_LIMIT.xids);
+  readonly #addresses = new Generations<string, Uint8Array>(EEP_TEMPLATE_CACHE_LIMIT.addresses);
   /** False when the configuration itself is one the generic encoder rejects (it then rejects every report). */
   readonly #enabled: boolean;
 
@@ -164,7 +170,6 @@ export class EepReportTemplates {
     if (b !== undefined) return b;
     b = parseIp(text);
     if (b === undefined) return undefined;
-    if (this.#addresses.size >= EEP_TEMPLATE_CACHE_LIMIT) this.#addresses.clear();
     this.#addresses.set(text, b);
     return b;
   }
@@ -175,7 +180,6 @@ export class EepReportTemplates {
     if (typeof xid !== 'string' || typeof neId !== 'string') return undefined;
     let entry = this.#xids.get(xid);
     if (entry === undefined || entry.neId !== neId) {
-      if (entry === undefined && this.#xids.size >= EEP_TEMPLATE_CACHE_LIMIT) this.#xids.clear();
       entry = { neId, templates: [] };
       this.#xids.set(xid, entry);
     }

@@ -21,6 +21,7 @@
 import type { ProbeMessage } from '../messages.js';
 import { GTPV2, GTPV2_REPLY_TYPES } from '../proto/gtpv2.js';
 import { formatIpv4, formatIpv6 } from '../../stm/ip.js';
+import { Generations } from '../../lib/generations.js';
 
 /** Octets and codes the scan reads. */
 const SCAN = {
@@ -134,35 +135,6 @@ export const GTP_ROUTES = {
   maxPeers: 1 << 20,
 } as const;
 
-/** A map bounded by two generations: the current one fills to `cap`, then the older one is dropped. */
-class Generations<K> {
-  private cur = new Map<K, number>();
-  private old = new Map<K, number>();
-  /** Entries dropped with an older generation. */
-  forgotten = 0;
-
-  constructor(private readonly cap: number) {}
-
-  get(k: K): number | undefined {
-    const v = this.cur.get(k);
-    if (v !== undefined) return v;
-    const o = this.old.get(k);
-    if (o !== undefined) {
-      this.old.delete(k);
-      this.set(k, o);
-    }
-    return o;
-  }
-
-  set(k: K, v: number): void {
-    this.cur.set(k, v);
-    if (this.cur.size < this.cap) return;
-    this.forgotten += this.old.size;
-    this.old = this.cur;
-    this.cur = new Map();
-  }
-}
-
 const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 const u24 = (b: Uint8Array, o: number) => (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
 const u32 = (b: Uint8Array, o: number) =>
@@ -197,8 +169,8 @@ export interface GtpRouteCounters {
  */
 export class GtpRoutes {
   private readonly peers = new Map<string, number>();
-  private readonly tunnels: Generations<number>;
-  private readonly requests: Generations<string>;
+  private readonly tunnels: Generations<number, number>;
+  private readonly requests: Generations<string, number>;
   private readonly maxPeers: number;
   private readonly c = { learned: 0, unknownTeid: 0, peersFull: 0 };
   /** Endpoint keys of the message being routed: the header TEIDs first, then the Sender F-TEIDs. */
