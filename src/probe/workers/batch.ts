@@ -119,6 +119,29 @@ export class BatchError extends LixError<'batch'> {
   }
 }
 
+/** Address texts a worker keeps (few peers, many messages), cleared when full: a miss costs one string. */
+const ADDRESS_TEXTS = 4096;
+const addressTexts = new Map<number, string>();
+
+/**
+ * The text of the address at `bytes[start, start + n)`: the same string object for the same bytes, so that a
+ * worker makes no string per message for its addresses and the maps keyed by them hash each once.
+ */
+function addressText(bytes: Uint8Array, start: number, n: number): string {
+  let h = 0x811c9dc5 ^ n;
+  for (let i = start; i < start + n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  const known = addressTexts.get(h);
+  if (known !== undefined && known.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = known.charCodeAt(i) === bytes[start + i];
+    if (same) return known;
+  }
+  const made = String.fromCharCode(...bytes.subarray(start, start + n));
+  if (addressTexts.size >= ADDRESS_TEXTS) addressTexts.clear();
+  addressTexts.set(h, made);
+  return made;
+}
+
 /** Unpacks `count` messages; payloads are views into `buffer` (no copy). */
 export function readBatch(buffer: ArrayBuffer, count: number): ProbeMessage[] {
   const bytes = new Uint8Array(buffer);
@@ -128,7 +151,7 @@ export function readBatch(buffer: ArrayBuffer, count: number): ProbeMessage[] {
   const text = (): string => {
     const n = bytes[o];
     if (n === undefined || o + 1 + n > bytes.length) throw new BatchError('address runs past the batch');
-    const s = String.fromCharCode(...bytes.subarray(o + 1, o + 1 + n));
+    const s = addressText(bytes, o + 1, n);
     o += 1 + n;
     return s;
   };
@@ -139,13 +162,11 @@ export function readBatch(buffer: ArrayBuffer, count: number): ProbeMessage[] {
     if (protocol === undefined || (ipVersion !== 4 && ipVersion !== 6))
       throw new BatchError('not a message record');
     const hasPpid = v.getUint8(o + 3) === 1;
-    const head = {
-      ipProtocol: v.getUint8(o + 2),
-      sctpPpid: v.getUint32(o + 4),
-      timestampMicros: v.getBigInt64(o + 8),
-      srcPort: v.getUint16(o + 16),
-      dstPort: v.getUint16(o + 18),
-    };
+    const ipProtocol = v.getUint8(o + 2);
+    const sctpPpid = v.getUint32(o + 4);
+    const timestampMicros = v.getBigInt64(o + 8);
+    const srcPort = v.getUint16(o + 16);
+    const dstPort = v.getUint16(o + 18);
     o += RECORD.fixed;
     const srcAddress = text();
     const dstAddress = text();
@@ -154,16 +175,16 @@ export function readBatch(buffer: ArrayBuffer, count: number): ProbeMessage[] {
     o += RECORD.payloadLength;
     if (o + len > bytes.length) throw new BatchError('payload runs past the batch');
     out.push({
-      timestampMicros: head.timestampMicros,
+      timestampMicros,
       ipVersion,
-      ipProtocol: head.ipProtocol,
+      ipProtocol,
       srcAddress,
       dstAddress,
-      srcPort: head.srcPort,
-      dstPort: head.dstPort,
+      srcPort,
+      dstPort,
       protocol,
       payload: bytes.subarray(o, o + len),
-      ...(hasPpid && { sctpPpid: head.sctpPpid }),
+      ...(hasPpid && { sctpPpid }),
     });
     o += len;
   }
