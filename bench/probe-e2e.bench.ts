@@ -2,13 +2,16 @@
  * The probe end to end (issues "The probe", #18): a pcap of generated SIP/Diameter/GTPv2-C traffic replayed as
  * fast as possible by the NE's probe (in its own process, as deployed) with a task on every subscriber (IMSI
  * and SIP URI), so that most messages are delivered, every intercepted message sent as EEP over TCP to a
- * collector (this process) that writes PCAPng. Rates are timed on a second pass through the file, after a first
- * that warms the JIT of the NE's thread and of every worker, as in a long-running NE.
+ * collector (this process) that writes PCAPng. A first pass through the file warms the JIT of the NE's thread
+ * and of every worker, as in a long-running NE; then three passes are timed and the fastest is the rate (single
+ * passes of about a second varied by 20-30 % on this machine). Counts, losses and CPU per message are of all
+ * three timed passes.
  *
  * - `probe.e2e.tcp`: captured messages per second from the first frame until the collector has every report,
  *   with the probe's default workers (the cores available); loss-free is checked (reports sent = reports
  *   decoded, nothing dropped), not assumed. Baseline: the same replay through the decoder alone in the same
- *   child (`probe.replay.decode`), so the ratio is what matching and delivery cost. Target >= 0.8.
+ *   child (`probe.replay.decode`, the fastest of three passes), so the ratio is what matching and delivery
+ *   cost. Target >= 0.8.
  * - `probe.e2e.workers2`: the same with two worker threads against the probe in one thread (`workers: 1`),
  *   in the same run. Target >= 1.6.
  */
@@ -33,6 +36,10 @@ import { stmSenders } from '../src/transport/stm-sender.js';
 
 const FRAMES = 60_000;
 const SUBSCRIBERS = 1000;
+/** Timed decode-only passes; the fastest is the baseline. */
+const DECODE_PASSES = 3;
+/** Timed end-to-end passes of each child; the fastest is its rate (the counts and CPU are of all of them). */
+const TIMED_PASSES = 3;
 
 interface Job {
   readonly file: string;
@@ -46,8 +53,8 @@ interface Done {
   readonly frames: number;
   readonly messages: number;
   readonly reports: number;
-  /** Reports of the warm-up pass (the consumer got them before the timed pass). */
-  readonly warmReports: number;
+  /** Reports of the passes before this one (the consumer got them before it started). */
+  readonly reportsBefore: number;
   readonly dropped: number;
   readonly queueFull: number;
   readonly workers: number;
@@ -70,19 +77,27 @@ const decodedMessages = (d: PacketDecoder) => Object.values(d.counters.messages)
 const nextMessage = () => new Promise<unknown>((r) => process.once('message', r));
 
 /**
- * Child: decode-only replay (baseline), then the probe with tasks and an EEP/TCP destination. Each is timed on
- * its second pass through the file: the first warms the JIT (of every worker), as in a long-running NE.
+ * Child: decode-only replay (baseline), then the probe with tasks and an EEP/TCP destination. Each is timed after
+ * a first pass through the file that warms the JIT (of every worker), as in a long-running NE; the probe's timed
+ * passes start on the parent's word, once the consumer has every report of the pass before.
  */
 async function probeRole(): Promise<void> {
   process.once('message', (j: Job) => {
     void (async () => {
       const decoder = new PacketDecoder();
       await replay(j.file, (f) => decoder.decode(f));
-      decoder.reset();
-      const decodedBefore = decodedMessages(decoder);
-      let t = performance.now();
-      await replay(j.file, (f) => decoder.decode(f));
-      const decodeSeconds = (performance.now() - t) / 1000;
+      // The baseline is the fastest of three timed passes: one pass of a fraction of a second varied by up to 2x
+      // between children of one run, and a slow baseline would flatter the ratio.
+      let decodeSeconds = Infinity;
+      let decodeMessages = 0;
+      for (let pass = 0; pass < DECODE_PASSES; pass++) {
+        decoder.reset();
+        const before = decodedMessages(decoder);
+        const t0 = performance.now();
+        await replay(j.file, (f) => decoder.decode(f));
+        const s = (performance.now() - t0) / 1000;
+        if (s < decodeSeconds) [decodeSeconds, decodeMessages] = [s, decodedMessages(decoder) - before];
+      }
       const probe = new Probe({
         neId: 'ne-bench',
         logger: silentLogger,
@@ -114,28 +129,30 @@ async function probeRole(): Promise<void> {
       const events = probe.sourceEvents();
       await replay(j.file, (f) => probe.feed(f), events);
       await probe.settled();
-      const warm = { ...probe.counters };
-      process.send!({ warmReports: warm.reports });
-      await nextMessage();
-      events.rewind?.();
-      t = performance.now();
-      await replay(j.file, (f) => probe.feed(f), events);
-      await probe.settled();
-      const dest = probe.destinations();
-      const seconds = (performance.now() - t) / 1000;
-      const c = probe.counters;
-      process.send!({
-        decodeSeconds,
-        decodeMessages: decodedMessages(decoder) - decodedBefore,
-        seconds,
-        frames: c.frames - warm.frames,
-        messages: c.messages - warm.messages,
-        reports: c.reports - warm.reports,
-        warmReports: warm.reports,
-        dropped: dest[0]?.dropped ?? 0,
-        queueFull: c.queueFull,
-        workers: probe.workers,
-      } satisfies Done);
+      process.send!({ reportsBefore: probe.counters.reports });
+      for (let pass = 0; pass < TIMED_PASSES; pass++) {
+        await nextMessage();
+        const before = { ...probe.counters };
+        events.rewind?.();
+        const t = performance.now();
+        await replay(j.file, (f) => probe.feed(f), events);
+        await probe.settled();
+        const dest = probe.destinations();
+        const seconds = (performance.now() - t) / 1000;
+        const c = probe.counters;
+        process.send!({
+          decodeSeconds,
+          decodeMessages,
+          seconds,
+          frames: c.frames - before.frames,
+          messages: c.messages - before.messages,
+          reports: c.reports - before.reports,
+          reportsBefore: before.reports,
+          dropped: dest[0]?.dropped ?? 0,
+          queueFull: c.queueFull,
+          workers: probe.workers,
+        } satisfies Done);
+      }
       await probe.close();
       process.exit(0);
     })();
@@ -221,25 +238,35 @@ async function measure(file: string, workers: number, c: Consumer): Promise<Meas
     const next = () => new Promise<unknown>((resolve) => child.once('message', resolve));
     const warmed = next();
     child.send({ file, uri: c.uri, workers } satisfies Job);
-    const { warmReports } = (await warmed) as { warmReports: number };
-    await arrived(c, warmReports);
-    const timed = next();
+    const { reportsBefore } = (await warmed) as { reportsBefore: number };
+    await arrived(c, reportsBefore);
+    const received0 = c.received();
     const probeCpu0 = cpuSeconds(child.pid);
     const consumerCpu0 = process.cpuUsage();
-    child.send('go');
-    const done = (await timed) as Done;
+    let best = 0;
+    let last: Done | undefined;
+    const sum = { frames: 0, messages: 0, reports: 0 };
+    for (let pass = 0; pass < TIMED_PASSES; pass++) {
+      const timed = next();
+      child.send('go');
+      const done = (await timed) as Done;
+      // The consumer may still be reading: the pass ends when it has every report (TCP: nothing may be lost).
+      const lagStart = performance.now();
+      await arrived(c, done.reportsBefore + done.reports);
+      best = Math.max(best, done.messages / (done.seconds + (performance.now() - lagStart) / 1000));
+      sum.frames += done.frames;
+      sum.messages += done.messages;
+      sum.reports += done.reports;
+      last = done;
+    }
     const probeCpu = (cpuSeconds(child.pid) ?? NaN) - (probeCpu0 ?? NaN);
-    // The consumer may still be reading: wait for every report (TCP: nothing may be lost).
-    const lagStart = performance.now();
-    await arrived(c, done.warmReports + done.reports);
-    const received = c.received() - done.warmReports;
-    const seconds = done.seconds + (performance.now() - lagStart) / 1000;
     const consumer = process.cpuUsage(consumerCpu0);
-    const perMessage = (cpu: number) => (cpu * 1e6) / done.messages;
+    const perMessage = (cpu: number) => (cpu * 1e6) / sum.messages;
+    const done: Done = { ...last!, ...sum };
     return {
       done,
-      received,
-      rate: done.messages / seconds,
+      received: c.received() - received0,
+      rate: best,
       baseline: done.decodeMessages / done.decodeSeconds,
       ...(!Number.isNaN(probeCpu) && { probeCpuUs: perMessage(probeCpu) }),
       consumerCpuUs: perMessage((consumer.user + consumer.system) / 1e6),
