@@ -22,6 +22,7 @@ import type { ProbeMessage } from '../messages.js';
 import { GTPV2, GTPV2_REPLY_TYPES } from '../proto/gtpv2.js';
 import { formatIpv4, formatIpv6 } from '../../stm/ip.js';
 import { Generations } from '../../lib/generations.js';
+import { readU16, readU32 } from '../../stm/bin.js';
 
 /** Octets and codes the scan reads. */
 const SCAN = {
@@ -135,10 +136,7 @@ export const GTP_ROUTES = {
   maxPeers: 1 << 20,
 } as const;
 
-const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 const u24 = (b: Uint8Array, o: number) => (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
-const u32 = (b: Uint8Array, o: number) =>
-  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 const TEID_SPAN = 2 ** 32;
 
 /** A 32-bit finaliser (MurmurHash3's fmix32): nodes allocate TEIDs in runs and strides; workers must not care. */
@@ -200,10 +198,10 @@ export class GtpRoutes {
       if (flags >> GTPV2.versionShift !== GTPV2.version) break;
       const hasTeid = (flags & GTPV2.flagTeid) !== 0;
       const header = hasTeid ? GTPV2.headerWithTeid : GTPV2.headerWithoutTeid;
-      const end = o + GTPV2.fixedBytes + u16(b, o + 2);
+      const end = o + GTPV2.fixedBytes + readU16(b, o + 2);
       if (end > b.length || end - o < header) break;
       const type = b[o + 1]!;
-      const teid = hasTeid ? u32(b, o + 4) : 0;
+      const teid = hasTeid ? readU32(b, o + 4) : 0;
       const seq = u24(b, o + (hasTeid ? 8 : 4));
       if (teid !== 0) {
         const k = this.endpoint(m.dstAddress, teid);
@@ -240,11 +238,11 @@ export class GtpRoutes {
     const F = GTPV2.fteid;
     for (let o = start; end - o >= GTPV2.ieHeaderBytes;) {
       const v = o + GTPV2.ieHeaderBytes;
-      const len = u16(b, o + 1);
+      const len = readU16(b, o + 1);
       if (v + len > end) return;
       if (b[o] === GTPV2.ie.fteid && (b[o + 3]! & GTPV2.instanceMask) === GTPV2.senderFteidInstance) {
         const flags = b[v] ?? 0;
-        const teid = len >= F.addrOffset ? u32(b, v + F.teidOffset) : 0;
+        const teid = len >= F.addrOffset ? readU32(b, v + F.teidOffset) : 0;
         let a = v + F.addrOffset;
         if (teid !== 0 && flags & F.v4 && a + F.v4Bytes <= v + len) {
           this.learn(formatIpv4(b, a), teid);
