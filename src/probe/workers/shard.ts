@@ -152,7 +152,10 @@ export interface GtpRouteCounters {
   learned: number;
   /** Endpoints dropped, unused for a generation (see {@link GTP_ROUTES}). */
   forgotten: number;
-  /** Messages naming a TEID the routes do not know (started before the capture, or forgotten): by peer pair. */
+  /**
+   * Messages whose header TEID the routes did not know (a tunnel set up before the capture, or forgotten): they
+   * go by another endpoint they name, else by their peer pair.
+   */
   unknownTeid: number;
   /** Endpoints not learned because {@link GTP_ROUTES}.maxPeers addresses have ids. */
   peersFull: number;
