@@ -49,9 +49,12 @@ const MICROS_PER_SECOND = 1_000_000n;
 const NANOS_PER_MICRO = 1000n;
 const TSRESOL_BASE2 = 0x80;
 const NO_COMMENTS: readonly string[] = Object.freeze([]);
+/** The high 32 bits of a 64-bit timestamp below which high × 2^32 + low is exact as a Number (2^53). */
+const SAFE_HIGH = 2 ** 21;
 
 /** Converts raw timestamp units to microseconds given if_tsresol (pcapng §4.2) and if_tsoffset seconds. */
 export function toMicros(raw: bigint, tsresol: number, tsoffset = 0n): bigint {
+  if (tsresol === DEFAULT_TSRESOL && tsoffset === 0n) return raw;
   const exp = BigInt(tsresol & ~TSRESOL_BASE2);
   const micros =
     tsresol & TSRESOL_BASE2 ? (raw * MICROS_PER_SECOND) >> exp : (raw * MICROS_PER_SECOND) / 10n ** exp;
@@ -64,6 +67,11 @@ const SHB_PREFIX = 12;
 /** Bytes taken at a time to complete a header whose record length is not known yet (any header fits). */
 const HEADER_STEP = 64;
 const EMPTY = new Uint8Array(0);
+
+/** Throws when a block of `type` at `at` has fewer than `n` bytes of body (a function, not a closure per block). */
+function need(body: number, n: number, type: number, at: number): void {
+  if (body < n) throw new PcapngDecodeError('bad-block-length', `block type ${type} too short`, at);
+}
 
 function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -104,6 +112,9 @@ export class CaptureStreamParser {
   private base = 0;
   private state: State = { format: 'unknown' };
   private lastTs = 0n;
+  /** A DataView of {@link buf}, made again only when the buffer changes (not per record). */
+  private dv: DataView | undefined;
+  private dvOf: Uint8Array | undefined;
   /** The damage that stopped the reader, if any. */
   error: PcapngDecodeError | undefined;
 
@@ -161,7 +172,7 @@ export class CaptureStreamParser {
   /** Length of the record the buffer starts with, or 0 while its header is not all in (or at an SHB). */
   private pendingLength(): number {
     const st = this.state;
-    const v = viewOf(this.buf);
+    const v = this.view();
     if (st.format === 'pcap' && this.buf.length >= PCAP_SIZES.recordHeader)
       return PCAP_SIZES.recordHeader + v.getUint32(8, st.le);
     if (st.format === 'pcapng' && this.buf.length >= BLOCK_PREFIX) {
@@ -186,6 +197,14 @@ export class CaptureStreamParser {
     return this.error;
   }
 
+  private view(): DataView {
+    if (this.dvOf !== this.buf || this.dv === undefined) {
+      this.dvOf = this.buf;
+      this.dv = viewOf(this.buf);
+    }
+    return this.dv;
+  }
+
   /** Frame bytes `start..end` of the buffer: a view or a copy (see {@link CaptureStreamOptions}). */
   private bytes(start: number, end: number): Uint8Array {
     return this.views ? this.buf.subarray(start, end) : copyBytes(this.buf, start, end);
@@ -202,7 +221,7 @@ export class CaptureStreamParser {
   private detect(off: number): number {
     const avail = this.buf.length - off;
     if (avail < 4) return 0;
-    const v = viewOf(this.buf);
+    const v = this.view();
     if (v.getUint32(off, true) === PCAPNG_BLOCK.sectionHeader) {
       const st: State & { format: 'pcapng' } = { format: 'pcapng', le: true, ifaces: [] };
       this.state = st;
@@ -223,7 +242,7 @@ export class CaptureStreamParser {
   private pcapRecord(off: number, st: State & { format: 'pcap' }, out: CapturedPacket[]): number {
     const avail = this.buf.length - off;
     if (avail < PCAP_SIZES.recordHeader) return 0;
-    const v = viewOf(this.buf);
+    const v = this.view();
     const capLen = v.getUint32(off + 8, st.le);
     if (capLen > CAPTURE_LIMITS.maxPcapRecord)
       throw new PcapngDecodeError('bad-block-length', `record of ${capLen} bytes`, this.base + off + 8);
@@ -247,7 +266,7 @@ export class CaptureStreamParser {
   /** Length of the pcapng block at `off` (0 when its prefix is not in yet), switching sections at an SHB. */
   private blockLength(off: number, st: State & { format: 'pcapng' }): number {
     const avail = this.buf.length - off;
-    const v = viewOf(this.buf);
+    const v = this.view();
     if (avail < BLOCK_PREFIX) return 0;
     if (v.getUint32(off, true) === PCAPNG_BLOCK.sectionHeader) {
       if (avail < SHB_PREFIX) return 0;
@@ -266,28 +285,25 @@ export class CaptureStreamParser {
   private pcapngBlock(off: number, st: State & { format: 'pcapng' }, out: CapturedPacket[]): number {
     const len = this.blockLength(off, st);
     if (len === 0 || this.buf.length - off < len) return 0;
-    const v = viewOf(this.buf);
+    const v = this.view();
     const at = this.base + off;
     if (v.getUint32(off + len - 4, st.le) !== len)
       throw new PcapngDecodeError('trailing-length-mismatch', `trailing length differs from ${len}`, at);
     const type = v.getUint32(off, st.le);
     const body = off + BLOCK_PREFIX;
     const end = off + len - 4;
-    const need = (n: number) => {
-      if (end - body < n) throw new PcapngDecodeError('bad-block-length', `block type ${type} too short`, at);
-    };
     if (type === PCAPNG_BLOCK.sectionHeader) {
-      need(S.shbFixed);
+      need(end - body, S.shbFixed, type, at);
       const major = v.getUint16(body + 4, st.le);
       if (major !== PCAPNG_VERSION.major) throw new PcapngDecodeError('bad-version', `major ${major}`, at);
     } else if (type === PCAPNG_BLOCK.interfaceDescription) {
-      need(S.idbFixed);
+      need(end - body, S.idbFixed, type, at);
       st.ifaces.push(this.iface(v, body, end, st.le));
     } else if (type === PCAPNG_BLOCK.enhancedPacket) {
-      need(S.epbFixed);
+      need(end - body, S.epbFixed, type, at);
       out.push(this.enhancedPacket(v, body, end, st, at));
     } else if (type === PCAPNG_BLOCK.simplePacket) {
-      need(S.spbFixed);
+      need(end - body, S.spbFixed, type, at);
       out.push(this.simplePacket(v, body, end, st, at));
     }
     return len;
@@ -318,7 +334,10 @@ export class CaptureStreamParser {
     const dataStart = body + S.epbFixed;
     if (pad4(capLen) > end - dataStart)
       throw new PcapngDecodeError('bad-block-length', `captured length ${capLen} overruns the block`, at);
-    const raw = (BigInt(v.getUint32(body + 4, st.le)) << 32n) | BigInt(v.getUint32(body + 8, st.le));
+    const high = v.getUint32(body + 4, st.le);
+    const low = v.getUint32(body + 8, st.le);
+    // One BigInt rather than four while the value is exact as a Number (any µs or ns time before 2255).
+    const raw = high < SAFE_HIGH ? BigInt(high * 2 ** 32 + low) : (BigInt(high) << 32n) | BigInt(low);
     const timestampMicros = toMicros(raw, i.tsresol, i.tsoffset);
     this.lastTs = timestampMicros;
     // Options (comments) only when the block has room for them: tcpdump writes none.

@@ -42,3 +42,24 @@ test('IPv4 text round trip, and what is refused', () => {
     assert.equal(parseIp(bad), undefined, bad);
   }
 });
+
+test('formatIpv4: the dotted quad of the four bytes at the offset, the same with its cache full and cleared', () => {
+  const quad = (b: Uint8Array, off: number) => Array.from(b.subarray(off, off + 4)).join('.');
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 4, maxLength: 12 }), fc.nat(), (b, at) => {
+      const off = at % (b.length - 3);
+      assert.equal(formatIpv4(b, off), quad(b, off));
+      assert.equal(formatIpv4(b, off), formatIpv4(Uint8Array.from(b), off), 'again, from the cache');
+    }),
+  );
+  // More distinct addresses than the cache holds: every one still right, before and after it is cleared.
+  const b = new Uint8Array(4);
+  for (let i = 0; i < 70_000; i += 1) {
+    b[0] = 10;
+    b[1] = i >> 16;
+    b[2] = (i >> 8) & 0xff;
+    b[3] = i & 0xff;
+    if (formatIpv4(b) !== `10.${b[1]}.${b[2]}.${b[3]}`) assert.fail(`address ${i}`);
+  }
+  assert.equal(formatIpv4(Uint8Array.of(192, 0, 2, 1)), '192.0.2.1');
+});

@@ -73,9 +73,24 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Dotted quads already made, by address: the decoder formats two addresses per packet, mostly of a few peers.
+ * Handing out the same string also saves rehashing it in every map keyed by it. Cleared when full.
+ */
+const IPV4_TEXTS = new Map<number, string>();
+const IPV4_TEXTS_MAX = 65_536;
+
 /** Dotted quad of 4 bytes at `off`. */
 export function formatIpv4(b: Uint8Array, off = 0): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  if (off < 0 || off + IPV4_BYTES > b.length) return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  const key = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+  let text = IPV4_TEXTS.get(key);
+  if (text === undefined) {
+    text = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+    if (IPV4_TEXTS.size >= IPV4_TEXTS_MAX) IPV4_TEXTS.clear();
+    IPV4_TEXTS.set(key, text);
+  }
+  return text;
 }
 
 /** RFC 5952 §4 canonical text of 16 bytes at `off`: lower case, no leading zeros, longest zero run (≥ 2) as "::". */
