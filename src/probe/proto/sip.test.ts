@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { sipInvite, sipResponse, sipText } from '../../../test/support/probe-wire.js';
 import type { IdentityKind, Inspection } from '../messages.js';
 import { ProbeProtocolError } from './errors.js';
@@ -126,4 +127,79 @@ test('splitHeaderList keeps commas inside quotes and angle brackets', () => {
     '"a, \\"b" <sip:x@y;p=1,2>',
     '<tel:+1>',
   ]);
+});
+
+test('fields it does not read change nothing, whatever their names; CRLF and bare LF read alike', () => {
+  const cased = (name: string) =>
+    fc
+      .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+      .map((up) => [...name].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
+  const wanted = fc.oneof(
+    fc.tuple(
+      fc.oneof(cased('From'), cased('f')),
+      fc.constantFrom('<sip:alice@example.net>;tag=1', 'tel:+447700900123'),
+    ),
+    fc.tuple(fc.oneof(cased('To'), cased('t')), fc.constant('<sip:bob@example.net>')),
+    fc.tuple(fc.oneof(cased('Contact'), cased('m')), fc.constantFrom('<sip:carol@10.0.0.1>', '*')),
+    fc.tuple(cased('P-Asserted-Identity'), fc.constant('<sip:dave@example.net>, <tel:+15551234567>')),
+    // Names the inspector reads after trimming (a leading space or tab would fold the line into the one before).
+    fc.tuple(
+      fc.constantFrom('\u00a0From', '\u00a0To', '\ufeffContact'),
+      fc.constant('<sip:erin@example.net>'),
+    ),
+  );
+  const read = new Set([
+    'from',
+    'to',
+    'contact',
+    'p-asserted-identity',
+    'call-id',
+    'cseq',
+    'f',
+    't',
+    'm',
+    'i',
+  ]);
+  const other = fc.tuple(
+    fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/).filter((n) => !read.has(n.toLowerCase())),
+    fc.stringMatching(/^[ -~]{0,20}$/),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(wanted, { maxLength: 5 }),
+      fc.array(fc.tuple(other, fc.nat()), { maxLength: 8 }),
+      (fields, ignored) => {
+        const base = [...fields.map(([n, v]) => `${n}: ${v}`), 'Call-ID: k1@example.net', 'CSeq: 7 INVITE'];
+        const mixed = [...base];
+        for (const [[n, v], at] of ignored) mixed.splice(at % (mixed.length + 1), 0, `${n}: ${v}`);
+        const text = (lines: string[], eol: string) =>
+          enc.encode(['INVITE sip:bob@example.net SIP/2.0', ...lines].join(eol) + eol + eol);
+        let want: Inspection | string;
+        try {
+          want = inspectSip(text(base, '\r\n'));
+        } catch (e) {
+          want = String(e);
+        }
+        for (const variant of [text(mixed, '\r\n'), text(mixed, '\n')]) {
+          let got: Inspection | string;
+          try {
+            got = inspectSip(variant);
+          } catch (e) {
+            got = String(e);
+          }
+          assert.deepEqual(got, want);
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+  const nbsp = inspectSip(
+    enc.encode(
+      'OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\u00a0From: <sip:erin@example.net>\r\nCall-ID: n\r\nCSeq: 1 OPTIONS\r\n\r\n',
+    ),
+  );
+  assert.ok(
+    nbsp.identities.some((i) => i.value === 'sip:erin@example.net'),
+    'a name after a no-break space is read, as trim() reads it',
+  );
 });
