@@ -142,23 +142,61 @@ export interface EnhancedPacket {
 const TS_HIGH_SHIFT = 32n;
 const TS_LOW_MASK = 0xffffffffn;
 
-/** Enhanced Packet Block (pcapng §4.3). */
+/** Timestamps below this are exact as a Number: split into 32-bit halves without BigInt arithmetic. */
+const TS_SAFE = 2n ** 53n;
+const TWO_32 = 2 ** 32;
+
+/**
+ * Enhanced Packet Block (pcapng §4.3). Written straight into one slab allocation (the collector writes one per
+ * report): no separate fixed part, options list or ArrayBuffer; ASCII comments are copied as they are.
+ */
 export function encodeEnhancedPacket(p: EnhancedPacket): Uint8Array {
   if (!isUint(p.interfaceId, UINT32_MAX)) throw new RangeError('interface ID must be a uint32');
-  if (p.timestampMicros < 0n || p.timestampMicros >> 64n !== 0n)
-    throw new RangeError('timestamp out of range');
-  const orig = p.originalLength ?? p.data.length;
-  if (!isUint(orig, UINT32_MAX) || orig < p.data.length)
+  const ts = p.timestampMicros;
+  if (ts < 0n || ts >> 64n !== 0n) throw new RangeError('timestamp out of range');
+  const { data } = p;
+  const orig = p.originalLength ?? data.length;
+  if (!isUint(orig, UINT32_MAX) || orig < data.length)
     throw new RangeError('original length below captured length');
-  const fixed = new Uint8Array(S.epbFixed);
-  const v = new DataView(fixed.buffer);
-  v.setUint32(0, p.interfaceId, LE);
-  v.setUint32(4, Number(p.timestampMicros >> TS_HIGH_SHIFT), LE);
-  v.setUint32(8, Number(p.timestampMicros & TS_LOW_MASK), LE);
-  v.setUint32(12, p.data.length, LE);
-  v.setUint32(16, orig, LE);
-  const options = (p.comments ?? []).flatMap((c) => textOption(PCAPNG_OPTION.comment, c));
-  return block(PCAPNG_BLOCK.enhancedPacket, fixed, p.data, options);
+  const comments = p.comments ?? [];
+  // Each comment as its length (ASCII, written in place) or its UTF-8 bytes.
+  const texts: (string | Uint8Array)[] = comments.map((c) => (isAscii(c) ? c : encodeUtf8(c)));
+  let opts = 0;
+  for (const t of texts) {
+    if (t.length > UINT16_MAX)
+      throw new RangeError(`pcapng option ${PCAPNG_OPTION.comment} longer than 65535 bytes`);
+    opts += S.optionHeader + pad4(t.length);
+  }
+  if (texts.length > 0) opts += S.optionHeader;
+  const total = S.blockOverhead + S.epbFixed + pad4(data.length) + opts;
+  const out = allocBytes(total);
+  const v = viewOf(out);
+  v.setUint32(0, PCAPNG_BLOCK.enhancedPacket, LE);
+  v.setUint32(4, total, LE);
+  v.setUint32(8, p.interfaceId, LE);
+  if (ts < TS_SAFE) {
+    const n = Number(ts);
+    const high = Math.floor(n / TWO_32);
+    v.setUint32(12, high, LE);
+    v.setUint32(16, n - high * TWO_32, LE);
+  } else {
+    v.setUint32(12, Number(ts >> TS_HIGH_SHIFT), LE);
+    v.setUint32(16, Number(ts & TS_LOW_MASK), LE);
+  }
+  v.setUint32(20, data.length, LE);
+  v.setUint32(24, orig, LE);
+  out.set(data, 28);
+  let o = 28 + pad4(data.length);
+  for (const t of texts) {
+    v.setUint16(o, PCAPNG_OPTION.comment, LE);
+    v.setUint16(o + 2, t.length, LE);
+    if (typeof t === 'string') writeAscii(out, o + S.optionHeader, t);
+    else out.set(t, o + S.optionHeader);
+    o += S.optionHeader + pad4(t.length);
+  }
+  if (texts.length > 0) v.setUint16(o, PCAPNG_OPTION.endOfOpt, LE);
+  v.setUint32(total - 4, total, LE);
+  return out;
 }
 
 /** Simple Packet Block (pcapng §4.4): no timestamp, interface 0. */
