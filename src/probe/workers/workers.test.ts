@@ -174,13 +174,18 @@ test('two workers deliver what one thread delivers: exactly once, each session i
     await feed(p.probe, frames);
     await p.probe.settled();
     const counters = { ...p.probe.counters };
+    const gtp = p.probe.gtpRoutes;
     await until(() => consumer.reports.length >= counters.reports, 20_000);
     await p.probe.close();
-    runs.push({ counters, consumer, bytes: p.bytes, workers: p.probe.workers });
+    runs.push({ counters, consumer, bytes: p.bytes, workers: p.probe.workers, gtp });
     await consumer.close();
   }
   const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
   assert.equal(two.workers, 2);
+  assert.equal(one.gtp, undefined, 'no GTP-C routes without workers');
+  assert.ok(two.gtp && two.gtp.learned > 0, `GTP-C routes learned: ${JSON.stringify(two.gtp)}`);
+  assert.equal(two.gtp.unknownTeid, 0, 'every tunnel of the capture was seen set up');
+  assert.equal(two.gtp.forgotten, 0);
   assert.ok(one.counters.reports > 2000, `most messages matched (${one.counters.reports} reports)`);
   for (const k of ['messages', 'malformed', 'matched', 'reports', 'noDestination', 'internalErrors'] as const)
     assert.equal(two.counters[k], one.counters[k], `counter ${k}`);
