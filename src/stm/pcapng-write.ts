@@ -33,24 +33,42 @@ export interface PcapngOptionValue {
 const pad4 = (n: number) => n + ((S.align - (n % S.align)) % S.align);
 const LE = true;
 
-/** Options list with opt_endofopt (pcapng §3.5); empty when there are no options. */
-export function encodeOptions(options: readonly PcapngOptionValue[]): Uint8Array {
-  if (options.length === 0) return new Uint8Array(0);
+/** An option to write: its value as bytes, or as an ASCII string copied in place. */
+interface OptionOut {
+  readonly code: number;
+  readonly value: Uint8Array | string;
+}
+
+/** Bytes an options list takes with its opt_endofopt (pcapng §3.5); 0 when there are no options. */
+function optionsLength(options: readonly OptionOut[]): number {
+  if (options.length === 0) return 0;
   let size = S.optionHeader;
   for (const o of options) {
     if (o.value.length > UINT16_MAX) throw new RangeError(`pcapng option ${o.code} longer than 65535 bytes`);
     size += S.optionHeader + pad4(o.value.length);
   }
-  const out = allocBytes(size);
-  const v = viewOf(out);
-  let off = 0;
+  return size;
+}
+
+/** Writes an options list (see {@link optionsLength}) at `off` of `out`, whose padding is already zero. */
+function writeOptions(out: Uint8Array, v: DataView, off: number, options: readonly OptionOut[]): void {
+  if (options.length === 0) return;
   for (const o of options) {
     v.setUint16(off, o.code, LE);
     v.setUint16(off + 2, o.value.length, LE);
-    out.set(o.value, off + S.optionHeader);
+    if (typeof o.value === 'string') writeAscii(out, off + S.optionHeader, o.value);
+    else out.set(o.value, off + S.optionHeader);
     off += S.optionHeader + pad4(o.value.length);
   }
   v.setUint16(off, PCAPNG_OPTION.endOfOpt, LE);
+}
+
+/** Options list with opt_endofopt (pcapng §3.5); empty when there are no options. */
+export function encodeOptions(options: readonly PcapngOptionValue[]): Uint8Array {
+  const size = optionsLength(options);
+  if (size === 0) return new Uint8Array(0);
+  const out = allocBytes(size);
+  writeOptions(out, viewOf(out), 0, options);
   return out;
 }
 
@@ -158,17 +176,12 @@ export function encodeEnhancedPacket(p: EnhancedPacket): Uint8Array {
   const orig = p.originalLength ?? data.length;
   if (!isUint(orig, UINT32_MAX) || orig < data.length)
     throw new RangeError('original length below captured length');
-  const comments = p.comments ?? [];
-  // Each comment as its length (ASCII, written in place) or its UTF-8 bytes.
-  const texts: (string | Uint8Array)[] = comments.map((c) => (isAscii(c) ? c : encodeUtf8(c)));
-  let opts = 0;
-  for (const t of texts) {
-    if (t.length > UINT16_MAX)
-      throw new RangeError(`pcapng option ${PCAPNG_OPTION.comment} longer than 65535 bytes`);
-    opts += S.optionHeader + pad4(t.length);
-  }
-  if (texts.length > 0) opts += S.optionHeader;
-  const total = S.blockOverhead + S.epbFixed + pad4(data.length) + opts;
+  // Each comment as ASCII written in place, or as its UTF-8 bytes.
+  const options = (p.comments ?? []).map((c) => ({
+    code: PCAPNG_OPTION.comment,
+    value: isAscii(c) ? c : encodeUtf8(c),
+  }));
+  const total = S.blockOverhead + S.epbFixed + pad4(data.length) + optionsLength(options);
   const out = allocBytes(total);
   const v = viewOf(out);
   v.setUint32(0, PCAPNG_BLOCK.enhancedPacket, LE);
@@ -186,15 +199,7 @@ export function encodeEnhancedPacket(p: EnhancedPacket): Uint8Array {
   v.setUint32(20, data.length, LE);
   v.setUint32(24, orig, LE);
   out.set(data, 28);
-  let o = 28 + pad4(data.length);
-  for (const t of texts) {
-    v.setUint16(o, PCAPNG_OPTION.comment, LE);
-    v.setUint16(o + 2, t.length, LE);
-    if (typeof t === 'string') writeAscii(out, o + S.optionHeader, t);
-    else out.set(t, o + S.optionHeader);
-    o += S.optionHeader + pad4(t.length);
-  }
-  if (texts.length > 0) v.setUint16(o, PCAPNG_OPTION.endOfOpt, LE);
+  writeOptions(out, v, 28 + pad4(data.length), options);
   v.setUint32(total - 4, total, LE);
   return out;
 }
