@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_FREE_PORTS, NE_ON_LOOPBACK, runCli } from '../support/cli.js';
 import { startLix } from '../support/daemon.js';
@@ -107,6 +107,10 @@ test(
       await ready(prom);
       await until(prom, 'count(up == 1)', (v) => v === 3);
       await until(prom, 'sum(lix_probe_events_total{event="frame"})', (v) => v > 0);
+      // The lab's GTP-C tunnels are routed to the probe's workers (one per core; none on one core).
+      if (availableParallelism() > 1)
+        await until(prom, 'lix_probe_gtp_routes_total{counter="learned"}', (v) => v > 0);
+      else assert.equal((await query(prom, 'lix_probe_gtp_routes_total')).length, 0);
       // Before tasking, nothing matched.
       assert.equal((await query(prom, 'lix_probe_events_total{event="matched"}')).length, 0);
 
