@@ -8,6 +8,7 @@ import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LogLimiter } from '../lib/log-limiter.js';
 import type { ConnRefusal } from '../transport/conn-guard.js';
+import { Generations } from '../lib/generations.js';
 import { EEP_HEADER_BYTES, EepDeframer, type EepFrameResult } from '../stm/eep.js';
 import { GRE_PROTOCOL, GRE_UDP_PORT } from '../stm/gre.js';
 import { parseStmUri, type StmUri } from '../stm/uri.js';
@@ -113,6 +114,8 @@ class Intake implements InputHandler {
   readonly book = new StatsBook();
   readonly #seq = new SequenceTracker();
   readonly #tcpSeq = new TcpSequencer();
+  /** Listener texts and XIDs to their file-name parts (bounded: XIDs come from the wire). */
+  readonly #fileKeys = new Generations<string, string>(4096);
   readonly #isCopy: CopyCheck | undefined;
   readonly limiter: LogLimiter;
 
@@ -147,6 +150,13 @@ class Intake implements InputHandler {
       );
   }
 
+  /** The key as a file-name part, remembered: one regular-expression pass per listener or XID, not per report. */
+  #fileKey(text: string): string {
+    let k = this.#fileKeys.get(text);
+    if (k === undefined) this.#fileKeys.set(text, (k = fileKey(text)));
+    return k;
+  }
+
   #accept(s: SourceStats, report: CollectedReport): void {
     let r = report;
     this.book.decoded(s);
@@ -165,8 +175,9 @@ class Intake implements InputHandler {
       return;
     }
     if (this.sink) {
-      const key =
-        this.o.split === 'destination' ? fileKey(r.listener) : fileKey(r.xid ?? COLLECTOR_DEFAULTS.noXidKey);
+      const key = this.#fileKey(
+        this.o.split === 'destination' ? r.listener : (r.xid ?? COLLECTOR_DEFAULTS.noXidKey),
+      );
       for (const p of r.packets) this.sink.write(key, p);
       this.book.totals.written += r.packets.length;
       s.written += r.packets.length;

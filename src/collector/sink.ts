@@ -97,6 +97,8 @@ export class PcapngSink {
   readonly storage: StorageCounters = { faults: 0, dropped: 0, failing: false };
   #pending = 0;
   #closed = false;
+  /** The file written last: the end of `#files`' order while it is open. */
+  #last: OpenFile | undefined;
 
   constructor(
     private readonly dir: string,
@@ -158,31 +160,33 @@ export class PcapngSink {
 
   /** IDB (first packet of a link type) + EPB, with interface IDs recorded in the file. */
   #blocks(f: OpenFile, p: WriterPacket): Uint8Array {
-    let id = f.interfaces.get(p.linkType);
-    const epb = (iface: number) =>
-      encodeEnhancedPacket({
-        interfaceId: iface,
-        timestampMicros: p.timestampMicros,
-        data: p.data,
-        ...(p.originalLength !== undefined && { originalLength: p.originalLength }),
-        ...(p.comments !== undefined && { comments: p.comments }),
-      });
-    if (id !== undefined) return epb(id);
-    id = f.interfaces.size;
+    const known = f.interfaces.get(p.linkType);
+    const id = known ?? f.interfaces.size;
+    const epb = encodeEnhancedPacket({
+      interfaceId: id,
+      timestampMicros: p.timestampMicros,
+      data: p.data,
+      originalLength: p.originalLength,
+      comments: p.comments,
+    });
+    if (known !== undefined) return epb;
     f.interfaces.set(p.linkType, id);
     const idb = encodeInterfaceDescription(p.linkType);
-    const e = epb(id);
-    const out = new Uint8Array(idb.length + e.length);
+    const out = new Uint8Array(idb.length + epb.length);
     out.set(idb);
-    out.set(e, idb.length);
+    out.set(epb, idb.length);
     return out;
   }
 
+  /** The key's open file, moved to the end of the least-recently-used order (unless it is there already). */
   #current(key: string): OpenFile {
+    const last = this.#last;
+    if (last !== undefined && last.key === key && this.#files.get(key) === last) return last;
     const f = this.#files.get(key);
     if (f) {
       this.#files.delete(key);
       this.#files.set(key, f);
+      this.#last = f;
       return f;
     }
     if (this.#files.size >= SINK_DEFAULTS.maxOpenFiles) this.#close(this.#files.values().next().value!);
@@ -217,6 +221,7 @@ export class PcapngSink {
       flushed: shb.length,
     };
     this.#files.set(key, f);
+    this.#last = f;
     this.#written.push(path);
     this.logger.debug({ file: path }, 'capture file opened');
     return f;

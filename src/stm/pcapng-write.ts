@@ -152,9 +152,9 @@ export interface EnhancedPacket {
   readonly timestampMicros: bigint;
   readonly data: Uint8Array;
   /** Length on the wire; defaults to the captured length. */
-  readonly originalLength?: number;
+  readonly originalLength?: number | undefined;
   /** opt_comment values, in order. */
-  readonly comments?: readonly string[];
+  readonly comments?: readonly string[] | undefined;
 }
 
 const TS_HIGH_SHIFT = 32n;
