@@ -20,7 +20,7 @@ test('consecutive numbers per flow, from 1, wrapping at 2^32; flows and XIDs apa
   assert.equal(s.take(flow('a'), 1), 0, 'wraps modulo 2^32');
 });
 
-test('bounded: beyond the limit the least recently used flow is forgotten', () => {
+test('bounded: beyond the limit the flows unused longest are forgotten', () => {
   const s = new TcpSequencer(2);
   s.take(flow('a'), 10);
   s.take(flow('b'), 10);
