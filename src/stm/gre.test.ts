@@ -66,3 +66,23 @@ test('round trip and fuzz', () => {
     { numRuns: 2000 },
   );
 });
+
+test('internetChecksum: equal to RFC 1071 word by word at every length and byte offset', () => {
+  // The reference adds one 16-bit word at a time and folds at the end; the product reads four bytes at a time.
+  const reference = (b: Uint8Array) => {
+    let sum = 0;
+    for (let i = 0; i < b.length; i += 2) sum += (b[i]! << 8) | (b[i + 1] ?? 0);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    return ~sum & 0xffff;
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(7), (bytes, shift) => {
+      const backing = new Uint8Array(bytes.length + shift);
+      backing.set(bytes, shift);
+      const view = backing.subarray(shift);
+      assert.equal(internetChecksum(view), reference(bytes));
+    }),
+    { numRuns: 500 },
+  );
+  assert.equal(internetChecksum(new Uint8Array(65_534).fill(0xff)), 0, 'all ones: carries folded back');
+});
