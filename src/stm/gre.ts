@@ -63,22 +63,8 @@ export function encodeGre(protocolType: number, payload: Uint8Array): Uint8Array
  * byte is padded with zero.
  */
 export function onesSum(b: Uint8Array, sum = 0): number {
-  // Four bytes a read, both 16-bit halves added: the carries are folded later (a packet's sum stays below 2^53).
-  const n = b.length;
-  const whole = n - (n & 3);
-  let i = 0;
-  if (whole > 0) {
-    const v = viewOf(b);
-    for (; i < whole; i += 4) {
-      const w = v.getUint32(i);
-      sum += (w >>> 16) + (w & UINT16_MAX);
-    }
-  }
-  if (i + 1 < n) {
-    sum += (b[i]! << 8) | b[i + 1]!;
-    i += 2;
-  }
-  if (i < n) sum += b[i]! << 8;
+  for (let i = 0; i + 1 < b.length; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if (b.length % 2) sum += b[b.length - 1]! << 8;
   return sum;
 }
 
