@@ -14,6 +14,12 @@
  *   cost. Target >= 0.8.
  * - `probe.e2e.workers2`: the same with two worker threads against the probe in one thread (`workers: 1`),
  *   in the same run. Target >= 1.6.
+ *
+ * Both lines also print `ceiling`: the ratio this machine allows at best, from the CPU measured in the same run.
+ * The probe and the consumer share the cores; with the probe's work split over every core at no cost at all (its
+ * CPU per message as in one thread, `p1`, plus the consumer's, `c`), the rate cannot pass `cores / (p1 + c)`.
+ * The ceiling is that rate over the line's baseline: where it is below the target, no split of the work reaches
+ * the target on this machine; only cheaper work per message does.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -307,6 +313,10 @@ async function endToEnd(): Promise<readonly BenchResult[]> {
     const def = cores === 1 ? one : cores === 2 ? two : await run(cores, 'collector');
     const sinkOne = await run(1, 'sink');
     const sinkTwo = await run(2, 'sink');
+    // The best any split could do: every core busy, with one thread's CPU per message for the probe.
+    const bestRate =
+      one.probeCpuUs === undefined ? undefined : (cores * 1e6) / (one.probeCpuUs + one.consumerCpuUs);
+    const ceiling = (baseline: number) => (bestRate === undefined ? {} : { ceiling: bestRate / baseline });
     const line = (bench: string, m: Measured, target?: string): BenchResult => ({
       bench,
       value: m.rate,
@@ -331,9 +341,13 @@ async function endToEnd(): Promise<readonly BenchResult[]> {
         baselineLost: b.done.reports - b.received,
       },
     });
+    const withCeiling = (r: BenchResult): BenchResult => ({
+      ...r,
+      extra: { ...r.extra, ...ceiling(r.baselineValue!) },
+    });
     return [
-      line('probe.e2e.tcp', def, '>=0.8'),
-      versus('probe.e2e.workers2', two, one, 'probe.e2e.workers1', '>=1.6'),
+      withCeiling(line('probe.e2e.tcp', def, '>=0.8')),
+      withCeiling(versus('probe.e2e.workers2', two, one, 'probe.e2e.workers1', '>=1.6')),
       line('probe.e2e.sink.workers1', sinkOne),
       line('probe.e2e.sink.workers2', sinkTwo),
       versus('probe.e2e.sink.workers2/1', sinkTwo, sinkOne, 'probe.e2e.sink.workers1'),
