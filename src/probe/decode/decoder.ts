@@ -3,6 +3,7 @@
  * TCP stream or SCTP user message → whole SIP, Diameter and GTPv2-C messages. Pure and synchronous; every
  * rejection is counted in {@link PacketDecoder.counters} and decode() never throws.
  */
+import { copyBytes } from '../../stm/bin.js';
 import { ipOfFrame, PacketError, parseIpPacket, type ParsedPacket } from '../../stm/packet.js';
 import { IP_PROTO, type AppProtocol, type Frame, type ProbeMessage } from '../messages.js';
 import { classifySctp, classifyUdp } from './classify.js';
@@ -124,11 +125,11 @@ export class PacketDecoder {
 
   private udp(p: ParsedPacket, ts: bigint, out: ProbeMessage[]): void {
     const kind = classifyUdp(p.srcPort, p.dstPort, p.payload);
-    if (kind === 'sip') out.push(message(p, ts, 'sip', p.payload.slice()));
+    if (kind === 'sip') out.push(message(p, ts, 'sip', copyOf(p.payload)));
     else if (kind === 'gtpv2') {
       const parts = splitGtpv2(p.payload);
       if (!parts) this.counts.countMalformed('gtpv2-length');
-      for (const part of parts ?? []) out.push(message(p, ts, 'gtpv2', part.slice()));
+      for (const part of parts ?? []) out.push(message(p, ts, 'gtpv2', copyOf(part)));
     } else if (kind !== 'diameter') this.counts.countIgnored(kind);
   }
 
@@ -151,6 +152,14 @@ export class PacketDecoder {
       } else this.counts.countIgnored(kind);
     }
   }
+}
+
+/**
+ * The message's own copy of its bytes (the frame is a view into the source's chunk), from a shared slab: a copy
+ * into an ArrayBuffer of its own costs an allocation the garbage collector must track, per message.
+ */
+function copyOf(b: Uint8Array): Uint8Array {
+  return copyBytes(b, 0, b.length);
 }
 
 function message(p: ParsedPacket, ts: bigint, protocol: AppProtocol, payload: Uint8Array): ProbeMessage {
