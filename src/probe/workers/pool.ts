@@ -15,7 +15,7 @@ import type { StmSenderSettings, StmTooLargeInfo } from '../../transport/stm-sen
 import type { DestinationDetails, TaskDetails } from '../../x1/model.js';
 import type { ProbeMessage } from '../messages.js';
 import { BatchWriter } from './batch.js';
-import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.js';
+import { PROGRESS, type FromWorker, type ToWorker, type WorkerInit, type WorkerStats } from './protocol.js';
 import { Sharder, type GtpRouteCounters } from './shard.js';
 import { logLine } from './worker-log.js';
 
@@ -62,14 +62,21 @@ export interface PoolOptions {
 interface Slot {
   worker: Worker;
   writer: BatchWriter;
-  /** Messages posted and not yet acknowledged. */
-  inFlight: number;
+  /** Messages posted, modulo 2^32 (as an int32). */
+  posted: number;
+  /** Shared with the worker ({@link PROGRESS}): how many it has processed, and whether this thread waits. */
+  readonly progress: Int32Array;
   /** Resolvers waiting for this worker's next stats or its close. */
   statsWaiters: Array<() => void>;
   closed: boolean;
 }
 
 /** The worker file beside this one: `.ts` when run from the sources (tsx), `.js` when built. */
+/** Messages posted to the slot's worker and not yet processed by it. */
+function inFlight(s: Slot): number {
+  return (s.posted - Atomics.load(s.progress, PROGRESS.processed)) | 0;
+}
+
 const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export class WorkerPool {
@@ -103,13 +110,13 @@ export class WorkerPool {
 
   /** Messages handed over and not yet processed, per worker. */
   get queued(): number[] {
-    return this.slots.map((s) => s.inFlight + s.writer.count);
+    return this.slots.map((s) => inFlight(s) + s.writer.count);
   }
 
   /** Hands `m` to the worker of its session; false when that worker's queue is full (dropped). */
   dispatch(m: ProbeMessage): boolean {
     const s = this.slots[this.sharder.of(m)]!;
-    if (s.inFlight + s.writer.count >= this.queueLimit) return false;
+    if (inFlight(s) + s.writer.count >= this.queueLimit) return false;
     if (!s.writer.fits(m)) this.post(s);
     s.writer.add(m);
     if (s.writer.count >= this.batchMessages) this.post(s);
@@ -136,16 +143,31 @@ export class WorkerPool {
     this.flush();
     if (!this.overHalf()) return undefined;
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, POOL_DEFAULTS.busyMaxWaitMs);
-      this.idleWaiters.push(() => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== wake);
+        if (this.idleWaiters.length === 0) this.setWaiting(false);
+        resolve();
+      }, POOL_DEFAULTS.busyMaxWaitMs);
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      this.idleWaiters.push(wake);
+      // The flag first, then the counts again: a batch finished in between is seen here or wakes us (worker.ts).
+      this.setWaiting(true);
+      this.wakeIfCaughtUp();
     });
   }
 
   private wakeIfCaughtUp(): void {
-    if (this.idleWaiters.length > 0 && !this.overHalf()) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.idleWaiters.length === 0 || this.overHalf()) return;
+    this.setWaiting(false);
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Whether the workers post `ack` after each batch (only while a source waits for them). */
+  private setWaiting(on: boolean): void {
+    for (const s of this.slots) Atomics.store(s.progress, PROGRESS.waiting, on ? 1 : 0);
   }
 
   applyTask(task: TaskDetails): void {
@@ -187,6 +209,7 @@ export class WorkerPool {
     this.broadcast({ t: 'close', drainMs });
     await Promise.race([Promise.all(done), new Promise((r) => setTimeout(r, drainMs + 2_000).unref())]);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.setWaiting(false);
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
@@ -197,17 +220,20 @@ export class WorkerPool {
 
   private post(s: Slot): void {
     const { buffer, count } = s.writer.take();
-    s.inFlight += count;
+    s.posted = (s.posted + count) | 0;
     s.worker.postMessage({ t: 'batch', buffer, count } satisfies ToWorker, [buffer]);
   }
 
   private overHalf(): boolean {
     const most = Math.min(this.queueLimit / 2, POOL_DEFAULTS.busyMessages);
-    return this.slots.some((s) => s.inFlight + s.writer.count > most);
+    return this.slots.some((s) => inFlight(s) + s.writer.count > most);
   }
 
   private spawn(index: number): Slot {
+    const progress = new Int32Array(new SharedArrayBuffer(PROGRESS.length * Int32Array.BYTES_PER_ELEMENT));
+    if (this.idleWaiters.length > 0) progress[PROGRESS.waiting] = 1;
     const init: WorkerInit = {
+      progress: progress.buffer as SharedArrayBuffer,
       index,
       neId: this.opts.neId,
       maskKeys: this.opts.maskKeys,
@@ -219,7 +245,8 @@ export class WorkerPool {
     const slot: Slot = {
       worker,
       writer: new BatchWriter(POOL_DEFAULTS.batchBytes),
-      inFlight: 0,
+      posted: 0,
+      progress,
       statsWaiters: [],
       closed: false,
     };
@@ -238,9 +265,7 @@ export class WorkerPool {
   private fromWorker(index: number, s: Slot, m: FromWorker): void {
     switch (m.t) {
       case 'ack':
-        s.inFlight -= m.count;
-        if (this.idleWaiters.length > 0 && !this.overHalf()) for (const w of this.idleWaiters.splice(0)) w();
-        return;
+        return this.wakeIfCaughtUp();
       case 'fault':
         return this.opts.events.fault(m.did, index, m.reason);
       case 'clear':
@@ -262,8 +287,8 @@ export class WorkerPool {
   private failed(index: number, s: Slot, err: unknown): void {
     if (s.closed || this.slots[index] !== s) return;
     s.closed = true;
-    const lost = s.inFlight;
-    s.inFlight = 0;
+    const lost = inFlight(s);
+    s.posted = Atomics.load(s.progress, PROGRESS.processed);
     this.opts.events.failed(index, err, lost);
     for (const w of s.statsWaiters.splice(0)) w();
     this.wakeIfCaughtUp();

@@ -1,7 +1,8 @@
 /**
  * What the NE's thread and the probe's worker threads say to each other (docs/probe.md "Threads"). Frames'
  * messages travel as packed batches (batch.ts, the ArrayBuffer transferred); everything else is a small
- * control message, sent per task or destination change or per counter period, never per packet. One port per
+ * control message, sent per task or destination change or per counter period, never per packet; how far a
+ * worker got is a counter in shared memory ({@link PROGRESS}). One port per
  * worker, and a port keeps order: a task change posted after a batch is applied after that batch and before
  * the next one.
  */
@@ -21,7 +22,22 @@ export interface WorkerInit {
   /** The pino level of the NE's logger; the worker's log lines go to it. */
   readonly logLevel: string;
   readonly downFaultMs?: number;
+  /** Shared with the NE's thread, as an Int32Array indexed by {@link PROGRESS}. */
+  readonly progress: SharedArrayBuffer;
 }
+
+/**
+ * The hand-off's progress, in memory shared by the NE's thread and one worker, instead of a message per batch
+ * (a message wakes the other thread: at small batches that cost more than a microsecond per message).
+ */
+export const PROGRESS = {
+  /** Messages the worker has processed, modulo 2^32 (the worker adds each batch's count). */
+  processed: 0,
+  /** 1 while the NE's thread waits for the workers to catch up: the worker then posts `ack` after each batch. */
+  waiting: 1,
+  /** Int32 slots. */
+  length: 2,
+} as const;
 
 /** NE thread → worker. */
 export type ToWorker =
@@ -58,8 +74,8 @@ export interface WorkerStats {
 
 /** Worker → NE thread. */
 export type FromWorker =
-  /** `count` messages of a batch processed: the hand-off queue has room for them again. */
-  | { readonly t: 'ack'; readonly count: number }
+  /** A batch processed while the NE's thread waits ({@link PROGRESS}): look at the progress again. */
+  | { readonly t: 'ack' }
   | { readonly t: 'fault'; readonly did: string; readonly reason: string }
   | { readonly t: 'clear'; readonly did: string; readonly reason: string }
   | { readonly t: 'tooLarge'; readonly did: string; readonly info: StmTooLargeInfo }

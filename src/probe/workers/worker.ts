@@ -11,12 +11,13 @@ import { STM_DEFAULTS, stmSenders } from '../../transport/stm-sender.js';
 import { Deliveries } from '../delivery.js';
 import { Interceptor } from '../intercept.js';
 import { readBatch } from './batch.js';
-import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.js';
+import { PROGRESS, type FromWorker, type ToWorker, type WorkerInit, type WorkerStats } from './protocol.js';
 
 if (!parentPort) throw new Error('src/probe/workers/worker.ts runs as a worker thread of the probe');
 const port = parentPort;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
+const progress = new Int32Array(init.progress);
 
 const logger = pino(
   { level: init.logLevel, base: { worker: init.index } },
@@ -76,7 +77,10 @@ function batch(buffer: ArrayBuffer, count: number): void {
     badBatches++;
     logger.error({ err, count }, 'a batch of messages did not unpack; its messages are lost');
   }
-  post({ t: 'ack', count });
+  // Counted before the flag is read; the NE's thread sets the flag before it reads the count (both sequentially
+  // consistent): either it sees this batch done, or this worker sees it waiting and wakes it.
+  Atomics.add(progress, PROGRESS.processed, count);
+  if (Atomics.load(progress, PROGRESS.waiting) === 1) post({ t: 'ack' });
 }
 
 async function control(m: Exclude<ToWorker, { t: 'batch' }>): Promise<void> {

@@ -18,6 +18,7 @@ import {
 } from '../../../test/support/eep-consumer.js';
 import { until as untilNamed } from '../../../test/support/admf-helpers.js';
 import { Probe, EEP_PROTOCOL_TYPE_OF, type ProbeHost, type ProbeOptions } from '../probe.js';
+import { POOL_DEFAULTS } from './pool.js';
 import { inspect } from '../proto/inspect.js';
 import { labSubscriber } from '../sources/population.js';
 import { generate } from '../sources/synthetic.js';
@@ -304,7 +305,7 @@ test('full hand-off queues: messages dropped, counted by reason and raised as th
   const p = await probeWith(consumer, { workers: 2, workerQueueLimit: 100, counterFlushMs: 50 });
   p.probe.start();
   await p.probe.applyTask(task(uuid(), [p.did], { targetIdentifiers: [{ kind: 'sipUri', value: ALICE }] }));
-  // Fed without a turn of the event loop: the workers cannot acknowledge, so the queues fill.
+  // Fed without a turn of the event loop: nothing is handed over before the next turn, so the queues fill.
   for (let i = 0; i < 3000; i++) p.probe.feed(sipMessage(ALICE, `q${i}`));
   await p.probe.settled();
   const c = p.probe.counters;
@@ -312,6 +313,37 @@ test('full hand-off queues: messages dropped, counted by reason and raised as th
   assert.equal(c.messages + c.queueFull, 3000, 'each message processed or counted as dropped');
   await until(() => p.events.some((e) => e.startsWith('fault ne')), 5_000);
   await until(() => consumer.reports.length === c.reports, 5_000);
+  await p.probe.close();
+  await consumer.close();
+});
+
+test('a source waiting for busy workers is woken when they catch up, not by the time-out', async () => {
+  const consumer = await startEepConsumer();
+  // Half the queue is 500: 900 messages of one session put one worker over it.
+  const p = await probeWith(consumer, { workers: 2, workerQueueLimit: 1000 });
+  p.probe.start();
+  await p.probe.applyTask(task(uuid(), [p.did], { targetIdentifiers: [{ kind: 'sipUri', value: ALICE }] }));
+  const busy = p.probe.sourceEvents().busy!;
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 900; i++) p.probe.feed(sipMessage(ALICE, `w${round}`));
+    const wait = busy();
+    assert.ok(wait, `round ${round}: 900 messages queued for one worker make it busy`);
+    // The time-out is 3 s; 900 messages take a worker milliseconds.
+    const outcome = await Promise.race([
+      wait.then(() => 'woken'),
+      new Promise((r) => setTimeout(() => r('timed out'), POOL_DEFAULTS.busyMaxWaitMs - 500)),
+    ]);
+    assert.equal(outcome, 'woken', `round ${round}`);
+    assert.ok(
+      Math.max(...p.probe.workerQueues()) <= 500,
+      `round ${round}: caught up (${p.probe.workerQueues().join(', ')})`,
+    );
+    // Emptied before the next round, which must not overflow the queue.
+    await p.probe.settled();
+  }
+  await p.probe.settled();
+  assert.equal(p.probe.counters.queueFull, 0);
+  assert.equal(p.probe.counters.messages, 4500);
   await p.probe.close();
   await consumer.close();
 });
