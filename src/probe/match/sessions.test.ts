@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
   avp,
   diameter,
@@ -188,4 +189,141 @@ test('SessionTable: idle expiry on the injected clock, size limit with counted e
   table.track(ins('c', 'c2', 'c3'), []);
   table.track(ins('c', 'c4'), []); // 4 keys > 3: the least recently seen ('c2') goes, 'c' was seen again
   assert.ok(table.hasKey('c') && !table.hasKey('c2') && table.hasKey('c3') && table.hasKey('c4'));
+});
+
+/**
+ * The session table's reference: the same rules written the plain way (arrays scanned, sorted by recency), for
+ * the property test below. Sessions in recency order (least recently seen first); each key with the number of
+ * the last message key that named it.
+ */
+class ModelTable {
+  sessions: { keys: Map<string, number>; xids: string[]; lastSeen: number }[] = [];
+  counters = {
+    messagesMatched: 0,
+    sessionHits: 0,
+    sessionsCreated: 0,
+    sessionsEnded: 0,
+    expired: 0,
+    evictions: 0,
+  };
+  tick = 0;
+  constructor(
+    readonly idleMs: number,
+    readonly maxSessions: number,
+    readonly maxKeys: number,
+  ) {}
+
+  track(ins: Inspection, own: readonly string[], now: number): string[] {
+    while (this.sessions.length > 0 && now - this.sessions[0]!.lastSeen > this.idleMs) {
+      this.sessions.shift();
+      this.counters.expired++;
+    }
+    const found: ModelTable['sessions'] = [];
+    for (const k of ins.sessionKeys) {
+      const f = this.sessions.find((x) => x.keys.has(k));
+      if (f && !found.includes(f)) found.push(f);
+    }
+    if (found.length === 0 && (own.length === 0 || ins.sessionKeys.length === 0)) {
+      if (own.length > 0) this.counters.messagesMatched++;
+      return [...own];
+    }
+    if (found.length > 0) this.counters.sessionHits++;
+    let s = found[0];
+    if (s === undefined) {
+      s = { keys: new Map(), xids: [], lastSeen: 0 };
+      this.sessions.push(s);
+      this.counters.sessionsCreated++;
+    } else {
+      for (const f of found) if (f.keys.size > s.keys.size) s = f;
+      for (const f of found) {
+        if (f === s) continue;
+        for (const x of f.xids) if (!s.xids.includes(x)) s.xids.push(x);
+        for (const [k, t] of f.keys) this.key(s, k, t);
+        this.sessions.splice(this.sessions.indexOf(f), 1);
+      }
+    }
+    for (const x of own) if (!s.xids.includes(x)) s.xids.push(x);
+    for (const k of ins.sessionKeys) this.key(s, k, ++this.tick);
+    s.lastSeen = now;
+    this.sessions.splice(this.sessions.indexOf(s), 1);
+    this.sessions.push(s);
+    const xids = [...s.xids];
+    if (xids.length > 0) this.counters.messagesMatched++;
+    if (ins.endsSession) {
+      this.sessions.pop();
+      this.counters.sessionsEnded++;
+    }
+    while (this.sessions.length > this.maxSessions) {
+      this.sessions.shift();
+      this.counters.evictions++;
+    }
+    return xids;
+  }
+
+  key(s: ModelTable['sessions'][number], k: string, t: number): void {
+    s.keys.set(k, t);
+    if (s.keys.size <= this.maxKeys) return;
+    const [oldest] = [...s.keys].sort((a, b) => a[1] - b[1])[0]!;
+    s.keys.delete(oldest);
+  }
+
+  remove(xid: string): void {
+    for (const s of [...this.sessions]) {
+      if (!s.xids.includes(xid)) continue;
+      s.xids = s.xids.filter((x) => x !== xid);
+      if (s.xids.length === 0) this.sessions.splice(this.sessions.indexOf(s), 1);
+    }
+  }
+}
+
+test('SessionTable against its reference under random interleavings: same XIDs, keys, sizes and counters', () => {
+  const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
+  const XIDS = ['x0', 'x1', 'x2'];
+  const op = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        t: fc.constant('track' as const),
+        keys: fc
+          .subarray(KEYS, { maxLength: 4 })
+          .chain((ks) => fc.shuffledSubarray(ks, { minLength: ks.length })),
+        own: fc.subarray(XIDS, { maxLength: 2 }),
+        ends: fc.boolean(),
+        advance: fc.constantFrom(0, 0, 1, 40, 120),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('remove' as const), xid: fc.constantFrom(...XIDS) }) },
+  );
+  fc.assert(
+    fc.property(
+      fc.array(op, { maxLength: 80 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 3 }),
+      (ops, maxSessions, maxKeys) => {
+        let now = 0;
+        const idleMs = 100;
+        const table = new SessionTable({ idleMs, maxSessions, maxKeysPerSession: maxKeys, now: () => now });
+        const model = new ModelTable(idleMs, maxSessions, maxKeys);
+        for (const [i, o] of ops.entries()) {
+          if (o.t === 'remove') {
+            table.remove(o.xid);
+            model.remove(o.xid);
+          } else {
+            now += o.advance;
+            const ins: Inspection = { identities: [], sessionKeys: o.keys, endsSession: o.ends };
+            assert.deepEqual([...table.track(ins, o.own)], model.track(ins, o.own, now), `op ${i}: XIDs`);
+          }
+          assert.equal(table.size, model.sessions.length, `op ${i}: sessions`);
+          for (const k of KEYS)
+            assert.equal(
+              table.hasKey(k),
+              model.sessions.some((s) => s.keys.has(k)),
+              `op ${i}: key ${k}`,
+            );
+          assert.deepEqual(table.counters, model.counters, `op ${i}: counters`);
+        }
+      },
+    ),
+    { numRuns: 1500 },
+  );
 });

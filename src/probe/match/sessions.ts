@@ -42,13 +42,25 @@ export interface SessionCounters {
 }
 
 interface Session {
-  /** Insertion order is recency: the least recently seen key first. */
-  readonly keys: Set<string>;
+  /** Each key with the table's tick of the last message that named it (the smallest goes first). */
+  readonly keys: Map<string, number>;
   readonly xids: Set<string>;
+  /** `xids` as the array {@link SessionTable.track} returns, kept until `xids` changes. */
+  list: readonly string[] | undefined;
   lastSeen: number;
+  /** Neighbours in the table's recency list: every message moves its session to the newest end. */
+  older: Session | undefined;
+  newer: Session | undefined;
+  alive: boolean;
 }
 
-/** Sessions by key, with idle expiry, a size limit and per-task removal. */
+const NONE: readonly Session[] = [];
+
+/**
+ * Sessions by key, with idle expiry, a size limit and per-task removal. Recency is kept without a delete and
+ * re-insert per message (a Set or Map so used fills with deleted entries and is rebuilt every few thousand
+ * messages: most of the table's cost): sessions are a doubly linked list, keys carry the tick they were last seen.
+ */
 export class SessionTable {
   readonly counters: SessionCounters = {
     messagesMatched: 0,
@@ -60,8 +72,12 @@ export class SessionTable {
   };
   private readonly byKey = new Map<string, Session>();
   private readonly byXid = new Map<string, Set<Session>>();
-  /** Insertion order is recency: the least recently seen session first. */
-  private readonly lru = new Set<Session>();
+  /** Ends of the recency list: the least and the most recently seen session. */
+  private oldest: Session | undefined;
+  private newest: Session | undefined;
+  private count = 0;
+  /** Ticks once per session key of each message: the keys' recency. */
+  private tick = 0;
   private readonly idleMs: number;
   private readonly maxSessions: number;
   private readonly maxKeys: number;
@@ -76,7 +92,7 @@ export class SessionTable {
 
   /** Sessions held. */
   get size(): number {
-    return this.lru.size;
+    return this.count;
   }
 
   /**
@@ -95,11 +111,13 @@ export class SessionTable {
     if (found.length > 0) this.counters.sessionHits++;
     const s = found.length > 0 ? this.merge(found) : this.create();
     for (const xid of own) this.link(s, xid);
-    for (const key of ins.sessionKeys) this.addKey(s, key);
+    for (const key of ins.sessionKeys) this.addKey(s, key, ++this.tick);
     s.lastSeen = now;
-    this.lru.delete(s);
-    this.lru.add(s);
-    const xids = [...s.xids];
+    if (this.newest !== s) {
+      this.unlink(s);
+      this.append(s);
+    }
+    const xids = (s.list ??= [...s.xids]);
     if (xids.length > 0) this.counters.messagesMatched++;
     if (ins.endsSession) {
       this.drop(s);
@@ -116,6 +134,7 @@ export class SessionTable {
     this.byXid.delete(xid);
     for (const s of sessions) {
       s.xids.delete(xid);
+      s.list = undefined;
       if (s.xids.size === 0) this.drop(s);
     }
   }
@@ -125,30 +144,45 @@ export class SessionTable {
     return this.byKey.has(key);
   }
 
-  private sessionsOf(keys: readonly string[]): Session[] {
-    const out: Session[] = [];
+  private sessionsOf(keys: readonly string[]): readonly Session[] {
+    let out: Session[] | undefined;
+    let first: Session | undefined;
     for (const k of keys) {
       const s = this.byKey.get(k);
-      if (s !== undefined && !out.includes(s)) out.push(s);
+      if (s === undefined || s === first) continue;
+      if (first === undefined) first = s;
+      else if (out === undefined) out = [first, s];
+      else if (!out.includes(s)) out.push(s);
     }
-    return out;
+    // Most messages name one session: no array is built for it.
+    return out ?? (first === undefined ? NONE : [first]);
   }
 
   private create(): Session {
     this.counters.sessionsCreated++;
-    const s: Session = { keys: new Set(), xids: new Set(), lastSeen: 0 };
-    this.lru.add(s);
+    const s: Session = {
+      keys: new Map(),
+      xids: new Set(),
+      list: undefined,
+      lastSeen: 0,
+      older: undefined,
+      newer: undefined,
+      alive: true,
+    };
+    this.append(s);
     return s;
   }
 
   /** Folds the other sessions into the largest one. */
-  private merge(found: Session[]): Session {
+  private merge(found: readonly Session[]): Session {
     let into = found[0]!;
+    if (found.length === 1) return into;
     for (const s of found) if (s.keys.size > into.keys.size) into = s;
     for (const s of found) {
       if (s === into) continue;
       for (const xid of s.xids) this.link(into, xid);
-      for (const k of s.keys) this.addKey(into, k);
+      // A key keeps the tick it was last seen at: merging does not make it recent.
+      for (const [k, seen] of s.keys) this.addKey(into, k, seen);
       this.drop(s);
     }
     return into;
@@ -157,43 +191,67 @@ export class SessionTable {
   private link(s: Session, xid: string): void {
     if (s.xids.has(xid)) return;
     s.xids.add(xid);
+    s.list = undefined;
     let set = this.byXid.get(xid);
     if (!set) this.byXid.set(xid, (set = new Set()));
     set.add(s);
   }
 
-  private addKey(s: Session, key: string): void {
-    s.keys.delete(key);
-    s.keys.add(key);
+  private addKey(s: Session, key: string, seen: number): void {
+    s.keys.set(key, Math.max(seen, s.keys.get(key) ?? 0));
     this.byKey.set(key, s);
     if (s.keys.size <= this.maxKeys) return;
-    const oldest = s.keys.values().next().value!;
+    let oldest = key;
+    let min = Infinity;
+    for (const [k, t] of s.keys)
+      if (t < min) {
+        min = t;
+        oldest = k;
+      }
     s.keys.delete(oldest);
     if (this.byKey.get(oldest) === s) this.byKey.delete(oldest);
   }
 
+  private append(s: Session): void {
+    s.older = this.newest;
+    s.newer = undefined;
+    if (this.newest) this.newest.newer = s;
+    else this.oldest = s;
+    this.newest = s;
+    this.count++;
+  }
+
+  private unlink(s: Session): void {
+    if (s.older) s.older.newer = s.newer;
+    else this.oldest = s.newer;
+    if (s.newer) s.newer.older = s.older;
+    else this.newest = s.older;
+    s.older = s.newer = undefined;
+    this.count--;
+  }
+
   private drop(s: Session): void {
-    for (const k of s.keys) if (this.byKey.get(k) === s) this.byKey.delete(k);
+    if (!s.alive) return;
+    s.alive = false;
+    for (const k of s.keys.keys()) if (this.byKey.get(k) === s) this.byKey.delete(k);
     for (const xid of s.xids) {
       const set = this.byXid.get(xid);
       set?.delete(s);
       if (set?.size === 0) this.byXid.delete(xid);
     }
-    this.lru.delete(s);
+    this.unlink(s);
   }
 
   private expire(now: number): void {
-    for (const s of this.lru) {
-      if (now - s.lastSeen <= this.idleMs) return;
+    for (let s = this.oldest; s !== undefined && now - s.lastSeen > this.idleMs; s = this.oldest) {
       this.drop(s);
       this.counters.expired++;
     }
   }
 
   private enforceLimit(): void {
-    while (this.lru.size > this.maxSessions) {
-      const oldest = this.lru.values().next().value!;
-      this.drop(oldest);
+    while (this.count > this.maxSessions) {
+      this.drop(this.oldest!);
       this.counters.evictions++;
     }
   }
