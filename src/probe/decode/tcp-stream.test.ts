@@ -178,6 +178,40 @@ test('streams are bounded in number and forgotten after 5 idle minutes', () => {
   assert.equal(d.counters.tcpStreamsExpired, 2);
 });
 
+test('eviction takes the direction placed longest ago; one seen again is re-placed at most once a second', () => {
+  const msg = sipRequest('OPTIONS');
+  // Cut after the start line (a direction in hunt mode keeps bytes once it has seen one).
+  const line = msg.indexOf(0x0a) + 1;
+  const [head, middle, rest] = [
+    msg.subarray(0, line),
+    msg.subarray(line, line + 10),
+    msg.subarray(line + 10),
+  ];
+  const a: Ends = { ...V4, sport: 1 };
+  const b: Ends = { ...V4, sport: 2 };
+  const c: Ends = { ...V4, sport: 3 };
+  const at = (d: PacketDecoder, p: Uint8Array, micros: number) =>
+    d.decode(frame(p, BigInt(micros))).map((m) => m.payload);
+  for (const [againAt, survivor] of [
+    [1_500_000, 'b'], // a seen again within the second: still placed first, evicted for c
+    [2_100_000, 'a'], // a seen again after it: placed again, b (placed first now) evicted for c
+  ] as const) {
+    const d = fresh({ maxTcpStreams: 2, autoExpireMicros: 0n });
+    at(d, syn(a, 0), 999_998);
+    at(d, syn(b, 0), 999_999);
+    at(d, tcp(a, 1, head), 1_000_000);
+    at(d, tcp(b, 1, head), 1_000_001);
+    at(d, tcp(a, 1 + line, middle), againAt);
+    at(d, syn(c, 0), againAt + 1);
+    assert.equal(d.counters.tcpStreamEvictions, 1);
+    const kept =
+      survivor === 'a'
+        ? at(d, tcp(a, 11 + line, rest), againAt + 2)
+        : at(d, tcp(b, 1 + line, msg.subarray(line)), againAt + 2);
+    assert.deepEqual(kept, [msg], `${survivor} kept its partial message`);
+  }
+});
+
 test('a message larger than maxMessageBytes is refused and the stream resumes after it', () => {
   const big = sipRequest('MESSAGE', 'b'.repeat(3000));
   const next = sipRequest('BYE');

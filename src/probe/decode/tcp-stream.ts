@@ -48,9 +48,13 @@ interface Stream {
   /** Sequence number of the FIN, once seen. */
   fin?: number;
   lastSeen: bigint;
+  /** When the direction was last (re-)inserted into the map: its place in the eviction order. */
+  placedAt: bigint;
 }
 
 const EMPTY = new Uint8Array(0);
+/** How stale a direction's place in the eviction order may get (1 s): eviction is least recently used to that. */
+const REORDER_MICROS = 1_000_000n;
 /** Signed distance a - b in sequence space (RFC 9293 §3.4). */
 const seqDiff = (a: number, b: number) => (a - b) | 0;
 
@@ -115,14 +119,27 @@ export class TcpReassembler {
     const syn = (seg.flags & TCP_FLAG.syn) !== 0;
     const next = syn ? (seg.seq + 1) >>> 0 : seg.seq;
     if (old && (!syn || isOldSyn(next, old.next))) {
-      this.streams.delete(key); // re-insert: the map stays in least-recently-used order
-      this.streams.set(key, old);
+      // Re-inserted (the map kept in least-recently-used order, for eviction) at most once per REORDER_MICROS:
+      // a delete and re-insert per segment fills the map with deleted entries, rebuilt every few thousand.
+      if (now - old.placedAt > REORDER_MICROS) {
+        this.streams.delete(key);
+        this.streams.set(key, old);
+        old.placedAt = now;
+      }
       old.lastSeen = now;
       return old;
     }
     if (!old && !syn && seg.payload.length === 0 && !(seg.flags & TCP_FLAG.fin)) return undefined;
     this.streams.delete(key);
-    const s: Stream = { next, mode: 'hunt', buf: EMPTY, held: [], heldBytes: 0, lastSeen: now };
+    const s: Stream = {
+      next,
+      mode: 'hunt',
+      buf: EMPTY,
+      held: [],
+      heldBytes: 0,
+      lastSeen: now,
+      placedAt: now,
+    };
     this.streams.set(key, s);
     while (this.streams.size > this.options.maxTcpStreams) {
       this.streams.delete(this.streams.keys().next().value as string);
