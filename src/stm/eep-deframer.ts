@@ -5,6 +5,7 @@
  * directions; on garbage or a bad header it reports one malformed result for the bytes it drops and
  * resynchronises on the next protocol ID. It never holds more than `maxMessage` bytes between pushes.
  */
+import { copyBytes } from './bin.js';
 import { EepDecodeError, type EepDecodeReason } from './eep-errors.js';
 import { protocolIdAt } from './eep-decode.js';
 import { EEP_CHUNK_HEADER_BYTES as CH, EEP_HEADER_BYTES, EEP_MAX_MESSAGE_BYTES } from './eep-tables.js';
@@ -111,7 +112,8 @@ export class EepDeframer {
     if (t === 'bad') return this.#drop(pos, 'bad-chunk-length');
     if (t === 'incomplete') return 0;
     this.#report(out);
-    out.push({ ok: true, frame: buf.slice(pos, pos + total) });
+    // A copy from the shared slab: an ArrayBuffer of its own per frame is an allocation the GC must track.
+    out.push({ ok: true, frame: copyBytes(buf, pos, pos + total) });
     return total;
   }
 
