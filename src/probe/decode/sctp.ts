@@ -5,6 +5,7 @@
  * messages by stream alone) from the B and E flags and consecutive TSNs (FSNs for I-DATA). The CRC32c is not
  * checked: a probe sees what the endpoints saw. Pure.
  */
+import { copyBytes } from '../../stm/bin.js';
 import type { CounterSet } from './counters.js';
 import type { DecodeOptions } from './options.js';
 
@@ -126,7 +127,7 @@ export class SctpReassembler {
   private take(key: string, piece: Piece, now: bigint): { ppid: number; payload: Uint8Array } | undefined {
     const { begin, end } = SCTP_WIRE.flag;
     if ((piece.flags & begin) !== 0 && (piece.flags & end) !== 0) {
-      return { ppid: piece.ppid, payload: piece.data.slice() };
+      return { ppid: piece.ppid, payload: copyBytes(piece.data, 0, piece.data.length) };
     }
     let p = this.partials.get(key);
     if (!p) {

@@ -5,6 +5,7 @@
  * whose payload begins a SIP or Diameter message. The bytes are then cut into messages by `framing.ts`.
  * All state is bounded and expired. Pure.
  */
+import { copyBytes } from '../../stm/bin.js';
 import type { Endpoints } from '../../stm/flow.js';
 import type { AppProtocol } from '../messages.js';
 import { classifyStreamStart } from './classify.js';
@@ -227,7 +228,7 @@ export class TcpReassembler {
       if (r.kind === 'need-more') return;
       if (r.kind === 'skip') s.buf = s.buf.subarray(r.length);
       else if (r.kind === 'message') {
-        out.push({ protocol: s.mode, payload: s.buf.slice(0, r.length) });
+        out.push({ protocol: s.mode, payload: copyBytes(s.buf, 0, r.length) });
         s.buf = r.length === s.buf.length ? EMPTY : s.buf.subarray(r.length);
       } else {
         this.counters.countMalformed(r.kind === 'bad' ? 'tcp-framing' : 'message-too-large');
