@@ -58,9 +58,20 @@ export interface PacketSpec extends Flow {
   readonly sctpPpid?: number;
 }
 
+/**
+ * Address texts already parsed, to their bytes (read, never written): a collector builds a packet per report from
+ * the few addresses of its NEs' traffic. Cleared when full.
+ */
+const ADDRESSES = new Map<string, Uint8Array>();
+const ADDRESSES_MAX = 4096;
+
 function address(text: string): Uint8Array {
-  const a = parseIp(text);
+  let a = ADDRESSES.get(text);
+  if (a !== undefined) return a;
+  a = parseIp(text);
   if (!a) throw new PacketError(`not an IP address: ${text}`);
+  if (ADDRESSES.size >= ADDRESSES_MAX) ADDRESSES.clear();
+  ADDRESSES.set(text, a);
   return a;
 }
 
