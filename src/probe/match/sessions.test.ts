@@ -198,14 +198,8 @@ test('SessionTable: idle expiry on the injected clock, size limit with counted e
  */
 class ModelTable {
   sessions: { keys: Map<string, number>; xids: string[]; lastSeen: number }[] = [];
-  counters = {
-    messagesMatched: 0,
-    sessionHits: 0,
-    sessionsCreated: 0,
-    sessionsEnded: 0,
-    expired: 0,
-    evictions: 0,
-  };
+  /** The same counters, all zero to start with (their names from the table's own). */
+  counters = { ...new SessionTable().counters };
   tick = 0;
   constructor(
     readonly idleMs: number,
