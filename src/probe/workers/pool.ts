@@ -71,12 +71,12 @@ interface Slot {
   closed: boolean;
 }
 
-/** The worker file beside this one: `.ts` when run from the sources (tsx), `.js` when built. */
 /** Messages posted to the slot's worker and not yet processed by it. */
 function inFlight(s: Slot): number {
   return (s.posted - Atomics.load(s.progress, PROGRESS.processed)) | 0;
 }
 
+/** The worker file beside this one: `.ts` when run from the sources (tsx), `.js` when built. */
 const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export class WorkerPool {
