@@ -261,13 +261,18 @@ test('malformed messages are counted by the workers, which go on delivering', as
   await consumer.close();
 });
 
-test('a stalled destination: reports past the queue are dropped, counted and raised; resuming clears the fault', async () => {
+test('a stalled destination: reports past the queue are dropped, counted and raised; resuming clears the fault', async (t) => {
   const consumer = await startEepConsumer();
   consumer.stall();
   const p = await probeWith(consumer, {
     workers: 2,
     senders: stmSenders({ queueLimit: 50 }),
     counterFlushMs: 50,
+  });
+  // Closed also when an assertion fails: an open probe would keep the file from ending.
+  t.after(async () => {
+    await p.probe.close();
+    await consumer.close();
   });
   p.probe.start();
   await p.probe.applyTask(task(uuid(), [p.did], { targetIdentifiers: [{ kind: 'sipUri', value: ALICE }] }));
@@ -293,11 +298,12 @@ test('a stalled destination: reports past the queue are dropped, counted and rai
   consumer.resume();
   await until(() => p.status.get(p.did) === 'activeAndWorking', 10_000);
   assert.ok(p.events.some((e) => e.startsWith('clear destination')));
-  await p.probe.settled();
-  const after = p.probe.destinations()[0]!;
-  await until(() => consumer.reports.length === after.sent, 10_000);
-  await p.probe.close();
-  await consumer.close();
+  // Reports still queued at the fault's end are sent after it: every report the NE counts as sent arrives, and
+  // the queue empties (the counters come with the workers' stats, every 50 ms here).
+  await until(() => {
+    const d = p.probe.destinations()[0]!;
+    return d.queued === 0 && consumer.reports.length === d.sent;
+  }, 10_000);
 });
 
 test('full hand-off queues: messages dropped, counted by reason and raised as the NE capture fault', async () => {
@@ -320,16 +326,25 @@ test('full hand-off queues: messages dropped, counted by reason and raised as th
 test('a source waiting for busy workers is woken when they catch up, not by the time-out', async () => {
   const consumer = await startEepConsumer();
   // Half the queue is 150: 290 messages of one session put one worker over it. They stay packed until busy()
-  // hands them over (a batch goes at 512 messages or the next turn), so none is processed before it asks.
+  // hands them over (a batch goes at 512 messages or the next turn).
   const p = await probeWith(consumer, { workers: 2, workerQueueLimit: 300 });
   p.probe.start();
   await p.probe.applyTask(task(uuid(), [p.did], { targetIdentifiers: [{ kind: 'sipUri', value: ALICE }] }));
   const busy = p.probe.sourceEvents().busy!;
   try {
-    for (let round = 0; round < 5; round++) {
+    // busy() can find the worker caught up already when this thread lost the CPU between handing the batch over
+    // and looking (a loaded machine): such a round proves nothing and is repeated.
+    let round = 0;
+    let waited = 0;
+    for (; waited < 3 && round < 20; round++) {
       for (let i = 0; i < 290; i++) p.probe.feed(sipMessage(ALICE, `w${round}`));
       const wait = busy();
-      assert.ok(wait, `round ${round}: 290 messages queued for one worker make it busy`);
+      if (wait === undefined) {
+        assert.ok(Math.max(...p.probe.workerQueues()) <= 150, `round ${round}: not busy, so caught up`);
+        await p.probe.settled();
+        continue;
+      }
+      waited++;
       // The time-out is 3 s; 290 messages take a worker milliseconds.
       const outcome = await Promise.race([
         wait.then(() => 'woken'),
@@ -345,7 +360,8 @@ test('a source waiting for busy workers is woken when they catch up, not by the 
     }
     await p.probe.settled();
     assert.equal(p.probe.counters.queueFull, 0);
-    assert.equal(p.probe.counters.messages, 5 * 290);
+    assert.equal(waited, 3, `rounds that waited, of ${round}`);
+    assert.equal(p.probe.counters.messages, round * 290);
   } finally {
     await p.probe.close();
     await consumer.close();
