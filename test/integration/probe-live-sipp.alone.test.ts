@@ -139,10 +139,9 @@ test(
         keyFile: ne.keyFile,
         caFile: pki.caFile,
         dataDir: join(dir, 'ne'),
-        logLines: true,
+        onLog: (l) => neLog.push(l),
         extraArgs: ['--source', SOURCE(uasPort), '--metrics-listen', `127.0.0.1:${metricsPort}`],
       });
-      nep.logs!.on('line', (l) => neLog.push(l));
       await until('the NE capture listens', () => neLog.some((l) => l.includes('capture listening')), 15_000);
       const t = await testLink(nep.url);
       try {

@@ -20,6 +20,11 @@ export interface NeProcessOptions {
   readonly extraArgs?: readonly string[];
   /** Logs at info, read by the caller from {@link NeProcess.logs} instead of passed through. */
   readonly logLines?: boolean;
+  /**
+   * Each log line from the first (implies `logLines`): a listener added to {@link NeProcess.logs} after the start
+   * misses what the NE logged before its URL, such as the capture starting.
+   */
+  readonly onLog?: (line: string) => void;
 }
 
 export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
@@ -35,14 +40,15 @@ export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
     '--data',
     o.dataDir,
     '--log-level',
-    o.logLines ? 'info' : 'warn',
+    o.logLines || o.onLog ? 'info' : 'warn',
     ...(o.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', o.logLines ? 'pipe' : 'inherit'],
+    stdio: ['ignore', 'pipe', o.logLines || o.onLog ? 'pipe' : 'inherit'],
   });
-  const logs = o.logLines ? createInterface({ input: child.stderr! }) : undefined;
+  const logs = o.logLines || o.onLog ? createInterface({ input: child.stderr! }) : undefined;
+  if (o.onLog) logs!.on('line', o.onLog);
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (l) => {
