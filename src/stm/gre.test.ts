@@ -68,7 +68,7 @@ test('round trip and fuzz', () => {
 });
 
 test('internetChecksum: equal to RFC 1071 word by word at every length and byte offset', () => {
-  // The reference adds one 16-bit word at a time and folds at the end; the product reads four bytes at a time.
+  // The reference adds one 16-bit word at a time and folds once at the end, written apart from the product.
   const reference = (b: Uint8Array) => {
     let sum = 0;
     for (let i = 0; i < b.length; i += 2) sum += (b[i]! << 8) | (b[i + 1] ?? 0);
