@@ -28,6 +28,7 @@ export interface NeProcessOptions {
 }
 
 export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
+  const logged = o.logLines === true || o.onLog !== undefined;
   const args = [
     ...CLI_ENTRY,
     ...NE_ON_LOOPBACK,
@@ -40,14 +41,14 @@ export async function startNeProcess(o: NeProcessOptions): Promise<NeProcess> {
     '--data',
     o.dataDir,
     '--log-level',
-    o.logLines || o.onLog ? 'info' : 'warn',
+    logged ? 'info' : 'warn',
     ...(o.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', o.logLines || o.onLog ? 'pipe' : 'inherit'],
+    stdio: ['ignore', 'pipe', logged ? 'pipe' : 'inherit'],
   });
-  const logs = o.logLines || o.onLog ? createInterface({ input: child.stderr! }) : undefined;
+  const logs = logged ? createInterface({ input: child.stderr! }) : undefined;
   if (o.onLog) logs!.on('line', o.onLog);
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
